@@ -1,0 +1,94 @@
+# krunsh — GNU Make build. Debian-packager conventions: PREFIX, DESTDIR,
+# CFLAGS/LDFLAGS from the environment are honoured, `make install`.
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/krunsh
+PKGLIBDIR  ?= $(PREFIX)/lib/krunsh
+KERNELDIR  ?= $(PKGLIBDIR)/kernel
+MANDIR     ?= $(PREFIX)/share/man
+BUILD      ?= build
+
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+# format-truncation is off: paths are bounded by PATH_MAX-sized buffers and a
+# truncated path fails loudly at open(), which gcc cannot see.
+WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-truncation
+BASEFLAGS  := -std=gnu17 -D_GNU_SOURCE $(WARNINGS) -MMD -MP
+SANITIZE   ?=
+ALL_CFLAGS  = $(BASEFLAGS) $(CFLAGS) $(SANITIZE)
+ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE)
+
+COMMON_SRC := src/common/protocol.c
+HOST_SRC   := $(wildcard src/host/*.c)
+GUEST_SRC  := $(wildcard src/guest/*.c)
+HOST_LIB_SRC := $(filter-out src/host/main.c,$(HOST_SRC)) $(COMMON_SRC)
+
+HOST_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(HOST_LIB_SRC))
+MAIN_OBJ   := $(BUILD)/src/host/main.o
+# The agent is static: the initramfs holds nothing else, no libc.
+GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(GUEST_SRC) $(COMMON_SRC))
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+DOUBLE_SRC := $(wildcard tests/double/*.c)
+
+.PHONY: all clean install check check-unit check-e2e check-sanitize check-valgrind bench
+DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1)
+all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB)
+
+$(BUILD)/config.h: Makefile
+	@mkdir -p $(@D)
+	@printf '#define KRUNSH_VERSION "%s"\n#define KRUNSH_LIBEXECDIR "%s"\n#define KRUNSH_KERNELDIR "%s"\n' \
+		'$(VERSION)' '$(LIBEXECDIR)' '$(KERNELDIR)' > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/src/%.o: src/%.c $(BUILD)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD) -c $< -o $@
+
+$(BUILD)/guest/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libkrunsh.a: $(HOST_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/libkrunsh.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl -lm
+
+$(BUILD)/krunsh-agent: $(GUEST_OBJ)
+	$(CC) -static $(LDFLAGS) -o $@ $^
+
+# The libkrun contract double (tests only; never installed).
+$(BUILD)/libkrun-double.so.1: $(DOUBLE_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -shared -Wl,-soname,libkrun.so.1 -o $@ $(DOUBLE_SRC) -lpthread
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkrunsh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -I$(BUILD) -Isrc/host -Isrc/common -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) -ldl -lm
+
+check-unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+
+check-e2e: all
+	@tests/e2e/run.sh
+
+# The whole suite: unit tests, unit tests again under ASan+UBSan, valgrind
+# on the host binary, then the end-to-end suite booting real VMs.
+check: all check-unit
+	$(MAKE) BUILD=$(BUILD)/sanitize SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check-unit
+	@tests/valgrind.sh $(BUILD)/krunsh
+	@tests/e2e/run.sh
+
+bench: all
+	bench/run.sh
+
+install: $(BUILD)/krunsh $(BUILD)/krunsh-agent
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(BUILD)/krunsh $(DESTDIR)$(BINDIR)/krunsh
+	install -m 0755 $(BUILD)/krunsh-agent $(DESTDIR)$(LIBEXECDIR)/krunsh-agent
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

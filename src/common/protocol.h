@@ -1,0 +1,125 @@
+/* Wire protocol between the krunsh host and the guest agent.
+ *
+ * One byte stream (a virtio-serial port under QEMU, a vsock or unix socket
+ * under libkrun) carries frames both ways.  A frame is an 8-byte header
+ * (type, payload length; both little-endian u32) followed by the payload.
+ * Everything the guest produces shares this one channel so that stdout,
+ * stderr and the exit status cannot overtake each other and flow control is
+ * end to end: when the host stops reading, the guest's writes block.
+ */
+#ifndef KRUNSH_PROTOCOL_H
+#define KRUNSH_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KRUNSH_PROTOCOL_VERSION 1u
+#define FRAME_HEADER_SIZE 8u
+/* Output frames stay small so that a slow host reader bounds guest memory. */
+#define FRAME_OUTPUT_MAX (64u * 1024u)
+/* The job frame carries the whole script; cap it so a corrupt length cannot
+ * make either side allocate without bound. */
+#define FRAME_PAYLOAD_MAX (256u * 1024u * 1024u)
+
+enum frame_type {
+	/* guest -> host */
+	FRAME_HELLO = 1,     /* agent is alive; payload: u32 protocol version */
+	FRAME_STDOUT = 2,    /* payload: bytes for host stdout */
+	FRAME_STDERR = 3,    /* payload: bytes for host stderr */
+	FRAME_LINE_FAILED = 4, /* payload: u32 line, u32 status (line mode) */
+	FRAME_EXIT = 5,      /* payload: u32 exit status 0-255, final frame */
+	FRAME_AGENT_ERROR = 6, /* payload: message; the agent could not run the job */
+	/* host -> guest */
+	FRAME_JOB = 64,      /* payload: job records (see below) */
+	FRAME_STDIN = 65,    /* payload: bytes for the program's stdin (exec mode) */
+	FRAME_STDIN_EOF = 66,
+};
+
+/* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
+ * are rejected so that a newer host and older agent fail loudly. */
+enum job_key {
+	JOB_MODE = 1,      /* u32: enum job_mode */
+	JOB_SHELL = 2,     /* path of the shell */
+	JOB_WORKDIR = 3,   /* absolute guest path */
+	JOB_ENV = 4,       /* "KEY=VALUE", repeatable */
+	JOB_SCRIPT = 5,    /* the program text handed to the shell */
+	JOB_ARG = 6,       /* exec mode: one argv element, repeatable */
+};
+
+enum job_mode {
+	JOB_MODE_SHELL_SCRIPT = 1, /* run JOB_SCRIPT with JOB_SHELL, verbatim */
+	JOB_MODE_EXEC = 2,         /* execvp JOB_ARG[0] with JOB_ARG */
+	/* JOB_SCRIPT was generated from command lines by the host: its $1 is
+	 * the path of a log where it appends "LINE STATUS" for failed lines. */
+	JOB_MODE_SHELL_LINES = 3,
+};
+
+struct frame_header {
+	uint32_t type;
+	uint32_t length;
+};
+
+static inline void put_u32le(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static inline uint32_t get_u32le(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* Streaming frame decoder: feed bytes as they arrive, take frames out.
+ * It never allocates more than one frame's payload. */
+struct frame_decoder {
+	unsigned char header[FRAME_HEADER_SIZE];
+	size_t header_fill;
+	struct frame_header current;
+	unsigned char *payload;
+	size_t payload_fill;
+	uint32_t max_payload;
+};
+
+enum decode_result {
+	DECODE_NEED_MORE = 0,
+	DECODE_FRAME = 1,
+	DECODE_ERROR = -1,
+};
+
+void frame_decoder_init(struct frame_decoder *d, uint32_t max_payload);
+void frame_decoder_free(struct frame_decoder *d);
+/* Consumes bytes from *data (advancing it and *len) until one frame is
+ * complete (DECODE_FRAME: header in *out, payload valid until the next call)
+ * or the input runs out. */
+enum decode_result frame_decoder_feed(struct frame_decoder *d, const unsigned char **data,
+				      size_t *len, struct frame_header *out,
+				      const unsigned char **payload);
+
+void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, uint32_t length);
+
+/* Job record builder (growable buffer) and reader. */
+struct job_buffer {
+	unsigned char *data;
+	size_t length;
+	size_t capacity;
+};
+
+int job_buffer_add(struct job_buffer *b, uint32_t key, const void *value, size_t length);
+int job_buffer_add_u32(struct job_buffer *b, uint32_t key, uint32_t value);
+void job_buffer_free(struct job_buffer *b);
+
+struct job_record {
+	uint32_t key;
+	uint32_t length;
+	const unsigned char *value;
+};
+
+/* Returns 1 with the next record, 0 at the end, -1 on a malformed job. */
+int job_next_record(const unsigned char *job, size_t job_length, size_t *offset,
+		    struct job_record *out);
+
+#endif

@@ -1,0 +1,91 @@
+/* krunsh-agent: the program the guest runs for krunsh.
+ *
+ * As PID 1 of krunsh's initramfs (QEMU engine) it loads the virtio modules,
+ * builds the overlay root and talks to the host over a virtio-serial port.
+ * Started by libkrun's init (krun engine) it builds the overlay over the
+ * read-only root libkrun mounted and talks over vsock. The contract double
+ * runs it in place with a unix socket. The job itself never travels on the
+ * kernel command line. */
+#include "agent.h"
+#include "../common/protocol.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+static void parse_args(int argc, char **argv, struct agent_config *config)
+{
+	config->root_setup = ROOT_SETUP_INITRAMFS;
+	config->channel = "serial";
+	config->run_dir = "/run/krunsh";
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--channel") == 0)
+			config->channel = argv[i + 1];
+		else if (strcmp(argv[i], "--run-dir") == 0)
+			config->run_dir = argv[i + 1];
+		else if (strcmp(argv[i], "--root") == 0)
+			config->root_setup = strcmp(argv[i + 1], "overlay") == 0 ? ROOT_SETUP_OVERLAY
+					     : strcmp(argv[i + 1], "none") == 0  ? ROOT_SETUP_NONE
+										 : ROOT_SETUP_INITRAMFS;
+	}
+}
+
+/* PID 1 must never return: power off instead. The host normally kills the
+ * VM as soon as it has the exit status, so this is the slow path. */
+static void finish(const struct agent_config *config, int status)
+{
+	if (config->root_setup == ROOT_SETUP_INITRAMFS && getpid() == 1) {
+		sync();
+		reboot(RB_POWER_OFF);
+		for (;;)
+			pause();
+	}
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct agent_config config;
+	parse_args(argc, argv, &config);
+	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
+		finish(&config, 125);
+
+	int channel = channel_open(config.channel);
+	if (channel < 0) {
+		fprintf(stderr, "krunsh-agent: cannot open channel %s: %s\n", config.channel,
+			strerror(errno));
+		finish(&config, 125);
+	}
+	if (channel_send_u32(channel, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION) < 0)
+		finish(&config, 125);
+
+	char error[512] = "";
+	if (setup_root(config.root_setup, error, sizeof(error)) < 0) {
+		channel_send_error(channel, "guest setup: %s", error);
+		finish(&config, 125);
+	}
+	unsigned char *payload;
+	size_t length;
+	if (channel_receive(channel, FRAME_JOB, &payload, &length) < 0) {
+		channel_send_error(channel, "receiving the job: %s", strerror(errno));
+		finish(&config, 125);
+	}
+	struct job job;
+	if (job_parse(payload, length, &job, error, sizeof(error)) < 0) {
+		channel_send_error(channel, "%s", error);
+		finish(&config, 125);
+	}
+	free(payload);
+	int status = run_job(channel, &job, config.run_dir, error, sizeof(error));
+	if (status < 0) {
+		channel_send_error(channel, "%s", error);
+		finish(&config, 125);
+	}
+	channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
+	job_free(&job);
+	finish(&config, status);
+	return status;
+}

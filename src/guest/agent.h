@@ -1,0 +1,60 @@
+/* The guest agent: runs inside the VM, receives the job from the host over
+ * one channel, runs it and sends back output and the exit status. */
+#ifndef KRUNSH_AGENT_H
+#define KRUNSH_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum root_setup {
+	ROOT_SETUP_INITRAMFS, /* PID 1 from our initramfs: modules, virtio-fs, overlay */
+	ROOT_SETUP_OVERLAY,   /* started by libkrun's init on a read-only root */
+	ROOT_SETUP_NONE,      /* contract double: run in place, touch nothing */
+};
+
+struct agent_config {
+	enum root_setup root_setup;
+	const char *channel;  /* "serial", "vsock:PORT" or "unix:PATH" */
+	const char *run_dir;  /* where the script and failure log go */
+};
+
+struct job {
+	uint32_t mode;
+	const char *shell;
+	const char *workdir;
+	const char *script;
+	size_t script_length;
+	char **env;   /* NULL-terminated */
+	char **argv;  /* NULL-terminated, exec mode */
+	unsigned char *storage;
+};
+
+/* guest_channel.c */
+int channel_open(const char *spec);
+int channel_send(int fd, uint32_t type, const void *payload, size_t length);
+int channel_send_u32(int fd, uint32_t type, uint32_t value);
+void channel_send_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reads frames until one of type `type` arrives; returns its payload
+ * (malloc'd) and length. */
+int channel_receive(int fd, uint32_t type, unsigned char **payload, size_t *length);
+struct frame_header;
+/* Next frame from the channel (blocking); payload valid until the next call. */
+int channel_next_frame(int fd, struct frame_header *header, const unsigned char **payload);
+/* Whether bytes are already buffered (poll() would not show them). */
+int channel_buffered(void);
+
+/* guest_setup.c */
+int setup_early_initramfs(void);
+int setup_root(enum root_setup how, char *error, size_t error_size);
+
+/* guest_job.c */
+int job_parse(unsigned char *payload, size_t length, struct job *out, char *error,
+	      size_t error_size);
+void job_free(struct job *job);
+
+/* guest_run.c: runs the job and returns its exit status (0-255), or -1 with
+ * a message in error if it could not be started. */
+int run_job(int channel, const struct job *job, const char *run_dir, char *error,
+	    size_t error_size);
+
+#endif

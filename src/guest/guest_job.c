@@ -1,0 +1,92 @@
+/* Decodes the job record stream sent by the host (see protocol.h). */
+#include "agent.h"
+#include "../common/protocol.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int push(char ***list, size_t *count, char *item)
+{
+	char **grown = realloc(*list, (*count + 2) * sizeof(char *));
+	if (!grown)
+		return -1;
+	grown[(*count)++] = item;
+	grown[*count] = NULL;
+	*list = grown;
+	return 0;
+}
+
+/* Record values are not NUL-terminated on the wire: copy each string into
+ * one arena so the job owns a single allocation. */
+int job_parse(unsigned char *payload, size_t length, struct job *out, char *error,
+	      size_t error_size)
+{
+	memset(out, 0, sizeof(*out));
+	out->storage = malloc(length + 1);
+	size_t env_count = 0, arg_count = 0, used = 0, offset = 0;
+	if (!out->storage)
+		goto nomem;
+	struct job_record rec;
+	int r;
+	while ((r = job_next_record(payload, length, &offset, &rec)) == 1) {
+		char *s = (char *)out->storage + used;
+		memcpy(s, rec.value, rec.length);
+		s[rec.length] = '\0';
+		/* 8 header bytes per record leave room for every terminator. */
+		used += rec.length + 1;
+		int has_nul = memchr(rec.value, '\0', rec.length) != NULL;
+		switch (rec.key) {
+		case JOB_MODE:
+			if (rec.length != 4)
+				goto malformed;
+			out->mode = get_u32le(rec.value);
+			break;
+		case JOB_SHELL:
+			out->shell = s;
+			break;
+		case JOB_WORKDIR:
+			out->workdir = s;
+			break;
+		case JOB_SCRIPT:
+			out->script = s;
+			out->script_length = rec.length;
+			break;
+		case JOB_ENV:
+			if (has_nul || !strchr(s, '=') || push(&out->env, &env_count, s) < 0)
+				goto malformed;
+			break;
+		case JOB_ARG:
+			if (has_nul || push(&out->argv, &arg_count, s) < 0)
+				goto malformed;
+			break;
+		default:
+			snprintf(error, error_size, "job has unknown record %u", rec.key);
+			job_free(out);
+			return -1;
+		}
+	}
+	if (r < 0)
+		goto malformed;
+	if (!out->env && push(&out->env, &env_count, NULL) < 0)
+		goto nomem;
+	if (out->mode == JOB_MODE_EXEC ? !out->argv : !(out->shell && out->script))
+		goto malformed;
+	return 0;
+malformed:
+	snprintf(error, error_size, "malformed job from host");
+	job_free(out);
+	return -1;
+nomem:
+	snprintf(error, error_size, "out of memory reading the job");
+	job_free(out);
+	return -1;
+}
+
+void job_free(struct job *job)
+{
+	free(job->env);
+	free(job->argv);
+	free(job->storage);
+	memset(job, 0, sizeof(*job));
+}

@@ -1,0 +1,188 @@
+/* Runs the job's program with stdout and stderr on pipes (so isatty() is
+ * false as on the host with a pipe) and streams both to the host as frames. */
+#include "agent.h"
+#include "../common/protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static int write_file(const char *path, const char *data, size_t length)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (length) {
+		ssize_t n = write(fd, data, length);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		data += n;
+		length -= (size_t)n;
+	}
+	return close(fd);
+}
+
+static void child_exec(const struct job *job, const char *script_path, const char *log_path,
+		       int stdin_fd, int stdout_fd, int stderr_fd)
+{
+	dup2(stdin_fd, 0);
+	dup2(stdout_fd, 1);
+	dup2(stderr_fd, 2);
+	/* PID 1 ignores nothing, but make sure the program starts with default
+	 * dispositions and an empty mask, as from a login shell. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (job->mode == JOB_MODE_EXEC) {
+		execvpe(job->argv[0], job->argv, job->env);
+	} else {
+		char *argv[] = {(char *)job->shell, (char *)script_path, (char *)log_path, NULL};
+		if (job->mode != JOB_MODE_SHELL_LINES)
+			argv[2] = NULL;
+		execve(job->shell, argv, job->env);
+	}
+	int saved = errno;
+	dprintf(2, "krunsh: cannot run %s: %s\n",
+		job->mode == JOB_MODE_EXEC ? job->argv[0] : job->shell, strerror(saved));
+	_exit(saved == ENOENT ? 127 : 126);
+}
+
+/* Sends what the program wrote; returns 0 at EOF, 1 if more may come. */
+static int relay_pipe(int channel, int *fd, uint32_t type)
+{
+	static unsigned char buf[FRAME_OUTPUT_MAX];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	if (channel_send(channel, type, buf, (size_t)n) < 0) {
+		/* Host went away: nothing left to deliver to. */
+		_exit(125);
+	}
+	return 1;
+}
+
+static void report_failed_lines(int channel, const char *log_path)
+{
+	FILE *log = fopen(log_path, "re");
+	if (!log)
+		return;
+	unsigned line, status;
+	while (fscanf(log, "%u %u", &line, &status) == 2) {
+		unsigned char payload[8];
+		put_u32le(payload, line);
+		put_u32le(payload + 4, status);
+		(void)channel_send(channel, FRAME_LINE_FAILED, payload, sizeof(payload));
+	}
+	fclose(log);
+}
+
+int run_job(int channel, const struct job *job, const char *run_dir, char *error,
+	    size_t error_size)
+{
+	char script_path[512], log_path[512];
+	snprintf(script_path, sizeof(script_path), "%s/script", run_dir);
+	snprintf(log_path, sizeof(log_path), "%s/failed-lines", run_dir);
+	mkdir(run_dir, 0700);
+	if (job->mode != JOB_MODE_EXEC &&
+	    write_file(script_path, job->script, job->script_length) < 0) {
+		snprintf(error, error_size, "writing the script to %s: %s", script_path,
+			 strerror(errno));
+		return -1;
+	}
+	if (job->workdir && chdir(job->workdir) < 0) {
+		snprintf(error, error_size, "working directory %s: %s in the guest", job->workdir,
+			 strerror(errno));
+		return -1;
+	}
+	int out[2], err[2];
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		snprintf(error, error_size, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(error, error_size, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(job, script_path, log_path, devnull, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	if (devnull >= 0)
+		close(devnull);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	int out_fd = out[0], err_fd = err[0];
+	int exited = 0, wstatus = 0;
+	while (!exited) {
+		struct pollfd fds[3] = {
+			{.fd = out_fd, .events = POLLIN},
+			{.fd = err_fd, .events = POLLIN},
+			{.fd = pidfd, .events = POLLIN},
+		};
+		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
+			break; /* no pidfd: fall back to waiting after EOF */
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents)
+			relay_pipe(channel, &out_fd, FRAME_STDOUT);
+		if (fds[1].revents)
+			relay_pipe(channel, &err_fd, FRAME_STDERR);
+		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
+			exited = 1;
+	}
+	if (!exited)
+		waitpid(pid, &wstatus, 0);
+	/* The program is gone. What it wrote is in the pipes already; a
+	 * background process that keeps them open must not hold the run
+	 * hostage, so take only what is there now. */
+	int fds_left[2] = {out_fd, err_fd};
+	uint32_t types[2] = {FRAME_STDOUT, FRAME_STDERR};
+	for (int i = 0; i < 2; i++) {
+		if (fds_left[i] < 0)
+			continue;
+		fcntl(fds_left[i], F_SETFL, O_NONBLOCK);
+		while (fds_left[i] >= 0) {
+			struct pollfd p = {.fd = fds_left[i], .events = POLLIN};
+			if (poll(&p, 1, 0) <= 0)
+				break;
+			if (!relay_pipe(channel, &fds_left[i], types[i]))
+				break;
+		}
+		if (fds_left[i] >= 0)
+			close(fds_left[i]);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (job->mode == JOB_MODE_SHELL_LINES)
+		report_failed_lines(channel, log_path);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}

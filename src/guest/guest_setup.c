@@ -1,0 +1,154 @@
+/* Turns the guest into the sandbox the commands see: the host's root,
+ * read-only (the host's file server enforces that), under a tmpfs overlay
+ * that vanishes with the VM. */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MODULE_DIR "/lib/krunsh-modules"
+#define ROOT_TAG "krunsh-root"
+
+static int load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	long r = syscall(SYS_finit_module, fd, "", 0);
+	int saved = errno;
+	close(fd);
+	if (r < 0 && saved != EEXIST) {
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/* The initramfs builder writes the modules in dependency order to a list,
+ * so the agent needs no modprobe and no depmod data. */
+static int load_modules(char *error, size_t error_size)
+{
+	FILE *order = fopen(MODULE_DIR "/order", "re");
+	if (!order)
+		return 0; /* a kernel with everything built in */
+	char line[256];
+	while (fgets(line, sizeof(line), order)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), MODULE_DIR "/%s", line);
+		if (load_module(path) < 0) {
+			snprintf(error, error_size, "loading module %s: %s", line, strerror(errno));
+			fclose(order);
+			return -1;
+		}
+	}
+	fclose(order);
+	return 0;
+}
+
+int setup_early_initramfs(void)
+{
+	mkdir("/dev", 0755);
+	mkdir("/proc", 0555);
+	mkdir("/sys", 0555);
+	(void)mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -1;
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -1;
+	char error[256];
+	if (load_modules(error, sizeof(error)) < 0) {
+		fprintf(stderr, "krunsh-agent: %s\n", error);
+		return -1;
+	}
+	return 0;
+}
+
+static int mount_or_fail(const char *source, const char *target, const char *type,
+			 unsigned long flags, const char *data, char *error, size_t error_size)
+{
+	if (mount(source, target, type, flags, data) == 0)
+		return 0;
+	snprintf(error, error_size, "mount %s on %s: %s", type, target, strerror(errno));
+	return -1;
+}
+
+/* The fresh kernel filesystems the commands expect, inside the new root. */
+static int mount_system_dirs(const char *root, char *error, size_t error_size)
+{
+	static const struct {
+		const char *dir, *type, *data;
+		unsigned long flags;
+	} mounts[] = {
+		{"proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
+		{"sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
+		{"dev", "devtmpfs", "mode=0755", MS_NOSUID},
+		{"dev/pts", "devpts", "mode=0620,ptmxmode=0666", MS_NOSUID | MS_NOEXEC},
+		{"dev/shm", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV},
+		{"run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV},
+	};
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		char target[512];
+		snprintf(target, sizeof(target), "%s/%s", root, mounts[i].dir);
+		mkdir(target, 0755);
+		if (mount_or_fail(mounts[i].type, target, mounts[i].type, mounts[i].flags,
+				  mounts[i].data, error, error_size) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int overlay_root(const char *lower, char *error, size_t error_size)
+{
+	mkdir("/krunsh-upper", 0755);
+	mkdir("/krunsh-root", 0755);
+	if (mount_or_fail("tmpfs", "/krunsh-upper", "tmpfs", 0, "mode=0755", error,
+			  error_size) < 0)
+		return -1;
+	mkdir("/krunsh-upper/data", 0755);
+	mkdir("/krunsh-upper/work", 0755);
+	char options[512];
+	snprintf(options, sizeof(options),
+		 "lowerdir=%s,upperdir=/krunsh-upper/data,workdir=/krunsh-upper/work", lower);
+	if (mount_or_fail("overlay", "/krunsh-root", "overlay", 0, options, error, error_size) < 0)
+		return -1;
+	if (mount_system_dirs("/krunsh-root", error, error_size) < 0)
+		return -1;
+	if (chdir("/krunsh-root") < 0 || chroot(".") < 0 || chdir("/") < 0) {
+		snprintf(error, error_size, "chroot into the overlay: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int setup_root(enum root_setup how, char *error, size_t error_size)
+{
+	switch (how) {
+	case ROOT_SETUP_NONE:
+		return 0;
+	case ROOT_SETUP_INITRAMFS:
+		mkdir("/krunsh-lower", 0755);
+		if (mount_or_fail(ROOT_TAG, "/krunsh-lower", "virtiofs", MS_RDONLY, NULL, error,
+				  error_size) < 0)
+			return -1;
+		return overlay_root("/krunsh-lower", error, error_size);
+	case ROOT_SETUP_OVERLAY:
+		/* libkrun's init already made the (read-only) virtio-fs root our
+		 * root; overlay it through a bind of itself. */
+		mkdir("/run/krunsh-lower", 0755);
+		if (mount_or_fail("/", "/run/krunsh-lower", NULL, MS_BIND, NULL, error,
+				  error_size) < 0)
+			return -1;
+		return overlay_root("/run/krunsh-lower", error, error_size);
+	}
+	return -1;
+}

@@ -1,0 +1,283 @@
+/* Parses krunsh's command line into struct options. Every bad value is one
+ * error line and exit status 125, before anything starts. */
+#include "cli.h"
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CPUS 64u
+#define MIN_MEM_MIB 128u
+#define MAX_MEM_MIB (256u * 1024u)
+
+static const char usage_text[] =
+	"Usage: krunsh [OPTIONS] [FILE]\n"
+	"       krunsh [OPTIONS] -c COMMAND\n"
+	"       krunsh [OPTIONS] -- PROGRAM [ARG...]\n"
+	"Run shell commands from FILE or standard input, one a line, in a fresh\n"
+	"throw-away microVM that sees the host's root read-only.\n"
+	"\n"
+	"Input:\n"
+	"  -c, --command CMD    run CMD instead of reading commands\n"
+	"      --script         run the input as one script, verbatim\n"
+	"  -k, --keep-going     run every line; exit with the first failure's status\n"
+	"      --shell PATH     POSIX shell in the guest (default /bin/sh)\n"
+	"VM:\n"
+	"      --engine NAME    auto (default), qemu or krun\n"
+	"      --cpus N         virtual CPUs (default 1, at most 64)\n"
+	"      --mem MIB        guest memory in MiB, or with a G suffix (default 512)\n"
+	"      --kernel PATH    guest kernel (default: $KRUNSH_KERNEL, then the installed one)\n"
+	"      --libkrun PATH   libkrun library for --engine krun (default libkrun.so.1)\n"
+	"      --allow-writable-root  accept a libkrun too old to share / read-only\n"
+	"      --timeout SECS   stop the VM after SECS seconds, exit 124\n"
+	"Guest:\n"
+	"  -w, --workdir DIR    working directory in the guest (default: the current one)\n"
+	"  -e, --env KEY[=VAL]  set KEY in the guest (without =VAL: the host's value)\n"
+	"Other:\n"
+	"  -v, --verbose        say what krunsh decides; show the guest's boot messages\n"
+	"  -h, --help           show this help\n"
+	"      --version        show the version\n"
+	"\n"
+	"Exit status: the commands' own (0-255, 128+N for signal N), 124 on --timeout,\n"
+	"125 when krunsh itself failed (the message says why).\n";
+
+enum {
+	OPT_SCRIPT = 256,
+	OPT_SHELL,
+	OPT_ENGINE,
+	OPT_CPUS,
+	OPT_MEM,
+	OPT_KERNEL,
+	OPT_LIBKRUN,
+	OPT_WRITABLE_ROOT,
+	OPT_TIMEOUT,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{"command", required_argument, NULL, 'c'},
+	{"script", no_argument, NULL, OPT_SCRIPT},
+	{"keep-going", no_argument, NULL, 'k'},
+	{"shell", required_argument, NULL, OPT_SHELL},
+	{"engine", required_argument, NULL, OPT_ENGINE},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"mem", required_argument, NULL, OPT_MEM},
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"libkrun", required_argument, NULL, OPT_LIBKRUN},
+	{"allow-writable-root", no_argument, NULL, OPT_WRITABLE_ROOT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"workdir", required_argument, NULL, 'w'},
+	{"env", required_argument, NULL, 'e'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse_unsigned(const char *text, unsigned long min, unsigned long max,
+			  unsigned long *out)
+{
+	if (!text[0] || text[0] == '-' || text[0] == '+')
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_mem(const char *text, unsigned *out)
+{
+	char digits[32];
+	size_t n = strlen(text);
+	unsigned long factor = 1;
+	if (n == 0 || n >= sizeof(digits))
+		return -1;
+	memcpy(digits, text, n + 1);
+	if (digits[n - 1] == 'G' || digits[n - 1] == 'g') {
+		factor = 1024;
+		digits[n - 1] = '\0';
+	} else if (digits[n - 1] == 'M' || digits[n - 1] == 'm') {
+		digits[n - 1] = '\0';
+	}
+	unsigned long v;
+	if (parse_unsigned(digits, 1, MAX_MEM_MIB, &v) < 0)
+		return -1;
+	v *= factor;
+	if (v < MIN_MEM_MIB || v > MAX_MEM_MIB)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_seconds(const char *text, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end || !isfinite(v) || v <= 0 || v > 1e7)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int env_name_valid(const char *entry)
+{
+	size_t n = strcspn(entry, "=");
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = entry[i];
+		if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (i > 0 && c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+static enum cli_result bad_value(struct error *err, const char *option, const char *value,
+				 const char *expected)
+{
+	error_set(err, 0, "invalid value '%s' for %s: expected %s", value, option, expected);
+	return CLI_ERROR;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct error *err)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->mode = INPUT_LINES;
+	opts->engine = "auto";
+	opts->cpus = 1;
+	opts->mem_mib = 512;
+	opts->shell = "/bin/sh";
+	opterr = 0;
+	optind = 1;
+	int script_flag = 0;
+	int c;
+	unsigned long v;
+	/* '+': stop at the first operand, so "-- PROGRAM -x" keeps -x. */
+	while ((c = getopt_long(argc, argv, "+c:kw:e:vh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			opts->command = optarg;
+			break;
+		case OPT_SCRIPT:
+			script_flag = 1;
+			break;
+		case 'k':
+			opts->keep_going = 1;
+			break;
+		case OPT_SHELL:
+			if (optarg[0] != '/')
+				return bad_value(err, "--shell", optarg, "an absolute path");
+			opts->shell = optarg;
+			break;
+		case OPT_ENGINE:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "qemu") && strcmp(optarg, "krun"))
+				return bad_value(err, "--engine", optarg, "auto, qemu or krun");
+			opts->engine = optarg;
+			break;
+		case OPT_CPUS:
+			if (parse_unsigned(optarg, 1, MAX_CPUS, &v) < 0)
+				return bad_value(err, "--cpus", optarg, "a whole number from 1 to 64");
+			opts->cpus = (unsigned)v;
+			break;
+		case OPT_MEM:
+			if (parse_mem(optarg, &opts->mem_mib) < 0)
+				return bad_value(err, "--mem", optarg,
+						 "MiB from 128 to 262144, or a G suffix");
+			break;
+		case OPT_KERNEL:
+			opts->kernel = optarg;
+			break;
+		case OPT_LIBKRUN:
+			opts->libkrun_path = optarg;
+			break;
+		case OPT_WRITABLE_ROOT:
+			opts->allow_writable_root = 1;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &opts->timeout_seconds) < 0)
+				return bad_value(err, "--timeout", optarg, "seconds greater than 0");
+			break;
+		case 'w':
+			if (optarg[0] != '/')
+				return bad_value(err, "--workdir", optarg, "an absolute path");
+			opts->workdir = optarg;
+			break;
+		case 'e': {
+			if (!env_name_valid(optarg))
+				return bad_value(err, "--env", optarg, "KEY or KEY=VALUE");
+			char **grown = realloc(opts->env, (opts->env_count + 1) * sizeof(char *));
+			if (!grown) {
+				error_set(err, ENOMEM, "parsing options");
+				return CLI_ERROR;
+			}
+			opts->env = grown;
+			opts->env[opts->env_count++] = optarg;
+			break;
+		}
+		case 'v':
+			opts->verbose = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return CLI_EXIT_OK;
+		case OPT_VERSION:
+			printf("krunsh %s\n", KRUNSH_VERSION);
+			return CLI_EXIT_OK;
+		case ':':
+			error_set(err, 0, "option %s needs a value (see krunsh --help)",
+				  argv[optind - 1]);
+			return CLI_ERROR;
+		default:
+			if (optopt && optopt < 256)
+				error_set(err, 0, "unknown option -%c (see krunsh --help)", optopt);
+			else
+				error_set(err, 0, "unknown option %s (see krunsh --help)",
+					  argv[optind - 1]);
+			return CLI_ERROR;
+		}
+	}
+	int rest = argc - optind;
+	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (saw_dashdash) {
+		if (rest == 0) {
+			error_set(err, 0, "'--' must be followed by a program to run");
+			return CLI_ERROR;
+		}
+		if (opts->command || script_flag || opts->keep_going) {
+			error_set(err, 0, "-- PROGRAM cannot be combined with -c, --script or --keep-going");
+			return CLI_ERROR;
+		}
+		opts->mode = INPUT_EXEC;
+		opts->exec_argv = argv + optind;
+		return CLI_RUN;
+	}
+	if (rest > 1) {
+		error_set(err, 0, "too many arguments: expected at most one FILE (see krunsh --help)");
+		return CLI_ERROR;
+	}
+	if (rest == 1) {
+		if (opts->command) {
+			error_set(err, 0, "give either -c COMMAND or FILE, not both");
+			return CLI_ERROR;
+		}
+		opts->script_file = argv[optind];
+	}
+	if (script_flag)
+		opts->mode = INPUT_SCRIPT;
+	return CLI_RUN;
+}
+
+void cli_free(struct options *opts)
+{
+	free(opts->env);
+	opts->env = NULL;
+}

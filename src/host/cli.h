@@ -1,0 +1,44 @@
+/* Command-line options of krunsh. */
+#ifndef KRUNSH_CLI_H
+#define KRUNSH_CLI_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+enum input_mode {
+	INPUT_LINES,  /* one command a line, stop at the first failure */
+	INPUT_SCRIPT, /* the whole input is one script */
+	INPUT_EXEC,   /* -- PROGRAM ARGS: no shell at all */
+};
+
+struct options {
+	enum input_mode mode;
+	int keep_going;
+	const char *command;     /* -c */
+	const char *script_file; /* positional FILE */
+	char **exec_argv;        /* after -- */
+	const char *engine;      /* auto, qemu, krun */
+	double timeout_seconds;  /* 0: none */
+	const char *workdir;
+	unsigned cpus;
+	unsigned mem_mib;
+	const char *shell;
+	const char *kernel;
+	const char *libkrun_path;
+	int allow_writable_root;
+	char **env;  /* -e entries as given */
+	size_t env_count;
+	int verbose;
+};
+
+enum cli_result {
+	CLI_RUN,
+	CLI_EXIT_OK,  /* --help or --version printed */
+	CLI_ERROR,
+};
+
+enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct error *err);
+void cli_free(struct options *opts);
+
+#endif

@@ -1,0 +1,109 @@
+/* The QEMU engine: microvm, the guest kernel from a Debian package, the
+ * host root over virtio-fs (read-only, enforced by virtiofsd's mount
+ * namespace), and the agent channel on a virtio-serial port. */
+#include "engine.h"
+#include "host_tsc.h"
+#include "initramfs.h"
+#include "paths.h"
+#include "qemu_argv.h"
+#include "spawn.h"
+#include "virtiofsd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char qemu_path[4096];
+
+static int qemu_probe(const struct options *opts, struct engine_probe *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	const char *qemu = getenv("KRUNSH_QEMU");
+	if (program_locate(qemu && qemu[0] ? qemu : "qemu-system-x86_64", qemu_path,
+			   sizeof(qemu_path)) < 0) {
+		error_set(err, 0,
+			  "qemu-system-x86_64 not found (install the qemu-system-x86 package, or "
+			  "set KRUNSH_QEMU)");
+		return -1;
+	}
+	if (access(virtiofsd_path(), X_OK) < 0) {
+		error_set(err, errno, "virtiofsd not found at %s (install qemu-system-common, or "
+				      "set KRUNSH_VIRTIOFSD)",
+			  virtiofsd_path());
+		return -1;
+	}
+	struct guest_kernel kernel;
+	if (kernel_locate(opts->kernel, &kernel, err) < 0)
+		return -1;
+	char kvm_reason[400];
+	out->use_kvm = kvm_usable(kvm_reason, sizeof(kvm_reason));
+	snprintf(out->accelerator, sizeof(out->accelerator), "%s", out->use_kvm ? "kvm" : "tcg");
+	snprintf(out->reason, sizeof(out->reason), "qemu with %s: %s", out->accelerator,
+		 kvm_reason);
+	return 0;
+}
+
+static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
+{
+	const struct options *opts = req->opts;
+	struct guest_kernel kernel;
+	char agent[4096], initramfs[4096];
+	if (kernel_locate(opts->kernel, &kernel, err) < 0 || agent_locate(agent, sizeof(agent), err) < 0 ||
+	    initramfs_get(agent, &kernel, initramfs, sizeof(initramfs), err) < 0)
+		return -1;
+	log_verbose_message("kernel %s%s%s%s", kernel.image, kernel.release[0] ? " (" : "",
+			    kernel.release, kernel.release[0] ? ")" : "");
+
+	/* QEMU's and virtiofsd's own messages, kept for the error message if
+	 * the VM does not come up; the file is unlinked with the run dir. */
+	char log_path[4200];
+	snprintf(log_path, sizeof(log_path), "%s/vmm.log", req->run_dir);
+	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
+
+	char fs_socket[4200];
+	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
+	pid_t fsd = virtiofsd_start("/", fs_socket, vm->log_fd, opts->verbose, err);
+	if (fsd < 0)
+		return -1;
+	vm->helper_pids[vm->helper_count++] = fsd;
+
+	struct qemu_config config = {
+		.qemu_path = qemu_path,
+		.use_kvm = req->probe->use_kvm,
+		.cpus = opts->cpus,
+		.mem_mib = opts->mem_mib,
+		.kernel_image = kernel.image,
+		.initramfs = initramfs,
+		.agent_socket = req->agent_socket,
+		.virtiofs_socket = fs_socket,
+		.tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
+		.verbose = opts->verbose,
+		.extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	};
+	struct qemu_argv argv;
+	if (qemu_argv_build(&config, &argv) < 0) {
+		error_set(err, 0, "QEMU command line too long");
+		return -1;
+	}
+	if (opts->verbose) {
+		char line[8192];
+		size_t used = 0;
+		for (int i = 0; i < argv.argc && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
+						 i ? " " : "", argv.argv[i]);
+		log_verbose_message("starting %s", line);
+	}
+	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
+				   .stderr_fd = opts->verbose ? 2 : vm->log_fd};
+	vm->main_pid = spawn_process(argv.argv, &so, err);
+	return vm->main_pid < 0 ? -1 : 0;
+}
+
+const struct engine engine_qemu = {
+	.name = "qemu",
+	.probe = qemu_probe,
+	.start = qemu_start,
+};

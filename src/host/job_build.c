@@ -1,0 +1,102 @@
+#include "job_build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int add_env(struct job_buffer *b, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	char *entry = malloc(n + v + 2);
+	if (!entry)
+		return -1;
+	memcpy(entry, name, n);
+	entry[n] = '=';
+	memcpy(entry + n + 1, value, v + 1);
+	int r = job_buffer_add(b, JOB_ENV, entry, n + v + 1);
+	free(entry);
+	return r;
+}
+
+static int add_environment(const struct options *opts, struct job_buffer *b, struct error *err)
+{
+	static const struct {
+		const char *name, *fallback;
+	} defaults[] = {
+		{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		{"HOME", "/root"},
+		{"TERM", NULL},
+		{"LANG", NULL},
+	};
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		/* Overridden by an -e of the same name: skip the default. */
+		int overridden = 0;
+		size_t len = strlen(defaults[i].name);
+		for (size_t k = 0; k < opts->env_count; k++)
+			if (strncmp(opts->env[k], defaults[i].name, len) == 0 &&
+			    (opts->env[k][len] == '=' || opts->env[k][len] == '\0'))
+				overridden = 1;
+		if (overridden)
+			continue;
+		const char *value = getenv(defaults[i].name);
+		if (!value)
+			value = defaults[i].fallback;
+		if (value && add_env(b, defaults[i].name, value) < 0)
+			goto nomem;
+	}
+	for (size_t k = 0; k < opts->env_count; k++) {
+		const char *entry = opts->env[k];
+		if (strchr(entry, '=')) {
+			if (job_buffer_add(b, JOB_ENV, entry, strlen(entry)) < 0)
+				goto nomem;
+			continue;
+		}
+		const char *value = getenv(entry);
+		if (!value) {
+			error_set(err, 0, "-e %s: not set in the host environment", entry);
+			return -1;
+		}
+		if (add_env(b, entry, value) < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	error_set(err, ENOMEM, "building the job");
+	return -1;
+}
+
+int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
+	      struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	uint32_t mode = opts->mode == INPUT_EXEC    ? JOB_MODE_EXEC
+			: opts->mode == INPUT_LINES ? JOB_MODE_SHELL_LINES
+						    : JOB_MODE_SHELL_SCRIPT;
+	char cwd[4096];
+	const char *workdir = opts->workdir;
+	if (!workdir)
+		workdir = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+	int r = job_buffer_add_u32(out, JOB_MODE, mode);
+	r |= job_buffer_add(out, JOB_SHELL, opts->shell, strlen(opts->shell));
+	r |= job_buffer_add(out, JOB_WORKDIR, workdir, strlen(workdir));
+	if (r < 0) {
+		error_set(err, ENOMEM, "building the job");
+		return -1;
+	}
+	if (add_environment(opts, out, err) < 0)
+		return -1;
+	if (opts->mode == INPUT_EXEC) {
+		for (char **a = opts->exec_argv; *a; a++)
+			if (job_buffer_add(out, JOB_ARG, *a, strlen(*a)) < 0)
+				r = -1;
+	} else {
+		r = job_buffer_add(out, JOB_SCRIPT, script->text, script->text_length);
+	}
+	if (r < 0) {
+		error_set(err, ENOMEM, "building the job");
+		return -1;
+	}
+	return 0;
+}

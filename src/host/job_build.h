@@ -1,0 +1,17 @@
+/* What the guest needs to run the user's commands, as job records. */
+#ifndef KRUNSH_JOB_BUILD_H
+#define KRUNSH_JOB_BUILD_H
+
+#include "../common/protocol.h"
+#include "cli.h"
+#include "error.h"
+#include "script.h"
+
+/* The guest gets this minimal environment plus what -e asks for, never the
+ * host's environment wholesale. */
+#define GUEST_ENV_DEFAULTS "PATH, HOME, TERM, LANG"
+
+int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
+	      struct error *err);
+
+#endif

@@ -1,0 +1,28 @@
+/* Where krunsh finds its parts: the guest agent, the guest kernel, and its
+ * cache directory. Each has an environment override for packagers and tests. */
+#ifndef KRUNSH_PATHS_H
+#define KRUNSH_PATHS_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+struct guest_kernel {
+	char image[4096];       /* vmlinux (PVH ELF) or bzImage */
+	char modules_dir[4096]; /* flat dir of .ko files plus "order"; "" if none */
+	char release[128];      /* for -v, "" if unknown */
+};
+
+/* KRUNSH_AGENT, then next to the krunsh binary, then the install path. */
+int agent_locate(char *out, size_t size, struct error *err);
+/* --kernel, then KRUNSH_KERNEL, then the installed kernel directory. A path
+ * may be a kernel directory (vmlinux|vmlinuz, modules/, release) or an
+ * image file. */
+int kernel_locate(const char *option, struct guest_kernel *out, struct error *err);
+/* $XDG_CACHE_HOME/krunsh or ~/.cache/krunsh, created. */
+int cache_dir(char *out, size_t size, struct error *err);
+
+/* Absolute path of a program: as is if it has a '/', else searched in PATH. */
+int program_locate(const char *name, char *out, size_t size);
+
+#endif

@@ -1,0 +1,30 @@
+#ifndef KRUNSH_QEMU_ARGV_H
+#define KRUNSH_QEMU_ARGV_H
+
+#include <stddef.h>
+
+struct qemu_config {
+	const char *qemu_path;
+	int use_kvm;
+	unsigned cpus;
+	unsigned mem_mib;
+	const char *kernel_image;
+	const char *initramfs;
+	const char *agent_socket;
+	const char *virtiofs_socket;
+	unsigned long tsc_khz;
+	int verbose;
+	const char *extra_append; /* KRUNSH_KERNEL_APPEND, for experiments */
+};
+
+struct qemu_argv {
+	char *argv[80];
+	int argc;
+	char storage[16384];
+	size_t used;
+};
+
+/* Fills out->argv (NULL-terminated); -1 if it would not fit. */
+int qemu_argv_build(const struct qemu_config *config, struct qemu_argv *out);
+
+#endif

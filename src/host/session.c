@@ -1,0 +1,392 @@
+#include "session.h"
+#include "../common/protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+	(void)!write(signal_pipe[1], &b, 1);
+	errno = saved;
+}
+
+int session_signals_install(void)
+{
+	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed stdout is an EPIPE we handle, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int session_signal_fd(void)
+{
+	return signal_pipe[0];
+}
+
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Output waiting for the host's stdout or stderr. While it waits, nothing
+ * more is read from the guest: that is the back-pressure that keeps memory
+ * bounded when the reader is slow. */
+struct pending_output {
+	int fd;
+	const unsigned char *data;
+	size_t length;
+	size_t chunk; /* pipes: one page per POLLOUT so a write never blocks */
+};
+
+struct session {
+	const struct session_config *config;
+	struct session_result *result;
+	int conn;
+	int vm_pidfd;
+	int alive;
+	int done;
+	int stderr_closed;
+	double started;
+	struct frame_decoder decoder;
+	unsigned char in[64 * 1024];
+	size_t in_offset, in_length;
+	struct pending_output pending;
+	/* host -> guest: the job, then stdin frames */
+	unsigned char *out;
+	size_t out_offset, out_length;
+	int stdin_open;
+	size_t chunk_stdout, chunk_stderr;
+};
+
+static size_t write_chunk_for(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 4096;
+	return SIZE_MAX;
+}
+
+static void finish(struct session *s, enum session_outcome outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void finish(struct session *s, enum session_outcome outcome, const char *fmt, ...)
+{
+	if (s->done)
+		return;
+	s->done = 1;
+	s->result->outcome = outcome;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(s->result->message, sizeof(s->result->message), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void record_failed_line(struct session *s, const unsigned char *payload)
+{
+	struct session_result *r = s->result;
+	struct failed_line *grown = realloc(r->failed, (r->failed_count + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	r->failed = grown;
+	r->failed[r->failed_count++] =
+		(struct failed_line){get_u32le(payload), get_u32le(payload + 4)};
+}
+
+static void handle_frame(struct session *s, const struct frame_header *h,
+			 const unsigned char *payload)
+{
+	switch (h->type) {
+	case FRAME_HELLO:
+		if (!s->alive) {
+			s->alive = 1;
+			s->result->boot_seconds = monotonic_seconds() - s->started;
+			if (s->config->on_alive)
+				s->config->on_alive(s->config->on_alive_data);
+		}
+		break;
+	case FRAME_STDOUT:
+	case FRAME_STDERR: {
+		int fd = h->type == FRAME_STDOUT ? 1 : 2;
+		if (fd == 2 && s->stderr_closed)
+			break;
+		s->pending = (struct pending_output){
+			fd, payload, h->length, fd == 1 ? s->chunk_stdout : s->chunk_stderr};
+		break;
+	}
+	case FRAME_LINE_FAILED:
+		if (h->length == 8)
+			record_failed_line(s, payload);
+		break;
+	case FRAME_EXIT:
+		if (h->length != 4) {
+			finish(s, SESSION_PROTOCOL_ERROR, "malformed exit frame from the guest");
+			break;
+		}
+		s->result->exit_status = (int)(get_u32le(payload) & 0xff);
+		finish(s, SESSION_EXITED, NULL);
+		break;
+	case FRAME_AGENT_ERROR:
+		finish(s, SESSION_AGENT_ERROR, "%.*s", (int)(h->length < 900 ? h->length : 900),
+		       (const char *)payload);
+		break;
+	default:
+		finish(s, SESSION_PROTOCOL_ERROR, "unexpected frame type %u from the guest", h->type);
+	}
+}
+
+/* Decodes buffered input until a frame leaves output pending or input
+ * runs out. */
+static void process_input(struct session *s)
+{
+	while (!s->done && !s->pending.length && s->in_offset < s->in_length) {
+		const unsigned char *p = s->in + s->in_offset;
+		size_t left = s->in_length - s->in_offset;
+		struct frame_header h;
+		const unsigned char *payload;
+		enum decode_result r = frame_decoder_feed(&s->decoder, &p, &left, &h, &payload);
+		s->in_offset = s->in_length - left;
+		if (r == DECODE_ERROR)
+			finish(s, SESSION_PROTOCOL_ERROR, "corrupt frame from the guest");
+		else if (r == DECODE_FRAME)
+			handle_frame(s, &h, payload);
+	}
+}
+
+static void read_from_guest(struct session *s)
+{
+	ssize_t n = read(s->conn, s->in, sizeof(s->in));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		finish(s, SESSION_VM_DIED, s->alive ? "the VM stopped before the commands finished"
+						  : "the VM stopped before the guest started");
+		return;
+	}
+	s->in_offset = 0;
+	s->in_length = (size_t)n;
+	process_input(s);
+}
+
+static void write_pending_output(struct session *s)
+{
+	struct pending_output *p = &s->pending;
+	size_t n = p->length < p->chunk ? p->length : p->chunk;
+	ssize_t w = write(p->fd, p->data, n);
+	if (w < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		if (p->fd == 1) {
+			finish(s, SESSION_OUTPUT_CLOSED, NULL);
+		} else {
+			s->stderr_closed = 1;
+			p->length = 0;
+		}
+		return;
+	}
+	p->data += w;
+	p->length -= (size_t)w;
+	if (!p->length)
+		process_input(s);
+}
+
+static void queue_stdin(struct session *s)
+{
+	unsigned char *buf = s->out;
+	if (!buf)
+		return;
+	ssize_t n = read(s->config->stdin_fd, buf + FRAME_HEADER_SIZE, FRAME_OUTPUT_MAX);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		frame_header_encode(buf, FRAME_STDIN_EOF, 0);
+		s->out_length = FRAME_HEADER_SIZE;
+		s->stdin_open = 0;
+	} else {
+		frame_header_encode(buf, FRAME_STDIN, (uint32_t)n);
+		s->out_length = FRAME_HEADER_SIZE + (size_t)n;
+	}
+	s->out_offset = 0;
+}
+
+static void write_to_guest(struct session *s)
+{
+	ssize_t w = send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset,
+			 MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			finish(s, SESSION_VM_DIED, "the VM stopped before the commands finished");
+		return;
+	}
+	s->out_offset += (size_t)w;
+}
+
+static void accept_agent(struct session *s)
+{
+	int fd = accept4(s->config->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	s->conn = fd;
+}
+
+static int vm_exited(struct session *s)
+{
+	int status;
+	pid_t r = waitpid(s->config->vm_pid, &status, WNOHANG);
+	if (r == s->config->vm_pid) {
+		s->result->vm_reaped = 1;
+		s->result->vm_wait_status = status;
+		return 1;
+	}
+	return 0;
+}
+
+static int build_job_frame(struct session *s)
+{
+	size_t total = FRAME_HEADER_SIZE + s->config->job_length;
+	size_t cap = total > FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX ? total
+								     : FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX;
+	s->out = malloc(cap);
+	if (!s->out)
+		return -1;
+	frame_header_encode(s->out, FRAME_JOB, (uint32_t)s->config->job_length);
+	memcpy(s->out + FRAME_HEADER_SIZE, s->config->job, s->config->job_length);
+	s->out_length = total;
+	s->out_offset = 0;
+	return 0;
+}
+
+void session_run(const struct session_config *config, struct session_result *result)
+{
+	memset(result, 0, sizeof(*result));
+	struct session s = {.config = config, .result = result, .conn = -1};
+	s.started = monotonic_seconds();
+	s.vm_pidfd = (int)syscall(SYS_pidfd_open, config->vm_pid, 0);
+	s.stdin_open = config->stdin_fd >= 0;
+	s.chunk_stdout = write_chunk_for(1);
+	s.chunk_stderr = write_chunk_for(2);
+	frame_decoder_init(&s.decoder, FRAME_PAYLOAD_MAX);
+	if (build_job_frame(&s) < 0) {
+		finish(&s, SESSION_PROTOCOL_ERROR, "out of memory");
+	}
+	while (!s.done) {
+		struct pollfd fds[6];
+		int n = 0;
+		int i_signal = -1, i_pidfd = -1, i_listen = -1, i_conn = -1, i_out = -1, i_stdin = -1;
+		fds[i_signal = n++] = (struct pollfd){.fd = config->signal_fd, .events = POLLIN};
+		if (s.vm_pidfd >= 0)
+			fds[i_pidfd = n++] = (struct pollfd){.fd = s.vm_pidfd, .events = POLLIN};
+		if (s.conn < 0) {
+			fds[i_listen = n++] = (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
+		} else {
+			short ev = 0;
+			if (!s.pending.length)
+				ev |= POLLIN;
+			if (s.out_offset < s.out_length)
+				ev |= POLLOUT;
+			fds[i_conn = n++] = (struct pollfd){.fd = s.conn, .events = ev};
+		}
+		if (s.pending.length)
+			fds[i_out = n++] = (struct pollfd){.fd = s.pending.fd, .events = POLLOUT};
+		if (s.conn >= 0 && s.alive && s.stdin_open && s.out_offset == s.out_length)
+			fds[i_stdin = n++] = (struct pollfd){.fd = config->stdin_fd, .events = POLLIN};
+
+		double now = monotonic_seconds();
+		double wake = -1;
+		if (!s.alive)
+			wake = s.started + config->boot_timeout;
+		if (config->deadline > 0 && (wake < 0 || config->deadline < wake))
+			wake = config->deadline;
+		int timeout_ms = -1;
+		if (wake >= 0) {
+			if (now >= wake) {
+				if (config->deadline > 0 && now >= config->deadline)
+					finish(&s, SESSION_TIMEOUT, NULL);
+				else
+					finish(&s, SESSION_BOOT_TIMEOUT, NULL);
+				break;
+			}
+			timeout_ms = (int)((wake - now) * 1000.0) + 1;
+		}
+		int r = poll(fds, (nfds_t)n, timeout_ms);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			finish(&s, SESSION_PROTOCOL_ERROR, "poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[i_signal].revents) {
+			unsigned char sig = 0;
+			if (read(config->signal_fd, &sig, 1) == 1) {
+				result->signal = sig;
+				finish(&s, SESSION_SIGNALLED, NULL);
+				break;
+			}
+		}
+		if (i_out >= 0 && fds[i_out].revents)
+			write_pending_output(&s);
+		if (i_conn >= 0 && (fds[i_conn].revents & POLLOUT))
+			write_to_guest(&s);
+		if (i_conn >= 0 && (fds[i_conn].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !s.pending.length && !s.done)
+			read_from_guest(&s);
+		if (i_listen >= 0 && fds[i_listen].revents)
+			accept_agent(&s);
+		if (i_stdin >= 0 && fds[i_stdin].revents)
+			queue_stdin(&s);
+		if (i_pidfd >= 0 && fds[i_pidfd].revents) {
+			/* Whatever the VM sent before it ended is still in the
+			 * socket: keep reading until EOF, unless it never
+			 * connected. */
+			close(s.vm_pidfd);
+			s.vm_pidfd = -1;
+			vm_exited(&s);
+			if (s.conn < 0)
+				finish(&s, SESSION_VM_DIED, "the VM exited before the guest started");
+		}
+		if (s.vm_pidfd < 0 && s.conn < 0 && !s.done && !result->vm_reaped && vm_exited(&s))
+			finish(&s, SESSION_VM_DIED, "the VM exited before the guest started");
+	}
+	if (s.conn >= 0)
+		close(s.conn);
+	if (s.vm_pidfd >= 0)
+		close(s.vm_pidfd);
+	free(s.out);
+	frame_decoder_free(&s.decoder);
+}
+
+void session_result_free(struct session_result *result)
+{
+	free(result->failed);
+	result->failed = NULL;
+	result->failed_count = 0;
+}

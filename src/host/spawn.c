@@ -1,0 +1,66 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void spawn_reset_child_signals(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int s = 1; s < NSIG; s++) {
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	}
+}
+
+pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct error *err)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		error_set(err, errno, "fork");
+		return -1;
+	}
+	if (pid > 0)
+		return pid;
+	spawn_reset_child_signals();
+	/* The VM dies with krunsh, however krunsh dies. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
+	/* Its own process group: a ^C on the terminal reaches krunsh, which
+	 * decides how the VM ends, not QEMU directly. */
+	setpgid(0, 0);
+	int devnull = open("/dev/null", O_RDWR);
+	dup2(devnull, 0);
+	dup2(opts->stdout_fd >= 0 ? opts->stdout_fd : devnull, 1);
+	dup2(opts->stderr_fd >= 0 ? opts->stderr_fd : devnull, 2);
+	for (int i = 0; i < opts->keep_fd_count; i++) {
+		int flags = fcntl(opts->keep_fds[i], F_GETFD);
+		if (flags >= 0)
+			fcntl(opts->keep_fds[i], F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	if (opts->prepare && opts->prepare(opts->prepare_data) < 0) {
+		dprintf(2, "krunsh: preparing %s: %s\n", argv[0], strerror(errno));
+		_exit(125);
+	}
+	execv(argv[0], argv);
+	dprintf(2, "krunsh: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+void process_kill_and_reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}

@@ -1,0 +1,16 @@
+/* One private directory per run under $TMPDIR, removed on every exit path. */
+#ifndef KRUNSH_TEMPDIR_H
+#define KRUNSH_TEMPDIR_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+int tempdir_create(char *path, size_t size, struct error *err);
+/* Removes the directory and everything in it; safe to call twice. */
+void tempdir_remove(char *path);
+/* Removes run directories whose creating process no longer exists (left by
+ * a krunsh that was SIGKILLed before it could clean up). */
+void tempdir_sweep_stale(void);
+
+#endif

@@ -1,0 +1,114 @@
+#include "virtiofsd.h"
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+struct krunsh_mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+
+const char *virtiofsd_path(void)
+{
+	const char *p = getenv("KRUNSH_VIRTIOFSD");
+	return p && p[0] ? p : VIRTIOFSD_DEFAULT_PATH;
+}
+
+static int write_proc_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Runs in the child before exec. An unprivileged user gets a user namespace
+ * (Debian 12 allows them) so that it may make its mount namespace. */
+static int make_readonly_view(void *unused)
+{
+	(void)unused;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	if (uid != 0) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+			return -1;
+		char map[64];
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+		if (write_proc_file("/proc/self/uid_map", map) < 0)
+			return -1;
+		(void)write_proc_file("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+		if (write_proc_file("/proc/self/gid_map", map) < 0)
+			return -1;
+	} else if (unshare(CLONE_NEWNS) < 0) {
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	struct krunsh_mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		return -1;
+	return 0;
+}
+
+static int listen_unix(const char *path, struct error *err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		error_set(err, 0, "socket path %s is too long (shorten TMPDIR)", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
+		error_set(err, errno, "listening on %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+pid_t virtiofsd_start(const char *source, const char *socket_path, int log_fd, int verbose,
+		      struct error *err)
+{
+	/* We bind the socket before virtiofsd exists, so QEMU can connect as
+	 * soon as it starts; virtiofsd itself could not create it on a
+	 * read-only root. */
+	int fd = listen_unix(socket_path, err);
+	if (fd < 0)
+		return -1;
+	char fd_arg[32], source_arg[4200];
+	snprintf(fd_arg, sizeof(fd_arg), "--fd=%d", fd);
+	snprintf(source_arg, sizeof(source_arg), "source=%s", source);
+	char *argv[] = {(char *)virtiofsd_path(), fd_arg, "-o", source_arg, "-o", "sandbox=chroot",
+			"-o", "cache=auto", "-o", verbose ? "log_level=info" : "log_level=err",
+			NULL};
+	struct spawn_options so = {.keep_fds = &fd, .keep_fd_count = 1,
+				   .stdout_fd = verbose ? 2 : log_fd, .stderr_fd = verbose ? 2 : log_fd,
+				   .prepare = make_readonly_view};
+	pid_t pid = spawn_process(argv, &so, err);
+	close(fd);
+	return pid;
+}

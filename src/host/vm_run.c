@@ -1,0 +1,144 @@
+#include "vm_run.h"
+#include "spawn.h"
+#include "tempdir.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define DEFAULT_BOOT_TIMEOUT 20.0
+
+static double boot_timeout(void)
+{
+	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
+	double v = s ? strtod(s, NULL) : 0;
+	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
+}
+
+static int listen_agent_socket(const char *path, struct error *err)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		error_set(err, 0, "socket path %s is too long (shorten TMPDIR)", path);
+		return -1;
+	}
+	strcpy(addr.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
+		error_set(err, errno, "listening on %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void vm_stop(struct engine_vm *vm)
+{
+	process_kill_and_reap(vm->main_pid);
+	for (int i = 0; i < vm->helper_count; i++)
+		process_kill_and_reap(vm->helper_pids[i]);
+	vm->main_pid = 0;
+	vm->helper_count = 0;
+}
+
+/* Once the agent has said hello every socket is connected and nothing in
+ * the run dir is needed: remove it now, so even a SIGKILL of krunsh later
+ * leaves no file behind. */
+static void remove_run_dir(void *path)
+{
+	tempdir_remove(path);
+}
+
+static void read_log_tail(int fd, char *out, size_t size)
+{
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end <= 0)
+		return;
+	off_t start = end > (off_t)size - 1 ? end - (off_t)size + 1 : 0;
+	ssize_t n = pread(fd, out, size - 1, start);
+	if (n <= 0)
+		return;
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	/* Keep the last line only: it is the one that says why. */
+	char *last = strrchr(out, '\n');
+	if (last)
+		memmove(out, last + 1, strlen(last + 1) + 1);
+}
+
+static int run_attempt(const struct engine *engine, const struct engine_probe *probe,
+		       const struct options *opts, const unsigned char *job, size_t job_length,
+		       double deadline, int attempt, struct vm_run_result *out, struct error *err)
+{
+	char run_dir[4096];
+	if (tempdir_create(run_dir, sizeof(run_dir), err) < 0)
+		return -1;
+	char agent_socket[4200];
+	snprintf(agent_socket, sizeof(agent_socket), "%s/agent.sock", run_dir);
+	int listen_fd = listen_agent_socket(agent_socket, err);
+	if (listen_fd < 0) {
+		tempdir_remove(run_dir);
+		return -1;
+	}
+	struct engine_request req = {.opts = opts, .probe = probe, .run_dir = run_dir,
+				     .agent_socket = agent_socket, .attempt = attempt};
+	struct engine_vm vm = {.log_fd = -1};
+	int r = engine->start(&req, &vm, err);
+	if (r == 0) {
+		/* Test hook for the watchdog: freeze the first VM as a hung
+		 * boot would, without touching the guest. */
+		if (attempt == 0 && getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT"))
+			kill(vm.main_pid, SIGSTOP);
+		struct session_config sc = {
+			.listen_fd = listen_fd,
+			.vm_pid = vm.main_pid,
+			.job = job,
+			.job_length = job_length,
+			.boot_timeout = boot_timeout(),
+			.deadline = deadline,
+			.signal_fd = session_signal_fd(),
+			.stdin_fd = opts->mode == INPUT_EXEC ? 0 : -1,
+			.on_alive = remove_run_dir,
+			.on_alive_data = run_dir,
+		};
+		session_run(&sc, &out->session);
+		if (out->session.outcome == SESSION_VM_DIED ||
+		    out->session.outcome == SESSION_BOOT_TIMEOUT)
+			read_log_tail(vm.log_fd, out->vmm_log_tail, sizeof(out->vmm_log_tail));
+	}
+	vm_stop(&vm);
+	if (vm.log_fd >= 0)
+		close(vm.log_fd);
+	close(listen_fd);
+	tempdir_remove(run_dir);
+	return r;
+}
+
+int vm_run(const struct engine *engine, const struct engine_probe *probe,
+	   const struct options *opts, const unsigned char *job, size_t job_length,
+	   double deadline, struct vm_run_result *out, struct error *err)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		session_result_free(&out->session);
+		if (run_attempt(engine, probe, opts, job, job_length, deadline, attempt, out, err) < 0)
+			return -1;
+		if (out->session.outcome != SESSION_BOOT_TIMEOUT)
+			break;
+		if (attempt == 0) {
+			out->watchdog_retries++;
+			log_verbose_message("no sign of life from the guest in %.0f s: retrying once",
+					    boot_timeout());
+		}
+	}
+	return 0;
+}

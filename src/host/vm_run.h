@@ -1,0 +1,19 @@
+/* Starts a VM with the chosen engine and runs one session with it, with the
+ * boot watchdog's single retry; always leaves no process or file behind. */
+#ifndef KRUNSH_VM_RUN_H
+#define KRUNSH_VM_RUN_H
+
+#include "engine.h"
+#include "session.h"
+
+struct vm_run_result {
+	struct session_result session;
+	int watchdog_retries;
+	char vmm_log_tail[600]; /* last lines the VMM printed, for failures */
+};
+
+int vm_run(const struct engine *engine, const struct engine_probe *probe,
+	   const struct options *opts, const unsigned char *job, size_t job_length,
+	   double deadline, struct vm_run_result *out, struct error *err);
+
+#endif
