@@ -1,0 +1,65 @@
+# Helpers for the end-to-end behaviour suite. Sourced by run.sh; every test
+# is a shell function named test_* in a tests/e2e/test_*.sh file, run once
+# per engine in a subshell with $ENGINE set. A test passes by returning 0,
+# fails with any other status (say why with `fail`), and skips with `skip
+# "reason"` (status 77), which prints the reason.
+
+: "${KRUNSH:?}" "${BUILD_DIR:?}"
+
+# krunsh with the engine under test selected.
+ks() {
+	case "$ENGINE" in
+	qemu) "$KRUNSH" --engine qemu "$@" ;;
+	krun-double) KRUNSH_DOUBLE_LOG="${KRUNSH_DOUBLE_LOG:-/dev/null}" \
+		"$KRUNSH" --engine krun --libkrun "$BUILD_DIR/libkrun-double.so.1" "$@" ;;
+	krun-real) "$KRUNSH" --engine krun "$@" ;;
+	*) echo "unknown engine $ENGINE" >&2; return 99 ;;
+	esac
+}
+
+fail() {
+	echo "    FAIL: $*" >&2
+	return 1
+}
+
+skip() {
+	echo "    SKIP: $*" >&2
+	return 77
+}
+
+only_engine() {
+	for e in "$@"; do [ "$ENGINE" = "$e" ] && return 0; done
+	return 1
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" != "$3" ]; then
+		fail "$1: expected [$2], got [$3]"
+		return 1
+	fi
+}
+
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() {
+	case "$3" in
+	*"$2"*) return 0 ;;
+	esac
+	fail "$1: [$2] not found in [$3]"
+}
+
+# A scratch directory per test, removed by the runner.
+scratch() {
+	echo "$TEST_SCRATCH"
+}
+
+# No krunsh run directory and no VMM process may outlive a run.
+expect_no_leftovers() {
+	left=$(ls -d "${TMPDIR:-/tmp}"/krunsh-run.* 2>/dev/null | head -n 5)
+	[ -z "$left" ] || { fail "leftover run directories: $left"; return 1; }
+	if pgrep -f "$TEST_SCRATCH" >/dev/null 2>&1; then
+		fail "leftover processes mentioning $TEST_SCRATCH"
+		return 1
+	fi
+	return 0
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The behaviour suite: every test_* function in tests/e2e/test_*.sh, once per
+# engine. Engines: qemu (real VMs under KVM or TCG), krun-double (the krun
+# engine against our libkrun contract double: no VM), krun-real (real
+# libkrun; skipped with the reason where libkrun or a usable KVM is missing).
+#   tests/e2e/run.sh                 all engines, all tests
+#   KRUNSH_TEST_ENGINES=qemu tests/e2e/run.sh
+#   KRUNSH_TEST_FILTER=exit_status tests/e2e/run.sh   tests whose name matches
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+export BUILD_DIR="${BUILD_DIR:-$root/build}"
+export KRUNSH="${KRUNSH:-$BUILD_DIR/krunsh}"
+engines=${KRUNSH_TEST_ENGINES:-"qemu krun-double krun-real"}
+filter=${KRUNSH_TEST_FILTER:-}
+passed=0 failed=0 skipped=0 failures=""
+
+krun_real_reason() {
+	if ! ldconfig -p 2>/dev/null | grep -q 'libkrun\.so\.1'; then
+		echo "libkrun.so.1 is not installed (not packaged for Debian 12)"; return
+	fi
+	if [ -d /sys/module/kvm_pvm ]; then
+		echo "/dev/kvm is PVM (kvm_pvm), which cannot boot libkrun's guest kernel"; return
+	fi
+	if [ ! -w /dev/kvm ]; then
+		echo "/dev/kvm is not usable"; return
+	fi
+	echo ""
+}
+
+for engine in $engines; do
+	engine_skip=""
+	[ "$engine" = krun-real ] && engine_skip=$(krun_real_reason)
+	for file in "$here"/test_*.sh; do
+		tests=$(sed -n 's/^\(test_[A-Za-z0-9_]*\)() *{.*/\1/p' "$file")
+		for t in $tests; do
+			case "$t" in *"$filter"*) ;; *) continue ;; esac
+			name="$engine/$(basename "$file" .sh)/$t"
+			if [ -n "$engine_skip" ]; then
+				echo "SKIP $name: $engine_skip"
+				skipped=$((skipped + 1))
+				continue
+			fi
+			scratch=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-test.XXXXXX")
+			start=$(date +%s.%N)
+			(
+				export ENGINE="$engine" TEST_SCRATCH="$scratch"
+				cd "$scratch" || exit 99
+				. "$here/lib.sh"
+				. "$file"
+				"$t"
+			) > "$scratch.log" 2>&1
+			rc=$?
+			secs=$(awk -v a="$start" -v b="$(date +%s.%N)" "BEGIN{printf \"%.1f\", b - a}")
+			case $rc in
+			0) echo "PASS $name (${secs}s)"; passed=$((passed + 1)) ;;
+			77) echo "SKIP $name: $(sed -n 's/^ *SKIP: //p' "$scratch.log" | tail -n1)"
+			    skipped=$((skipped + 1)) ;;
+			*) echo "FAIL $name (status $rc)"; sed 's/^/    | /' "$scratch.log" | tail -n 30
+			   failed=$((failed + 1)); failures="$failures $name" ;;
+			esac
+			chmod -R u+rwX "$scratch" 2>/dev/null
+			rm -rf "$scratch" "$scratch.log"
+		done
+	done
+done
+[ -z "$failures" ] || echo "failed:$failures"
+echo "e2e: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
