@@ -56,7 +56,7 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	r |= add(a, "none");
 	r |= add(a, "-M");
 	/* virtio-fs needs guest RAM that virtiofsd can map: a shared memfd. */
-	r |= add(a, "microvm,x-option-roms=off,rtc=off,memory-backend=mem");
+	r |= add(a, "microvm,x-option-roms=off,memory-backend=mem");
 	r |= add(a, "-object");
 	r |= add(a, "memory-backend-memfd,id=mem,size=%uM,share=on", c->mem_mib);
 	r |= add(a, "-m");
