@@ -1,0 +1,29 @@
+#!/bin/sh
+# Sets krunsh up on a fresh Debian 12 machine: the Debian packages it needs,
+# the guest kernel (unpacked from Debian's cloud kernel package, nothing is
+# installed as the host's kernel), then builds and installs krunsh into
+# PREFIX (default /usr/local). Safe to run again.
+set -eu
+cd "$(dirname "$0")"
+PREFIX=${PREFIX:-/usr/local}
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+PACKAGES="build-essential libc6-dev pkg-config qemu-system-x86 qemu-system-common
+	lz4 zstd xz-utils procps bsdutils valgrind"
+
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing$missing"
+	$SUDO apt-get update -q
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+
+$SUDO tools/install-guest-kernel.sh "$PREFIX/lib/krunsh/kernel"
+make PREFIX="$PREFIX"
+$SUDO make PREFIX="$PREFIX" install
+echo "setup: krunsh installed as $PREFIX/bin/krunsh"
