@@ -39,6 +39,7 @@ static const char usage_text[] =
 	"  -e, --env KEY[=VAL]  set KEY in the guest (without =VAL: the host's value)\n"
 	"Other:\n"
 	"  -v, --verbose        say what krunsh decides; show the guest's boot messages\n"
+	"      --report FILE    write a JSON summary of the run to FILE (see README)\n"
 	"  -h, --help           show this help\n"
 	"      --version        show the version\n"
 	"\n"
@@ -56,6 +57,7 @@ enum {
 	OPT_WRITABLE_ROOT,
 	OPT_TIMEOUT,
 	OPT_VERSION,
+	OPT_REPORT,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +77,7 @@ static const struct option long_options[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"report", required_argument, NULL, OPT_REPORT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -229,6 +232,11 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		case 'h':
 			fputs(usage_text, stdout);
 			return CLI_EXIT_OK;
+		case OPT_REPORT:
+			if (!optarg[0])
+				return bad_value(err, "--report", optarg, "a file name");
+			opts->report_file = optarg;
+			break;
 		case OPT_VERSION:
 			printf("krunsh %s\n", KRUNSH_VERSION);
 			return CLI_EXIT_OK;

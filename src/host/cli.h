@@ -30,6 +30,7 @@ struct options {
 	char **env;  /* -e entries as given */
 	size_t env_count;
 	int verbose;
+	const char *report_file; /* --report: JSON summary of the run */
 };
 
 enum cli_result {

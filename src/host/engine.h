@@ -12,6 +12,8 @@ struct engine_probe {
 	int use_kvm;          /* hardware acceleration usable */
 	char accelerator[16]; /* "kvm" or "tcg", for -v and reports */
 	char reason[512];     /* why this engine/accelerator, for -v */
+	char kernel[4096];    /* guest kernel used, for -v and --report */
+	char kernel_release[128];
 };
 
 /* Everything an engine needs to start one VM. */

@@ -38,6 +38,8 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 	struct guest_kernel kernel;
 	if (kernel_locate(opts->kernel, &kernel, err) < 0)
 		return -1;
+	snprintf(out->kernel, sizeof(out->kernel), "%s", kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", kernel.release);
 	char kvm_reason[400];
 	out->use_kvm = kvm_usable(kvm_reason, sizeof(kvm_reason));
 	snprintf(out->accelerator, sizeof(out->accelerator), "%s", out->use_kvm ? "kvm" : "tcg");

@@ -4,6 +4,7 @@
 #include "engine.h"
 #include "error.h"
 #include "job_build.h"
+#include "report.h"
 #include "script.h"
 #include "session.h"
 #include "tempdir.h"
@@ -120,8 +121,9 @@ int main(int argc, char **argv)
 	struct script script = {0};
 	struct job_buffer job = {0};
 	struct vm_run_result run = {0};
-	const struct engine *engine;
+	const struct engine *engine = NULL;
 	struct engine_probe probe;
+	int ran = 0;
 	if (read_input(&opts, &script, &err) < 0 || job_build(&opts, &script, &job, &err) < 0 ||
 	    !(engine = engine_select(&opts, &probe, &err))) {
 		error_print(&err);
@@ -133,11 +135,29 @@ int main(int argc, char **argv)
 		error_print(&err);
 		goto out;
 	}
+	ran = 1;
 	log_verbose_message("guest alive after %.3f s, finished after %.3f s, watchdog retries %d",
 			    run.session.boot_seconds, monotonic_seconds() - started,
 			    run.watchdog_retries);
 	status = decide_exit_status(&opts, &script, &run);
 out:
+	if (opts.report_file) {
+		struct run_summary summary = {
+			.opts = &opts,
+			.engine = engine ? engine->name : NULL,
+			.probe = engine ? &probe : NULL,
+			.script = &script,
+			.run = ran ? &run : NULL,
+			.total_seconds = monotonic_seconds() - started,
+			.exit_status = status,
+			.error = err.message[0] ? err.message : NULL,
+		};
+		struct error report_err = {0};
+		if (report_write(opts.report_file, &summary, &report_err) < 0) {
+			error_print(&report_err);
+			status = EXIT_KRUNSH_FAILURE;
+		}
+	}
 	session_result_free(&run.session);
 	job_buffer_free(&job);
 	script_free(&script);

@@ -1,0 +1,22 @@
+/* --report FILE: a JSON summary of the run, schema in README.md. */
+#ifndef KRUNSH_REPORT_H
+#define KRUNSH_REPORT_H
+
+#include "engine.h"
+#include "script.h"
+#include "vm_run.h"
+
+struct run_summary {
+	const struct options *opts;
+	const char *engine;
+	const struct engine_probe *probe; /* NULL if no engine was chosen */
+	const struct script *script;
+	const struct vm_run_result *run;  /* NULL if no VM ran */
+	double total_seconds;
+	int exit_status;
+	const char *error;                /* krunsh's own error, or NULL */
+};
+
+int report_write(const char *path, const struct run_summary *summary, struct error *err);
+
+#endif
