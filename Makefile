@@ -80,8 +80,18 @@ check: all check-unit
 	@tests/valgrind.sh $(BUILD)/krunsh
 	@tests/e2e/run.sh
 
-bench: all
-	bench/run.sh
+$(BUILD)/mkcpio: tools/mkcpio.c $(BUILD)/libkrunsh.a
+	$(CC) $(ALL_CFLAGS) -I$(BUILD) -Isrc/host -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS)
+
+$(BUILD)/bench/bare-init: bench/bare_init.c
+	@mkdir -p $(@D)
+	$(CC) -static $(BASEFLAGS) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
+	$(BUILD)/mkcpio $@ init=$(BUILD)/bench/bare-init
+
+bench: all $(BUILD)/bench/bare-initramfs.cpio
+	BUILD_DIR=$(abspath $(BUILD)) bench/run.sh
 
 install: $(BUILD)/krunsh $(BUILD)/krunsh-agent
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
