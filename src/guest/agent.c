@@ -10,6 +10,7 @@
 #include "../common/protocol.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
 {
 	struct agent_config config;
 	parse_args(argc, argv, &config);
+	/* Writing to a program that closed its stdin is an EPIPE to handle,
+	 * not a reason for the agent to die. */
+	signal(SIGPIPE, SIG_IGN);
 	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
 		finish(&config, 125);
 

@@ -83,6 +83,58 @@ static int relay_pipe(int channel, int *fd, uint32_t type)
 	return 1;
 }
 
+/* Host stdin on its way to the program's stdin pipe. While a chunk waits
+ * for the pipe, the channel is not read: the program's pace sets the host's. */
+struct stdin_relay {
+	int fd;
+	unsigned char buf[FRAME_OUTPUT_MAX];
+	size_t offset, length;
+	int eof;
+};
+
+static void stdin_relay_write(struct stdin_relay *r)
+{
+	ssize_t n = write(r->fd, r->buf + r->offset, r->length - r->offset);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		/* The program closed its stdin: drop the rest, as a pipe would. */
+		r->length = r->offset = 0;
+		close(r->fd);
+		r->fd = -1;
+		return;
+	}
+	r->offset += (size_t)n;
+	if (r->offset == r->length) {
+		r->offset = r->length = 0;
+		if (r->eof) {
+			close(r->fd);
+			r->fd = -1;
+		}
+	}
+}
+
+static void stdin_relay_read(int channel, struct stdin_relay *r)
+{
+	struct frame_header h;
+	const unsigned char *payload;
+	if (channel_next_frame(channel, &h, &payload) < 0) {
+		r->eof = 1;
+		close(r->fd);
+		r->fd = -1;
+		return;
+	}
+	if (h.type == FRAME_STDIN_EOF) {
+		close(r->fd);
+		r->fd = -1;
+	} else if (h.type == FRAME_STDIN && h.length <= sizeof(r->buf)) {
+		memcpy(r->buf, payload, h.length);
+		r->offset = 0;
+		r->length = h.length;
+		stdin_relay_write(r);
+	}
+}
+
 static void report_failed_lines(int channel, const char *log_path)
 {
 	FILE *log = fopen(log_path, "re");
@@ -121,31 +173,48 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Exec mode forwards the host's stdin; shell modes give EOF, since
+	 * the host's stdin carried the commands. */
+	int in[2] = {-1, -1};
+	if (job->mode == JOB_MODE_EXEC) {
+		if (pipe2(in, O_CLOEXEC) < 0) {
+			snprintf(error, error_size, "pipe: %s", strerror(errno));
+			return -1;
+		}
+	} else {
+		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(error, error_size, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(job, script_path, log_path, devnull, out[1], err[1]);
+		child_exec(job, script_path, log_path, in[0], out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
-	if (devnull >= 0)
-		close(devnull);
+	if (in[0] >= 0)
+		close(in[0]);
+	struct stdin_relay relay = {.fd = in[1]};
+	if (relay.fd >= 0)
+		fcntl(relay.fd, F_SETFL, O_NONBLOCK);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	int out_fd = out[0], err_fd = err[0];
 	int exited = 0, wstatus = 0;
 	while (!exited) {
-		struct pollfd fds[3] = {
+		int want_channel = relay.fd >= 0 && !relay.length;
+		struct pollfd fds[5] = {
 			{.fd = out_fd, .events = POLLIN},
 			{.fd = err_fd, .events = POLLIN},
 			{.fd = pidfd, .events = POLLIN},
+			{.fd = want_channel ? channel : -1, .events = POLLIN},
+			{.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
 		};
 		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
 			break; /* no pidfd: fall back to waiting after EOF */
-		if (poll(fds, 3, -1) < 0) {
+		int timeout = want_channel && channel_buffered() ? 0 : -1;
+		if (poll(fds, 5, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -154,9 +223,15 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			relay_pipe(channel, &out_fd, FRAME_STDOUT);
 		if (fds[1].revents)
 			relay_pipe(channel, &err_fd, FRAME_STDERR);
+		if (fds[4].revents)
+			stdin_relay_write(&relay);
+		if (want_channel && (fds[3].revents || channel_buffered()))
+			stdin_relay_read(channel, &relay);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
 			exited = 1;
 	}
+	if (relay.fd >= 0)
+		close(relay.fd);
 	if (!exited)
 		waitpid(pid, &wstatus, 0);
 	/* The program is gone. What it wrote is in the pipes already; a
