@@ -33,7 +33,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/t
 DOUBLE_SRC := $(wildcard tests/double/*.c)
 
 .PHONY: all clean install check check-unit check-e2e check-sanitize check-valgrind bench
-DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1)
+DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1 $(BUILD)/libkrun-double-old.so.1 \
+	$(BUILD)/libkrun-double-broken.so.1)
 all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB)
 
 $(BUILD)/config.h: Makefile
@@ -58,10 +59,19 @@ $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/libkrunsh.a
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 	$(CC) -static $(LDFLAGS) -o $@ $^
 
-# The libkrun contract double (tests only; never installed).
+# The libkrun contract double (tests only; never installed), and two
+# variants: an "old libkrun" without the newer optional calls, and a
+# "broken" one without the required krun_start_enter.
+DOUBLE_BUILD = $(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -shared -Wl,-soname,libkrun.so.1 -o $@ $(DOUBLE_SRC) -lpthread
 $(BUILD)/libkrun-double.so.1: $(DOUBLE_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -shared -Wl,-soname,libkrun.so.1 -o $@ $(DOUBLE_SRC) -lpthread
+	$(DOUBLE_BUILD)
+$(BUILD)/libkrun-double-old.so.1: $(DOUBLE_SRC)
+	@mkdir -p $(@D)
+	$(DOUBLE_BUILD) -DDOUBLE_OLD_LIBKRUN
+$(BUILD)/libkrun-double-broken.so.1: $(DOUBLE_SRC)
+	@mkdir -p $(@D)
+	$(DOUBLE_BUILD) -DDOUBLE_BROKEN_LIBKRUN
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)

@@ -20,7 +20,7 @@ void spawn_reset_child_signals(void)
 	}
 }
 
-pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct error *err)
+pid_t spawn_fork(const struct spawn_options *opts, struct error *err)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -36,7 +36,7 @@ pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct
 	if (getppid() != parent)
 		_exit(125);
 	/* Its own process group: a ^C on the terminal reaches krunsh, which
-	 * decides how the VM ends, not QEMU directly. */
+	 * decides how the VM ends, not the VMM directly. */
 	setpgid(0, 0);
 	int devnull = open("/dev/null", O_RDWR);
 	dup2(devnull, 0);
@@ -47,6 +47,14 @@ pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct
 		if (flags >= 0)
 			fcntl(opts->keep_fds[i], F_SETFD, flags & ~FD_CLOEXEC);
 	}
+	return 0;
+}
+
+pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct error *err)
+{
+	pid_t pid = spawn_fork(opts, err);
+	if (pid != 0)
+		return pid;
 	if (opts->prepare && opts->prepare(opts->prepare_data) < 0) {
 		dprintf(2, "krunsh: preparing %s: %s\n", argv[0], strerror(errno));
 		_exit(125);

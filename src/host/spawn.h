@@ -18,6 +18,12 @@ struct spawn_options {
 	void *prepare_data;
 };
 
+/* Forks a child set up as spawn_process() sets it up (signals reset,
+ * SIGKILLed when krunsh dies, own process group, stdio redirected, keep_fds
+ * inherited) but without exec: returns 0 in the child, the pid in the
+ * parent, -1 on failure. `prepare` is not run. For VMMs that are a library
+ * call, not a program (libkrun). */
+pid_t spawn_fork(const struct spawn_options *opts, struct error *err);
 /* Forks and execs argv[0]; returns the pid or -1. An exec failure is
  * reported by the child exiting 127, and noticed by the caller's wait. */
 pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct error *err);

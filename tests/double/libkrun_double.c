@@ -1,0 +1,548 @@
+/* TEST DOUBLE of libkrun's C API, for krunsh's contract tests. This is NOT
+ * libkrun and boots no VM. It is written from libkrun's documented
+ * interface (include/libkrun.h) and shares no code with it.
+ *
+ * It exports the calls krunsh's krun engine uses, with their documented
+ * signatures, and:
+ *   - records every call and its arguments, one line each, in the file named
+ *     by KRUNSH_DOUBLE_LOG;
+ *   - checks the documented rules and fails a call that breaks one with
+ *     -EINVAL and a logged "VIOLATION: ..." line: context ids come from
+ *     krun_create_ctx; krun_set_exec's argv excludes argv[0]; envp is not
+ *     NULL (NULL copies the host environment into the guest); no argument
+ *     or environment entry can travel on the kernel command line (a '"', a
+ *     newline, a lone "--", more than 256 bytes or more than 32 entries);
+ *     the root is shared read-only unless krun_set_root asked otherwise;
+ *     krun_start_enter comes after a VM config, a root and an exec;
+ *   - emulates krun_start_enter as libkrun behaves from outside: it runs
+ *     the exec'd program (krunsh's agent) on the host, its vsock channel
+ *     replaced by the unix socket registered for that port and its root
+ *     setup by "none", then ends the process with _exit(its status) and
+ *     never returns on success.
+ *
+ * Build variants (see the Makefile): -DDOUBLE_OLD_LIBKRUN leaves out the
+ * calls newer libkruns added (krun_add_virtiofs3, krun_add_vsock_port2);
+ * -DDOUBLE_BROKEN_LIBKRUN leaves out the required krun_start_enter. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* What krunsh's engine looks for to know it drives this double. */
+EXPORT const char krunsh_contract_double_marker[] = "libkrun contract double (tests only)";
+
+#define MAX_CONTEXTS 8
+#define MAX_PORTS 8
+#define MAX_CMDLINE_ENTRIES 32 /* the guest kernel panics beyond this */
+#define MAX_ENTRY_LENGTH 256
+#define ROOT_TAG "/dev/root"
+
+struct vsock_port {
+	uint32_t port;
+	char *path;
+	bool listen;
+};
+
+struct context {
+	bool created;
+	bool vm_config;
+	bool root_read_only;
+	bool root_writable; /* krun_set_root */
+	char *workdir;
+	char *exec_path;
+	char **argv;
+	char **envp;
+	struct vsock_port ports[MAX_PORTS];
+	int port_count;
+};
+
+static struct context contexts[MAX_CONTEXTS];
+
+/* ---- the call log ---- */
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_line(const char *fmt, ...)
+{
+	const char *path = getenv("KRUNSH_DOUBLE_LOG");
+	if (!path || !path[0])
+		return;
+	char line[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* One append per line: lines of concurrent runs never interleave. */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	(void)!write(fd, line, (size_t)n);
+	close(fd);
+}
+
+static int32_t violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int32_t violation(const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_line("VIOLATION: %s", what);
+	return -EINVAL;
+}
+
+/* A string as one log token: control characters escaped, so a line is a
+ * line whatever the caller passed; long strings cut. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+	if (!s)
+		return "(null)";
+	size_t used = 0;
+	for (; *s && used + 8 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			used += (size_t)snprintf(buf + used, size - used, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
+		else
+			buf[used++] = (char)c;
+	}
+	if (*s)
+		used += (size_t)snprintf(buf + used, size - used, "...");
+	buf[used] = '\0';
+	return buf;
+}
+
+static void log_list(const char *call, const char *count_name, const char *name,
+		     const char *const list[])
+{
+	if (!list) {
+		log_line("%s %s=NULL", call, name);
+		return;
+	}
+	int count = 0;
+	while (list[count])
+		count++;
+	log_line("%s %s=%d", call, count_name, count);
+	for (int i = 0; i < count; i++) {
+		char buf[600];
+		log_line("%s %s[%d]=%s", call, name, i, shown(list[i], buf, sizeof(buf)));
+	}
+}
+
+/* ---- rules ---- */
+
+static struct context *context_get(const char *call, uint32_t id)
+{
+	if (id >= MAX_CONTEXTS || !contexts[id].created) {
+		violation("%s: ctx %u was not returned by krun_create_ctx", call, id);
+		return NULL;
+	}
+	return &contexts[id];
+}
+
+/* Each entry travels on the guest kernel command line wrapped in "..."
+ * without escaping: only short, fixed words survive that. */
+static int32_t check_cmdline_list(const char *call, const char *name, const char *const list[])
+{
+	int i = 0;
+	for (; list[i]; i++) {
+		const char *e = list[i];
+		if (strchr(e, '"'))
+			return violation("%s: %s[%d] contains '\"', which breaks the kernel command "
+					 "line",
+					 call, name, i);
+		if (strchr(e, '\n'))
+			return violation("%s: %s[%d] contains a newline: user content (a script?) "
+					 "must not travel on the kernel command line",
+					 call, name, i);
+		if (strlen(e) > MAX_ENTRY_LENGTH)
+			return violation("%s: %s[%d] is %zu bytes: user content (a script?) must "
+					 "not travel on the kernel command line",
+					 call, name, i, strlen(e));
+		if (strcmp(e, "--") == 0)
+			return violation("%s: %s[%d] is \"--\", which the guest kernel swallows",
+					 call, name, i);
+	}
+	if (i > MAX_CMDLINE_ENTRIES)
+		return violation("%s: %d %s entries; the guest kernel panics beyond %d", call, i,
+				 name, MAX_CMDLINE_ENTRIES);
+	return 0;
+}
+
+static char **list_copy(const char *const list[])
+{
+	int n = 0;
+	while (list[n])
+		n++;
+	char **copy = calloc((size_t)n + 1, sizeof(*copy));
+	for (int i = 0; copy && i < n; i++)
+		copy[i] = strdup(list[i]);
+	return copy;
+}
+
+/* ---- the exported calls ---- */
+
+EXPORT int32_t krun_set_log_level(uint32_t level)
+{
+	log_line("krun_set_log_level level=%u", level);
+	return level > 5 ? violation("krun_set_log_level: level %u is not 0-5", level) : 0;
+}
+
+EXPORT int32_t krun_create_ctx(void)
+{
+	for (uint32_t id = 0; id < MAX_CONTEXTS; id++) {
+		if (!contexts[id].created) {
+			contexts[id] = (struct context){.created = true};
+			log_line("krun_create_ctx -> %u", id);
+			return (int32_t)id;
+		}
+	}
+	log_line("krun_create_ctx -> -ENOMEM");
+	return -ENOMEM;
+}
+
+EXPORT int32_t krun_free_ctx(uint32_t ctx_id)
+{
+	log_line("krun_free_ctx ctx=%u", ctx_id);
+	struct context *c = context_get("krun_free_ctx", ctx_id);
+	if (!c)
+		return -EINVAL;
+	c->created = false;
+	return 0;
+}
+
+EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t ram_mib)
+{
+	log_line("krun_set_vm_config ctx=%u vcpus=%u ram_mib=%u", ctx_id, num_vcpus, ram_mib);
+	struct context *c = context_get("krun_set_vm_config", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (num_vcpus == 0 || ram_mib == 0)
+		return violation("krun_set_vm_config: vcpus and ram_mib must be positive");
+	c->vm_config = true;
+	return 0;
+}
+
+EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
+{
+	char buf[600];
+	log_line("krun_set_root ctx=%u path=%s", ctx_id, shown(root_path, buf, sizeof(buf)));
+	struct context *c = context_get("krun_set_root", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!root_path || root_path[0] != '/')
+		return violation("krun_set_root: the root must be an absolute path");
+	if (c->root_read_only)
+		return violation("krun_set_root: a root is already shared with %s", ROOT_TAG);
+	c->root_writable = true;
+	return 0;
+}
+
+#ifndef DOUBLE_OLD_LIBKRUN
+EXPORT int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char *c_path,
+				  uint64_t shm_size, bool read_only)
+{
+	char tag[600], path[600];
+	log_line("krun_add_virtiofs3 ctx=%u tag=%s path=%s shm_size=%llu read_only=%s", ctx_id,
+		 shown(c_tag, tag, sizeof(tag)), shown(c_path, path, sizeof(path)),
+		 (unsigned long long)shm_size, read_only ? "true" : "false");
+	struct context *c = context_get("krun_add_virtiofs3", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!c_tag || !c_path || c_path[0] != '/')
+		return violation("krun_add_virtiofs3: tag and an absolute path are required");
+	if (strcmp(c_tag, ROOT_TAG) == 0) {
+		if (!read_only)
+			return violation("krun_add_virtiofs3: the root (%s) is shared writable; "
+					 "krunsh must share it read-only",
+					 ROOT_TAG);
+		if (c->root_writable)
+			return violation("krun_add_virtiofs3: krun_set_root already set a root");
+		c->root_read_only = true;
+	}
+	return 0;
+}
+#endif
+
+EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
+{
+	char buf[600];
+	log_line("krun_set_workdir ctx=%u path=%s", ctx_id, shown(workdir_path, buf, sizeof(buf)));
+	struct context *c = context_get("krun_set_workdir", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!workdir_path || workdir_path[0] != '/')
+		return violation("krun_set_workdir: the workdir must be an absolute path");
+	const char *const one[] = {workdir_path, NULL};
+	int32_t r = check_cmdline_list("krun_set_workdir", "path", one);
+	if (r < 0)
+		return r;
+	free(c->workdir);
+	c->workdir = strdup(workdir_path);
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path, const char *const argv[],
+			     const char *const envp[])
+{
+	char buf[600];
+	log_line("krun_set_exec ctx=%u path=%s", ctx_id, shown(exec_path, buf, sizeof(buf)));
+	log_list("krun_set_exec", "argc", "argv", argv);
+	log_list("krun_set_exec", "envc", "envp", envp);
+	struct context *c = context_get("krun_set_exec", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!exec_path || exec_path[0] != '/')
+		return violation("krun_set_exec: the exec path must be absolute");
+	if (!argv)
+		return violation("krun_set_exec: argv is NULL");
+	if (!envp)
+		return violation("krun_set_exec: envp is NULL: libkrun would copy the whole host "
+				 "environment into the guest");
+	if (argv[0] && (strcmp(argv[0], exec_path) == 0 ||
+			strcmp(argv[0], base_name(exec_path)) == 0))
+		return violation("krun_set_exec: argv[0] is the program (%s): libkrun's argv "
+				 "excludes argv[0]",
+				 argv[0]);
+	const char *const path_only[] = {exec_path, NULL};
+	int32_t r = check_cmdline_list("krun_set_exec", "path", path_only);
+	if (r == 0)
+		r = check_cmdline_list("krun_set_exec", "argv", argv);
+	if (r == 0)
+		r = check_cmdline_list("krun_set_exec", "envp", envp);
+	if (r < 0)
+		return r;
+	c->exec_path = strdup(exec_path);
+	c->argv = list_copy(argv);
+	c->envp = list_copy(envp);
+	return 0;
+}
+
+static int32_t add_port(const char *call, uint32_t ctx_id, uint32_t port, const char *path,
+			bool listen)
+{
+	char buf[600];
+	log_line("%s ctx=%u port=%u path=%s listen=%s", call, ctx_id, port,
+		 shown(path, buf, sizeof(buf)), listen ? "true" : "false");
+	struct context *c = context_get(call, ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!path || !path[0])
+		return violation("%s: no unix socket path", call);
+	for (int i = 0; i < c->port_count; i++)
+		if (c->ports[i].port == port)
+			return violation("%s: vsock port %u is already mapped", call, port);
+	if (c->port_count == MAX_PORTS)
+		return -ENOMEM;
+	c->ports[c->port_count++] = (struct vsock_port){port, strdup(path), listen};
+	return 0;
+}
+
+EXPORT int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port, const char *c_filepath)
+{
+	return add_port("krun_add_vsock_port", ctx_id, port, c_filepath, false);
+}
+
+#ifndef DOUBLE_OLD_LIBKRUN
+EXPORT int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char *c_filepath,
+				    bool listen)
+{
+	return add_port("krun_add_vsock_port2", ctx_id, port, c_filepath, listen);
+}
+#endif
+
+/* ---- krun_start_enter: the agent, run on the host ---- */
+#ifndef DOUBLE_BROKEN_LIBKRUN
+
+static pid_t agent_pid;
+
+static void forward_signal(int sig)
+{
+	if (agent_pid > 0)
+		kill(agent_pid, sig);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The guest's processes die with the VM. Here they are the agent's
+ * process group, killed when this process ends, even by SIGKILL: a small
+ * guardian child gets a signal when this process dies and does it. */
+static pid_t guardian_start(pid_t agent, const char *run_dir)
+{
+	pid_t vmm = getpid();
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	pid_t pid = fork();
+	if (pid != 0) {
+		sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
+	if (getppid() == vmm) {
+		int sig;
+		sigwait(&usr1, &sig);
+	}
+	kill(-agent, SIGKILL);
+	remove_tree(run_dir);
+	_exit(0);
+}
+
+/* The agent's arguments, as the guest would run them, turned into what
+ * runs on the host: the vsock channel becomes the unix socket libkrun would
+ * forward it to, the root is left alone, and a private run dir is added. */
+static char **translate_args(const struct context *c, const char *run_dir)
+{
+	int n = 0;
+	while (c->argv[n])
+		n++;
+	char **args = calloc((size_t)n + 4, sizeof(*args));
+	if (!args)
+		return NULL;
+	int k = 0;
+	args[k++] = c->exec_path;
+	for (int i = 0; i < n; i++) {
+		const char *a = c->argv[i];
+		if (i > 0 && strcmp(c->argv[i - 1], "--channel") == 0 &&
+		    strncmp(a, "vsock:", 6) == 0) {
+			uint32_t port = (uint32_t)strtoul(a + 6, NULL, 10);
+			const char *path = NULL;
+			for (int p = 0; p < c->port_count; p++)
+				if (c->ports[p].port == port && !c->ports[p].listen)
+					path = c->ports[p].path;
+			if (!path) {
+				violation("krun_start_enter: the agent's channel %s has no "
+					  "krun_add_vsock_port mapping",
+					  a);
+				free(args);
+				return NULL;
+			}
+			char *unix_spec = malloc(strlen(path) + 6);
+			if (unix_spec)
+				sprintf(unix_spec, "unix:%s", path);
+			args[k++] = unix_spec;
+		} else if (i > 0 && strcmp(c->argv[i - 1], "--root") == 0) {
+			args[k++] = "none";
+		} else {
+			args[k++] = c->argv[i];
+		}
+	}
+	args[k++] = "--run-dir";
+	args[k++] = (char *)run_dir;
+	args[k] = NULL;
+	return args;
+}
+
+static int run_agent(struct context *c, char **args)
+{
+	pid_t vmm = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != vmm)
+			_exit(125);
+		if (c->workdir && chdir(c->workdir) < 0)
+			_exit(125); /* libkrun's init: cannot set up the environment */
+		execve(c->exec_path, args, c->envp);
+		_exit(errno == ENOENT ? 127 : 126); /* libkrun's init codes */
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+EXPORT int32_t krun_start_enter(uint32_t ctx_id)
+{
+	log_line("krun_start_enter ctx=%u", ctx_id);
+	struct context *c = context_get("krun_start_enter", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!c->vm_config)
+		return violation("krun_start_enter: krun_set_vm_config was not called");
+	if (!c->root_read_only && !c->root_writable)
+		return violation("krun_start_enter: no root: neither krun_add_virtiofs3(%s, "
+				 "read_only=true) nor krun_set_root",
+				 ROOT_TAG);
+	if (!c->exec_path)
+		return violation("krun_start_enter: krun_set_exec was not called");
+
+	const char *tmp = getenv("TMPDIR");
+	char run_dir[4096];
+	snprintf(run_dir, sizeof(run_dir), "%s/krunsh-double.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (!mkdtemp(run_dir))
+		return -errno;
+	char **args = translate_args(c, run_dir);
+	if (!args) {
+		rmdir(run_dir);
+		return -EINVAL;
+	}
+	agent_pid = run_agent(c, args);
+	if (agent_pid < 0) {
+		int saved = errno;
+		rmdir(run_dir);
+		return -saved;
+	}
+	pid_t guardian = guardian_start(agent_pid, run_dir);
+	struct sigaction sa = {.sa_handler = forward_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	int status;
+	while (waitpid(agent_pid, &status, 0) < 0 && errno == EINTR)
+		;
+	log_line("krun_start_enter: agent ended (%s %d)", WIFEXITED(status) ? "status" : "signal",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	/* The VM is off: whatever the agent left running dies with it. Done
+	 * here, not left to the guardian, so it is over when our parent
+	 * reaps us. */
+	kill(-agent_pid, SIGKILL);
+	remove_tree(run_dir);
+	if (guardian > 0) {
+		kill(guardian, SIGKILL);
+		waitpid(guardian, NULL, 0);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+#endif
