@@ -107,23 +107,29 @@ static int mount_system_dirs(const char *root, char *error, size_t error_size)
 	return 0;
 }
 
-static int overlay_root(const char *lower, char *error, size_t error_size)
+/* `scratch` is a writable directory ("" for the initramfs root) that takes
+ * the overlay's mount points. */
+static int overlay_root(const char *scratch, const char *lower, char *error, size_t error_size)
 {
-	mkdir("/krunsh-upper", 0755);
-	mkdir("/krunsh-root", 0755);
-	if (mount_or_fail("tmpfs", "/krunsh-upper", "tmpfs", 0, "mode=0755", error,
-			  error_size) < 0)
+	char upper[256], root[256], data[300], work[300];
+	snprintf(upper, sizeof(upper), "%s/krunsh-upper", scratch);
+	snprintf(root, sizeof(root), "%s/krunsh-root", scratch);
+	snprintf(data, sizeof(data), "%s/data", upper);
+	snprintf(work, sizeof(work), "%s/work", upper);
+	mkdir(upper, 0755);
+	mkdir(root, 0755);
+	if (mount_or_fail("tmpfs", upper, "tmpfs", 0, "mode=0755", error, error_size) < 0)
 		return -1;
-	mkdir("/krunsh-upper/data", 0755);
-	mkdir("/krunsh-upper/work", 0755);
-	char options[512];
-	snprintf(options, sizeof(options),
-		 "lowerdir=%s,upperdir=/krunsh-upper/data,workdir=/krunsh-upper/work", lower);
-	if (mount_or_fail("overlay", "/krunsh-root", "overlay", 0, options, error, error_size) < 0)
+	mkdir(data, 0755);
+	mkdir(work, 0755);
+	char options[1024];
+	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, data,
+		 work);
+	if (mount_or_fail("overlay", root, "overlay", 0, options, error, error_size) < 0)
 		return -1;
-	if (mount_system_dirs("/krunsh-root", error, error_size) < 0)
+	if (mount_system_dirs(root, error, error_size) < 0)
 		return -1;
-	if (chdir("/krunsh-root") < 0 || chroot(".") < 0 || chdir("/") < 0) {
+	if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) {
 		snprintf(error, error_size, "chroot into the overlay: %s", strerror(errno));
 		return -1;
 	}
@@ -140,15 +146,20 @@ int setup_root(enum root_setup how, char *error, size_t error_size)
 		if (mount_or_fail(ROOT_TAG, "/krunsh-lower", "virtiofs", MS_RDONLY, NULL, error,
 				  error_size) < 0)
 			return -1;
-		return overlay_root("/krunsh-lower", error, error_size);
+		return overlay_root("", "/krunsh-lower", error, error_size);
 	case ROOT_SETUP_OVERLAY:
 		/* libkrun's init already made the (read-only) virtio-fs root our
-		 * root; overlay it through a bind of itself. */
+		 * root, so nothing can be created on it: a tmpfs over the host's
+		 * existing /run takes the mount points. The root is overlaid
+		 * through a bind of itself, which leaves that tmpfs out. */
+		if (mount_or_fail("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", error,
+				  error_size) < 0)
+			return -1;
 		mkdir("/run/krunsh-lower", 0755);
 		if (mount_or_fail("/", "/run/krunsh-lower", NULL, MS_BIND, NULL, error,
 				  error_size) < 0)
 			return -1;
-		return overlay_root("/run/krunsh-lower", error, error_size);
+		return overlay_root("/run", "/run/krunsh-lower", error, error_size);
 	}
 	return -1;
 }
