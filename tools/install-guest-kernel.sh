@@ -9,7 +9,10 @@ set -eu
 DEST=${1:?usage: install-guest-kernel.sh DEST}
 PACKAGE=${KRUNSH_KERNEL_PACKAGE:-linux-image-cloud-amd64}
 # Modules in dependency order (from each module's depends= field).
+# "order" is loaded at every boot; the others only when a run asks for them.
 MODULES="virtio_ring virtio virtio_mmio virtio_console fuse virtiofs overlay"
+MODULES_NET="failover net_failover virtio_net"
+MODULES_BLK="virtio_blk"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-kernel.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -18,7 +21,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 image=$(apt-cache depends "$PACKAGE" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
 [ -n "$image" ] || image=$PACKAGE
 version=$(apt-cache policy "$image" | sed -n 's/^ *Candidate: //p')
-if [ -f "$DEST/package" ] && [ "$(cat "$DEST/package")" = "$image $version" ] && [ -f "$DEST/vmlinux" ]; then
+# Bump when the layout or module lists change, so setup redoes the unpack.
+LAYOUT=2
+if [ -f "$DEST/package" ] && [ "$(cat "$DEST/package")" = "$image $version layout $LAYOUT" ] && [ -f "$DEST/vmlinux" ]; then
 	echo "guest kernel $image $version already in $DEST"
 	exit 0
 fi
@@ -50,15 +55,24 @@ extract '\x02\x21\x4c\x18' lz4 -dc ||
 mkdir -p "$DEST.new/modules"
 [ -f "$work/vmlinux" ] && cp "$work/vmlinux" "$DEST.new/vmlinux"
 cp "$vmlinuz" "$DEST.new/vmlinuz"
-: > "$DEST.new/modules/order"
-for m in $MODULES; do
-	ko=$(find "$work/root/lib/modules/$release" -name "$m.ko" | head -n1)
-	[ -n "$ko" ] || { echo "module $m missing from $image" >&2; exit 1; }
-	cp "$ko" "$DEST.new/modules/"
-	echo "$m.ko" >> "$DEST.new/modules/order"
-done
+install_modules() {
+	list=$1; shift
+	: > "$DEST.new/modules/$list"
+	for m in "$@"; do
+		ko=$(find "$work/root/lib/modules/$release" -name "$m.ko" | head -n1)
+		[ -n "$ko" ] || { echo "module $m missing from $image" >&2; exit 1; }
+		cp "$ko" "$DEST.new/modules/"
+		echo "$m.ko" >> "$DEST.new/modules/$list"
+	done
+}
+# shellcheck disable=SC2086
+install_modules order $MODULES
+# shellcheck disable=SC2086
+install_modules order-net $MODULES_NET
+# shellcheck disable=SC2086
+install_modules order-blk $MODULES_BLK
 echo "$release" > "$DEST.new/release"
-echo "$image $version" > "$DEST.new/package"
+echo "$image $version layout $LAYOUT" > "$DEST.new/package"
 chmod -R a+rX "$DEST.new"
 rm -rf "$DEST.old"
 [ -d "$DEST" ] && mv "$DEST" "$DEST.old"

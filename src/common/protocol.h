@@ -44,6 +44,10 @@ enum job_key {
 	JOB_ENV = 4,       /* "KEY=VALUE", repeatable */
 	JOB_SCRIPT = 5,    /* the program text handed to the shell */
 	JOB_ARG = 6,       /* exec mode: one argv element, repeatable */
+	JOB_VOLUME = 7,    /* "TAG\0GUEST_PATH\0ro|rw": mount virtio-fs TAG there */
+	JOB_RLIMIT = 8,    /* u32 resource, u64 soft, u64 hard (little-endian) */
+	JOB_NETWORK = 9,   /* u32 1: configure eth0 for user-mode networking */
+	JOB_MODULES = 10,  /* name of an extra module list to load ("net", "blk") */
 };
 
 enum job_mode {
@@ -67,10 +71,21 @@ static inline void put_u32le(unsigned char *p, uint32_t v)
 	p[3] = (unsigned char)(v >> 24);
 }
 
+static inline void put_u64le(unsigned char *p, uint64_t v)
+{
+	put_u32le(p, (uint32_t)v);
+	put_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
 static inline uint32_t get_u32le(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get_u64le(const unsigned char *p)
+{
+	return (uint64_t)get_u32le(p) | (uint64_t)get_u32le(p + 4) << 32;
 }
 
 /* Streaming frame decoder: feed bytes as they arrive, take frames out.

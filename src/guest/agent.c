@@ -47,6 +47,21 @@ static void finish(const struct agent_config *config, int status)
 	exit(status);
 }
 
+/* What the job asks for beyond the root: modules, network, volumes. */
+static int prepare_job(const struct job *job, const struct agent_config *config, char *error,
+		       size_t error_size)
+{
+	if (config->root_setup == ROOT_SETUP_NONE)
+		return 0;
+	for (size_t i = 0; i < job->module_list_count; i++)
+		if (load_module_list(job->module_lists[i], error, error_size) < 0)
+			return -1;
+	(void)setup_loopback();
+	if (job->network && setup_network(error, error_size) < 0)
+		return -1;
+	return setup_volumes(job, error, error_size);
+}
+
 int main(int argc, char **argv)
 {
 	struct agent_config config;
@@ -83,6 +98,10 @@ int main(int argc, char **argv)
 		finish(&config, 125);
 	}
 	free(payload);
+	if (prepare_job(&job, &config, error, sizeof(error)) < 0) {
+		channel_send_error(channel, "%s", error);
+		finish(&config, 125);
+	}
 	int status = run_job(channel, &job, config.run_dir, error, sizeof(error));
 	if (status < 0) {
 		channel_send_error(channel, "%s", error);

@@ -18,8 +18,26 @@ struct agent_config {
 	const char *run_dir;  /* where the script and failure log go */
 };
 
+struct job_volume {
+	const char *tag;
+	const char *guest_path;
+	int read_only;
+};
+
+struct job_rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
 struct job {
 	uint32_t mode;
+	int network;
+	struct job_volume *volumes;
+	size_t volume_count;
+	struct job_rlimit *rlimits;
+	size_t rlimit_count;
+	const char **module_lists; /* extra module lists to load */
+	size_t module_list_count;
 	const char *shell;
 	const char *workdir;
 	const char *script;
@@ -45,6 +63,14 @@ int channel_buffered(void);
 
 /* guest_setup.c */
 int setup_early_initramfs(void);
+/* Loads the modules named in /lib/krunsh-modules/order-NAME ("order" for
+ * the core set); 0 if the list does not exist. */
+int load_module_list(const char *name, char *error, size_t error_size);
+/* guest_volumes.c: mounts the job's volumes (after the root is set up). */
+int setup_volumes(const struct job *job, char *error, size_t error_size);
+/* guest_network.c: loopback always; eth0 for user-mode networking. */
+int setup_loopback(void);
+int setup_network(char *error, size_t error_size);
 int setup_root(enum root_setup how, char *error, size_t error_size);
 
 /* guest_job.c */

@@ -17,6 +17,36 @@ static int push(char ***list, size_t *count, char *item)
 	return 0;
 }
 
+/* "TAG\0GUEST\0ro|rw": the copy in the arena keeps the inner NULs. */
+static int parse_volume(struct job *job, const char *s, size_t length)
+{
+	const char *end = s + length;
+	const char *guest = memchr(s, '\0', length);
+	if (!guest || ++guest >= end)
+		return -1;
+	const char *mode = memchr(guest, '\0', (size_t)(end - guest));
+	if (!mode || ++mode >= end || guest[0] != '/')
+		return -1;
+	struct job_volume *grown = realloc(job->volumes, (job->volume_count + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	job->volumes = grown;
+	job->volumes[job->volume_count++] =
+		(struct job_volume){s, guest, strncmp(mode, "ro", (size_t)(end - mode)) == 0};
+	return 0;
+}
+
+static int parse_rlimit(struct job *job, const unsigned char *v)
+{
+	struct job_rlimit *grown = realloc(job->rlimits, (job->rlimit_count + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	job->rlimits = grown;
+	job->rlimits[job->rlimit_count++] =
+		(struct job_rlimit){(int)get_u32le(v), get_u64le(v + 4), get_u64le(v + 12)};
+	return 0;
+}
+
 /* Record values are not NUL-terminated on the wire: copy each string into
  * one arena so the job owns a single allocation. */
 int job_parse(unsigned char *payload, size_t length, struct job *out, char *error,
@@ -60,6 +90,26 @@ int job_parse(unsigned char *payload, size_t length, struct job *out, char *erro
 			if (has_nul || push(&out->argv, &arg_count, s) < 0)
 				goto malformed;
 			break;
+		case JOB_VOLUME:
+			if (parse_volume(out, s, rec.length) < 0)
+				goto malformed;
+			break;
+		case JOB_RLIMIT:
+			if (rec.length != 20 || parse_rlimit(out, rec.value) < 0)
+				goto malformed;
+			break;
+		case JOB_NETWORK:
+			out->network = 1;
+			break;
+		case JOB_MODULES: {
+			const char **grown = realloc(out->module_lists,
+						     (out->module_list_count + 1) * sizeof(*grown));
+			if (has_nul || !grown)
+				goto malformed;
+			out->module_lists = grown;
+			out->module_lists[out->module_list_count++] = s;
+			break;
+		}
 		default:
 			snprintf(error, error_size, "job has unknown record %u", rec.key);
 			job_free(out);
@@ -87,6 +137,9 @@ void job_free(struct job *job)
 {
 	free(job->env);
 	free(job->argv);
+	free(job->volumes);
+	free(job->rlimits);
+	free(job->module_lists);
 	free(job->storage);
 	memset(job, 0, sizeof(*job));
 }

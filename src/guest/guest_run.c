@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,6 +51,13 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	for (size_t i = 0; i < job->rlimit_count; i++) {
+		struct rlimit lim = {(rlim_t)job->rlimits[i].soft, (rlim_t)job->rlimits[i].hard};
+		if (setrlimit(job->rlimits[i].resource, &lim) < 0) {
+			dprintf(2, "krunsh: --ulimit: %s\n", strerror(errno));
+			_exit(125);
+		}
+	}
 	if (job->mode == JOB_MODE_EXEC) {
 		execvpe(job->argv[0], job->argv, job->env);
 	} else {

@@ -16,9 +16,13 @@
 #define MODULE_DIR "/lib/krunsh-modules"
 #define ROOT_TAG "krunsh-root"
 
-static int load_module(const char *path)
+/* Opened before the agent leaves the initramfs, so that modules a job asks
+ * for (network, disks) can still be loaded from inside the overlay root. */
+static int module_dir_fd = -1;
+
+static int load_module(const char *name)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(module_dir_fd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	long r = syscall(SYS_finit_module, fd, "", 0);
@@ -31,21 +35,31 @@ static int load_module(const char *path)
 	return 0;
 }
 
-/* The initramfs builder writes the modules in dependency order to a list,
- * so the agent needs no modprobe and no depmod data. */
-static int load_modules(char *error, size_t error_size)
+/* The setup script lists the modules in dependency order ("order" for the
+ * core set, "order-NAME" for optional ones), so the agent needs no modprobe
+ * and no depmod data. */
+int load_module_list(const char *name, char *error, size_t error_size)
 {
-	FILE *order = fopen(MODULE_DIR "/order", "re");
-	if (!order)
+	if (module_dir_fd < 0)
+		module_dir_fd = open(MODULE_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (module_dir_fd < 0)
 		return 0; /* a kernel with everything built in */
+	char list[128];
+	snprintf(list, sizeof(list), "%s%s", strcmp(name, "order") ? "order-" : "",
+		 strcmp(name, "order") ? name : "order");
+	int list_fd = openat(module_dir_fd, list, O_RDONLY | O_CLOEXEC);
+	FILE *order = list_fd >= 0 ? fdopen(list_fd, "r") : NULL;
+	if (!order) {
+		if (list_fd >= 0)
+			close(list_fd);
+		return 0;
+	}
 	char line[256];
 	while (fgets(line, sizeof(line), order)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (!line[0])
+		if (!line[0] || strchr(line, '/'))
 			continue;
-		char path[512];
-		snprintf(path, sizeof(path), MODULE_DIR "/%s", line);
-		if (load_module(path) < 0) {
+		if (load_module(line) < 0) {
 			snprintf(error, error_size, "loading module %s: %s", line, strerror(errno));
 			fclose(order);
 			return -1;
@@ -66,7 +80,7 @@ int setup_early_initramfs(void)
 	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
 	char error[256];
-	if (load_modules(error, sizeof(error)) < 0) {
+	if (load_module_list("order", error, sizeof(error)) < 0) {
 		fprintf(stderr, "krunsh-agent: %s\n", error);
 		return -1;
 	}

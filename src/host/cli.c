@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_CPUS 64u
 #define MIN_MEM_MIB 128u
@@ -37,6 +38,13 @@ static const char usage_text[] =
 	"Guest:\n"
 	"  -w, --workdir DIR    working directory in the guest (default: the current one)\n"
 	"  -e, --env KEY[=VAL]  set KEY in the guest (without =VAL: the host's value)\n"
+	"      --env-file FILE  KEY=VALUE lines, as -e\n"
+	"      --volume HOST:GUEST[:ro|rw]  share a host directory (default rw)\n"
+	"      --disk IMAGE[:ro]  attach a raw image as /dev/vda, /dev/vdb, ...\n"
+	"      --net            outbound network (user-mode NAT)\n"
+	"      --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
+	"      --ulimit NAME=SOFT[:HARD]  resource limit for the commands (nofile, nproc, ...)\n"
+	"      --root DIR       use DIR instead of the host's / as the read-only root\n"
 	"Other:\n"
 	"  -v, --verbose        say what krunsh decides; show the guest's boot messages\n"
 	"      --report FILE    write a JSON summary of the run to FILE (see README)\n"
@@ -58,6 +66,13 @@ enum {
 	OPT_TIMEOUT,
 	OPT_VERSION,
 	OPT_REPORT,
+	OPT_VOLUME,
+	OPT_DISK,
+	OPT_NET,
+	OPT_PUBLISH,
+	OPT_ULIMIT,
+	OPT_ROOT,
+	OPT_ENV_FILE,
 };
 
 static const struct option long_options[] = {
@@ -78,6 +93,13 @@ static const struct option long_options[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"report", required_argument, NULL, OPT_REPORT},
+	{"volume", required_argument, NULL, OPT_VOLUME},
+	{"disk", required_argument, NULL, OPT_DISK},
+	{"net", no_argument, NULL, OPT_NET},
+	{"publish", required_argument, NULL, OPT_PUBLISH},
+	{"ulimit", required_argument, NULL, OPT_ULIMIT},
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"env-file", required_argument, NULL, OPT_ENV_FILE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -142,6 +164,63 @@ static int env_name_valid(const char *entry)
 			return 0;
 	}
 	return 1;
+}
+
+static int env_append(struct options *opts, char *entry, struct error *err)
+{
+	char **grown = realloc(opts->env, (opts->env_count + 1) * sizeof(char *));
+	if (!grown) {
+		error_set(err, ENOMEM, "parsing options");
+		return -1;
+	}
+	opts->env = grown;
+	opts->env[opts->env_count++] = entry;
+	return 0;
+}
+
+/* --env-file: KEY=VALUE or KEY a line; blank lines and # comments skipped.
+ * Values are taken literally (no quotes removed); a value with a newline
+ * needs -e. */
+static int read_env_file(struct options *opts, const char *path, struct error *err)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		error_set(err, errno, "--env-file %s", path);
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned number = 0;
+	int r = 0;
+	while (r == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		number++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (!env_name_valid(line)) {
+			error_set(err, 0, "--env-file %s: line %u is not KEY=VALUE", path, number);
+			r = -1;
+			break;
+		}
+		char *copy = strdup(line);
+		char **owned = realloc(opts->owned_env, (opts->owned_env_count + 1) * sizeof(char *));
+		if (!copy || !owned) {
+			free(copy);
+			if (owned)
+				opts->owned_env = owned;
+			error_set(err, ENOMEM, "--env-file");
+			r = -1;
+			break;
+		}
+		opts->owned_env = owned;
+		opts->owned_env[opts->owned_env_count++] = copy;
+		r = env_append(opts, copy, err);
+	}
+	free(line);
+	fclose(f);
+	return r;
 }
 
 static enum cli_result bad_value(struct error *err, const char *option, const char *value,
@@ -214,18 +293,12 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 				return bad_value(err, "--workdir", optarg, "an absolute path");
 			opts->workdir = optarg;
 			break;
-		case 'e': {
+		case 'e':
 			if (!env_name_valid(optarg))
 				return bad_value(err, "--env", optarg, "KEY or KEY=VALUE");
-			char **grown = realloc(opts->env, (opts->env_count + 1) * sizeof(char *));
-			if (!grown) {
-				error_set(err, ENOMEM, "parsing options");
+			if (env_append(opts, optarg, err) < 0)
 				return CLI_ERROR;
-			}
-			opts->env = grown;
-			opts->env[opts->env_count++] = optarg;
 			break;
-		}
 		case 'v':
 			opts->verbose = 1;
 			break;
@@ -236,6 +309,38 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (!optarg[0])
 				return bad_value(err, "--report", optarg, "a file name");
 			opts->report_file = optarg;
+			break;
+		case OPT_VOLUME:
+			if (resources_add_volume(&opts->resources, optarg, err) < 0)
+				return CLI_ERROR;
+			break;
+		case OPT_DISK:
+			if (resources_add_disk(&opts->resources, optarg, err) < 0)
+				return CLI_ERROR;
+			break;
+		case OPT_NET:
+			opts->network = 1;
+			break;
+		case OPT_PUBLISH:
+			if (resources_add_port(&opts->resources, optarg, err) < 0)
+				return CLI_ERROR;
+			opts->network = 1;
+			break;
+		case OPT_ULIMIT:
+			if (resources_add_ulimit(&opts->resources, optarg, err) < 0)
+				return CLI_ERROR;
+			break;
+		case OPT_ROOT: {
+			struct stat st;
+			if (optarg[0] != '/' || stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
+				return bad_value(err, "--root", optarg,
+						 "an absolute path of an existing directory");
+			opts->root_dir = optarg;
+			break;
+		}
+		case OPT_ENV_FILE:
+			if (read_env_file(opts, optarg, err) < 0)
+				return CLI_ERROR;
 			break;
 		case OPT_VERSION:
 			printf("krunsh %s\n", KRUNSH_VERSION);
@@ -288,4 +393,10 @@ void cli_free(struct options *opts)
 {
 	free(opts->env);
 	opts->env = NULL;
+	for (size_t i = 0; i < opts->owned_env_count; i++)
+		free(opts->owned_env[i]);
+	free(opts->owned_env);
+	opts->owned_env = NULL;
+	opts->owned_env_count = 0;
+	resources_free(&opts->resources);
 }

@@ -3,6 +3,7 @@
 #define KRUNSH_CLI_H
 
 #include "error.h"
+#include "resources.h"
 
 #include <stddef.h>
 
@@ -31,6 +32,11 @@ struct options {
 	size_t env_count;
 	int verbose;
 	const char *report_file; /* --report: JSON summary of the run */
+	struct resources resources; /* --volume, --disk, --publish, --ulimit */
+	int network;                /* --net (implied by --publish) */
+	const char *root_dir;       /* --root: instead of the host's / */
+	char **owned_env;           /* entries read from --env-file */
+	size_t owned_env_count;
 };
 
 enum cli_result {

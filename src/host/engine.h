@@ -27,7 +27,8 @@ struct engine_request {
 
 struct engine_vm {
 	pid_t main_pid;        /* its exit ends the VM */
-	pid_t helper_pids[3];  /* file servers etc., killed with it */
+#define ENGINE_MAX_HELPERS 17
+	pid_t helper_pids[ENGINE_MAX_HELPERS]; /* file servers etc., killed with it */
 	int helper_count;
 	int log_fd;            /* VMM's own stderr, for failure messages; -1 */
 };

@@ -48,6 +48,17 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 	return 0;
 }
 
+static int vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
+{
+	if (vm->helper_count >= ENGINE_MAX_HELPERS) {
+		process_kill_and_reap(pid);
+		error_set(err, 0, "too many volumes (at most %d)", ENGINE_MAX_HELPERS - 1);
+		return -1;
+	}
+	vm->helper_pids[vm->helper_count++] = pid;
+	return 0;
+}
+
 static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct options *opts = req->opts;
@@ -67,10 +78,31 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 
 	char fs_socket[4200];
 	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
-	pid_t fsd = virtiofsd_start("/", fs_socket, vm->log_fd, opts->verbose, err);
+	const char *root = opts->root_dir ? opts->root_dir : "/";
+	pid_t fsd = virtiofsd_start(root, 1, fs_socket, vm->log_fd, opts->verbose, err);
 	if (fsd < 0)
 		return -1;
 	vm->helper_pids[vm->helper_count++] = fsd;
+
+	const struct resources *res = &opts->resources;
+	char(*volume_sockets)[4200] = NULL;
+	if (res->volume_count) {
+		volume_sockets = calloc(res->volume_count, sizeof(*volume_sockets));
+		if (!volume_sockets) {
+			error_set(err, ENOMEM, "starting volumes");
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < res->volume_count; i++) {
+		snprintf(volume_sockets[i], sizeof(volume_sockets[i]), "%s/vol%zu.sock",
+			 req->run_dir, i);
+		pid_t pid = virtiofsd_start(res->volumes[i].host, res->volumes[i].read_only,
+					    volume_sockets[i], vm->log_fd, opts->verbose, err);
+		if (pid < 0 || vm_add_helper(vm, pid, err) < 0) {
+			free(volume_sockets);
+			return -1;
+		}
+	}
 
 	struct qemu_config config = {
 		.qemu_path = qemu_path,
@@ -84,9 +116,18 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		.tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
 		.verbose = opts->verbose,
 		.extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+		.volume_sockets = volume_sockets,
+		.volume_count = res->volume_count,
+		.network = opts->network,
+		.ports = res->ports,
+		.port_count = res->port_count,
+		.disks = res->disks,
+		.disk_count = res->disk_count,
 	};
 	struct qemu_argv argv;
-	if (qemu_argv_build(&config, &argv) < 0) {
+	int built = qemu_argv_build(&config, &argv);
+	free(volume_sockets);
+	if (built < 0) {
 		error_set(err, 0, "QEMU command line too long");
 		return -1;
 	}

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define INITRAMFS_FORMAT_VERSION 1
+#define INITRAMFS_FORMAT_VERSION 2
 
 static int write_all(int fd, const void *data, size_t length)
 {
@@ -103,29 +103,26 @@ static int add_file(struct cpio_writer *w, const char *name, const char *path, u
 	return r;
 }
 
-/* The module list comes from the kernel directory's "order" file, written by
- * the setup script in dependency order. */
+/* Every file of the kernel's modules directory goes in: the .ko files and
+ * the load-order lists ("order", "order-net", ...) the setup script wrote. */
 static int add_modules(struct cpio_writer *w, const char *dir)
 {
-	char order_path[4200];
-	snprintf(order_path, sizeof(order_path), "%s/order", dir);
-	if (add_file(w, "lib/krunsh-modules/order", order_path, 0100644) < 0)
+	DIR *d = opendir(dir);
+	if (!d)
 		return -1;
-	FILE *order = fopen(order_path, "re");
-	if (!order)
-		return -1;
-	char line[256];
+	struct dirent *e;
 	int r = 0;
-	while (r == 0 && fgets(line, sizeof(line), order)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!line[0] || strchr(line, '/'))
+	while (r == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
 			continue;
 		char src[4500], name[300];
-		snprintf(src, sizeof(src), "%s/%s", dir, line);
-		snprintf(name, sizeof(name), "lib/krunsh-modules/%s", line);
-		r = add_file(w, name, src, 0100644);
+		snprintf(src, sizeof(src), "%s/%s", dir, e->d_name);
+		snprintf(name, sizeof(name), "lib/krunsh-modules/%s", e->d_name);
+		struct stat st;
+		if (stat(src, &st) == 0 && S_ISREG(st.st_mode))
+			r = add_file(w, name, src, 0100644);
 	}
-	fclose(order);
+	closedir(d);
 	return r;
 }
 

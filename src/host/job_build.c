@@ -67,6 +67,36 @@ nomem:
 	return -1;
 }
 
+static int add_resources(const struct options *opts, struct job_buffer *b, struct error *err)
+{
+	const struct resources *res = &opts->resources;
+	int r = 0;
+	for (size_t i = 0; i < res->volume_count && r == 0; i++) {
+		char record[4200];
+		int n = snprintf(record, sizeof(record), "%s%zu", VOLUME_TAG_PREFIX, i);
+		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+				  res->volumes[i].guest);
+		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+				  res->volumes[i].read_only ? "ro" : "rw");
+		r = job_buffer_add(b, JOB_VOLUME, record, (size_t)n);
+	}
+	for (size_t i = 0; i < res->ulimit_count && r == 0; i++) {
+		unsigned char record[20];
+		put_u32le(record, (uint32_t)res->ulimits[i].resource);
+		put_u64le(record + 4, res->ulimits[i].soft);
+		put_u64le(record + 12, res->ulimits[i].hard);
+		r = job_buffer_add(b, JOB_RLIMIT, record, sizeof(record));
+	}
+	if (r == 0 && opts->network)
+		r = job_buffer_add_u32(b, JOB_NETWORK, 1) < 0 ||
+		    job_buffer_add(b, JOB_MODULES, "net", 3) < 0 ? -1 : 0;
+	if (r == 0 && res->disk_count)
+		r = job_buffer_add(b, JOB_MODULES, "blk", 3);
+	if (r < 0)
+		error_set(err, ENOMEM, "building the job");
+	return r;
+}
+
 int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
 	      struct error *err)
 {
@@ -76,8 +106,9 @@ int job_build(const struct options *opts, const struct script *script, struct jo
 						    : JOB_MODE_SHELL_SCRIPT;
 	char cwd[4096];
 	const char *workdir = opts->workdir;
+	/* Under --root the caller's directory means nothing: start at /. */
 	if (!workdir)
-		workdir = getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+		workdir = opts->root_dir ? "/" : getcwd(cwd, sizeof(cwd)) ? cwd : "/";
 	int r = job_buffer_add_u32(out, JOB_MODE, mode);
 	r |= job_buffer_add(out, JOB_SHELL, opts->shell, strlen(opts->shell));
 	r |= job_buffer_add(out, JOB_WORKDIR, workdir, strlen(workdir));
@@ -85,7 +116,7 @@ int job_build(const struct options *opts, const struct script *script, struct jo
 		error_set(err, ENOMEM, "building the job");
 		return -1;
 	}
-	if (add_environment(opts, out, err) < 0)
+	if (add_environment(opts, out, err) < 0 || add_resources(opts, out, err) < 0)
 		return -1;
 	if (opts->mode == INPUT_EXEC) {
 		for (char **a = opts->exec_argv; *a; a++)

@@ -11,6 +11,9 @@
  * host's environment wholesale. */
 #define GUEST_ENV_DEFAULTS "PATH, HOME, TERM, LANG"
 
+/* Volume i is the virtio-fs tag VOLUME_TAG_PREFIX + i on every engine. */
+#define VOLUME_TAG_PREFIX "krunsh-vol"
+
 int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
 	      struct error *err);
 

@@ -93,5 +93,32 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	r |= add(a, "socket,id=rootfs,path=%s", c->virtiofs_socket);
 	r |= add(a, "-device");
 	r |= add(a, "vhost-user-fs-device,chardev=rootfs,tag=krunsh-root");
+	for (size_t i = 0; i < c->volume_count; i++) {
+		r |= add(a, "-chardev");
+		r |= add(a, "socket,id=vol%zu,path=%s", i, c->volume_sockets[i]);
+		r |= add(a, "-device");
+		r |= add(a, "vhost-user-fs-device,chardev=vol%zu,tag=krunsh-vol%zu", i, i);
+	}
+	for (size_t i = 0; i < c->disk_count; i++) {
+		/* Raw only: probing a format the guest could have written is a
+		 * known escape. */
+		r |= add(a, "-drive");
+		r |= add(a, "file=%s,format=raw,if=none,id=disk%zu,readonly=%s,cache=unsafe",
+			 c->disks[i].path, i, c->disks[i].read_only ? "on" : "off");
+		r |= add(a, "-device");
+		r |= add(a, "virtio-blk-device,drive=disk%zu", i);
+	}
+	if (c->network) {
+		char forwards[2048] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < c->port_count && used < sizeof(forwards); i++)
+			used += (size_t)snprintf(forwards + used, sizeof(forwards) - used,
+						 ",hostfwd=tcp:127.0.0.1:%u-:%u", c->ports[i].host_port,
+						 c->ports[i].guest_port);
+		r |= add(a, "-netdev");
+		r |= add(a, "user,id=net0%s", forwards);
+		r |= add(a, "-device");
+		r |= add(a, "virtio-net-device,netdev=net0");
+	}
 	return r ? -1 : 0;
 }

@@ -1,6 +1,8 @@
 #ifndef KRUNSH_QEMU_ARGV_H
 #define KRUNSH_QEMU_ARGV_H
 
+#include "resources.h"
+
 #include <stddef.h>
 
 struct qemu_config {
@@ -15,12 +17,19 @@ struct qemu_config {
 	unsigned long tsc_khz;
 	int verbose;
 	const char *extra_append; /* KRUNSH_KERNEL_APPEND, for experiments */
+	char (*volume_sockets)[4200]; /* one virtiofsd socket per volume */
+	size_t volume_count;
+	int network;
+	const struct port_forward *ports;
+	size_t port_count;
+	const struct disk *disks;
+	size_t disk_count;
 };
 
 struct qemu_argv {
-	char *argv[80];
+	char *argv[256];
 	int argc;
-	char storage[16384];
+	char storage[65536];
 	size_t used;
 };
 

@@ -45,9 +45,8 @@ static int write_proc_file(const char *path, const char *text)
 
 /* Runs in the child before exec. An unprivileged user gets a user namespace
  * (Debian 12 allows them) so that it may make its mount namespace. */
-static int make_readonly_view(void *unused)
+static int make_private_view(void *read_only)
 {
-	(void)unused;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	if (uid != 0) {
@@ -66,6 +65,8 @@ static int make_readonly_view(void *unused)
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
+	if (!*(int *)read_only)
+		return 0;
 	struct krunsh_mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) < 0)
 		return -1;
@@ -90,8 +91,8 @@ static int listen_unix(const char *path, struct error *err)
 	return fd;
 }
 
-pid_t virtiofsd_start(const char *source, const char *socket_path, int log_fd, int verbose,
-		      struct error *err)
+pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path, int log_fd,
+		      int verbose, struct error *err)
 {
 	/* We bind the socket before virtiofsd exists, so QEMU can connect as
 	 * soon as it starts; virtiofsd itself could not create it on a
@@ -107,7 +108,7 @@ pid_t virtiofsd_start(const char *source, const char *socket_path, int log_fd, i
 			NULL};
 	struct spawn_options so = {.keep_fds = &fd, .keep_fd_count = 1,
 				   .stdout_fd = verbose ? 2 : log_fd, .stderr_fd = verbose ? 2 : log_fd,
-				   .prepare = make_readonly_view};
+				   .prepare = make_private_view, .prepare_data = &read_only};
 	pid_t pid = spawn_process(argv, &so, err);
 	close(fd);
 	return pid;
