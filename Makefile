@@ -32,7 +32,7 @@ GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(GUEST_SRC) $(COMMON_SRC))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 DOUBLE_SRC := $(wildcard tests/double/*.c)
 
-.PHONY: all clean install check check-unit check-e2e check-sanitize check-valgrind bench
+.PHONY: all clean install check check-unit check-e2e check-sanitize check-valgrind bench fuzz
 DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1 $(BUILD)/libkrun-double-old.so.1 \
 	$(BUILD)/libkrun-double-broken.so.1)
 all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB)
@@ -84,10 +84,12 @@ check-e2e: all
 	@tests/e2e/run.sh
 
 # The whole suite: unit tests, unit tests again under ASan+UBSan, valgrind
-# on the host binary, then the end-to-end suite booting real VMs.
+# on the host binary, a bounded fuzz run, then the end-to-end suite booting
+# real VMs.
 check: all check-unit
 	$(MAKE) BUILD=$(BUILD)/sanitize SANITIZE="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check-unit
 	@tests/valgrind.sh $(BUILD)/krunsh
+	$(MAKE) fuzz FUZZ_SECONDS=20
 	@tests/e2e/run.sh
 
 $(BUILD)/mkcpio: tools/mkcpio.c $(BUILD)/libkrunsh.a
@@ -99,6 +101,17 @@ $(BUILD)/bench/bare-init: bench/bare_init.c
 
 $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 	$(BUILD)/mkcpio $@ init=$(BUILD)/bench/bare-init
+
+# libFuzzer targets (clang): the line-mode parser and the frame decoder.
+FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/host -Isrc/common -I$(BUILD)
+$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c src/host/script.c src/host/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+$(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c src/common/protocol.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames
+	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: all $(BUILD)/bench/bare-initramfs.cpio
 	BUILD_DIR=$(abspath $(BUILD)) bench/run.sh

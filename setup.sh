@@ -10,7 +10,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 PACKAGES="build-essential libc6-dev pkg-config qemu-system-x86 qemu-system-common
-	lz4 zstd xz-utils procps bsdutils valgrind"
+	lz4 zstd xz-utils procps bsdutils valgrind clang libclang-rt-14-dev curl"
 
 missing=
 for p in $PACKAGES; do
