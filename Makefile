@@ -34,7 +34,7 @@ DOUBLE_SRC := $(wildcard tests/double/*.c)
 
 .PHONY: all clean install check check-unit check-e2e check-sanitize check-valgrind bench fuzz
 DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1 $(BUILD)/libkrun-double-old.so.1 \
-	$(BUILD)/libkrun-double-broken.so.1)
+	$(BUILD)/libkrun-double-broken.so.1 $(BUILD)/libkrun-double-unmarked.so.1)
 all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB)
 
 $(BUILD)/config.h: Makefile
@@ -59,9 +59,10 @@ $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/libkrunsh.a
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 	$(CC) -static $(LDFLAGS) -o $@ $^
 
-# The libkrun contract double (tests only; never installed), and two
-# variants: an "old libkrun" without the newer optional calls, and a
-# "broken" one without the required krun_start_enter.
+# The libkrun contract double (tests only; never installed), and its
+# variants: an "old libkrun" without the newer optional calls, a "broken"
+# one without the required krun_start_enter, and an "unmarked" one that
+# krunsh takes for a real libkrun (to reach the KVM and libkrunfw checks).
 DOUBLE_BUILD = $(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -shared -Wl,-soname,libkrun.so.1 -o $@ $(DOUBLE_SRC) -lpthread
 $(BUILD)/libkrun-double.so.1: $(DOUBLE_SRC)
 	@mkdir -p $(@D)
@@ -72,6 +73,9 @@ $(BUILD)/libkrun-double-old.so.1: $(DOUBLE_SRC)
 $(BUILD)/libkrun-double-broken.so.1: $(DOUBLE_SRC)
 	@mkdir -p $(@D)
 	$(DOUBLE_BUILD) -DDOUBLE_BROKEN_LIBKRUN
+$(BUILD)/libkrun-double-unmarked.so.1: $(DOUBLE_SRC)
+	@mkdir -p $(@D)
+	$(DOUBLE_BUILD) -DDOUBLE_UNMARKED
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)

@@ -63,21 +63,49 @@ static int check_root_sharing(const struct options *opts, struct error *err)
 	return 0;
 }
 
+/* Refused, not ignored: whoever asks for these wants them, and --engine
+ * auto then picks the engine that has them. */
+static int check_unsupported_options(const struct options *opts, struct error *err)
+{
+	const struct resources *res = &opts->resources;
+	const char *option = opts->kernel && opts->kernel[0] ? "--kernel"
+			     : res->volume_count			 ? "--volume"
+			     : res->disk_count				 ? "--disk"
+			     : res->port_count				 ? "--publish"
+			     : opts->network				 ? "--net"
+			     : opts->root_dir && opts->root_dir[0]	 ? "--root"
+									 : NULL;
+	if (!option)
+		return 0;
+	if (strcmp(option, "--kernel") == 0)
+		error_set(err, 0, "--kernel is for the qemu engine: libkrun boots its own kernel "
+				  "(libkrunfw)");
+	else
+		error_set(err, 0, "%s is not supported by the krun engine yet (use --engine qemu)",
+			  option);
+	return -1;
+}
+
 static int krun_probe(const struct options *opts, struct engine_probe *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
+	if (check_unsupported_options(opts, err) < 0)
+		return -1;
 	if (libkrun_load(library_path(opts), &libkrun, err) < 0)
 		return -1;
 	if (check_root_sharing(opts, err) < 0)
 		return -1;
-	const char *root = libkrun_has_readonly_root(&libkrun) ? "read-only" : "WRITABLE";
+	char root[64];
+	snprintf(root, sizeof(root), "%s root, %s",
+		 libkrun_has_readonly_root(&libkrun) ? "read-only" : "WRITABLE",
+		 libkrun_can_disable_network(&libkrun) ? "no network" : "TSI network (old libkrun)");
 	if (libkrun.is_contract_double) {
 		/* The one special case: the double runs the agent on the host,
 		 * so neither KVM nor a guest kernel is involved. */
 		snprintf(out->accelerator, sizeof(out->accelerator), "none");
 		snprintf(out->reason, sizeof(out->reason),
 			 "krun driving the libkrun contract double %s (a test double: no VM, "
-			 "KVM and libkrunfw not checked; %s root)",
+			 "KVM and libkrunfw not checked; %s)",
 			 libkrun.path, root);
 		return 0;
 	}
@@ -95,7 +123,7 @@ static int krun_probe(const struct options *opts, struct engine_probe *out, stru
 	}
 	out->use_kvm = 1;
 	snprintf(out->accelerator, sizeof(out->accelerator), "kvm");
-	snprintf(out->reason, sizeof(out->reason), "libkrun %s with %s, %s root: %s",
+	snprintf(out->reason, sizeof(out->reason), "libkrun %s with %s, %s: %s",
 		 libkrun.path, LIBKRUNFW, root, kvm_reason);
 	return 0;
 }
@@ -126,6 +154,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		.cpus = opts->cpus,
 		.mem_mib = opts->mem_mib,
 		.allow_writable_root = opts->allow_writable_root,
+		.root = "/", /* the agent's host path must exist in the guest */
 		.agent_path = agent,
 		.agent_socket = req->agent_socket,
 		.verbose = opts->verbose,

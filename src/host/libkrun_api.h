@@ -47,6 +47,10 @@ struct libkrun_api {
 	int32_t (*add_vsock_port2)(uint32_t ctx, uint32_t port, const char *unix_path,
 				   bool listen);
 	int32_t (*set_log_level)(uint32_t level);
+	/* Together: a vsock device without TSI, i.e. a guest without network,
+	 * as QEMU's guest has none. */
+	int32_t (*disable_implicit_vsock)(uint32_t ctx);
+	int32_t (*add_vsock)(uint32_t ctx, uint32_t tsi_features);
 };
 
 /* dlopens `path` (a name is searched as the dynamic loader searches) once
@@ -60,11 +64,18 @@ static inline int libkrun_has_readonly_root(const struct libkrun_api *api)
 	return api->add_virtiofs3 != NULL;
 }
 
+/* Whether this libkrun can give the guest no network at all. */
+static inline int libkrun_can_disable_network(const struct libkrun_api *api)
+{
+	return api->disable_implicit_vsock && api->add_vsock;
+}
+
 /* What the child configures before it becomes the VM. */
 struct libkrun_vm_config {
 	unsigned cpus;
 	unsigned mem_mib;
 	int allow_writable_root;
+	const char *root;         /* host directory shared as the guest's / */
 	const char *agent_path;   /* host path; the guest sees the host's root */
 	const char *agent_socket; /* the host session's unix socket */
 	int verbose;

@@ -27,6 +27,8 @@ static const struct symbol symbols[] = {
 	SYMBOL(add_virtiofs3, 0),
 	SYMBOL(add_vsock_port2, 0),
 	SYMBOL(set_log_level, 0),
+	SYMBOL(disable_implicit_vsock, 0),
+	SYMBOL(add_vsock, 0),
 };
 
 static int resolve(struct libkrun_api *api, struct error *err)

@@ -39,7 +39,7 @@ static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 		/* shm_size 0: no DAX window, as krun_set_root does. Read-only
 		 * is enforced by libkrun's file server, so a guest root cannot
 		 * remount it writable; the agent overlays a tmpfs on it. */
-		CALL("krun_add_virtiofs3", api->add_virtiofs3(ctx, LIBKRUN_ROOT_TAG, "/", 0, true));
+		CALL("krun_add_virtiofs3", api->add_virtiofs3(ctx, LIBKRUN_ROOT_TAG, config->root, 0, true));
 		return;
 	}
 	if (!config->allow_writable_root || !api->set_root) {
@@ -50,7 +50,7 @@ static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 			api->set_root ? "this libkrun" : "this libkrun has no krun_set_root and");
 		_exit(125);
 	}
-	CALL("krun_set_root", api->set_root(ctx, "/"));
+	CALL("krun_set_root", api->set_root(ctx, config->root));
 }
 
 void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_config *config)
@@ -68,6 +68,13 @@ void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_con
 	     api->set_vm_config(ctx, (uint8_t)config->cpus, (uint32_t)config->mem_mib));
 	configure_root(api, ctx, config);
 	CALL("krun_set_workdir", api->set_workdir(ctx, "/"));
+	if (libkrun_can_disable_network(api)) {
+		/* libkrun's implicit vsock device hijacks the guest's sockets
+		 * (TSI) onto the host's network; an explicit one without TSI
+		 * still carries the agent's port. */
+		CALL("krun_disable_implicit_vsock", api->disable_implicit_vsock(ctx));
+		CALL("krun_add_vsock", api->add_vsock(ctx, 0));
+	}
 	if (api->add_vsock_port2)
 		CALL("krun_add_vsock_port2",
 		     api->add_vsock_port2(ctx, AGENT_VSOCK_PORT, config->agent_socket, false));

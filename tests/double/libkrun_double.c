@@ -13,7 +13,9 @@
  *     or environment entry can travel on the kernel command line (a '"', a
  *     newline, a lone "--", more than 256 bytes or more than 32 entries);
  *     the root is shared read-only unless krun_set_root asked otherwise;
+ *     krun_add_vsock comes after krun_disable_implicit_vsock, once;
  *     krun_start_enter comes after a VM config, a root and an exec;
+ *   - fails the call named by KRUNSH_DOUBLE_FAIL with -ENOMEM;
  *   - emulates krun_start_enter as libkrun behaves from outside: it runs
  *     the exec'd program (krunsh's agent) on the host, its vsock channel
  *     replaced by the unix socket registered for that port and its root
@@ -21,8 +23,10 @@
  *     never returns on success.
  *
  * Build variants (see the Makefile): -DDOUBLE_OLD_LIBKRUN leaves out the
- * calls newer libkruns added (krun_add_virtiofs3, krun_add_vsock_port2);
- * -DDOUBLE_BROKEN_LIBKRUN leaves out the required krun_start_enter. */
+ * calls newer libkruns added (krun_add_virtiofs3, krun_add_vsock_port2,
+ * krun_disable_implicit_vsock, krun_add_vsock); -DDOUBLE_BROKEN_LIBKRUN
+ * leaves out the required krun_start_enter; -DDOUBLE_UNMARKED leaves out
+ * the marker by which krunsh knows it drives this double. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -39,8 +43,12 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* What krunsh's engine looks for to know it drives this double. */
+/* What krunsh's engine looks for to know it drives this double. The
+ * unmarked variant lacks it, so krunsh treats it as a real libkrun (and
+ * checks KVM and libkrunfw), which the tests use to reach those checks. */
+#ifndef DOUBLE_UNMARKED
 EXPORT const char krunsh_contract_double_marker[] = "libkrun contract double (tests only)";
+#endif
 
 #define MAX_CONTEXTS 8
 #define MAX_PORTS 8
@@ -59,6 +67,8 @@ struct context {
 	bool vm_config;
 	bool root_read_only;
 	bool root_writable; /* krun_set_root */
+	bool implicit_vsock_disabled;
+	bool explicit_vsock;
 	char *workdir;
 	char *exec_path;
 	char **argv;
@@ -95,6 +105,23 @@ static void log_line(const char *fmt, ...)
 	(void)!write(fd, line, (size_t)n);
 	close(fd);
 }
+
+/* KRUNSH_DOUBLE_FAIL=krun_xxx makes that call fail with -ENOMEM, to test
+ * how krunsh reports a failing libkrun call. */
+static bool injected_failure(const char *call)
+{
+	const char *name = getenv("KRUNSH_DOUBLE_FAIL");
+	if (!name || strcmp(name, call) != 0)
+		return false;
+	log_line("%s: failing with -ENOMEM as KRUNSH_DOUBLE_FAIL asks", call);
+	return true;
+}
+
+#define INJECTED_FAILURE()                   \
+	do {                                 \
+		if (injected_failure(__func__)) \
+			return -ENOMEM;      \
+	} while (0)
 
 static int32_t violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -203,12 +230,14 @@ static char **list_copy(const char *const list[])
 
 EXPORT int32_t krun_set_log_level(uint32_t level)
 {
+	INJECTED_FAILURE();
 	log_line("krun_set_log_level level=%u", level);
 	return level > 5 ? violation("krun_set_log_level: level %u is not 0-5", level) : 0;
 }
 
 EXPORT int32_t krun_create_ctx(void)
 {
+	INJECTED_FAILURE();
 	for (uint32_t id = 0; id < MAX_CONTEXTS; id++) {
 		if (!contexts[id].created) {
 			contexts[id] = (struct context){.created = true};
@@ -222,6 +251,7 @@ EXPORT int32_t krun_create_ctx(void)
 
 EXPORT int32_t krun_free_ctx(uint32_t ctx_id)
 {
+	INJECTED_FAILURE();
 	log_line("krun_free_ctx ctx=%u", ctx_id);
 	struct context *c = context_get("krun_free_ctx", ctx_id);
 	if (!c)
@@ -232,6 +262,7 @@ EXPORT int32_t krun_free_ctx(uint32_t ctx_id)
 
 EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t ram_mib)
 {
+	INJECTED_FAILURE();
 	log_line("krun_set_vm_config ctx=%u vcpus=%u ram_mib=%u", ctx_id, num_vcpus, ram_mib);
 	struct context *c = context_get("krun_set_vm_config", ctx_id);
 	if (!c)
@@ -244,6 +275,7 @@ EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t r
 
 EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 {
+	INJECTED_FAILURE();
 	char buf[600];
 	log_line("krun_set_root ctx=%u path=%s", ctx_id, shown(root_path, buf, sizeof(buf)));
 	struct context *c = context_get("krun_set_root", ctx_id);
@@ -261,6 +293,7 @@ EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 EXPORT int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char *c_path,
 				  uint64_t shm_size, bool read_only)
 {
+	INJECTED_FAILURE();
 	char tag[600], path[600];
 	log_line("krun_add_virtiofs3 ctx=%u tag=%s path=%s shm_size=%llu read_only=%s", ctx_id,
 		 shown(c_tag, tag, sizeof(tag)), shown(c_path, path, sizeof(path)),
@@ -285,6 +318,7 @@ EXPORT int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char
 
 EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 {
+	INJECTED_FAILURE();
 	char buf[600];
 	log_line("krun_set_workdir ctx=%u path=%s", ctx_id, shown(workdir_path, buf, sizeof(buf)));
 	struct context *c = context_get("krun_set_workdir", ctx_id);
@@ -310,6 +344,7 @@ static const char *base_name(const char *path)
 EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path, const char *const argv[],
 			     const char *const envp[])
 {
+	INJECTED_FAILURE();
 	char buf[600];
 	log_line("krun_set_exec ctx=%u path=%s", ctx_id, shown(exec_path, buf, sizeof(buf)));
 	log_list("krun_set_exec", "argc", "argv", argv);
@@ -363,8 +398,39 @@ static int32_t add_port(const char *call, uint32_t ctx_id, uint32_t port, const 
 	return 0;
 }
 
+#ifndef DOUBLE_OLD_LIBKRUN
+EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
+{
+	INJECTED_FAILURE();
+	log_line("krun_disable_implicit_vsock ctx=%u", ctx_id);
+	struct context *c = context_get("krun_disable_implicit_vsock", ctx_id);
+	if (!c)
+		return -EINVAL;
+	c->implicit_vsock_disabled = true;
+	return 0;
+}
+
+EXPORT int32_t krun_add_vsock(uint32_t ctx_id, uint32_t tsi_features)
+{
+	INJECTED_FAILURE();
+	log_line("krun_add_vsock ctx=%u tsi_features=%u", ctx_id, tsi_features);
+	struct context *c = context_get("krun_add_vsock", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!c->implicit_vsock_disabled)
+		return violation("krun_add_vsock: krun_disable_implicit_vsock must come first");
+	if (c->explicit_vsock)
+		return violation("krun_add_vsock: only one vsock device is supported");
+	if (tsi_features & ~3u)
+		return violation("krun_add_vsock: unknown TSI feature bits 0x%x", tsi_features);
+	c->explicit_vsock = true;
+	return 0;
+}
+#endif
+
 EXPORT int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port, const char *c_filepath)
 {
+	INJECTED_FAILURE();
 	return add_port("krun_add_vsock_port", ctx_id, port, c_filepath, false);
 }
 
@@ -372,6 +438,7 @@ EXPORT int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port, const char *c
 EXPORT int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char *c_filepath,
 				    bool listen)
 {
+	INJECTED_FAILURE();
 	return add_port("krun_add_vsock_port2", ctx_id, port, c_filepath, listen);
 }
 #endif
@@ -493,6 +560,7 @@ static int run_agent(struct context *c, char **args)
 
 EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 {
+	INJECTED_FAILURE();
 	log_line("krun_start_enter ctx=%u", ctx_id);
 	struct context *c = context_get("krun_start_enter", ctx_id);
 	if (!c)
@@ -505,6 +573,9 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 				 ROOT_TAG);
 	if (!c->exec_path)
 		return violation("krun_start_enter: krun_set_exec was not called");
+	if (c->implicit_vsock_disabled && !c->explicit_vsock && c->port_count)
+		return violation("krun_start_enter: vsock ports are mapped but the implicit vsock "
+				 "device is disabled and no krun_add_vsock replaced it");
 
 	const char *tmp = getenv("TMPDIR");
 	char run_dir[4096];
