@@ -106,7 +106,9 @@ static int text_append_str(struct text *t, const char *s)
 	return text_append(t, s, strlen(s));
 }
 
-/* 'it'\''s' quoting: the only character that ends a single-quoted word. */
+/* 'it'\''s' quoting: the only character that ends a single-quoted word.
+ * A CR before LF inside a logical line (a CRLF continuation) is dropped:
+ * the shell would take backslash-CR as an escaped CR, not a continuation. */
 static int text_append_quoted(struct text *t, const char *s, size_t n)
 {
 	if (text_append(t, "'", 1) < 0)
@@ -116,6 +118,10 @@ static int text_append_quoted(struct text *t, const char *s, size_t n)
 		if (s[i] == '\'') {
 			if (text_append(t, s + start, i - start) < 0 ||
 			    text_append(t, "'\\''", 4) < 0)
+				return -1;
+			start = i + 1;
+		} else if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') {
+			if (text_append(t, s + start, i - start) < 0)
 				return -1;
 			start = i + 1;
 		}

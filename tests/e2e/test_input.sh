@@ -133,11 +133,12 @@ test_hundred_thousand_lines_finish_in_bounded_time() {
 }
 
 test_crlf_line_endings_work_like_lf() {
-	printf 'x=1\r\necho "[$x]"\r\ncd /usr\r\npwd\r\nfalse\r\n' | ks >out 2>err
+	printf 'x=1\r\necho "[$x]" \\\r\n  more\r\ncd /usr\r\npwd\r\nfalse\r\n' | ks >out 2>err
 	rc=$?
 	expect_eq "exit status" 1 "$rc" || return 1
-	expect_eq "stdout (no CR kept)" "$(printf '[1]\n/usr')" "$(cat out)" || return 1
-	expect_eq "stderr" "krunsh: line 5 failed with status 1: false" "$(cat err)"
+	expect_eq "stdout (no CR kept, continuation joined)" "$(printf '[1] more\n/usr')" "$(cat out)" ||
+		return 1
+	expect_eq "stderr" "krunsh: line 6 failed with status 1: false" "$(cat err)"
 }
 
 test_empty_stdin_exits_0_without_output() {
