@@ -243,8 +243,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	int script_flag = 0;
 	int c;
 	unsigned long v;
-	/* '+': stop at the first operand, so "-- PROGRAM -x" keeps -x. */
-	while ((c = getopt_long(argc, argv, "+c:kw:e:vh", long_options, NULL)) != -1) {
+	/* '+': stop at the first operand, so "-- PROGRAM -x" keeps -x.
+	 * ':': a missing value is ':', not '?' (an unknown option). */
+	while ((c = getopt_long(argc, argv, "+:c:kw:e:vh", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opts->command = optarg;

@@ -1,0 +1,180 @@
+/* Command-line parsing (src/host/cli.c): good values land in struct
+ * options, every bad one is refused with a message naming it. */
+#include "cli.h"
+#include "unit.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+static struct options opts;
+static struct error err;
+
+/* parse("--cpus", "2", NULL): argv[0] is supplied. */
+static enum cli_result parse(const char *first, ...)
+{
+	static char *argv[32];
+	int argc = 0;
+	argv[argc++] = "krunsh";
+	va_list ap;
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	cli_free(&opts);
+	memset(&err, 0, sizeof(err));
+	/* --help and --version print to stdout: keep it out of the test log. */
+	fflush(stdout);
+	int saved = dup(1), null = open("/dev/null", O_WRONLY);
+	dup2(null, 1);
+	enum cli_result r = cli_parse(argc, argv, &opts, &err);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(null);
+	return r;
+}
+
+static int test_defaults(void)
+{
+	EXPECT(parse(NULL) == CLI_RUN);
+	EXPECT(opts.mode == INPUT_LINES && !opts.keep_going && !opts.command && !opts.script_file);
+	EXPECT_STR(opts.engine, "auto");
+	EXPECT(opts.cpus == 1 && opts.mem_mib == 512 && opts.timeout_seconds == 0);
+	EXPECT_STR(opts.shell, "/bin/sh");
+	EXPECT(opts.workdir == NULL && opts.env_count == 0 && !opts.verbose);
+	return 0;
+}
+
+static int test_good_values_are_parsed(void)
+{
+	EXPECT(parse("--cpus", "2", "--mem", "256", "--timeout", "2.5", "--engine", "qemu",
+		     "--workdir", "/srv", "--shell", "/bin/bash", "-v", "-k", NULL) == CLI_RUN);
+	EXPECT(opts.cpus == 2 && opts.mem_mib == 256 && opts.timeout_seconds == 2.5);
+	EXPECT_STR(opts.engine, "qemu");
+	EXPECT_STR(opts.workdir, "/srv");
+	EXPECT_STR(opts.shell, "/bin/bash");
+	EXPECT(opts.verbose && opts.keep_going);
+	EXPECT(parse("--cpus=64", "--mem=1G", NULL) == CLI_RUN);
+	EXPECT(opts.cpus == 64 && opts.mem_mib == 1024);
+	EXPECT(parse("--mem", "512M", NULL) == CLI_RUN && opts.mem_mib == 512);
+	EXPECT(parse("--mem", "128", NULL) == CLI_RUN && opts.mem_mib == 128);
+	EXPECT(parse("--mem", "256g", NULL) == CLI_RUN && opts.mem_mib == 262144);
+	EXPECT(parse("--engine", "krun", "--libkrun", "/x/libkrun.so.1", NULL) == CLI_RUN);
+	EXPECT_STR(opts.libkrun_path, "/x/libkrun.so.1");
+	return 0;
+}
+
+static int test_input_modes(void)
+{
+	EXPECT(parse("-c", "echo hi", NULL) == CLI_RUN);
+	EXPECT_STR(opts.command, "echo hi");
+	EXPECT(parse("--script", "file.sh", NULL) == CLI_RUN);
+	EXPECT(opts.mode == INPUT_SCRIPT);
+	EXPECT_STR(opts.script_file, "file.sh");
+	EXPECT(parse("--cpus", "2", "--", "prog", "-x", "--cpus", NULL) == CLI_RUN);
+	EXPECT(opts.mode == INPUT_EXEC && opts.cpus == 2);
+	EXPECT_STR(opts.exec_argv[0], "prog");
+	EXPECT_STR(opts.exec_argv[1], "-x");
+	EXPECT_STR(opts.exec_argv[2], "--cpus");
+	EXPECT(opts.exec_argv[3] == NULL);
+	return 0;
+}
+
+static int test_env_entries_are_collected(void)
+{
+	EXPECT(parse("-e", "A=1", "--env", "B", "-e", "C_2=x=y", NULL) == CLI_RUN);
+	EXPECT(opts.env_count == 3);
+	EXPECT_STR(opts.env[0], "A=1");
+	EXPECT_STR(opts.env[1], "B");
+	EXPECT_STR(opts.env[2], "C_2=x=y");
+	return 0;
+}
+
+static int test_help_and_version_exit_ok(void)
+{
+	EXPECT(parse("--help", NULL) == CLI_EXIT_OK);
+	EXPECT(parse("-h", NULL) == CLI_EXIT_OK);
+	EXPECT(parse("--version", NULL) == CLI_EXIT_OK);
+	return 0;
+}
+
+/* Each bad command line: CLI_ERROR and a message containing `needle`. */
+static int expect_refused(const char *needle, const char *a, const char *b, const char *c)
+{
+	EXPECT(parse(a, b, c, NULL) == CLI_ERROR);
+	if (!strstr(err.message, needle)) {
+		printf("#   [%s %s %s]: message [%s] lacks [%s]\n", a, b ? b : "", c ? c : "",
+		       err.message, needle);
+		return 1;
+	}
+	EXPECT(!strchr(err.message, '\n'));
+	return 0;
+}
+
+static int test_every_bad_value_is_refused_with_a_message(void)
+{
+	int bad = 0;
+	bad |= expect_refused("--cpus", "--cpus", "0", NULL);
+	bad |= expect_refused("--cpus", "--cpus", "-1", NULL);
+	bad |= expect_refused("--cpus", "--cpus", "65", NULL);
+	bad |= expect_refused("--cpus", "--cpus", "2x", NULL);
+	bad |= expect_refused("--cpus", "--cpus", "", NULL);
+	bad |= expect_refused("--cpus", "--cpus", "+2", NULL);
+	bad |= expect_refused("--cpus", "--cpus", "99999999999999999999999", NULL);
+	bad |= expect_refused("--mem", "--mem", "0", NULL);
+	bad |= expect_refused("--mem", "--mem", "127", NULL);
+	bad |= expect_refused("--mem", "--mem", "262145", NULL);
+	bad |= expect_refused("--mem", "--mem", "257G", NULL);
+	bad |= expect_refused("--mem", "--mem", "1T", NULL);
+	bad |= expect_refused("--mem", "--mem", "G", NULL);
+	bad |= expect_refused("--mem", "--mem", "", NULL);
+	bad |= expect_refused("--mem", "--mem", "-512", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "abc", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "0", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "-1", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "nan", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "inf", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "5s", NULL);
+	bad |= expect_refused("--timeout", "--timeout", "", NULL);
+	bad |= expect_refused("--engine", "--engine", "nope", NULL);
+	bad |= expect_refused("--engine", "--engine", "", NULL);
+	bad |= expect_refused("--workdir", "--workdir", "relative", NULL);
+	bad |= expect_refused("--workdir", "-w", "", NULL);
+	bad |= expect_refused("--shell", "--shell", "bash", NULL);
+	bad |= expect_refused("--env", "-e", "1A=b", NULL);
+	bad |= expect_refused("--env", "-e", "=b", NULL);
+	bad |= expect_refused("--env", "-e", "A-B=c", NULL);
+	bad |= expect_refused("--frobnicate", "--frobnicate", NULL, NULL);
+	bad |= expect_refused("-Z", "-Z", NULL, NULL);
+	bad |= expect_refused("needs a value", "--timeout", NULL, NULL);
+	bad |= expect_refused("needs a value", "-c", NULL, NULL);
+	bad |= expect_refused("too many arguments", "a", "b", NULL);
+	bad |= expect_refused("not both", "-c", "echo", "file");
+	bad |= expect_refused("followed by a program", "--", NULL, NULL);
+	bad |= expect_refused("cannot be combined", "-k", "--", "prog");
+	return bad;
+}
+
+static int test_parse_can_run_twice(void)
+{
+	/* A refused option must not leave state that spoils the next parse. */
+	EXPECT(parse("-vZ", NULL) == CLI_ERROR);
+	EXPECT(parse("-v", "--cpus", "3", NULL) == CLI_RUN);
+	EXPECT(opts.verbose && opts.cpus == 3);
+	return 0;
+}
+
+int main(void)
+{
+	RUN(test_defaults);
+	RUN(test_good_values_are_parsed);
+	RUN(test_input_modes);
+	RUN(test_env_entries_are_collected);
+	RUN(test_help_and_version_exit_ok);
+	RUN(test_every_bad_value_is_refused_with_a_message);
+	RUN(test_parse_can_run_twice);
+	cli_free(&opts);
+	return unit_finish();
+}

@@ -1,0 +1,201 @@
+/* Building the job for the guest (src/host/job_build.c): mode, shell,
+ * workdir, script, and a minimal environment: never the host's wholesale. */
+#include "cli.h"
+#include "job_build.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static struct options opts;
+static struct job_buffer job;
+static struct error err;
+
+struct decoded {
+	uint32_t mode;
+	char shell[256], workdir[4096], script[256];
+	char env[16][256];
+	int env_count;
+	char args[8][64];
+	int arg_count;
+};
+static struct decoded d;
+
+static void copy(char *to, size_t size, const struct job_record *r)
+{
+	snprintf(to, size, "%.*s", (int)r->length, (const char *)r->value);
+}
+
+static int decode(void)
+{
+	memset(&d, 0, sizeof(d));
+	size_t offset = 0;
+	struct job_record r;
+	int k;
+	while ((k = job_next_record(job.data, job.length, &offset, &r)) == 1) {
+		switch (r.key) {
+		case JOB_MODE:
+			if (r.length != 4)
+				return -1;
+			d.mode = get_u32le(r.value);
+			break;
+		case JOB_SHELL:
+			copy(d.shell, sizeof(d.shell), &r);
+			break;
+		case JOB_WORKDIR:
+			copy(d.workdir, sizeof(d.workdir), &r);
+			break;
+		case JOB_SCRIPT:
+			copy(d.script, sizeof(d.script), &r);
+			break;
+		case JOB_ENV:
+			if (d.env_count == 16)
+				return -1;
+			copy(d.env[d.env_count++], sizeof(d.env[0]), &r);
+			break;
+		case JOB_ARG:
+			if (d.arg_count == 8)
+				return -1;
+			copy(d.args[d.arg_count++], sizeof(d.args[0]), &r);
+			break;
+		default:
+			return -1;
+		}
+	}
+	return k;
+}
+
+static int env_count_named(const char *name)
+{
+	int n = 0;
+	size_t len = strlen(name);
+	for (int i = 0; i < d.env_count; i++)
+		if (strncmp(d.env[i], name, len) == 0 && d.env[i][len] == '=')
+			n++;
+	return n;
+}
+
+static const char *env_value(const char *name)
+{
+	size_t len = strlen(name);
+	for (int i = 0; i < d.env_count; i++)
+		if (strncmp(d.env[i], name, len) == 0 && d.env[i][len] == '=')
+			return d.env[i] + len + 1;
+	return NULL;
+}
+
+/* build(script_text, argv...): parses the options, builds the job, decodes. */
+static int build(const char *text, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	cli_free(&opts);
+	job_buffer_free(&job);
+	memset(&err, 0, sizeof(err));
+	if (cli_parse(argc, argv, &opts, &err) != CLI_RUN)
+		return -2;
+	struct script s = {.text = (char *)text, .text_length = strlen(text)};
+	if (job_build(&opts, &s, &job, &err) < 0)
+		return -1;
+	return decode() == 0 ? 0 : -3;
+}
+
+static int test_host_secret_is_not_passed(void)
+{
+	setenv("SECRET_TOKEN", "hunter2", 1);
+	setenv("PATH", "/opt/bin:/usr/bin", 1);
+	setenv("LANG", "C.UTF-8", 1);
+	unsetenv("TERM");
+	char *argv[] = {"krunsh", NULL};
+	EXPECT(build("echo hi\n", argv) == 0);
+	EXPECT(env_count_named("SECRET_TOKEN") == 0);
+	for (int i = 0; i < d.env_count; i++)
+		EXPECT(!strstr(d.env[i], "hunter2"));
+	/* Only the documented minimal set: PATH, HOME, TERM, LANG. */
+	for (int i = 0; i < d.env_count; i++)
+		EXPECT(!strncmp(d.env[i], "PATH=", 5) || !strncmp(d.env[i], "HOME=", 5) ||
+		       !strncmp(d.env[i], "TERM=", 5) || !strncmp(d.env[i], "LANG=", 5));
+	EXPECT_STR(env_value("PATH"), "/opt/bin:/usr/bin");
+	EXPECT_STR(env_value("LANG"), "C.UTF-8");
+	EXPECT(env_value("TERM") == NULL);
+	EXPECT(env_count_named("HOME") == 1);
+	return 0;
+}
+
+static int test_env_option_passes_what_it_names(void)
+{
+	setenv("SECRET_TOKEN", "hunter2", 1);
+	char *argv[] = {"krunsh", "-e", "SECRET_TOKEN", "-e", "FOO=a=b", "-e", "EMPTY=", NULL};
+	EXPECT(build("true", argv) == 0);
+	EXPECT_STR(env_value("SECRET_TOKEN"), "hunter2");
+	EXPECT_STR(env_value("FOO"), "a=b");
+	EXPECT_STR(env_value("EMPTY"), "");
+	return 0;
+}
+
+static int test_env_option_overrides_a_default(void)
+{
+	setenv("PATH", "/host/bin", 1);
+	char *argv[] = {"krunsh", "-e", "PATH=/guest/bin", "-e", "HOME", NULL};
+	setenv("HOME", "/home/me", 1);
+	EXPECT(build("true", argv) == 0);
+	EXPECT(env_count_named("PATH") == 1);
+	EXPECT_STR(env_value("PATH"), "/guest/bin");
+	EXPECT(env_count_named("HOME") == 1);
+	EXPECT_STR(env_value("HOME"), "/home/me");
+	return 0;
+}
+
+static int test_env_option_of_unset_variable_fails(void)
+{
+	unsetenv("KRUNSH_UNIT_UNSET");
+	char *argv[] = {"krunsh", "-e", "KRUNSH_UNIT_UNSET", NULL};
+	EXPECT(build("true", argv) == -1);
+	EXPECT(strstr(err.message, "KRUNSH_UNIT_UNSET") != NULL);
+	return 0;
+}
+
+static int test_mode_shell_workdir_and_script(void)
+{
+	char *lines[] = {"krunsh", NULL};
+	EXPECT(build("the script", lines) == 0);
+	EXPECT(d.mode == JOB_MODE_SHELL_LINES);
+	EXPECT_STR(d.shell, "/bin/sh");
+	EXPECT_STR(d.script, "the script");
+	char cwd[4096];
+	EXPECT(getcwd(cwd, sizeof(cwd)));
+	EXPECT_STR(d.workdir, cwd);
+
+	char *script[] = {"krunsh", "--script", "--shell", "/bin/bash", "-w", "/srv", NULL};
+	EXPECT(build("x", script) == 0);
+	EXPECT(d.mode == JOB_MODE_SHELL_SCRIPT);
+	EXPECT_STR(d.shell, "/bin/bash");
+	EXPECT_STR(d.workdir, "/srv");
+
+	char *command[] = {"krunsh", "-c", "echo", NULL};
+	EXPECT(build("echo", command) == 0);
+	EXPECT(d.mode == JOB_MODE_SHELL_LINES || d.mode == JOB_MODE_SHELL_SCRIPT);
+
+	char *exec[] = {"krunsh", "--", "prog", "a b", "", NULL};
+	EXPECT(build("", exec) == 0);
+	EXPECT(d.mode == JOB_MODE_EXEC);
+	EXPECT(d.arg_count == 3);
+	EXPECT_STR(d.args[0], "prog");
+	EXPECT_STR(d.args[1], "a b");
+	EXPECT_STR(d.args[2], "");
+	EXPECT(d.script[0] == '\0');
+	return 0;
+}
+
+int main(void)
+{
+	RUN(test_host_secret_is_not_passed);
+	RUN(test_env_option_passes_what_it_names);
+	RUN(test_env_option_overrides_a_default);
+	RUN(test_env_option_of_unset_variable_fails);
+	RUN(test_mode_shell_workdir_and_script);
+	cli_free(&opts);
+	job_buffer_free(&job);
+	return unit_finish();
+}
