@@ -63,7 +63,7 @@ static int make_private_view(void *read_only)
 	} else if (unshare(CLONE_NEWNS) < 0) {
 		return -1;
 	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
 	if (!*(int *)read_only)
 		return 0;
