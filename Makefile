@@ -6,6 +6,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/krunsh
 PKGLIBDIR  ?= $(PREFIX)/lib/krunsh
 KERNELDIR  ?= $(PKGLIBDIR)/kernel
+MINIMAL_KERNELDIR ?= $(PKGLIBDIR)/kernel-minimal
 MANDIR     ?= $(PREFIX)/share/man
 BUILD      ?= build
 
@@ -39,8 +40,8 @@ all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB)
 
 $(BUILD)/config.h: Makefile
 	@mkdir -p $(@D)
-	@printf '#define KRUNSH_VERSION "%s"\n#define KRUNSH_LIBEXECDIR "%s"\n#define KRUNSH_KERNELDIR "%s"\n' \
-		'$(VERSION)' '$(LIBEXECDIR)' '$(KERNELDIR)' > $@.tmp && mv $@.tmp $@
+	@printf '#define KRUNSH_VERSION "%s"\n#define KRUNSH_LIBEXECDIR "%s"\n#define KRUNSH_KERNELDIR "%s"\n#define KRUNSH_MINIMAL_KERNELDIR "%s"\n' \
+		'$(VERSION)' '$(LIBEXECDIR)' '$(KERNELDIR)' '$(MINIMAL_KERNELDIR)' > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/src/%.o: src/%.c $(BUILD)/config.h
 	@mkdir -p $(@D)

@@ -107,6 +107,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	struct qemu_config config = {
 		.qemu_path = qemu_path,
 		.use_kvm = req->probe->use_kvm,
+		.no_acpi = kernel.no_acpi,
+		.no_apic_timer = kernel.no_apic_timer,
 		.cpus = opts->cpus,
 		.mem_mib = opts->mem_mib,
 		.kernel_image = kernel.image,

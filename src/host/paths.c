@@ -65,6 +65,21 @@ static void read_release(const char *dir, struct guest_kernel *k)
 	fclose(f);
 }
 
+static void read_features(const char *dir, struct guest_kernel *k)
+{
+	char path[4200], line[256];
+	snprintf(path, sizeof(path), "%s/features", dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "no-acpi", 7) == 0)
+			k->no_acpi = 1;
+		else if (strncmp(line, "noapictimer", 11) == 0)
+			k->no_apic_timer = 1;
+	fclose(f);
+}
+
 static int kernel_from_dir(const char *dir, struct guest_kernel *k)
 {
 	/* The uncompressed ELF boots through PVH, skipping the decompressor:
@@ -82,6 +97,7 @@ static int kernel_from_dir(const char *dir, struct guest_kernel *k)
 	if (!is_dir(k->modules_dir))
 		k->modules_dir[0] = '\0';
 	read_release(dir, k);
+	read_features(dir, k);
 	return 0;
 }
 
@@ -95,12 +111,13 @@ int kernel_locate(const char *option, struct guest_kernel *out, struct error *er
 		from = "KRUNSH_KERNEL";
 	}
 	if (!path || !path[0]) {
-		if (kernel_from_dir(KRUNSH_KERNELDIR, out) == 0)
+		if (kernel_from_dir(KRUNSH_MINIMAL_KERNELDIR, out) == 0 ||
+		    kernel_from_dir(KRUNSH_KERNELDIR, out) == 0)
 			return 0;
 		error_set(err, 0,
-			  "no guest kernel in %s: run the setup script (see README), or give "
+			  "no guest kernel in %s or %s: run the setup script (see README), or give "
 			  "--kernel PATH",
-			  KRUNSH_KERNELDIR);
+			  KRUNSH_MINIMAL_KERNELDIR, KRUNSH_KERNELDIR);
 		return -1;
 	}
 	if (is_dir(path)) {
@@ -124,6 +141,7 @@ int kernel_locate(const char *option, struct guest_kernel *out, struct error *er
 		if (!is_dir(out->modules_dir))
 			out->modules_dir[0] = '\0';
 		read_release(dir[0] ? dir : "/", out);
+		read_features(dir[0] ? dir : "/", out);
 	}
 	return 0;
 }

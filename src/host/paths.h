@@ -11,13 +11,16 @@ struct guest_kernel {
 	char image[4096];       /* vmlinux (PVH ELF) or bzImage */
 	char modules_dir[4096]; /* flat dir of .ko files plus "order"; "" if none */
 	char release[128];      /* for -v, "" if unknown */
+	int no_acpi;            /* built without ACPI: devices go on the command line */
+	int no_apic_timer;      /* boots (faster) with noapictimer under TCG */
 };
 
 /* KRUNSH_AGENT, then next to the krunsh binary, then the install path. */
 int agent_locate(char *out, size_t size, struct error *err);
-/* --kernel, then KRUNSH_KERNEL, then the installed kernel directory. A path
- * may be a kernel directory (vmlinux|vmlinuz, modules/, release) or an
- * image file. */
+/* --kernel, then KRUNSH_KERNEL, then the fastest installed kernel: krunsh's
+ * own minimal build when setup made it, else the Debian cloud kernel. A
+ * path may be a kernel directory (vmlinux|vmlinuz, modules/, release,
+ * features) or an image file. */
 int kernel_locate(const char *option, struct guest_kernel *out, struct error *err);
 /* $XDG_CACHE_HOME/krunsh or ~/.cache/krunsh, created. */
 int cache_dir(char *out, size_t size, struct error *err);

@@ -8,6 +8,8 @@
 struct qemu_config {
 	const char *qemu_path;
 	int use_kvm;
+	int no_acpi;
+	int no_apic_timer;
 	unsigned cpus;
 	unsigned mem_mib;
 	const char *kernel_image;
