@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -201,6 +203,29 @@ static uint64_t cache_key(const char *agent_path, const struct guest_kernel *ker
 	return h;
 }
 
+/* Each agent or kernel update leaves a new initramfs behind: when building
+ * one, drop those unused for a week, and temp files of dead builders. */
+static void prune_cache(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "initramfs-", 10) != 0)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+			continue;
+		const char *tmp = strstr(e->d_name, ".tmp.");
+		int stale_tmp = tmp && kill((pid_t)strtol(tmp + 5, NULL, 10), 0) < 0 && errno == ESRCH;
+		if (stale_tmp || (!tmp && now - st.st_mtime > 7 * 24 * 3600))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
 int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, char *out,
 		  size_t size, struct error *err)
 {
@@ -209,8 +234,12 @@ int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, cha
 		return -1;
 	snprintf(out, size, "%s/initramfs-%016llx.cpio", dir,
 		 (unsigned long long)cache_key(agent_path, kernel));
-	if (access(out, R_OK) == 0)
+	if (access(out, R_OK) == 0) {
+		/* Mark it used, so pruning keeps what is in use. */
+		utimensat(AT_FDCWD, out, NULL, 0);
 		return 0;
+	}
+	prune_cache(dir);
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
 	if (build(tmp, agent_path, kernel) < 0) {
