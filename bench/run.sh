@@ -1,62 +1,105 @@
 #!/bin/sh
-# krunsh benchmark: medians of wall time, as ratios against a baseline run
-# in the same invocation (a bare QEMU boot of the same kernel whose init
-# resets the VM at once), interleaved so background load hits all cases.
-#   bench/run.sh [RUNS]      (default 10; BUILD_DIR selects the build)
+# krunsh benchmark suite. Medians of wall time, as ratios against a baseline
+# measured in the same invocation: a bare QEMU boot of the same kernel (same
+# machine flags) whose init resets the VM at once. Cases are interleaved so
+# background load hits all of them alike.
+#   bench/run.sh [RUNS]            default 10 runs per case
+#   bench/run.sh --soak N          N consecutive 'echo hi' runs: failures and
+#                                  watchdog retries (boot hangs) counted
+# KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD_DIR=${BUILD_DIR:-$here/../build}
 KRUNSH=${KRUNSH:-$BUILD_DIR/krunsh}
-RUNS=${1:-10}
 BARE_INITRD=$BUILD_DIR/bench/bare-initramfs.cpio
 [ -f "$BARE_INITRD" ] || { echo "bench: run 'make bench' (missing $BARE_INITRD)" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
-# The kernel krunsh uses, from its own report.
+json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$2"; }
+
+if [ "${1:-}" = --soak ]; then
+	n=${2:-200} fails=0 retries=0
+	for i in $(seq "$n"); do
+		if ! out=$(echo 'echo hi' | "$KRUNSH" --report "$work/r.json" 2>"$work/err") || [ "$out" != hi ]; then
+			fails=$((fails + 1)); echo "run $i failed: $(cat "$work/err")"
+		fi
+		retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
+	done
+	echo "soak: $n runs, $fails failed, $retries watchdog retries (boot hangs caught)"
+	[ "$fails" -eq 0 ]
+	exit
+fi
+RUNS=${1:-10}
+
 echo 'true' | "$KRUNSH" --report "$work/probe.json" >/dev/null
-kernel=$(sed -n 's/^  "kernel": "\(.*\)",$/\1/p' "$work/probe.json")
-accel=$(sed -n 's/^  "accelerator": "\(.*\)",$/\1/p' "$work/probe.json")
+kernel=$(json_field kernel "$work/probe.json")
+release=$(json_field kernel_release "$work/probe.json")
+accel=$(json_field accelerator "$work/probe.json")
+features=$(cat "$(dirname "$kernel")/features" 2>/dev/null || true)
+machine=microvm,x-option-roms=off append_extra=""
+case "$features" in *no-acpi*) machine="$machine,acpi=off" ;; esac
+case "$features" in *noapictimer*) [ "$accel" = tcg ] && append_extra=" noapictimer" ;; esac
 tsc_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
 qemu=$(command -v qemu-system-x86_64)
 
+head -c 200000000 /dev/urandom > "$work/big" 2>/dev/null
+export BENCH_BIG="$work/big"
+
 bare_boot() {
 	"$qemu" -nodefaults -no-user-config -no-reboot -display none \
-		-M microvm,x-option-roms=off -m 512 -smp 1 -accel "$accel" \
+		-M "$machine" -m 512 -smp 1 -accel "$accel" \
 		-cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16 \
 		-kernel "$kernel" -initrd "$BARE_INITRD" -serial none \
-		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz" \
+		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz$append_extra" \
 		</dev/null >/dev/null 2>&1
 }
-one_line() { echo 'echo hi' | "$KRUNSH" --report "$work/r.json" >/dev/null; }
-twenty_lines() { for i in $(seq 20); do echo "echo line $i"; done | "$KRUNSH" --report "$work/r.json" >/dev/null; }
-
-now() { date +%s.%N; }
-retries=0
-time_case() {
-	t0=$(now)
-	"$1"
-	t1=$(now)
-	echo "$t1 - $t0" | awk '{printf "%.4f\n", $1 - $3}' >> "$work/$1.times"
-	if [ "$1" != bare_boot ]; then
-		r=$(sed -n 's/^  "watchdog_retries": \([0-9]*\),$/\1/p' "$work/r.json")
-		retries=$((retries + ${r:-0}))
-	fi
+ks() { "$KRUNSH" --report "$work/r.json" "$@"; }
+echo_hi() { echo 'echo hi' | ks >/dev/null; }
+twenty_lines() { for i in $(seq 20); do echo "echo line $i"; done | ks >/dev/null; }
+ls_doc() { echo 'ls -R /usr/share/doc' | ks >/dev/null; }
+read_200mb() { echo "cat '$BENCH_BIG' > /dev/null" | ks >/dev/null; }
+out_20mb() { echo 'head -c 20000000 /dev/zero' | ks | wc -c >/dev/null; }
+concurrent_8() {
+	for i in 1 2 3 4 5 6 7 8; do (echo 'echo hi' | "$KRUNSH" >/dev/null) & done
+	wait
 }
+
+cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
+retries=0 runs=0
+now() { date +%s.%N; }
 for i in $(seq "$RUNS"); do
-	time_case bare_boot
-	time_case one_line
-	time_case twenty_lines
+	for c in $cases; do
+		t0=$(now); "$c"; t1=$(now)
+		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
+		if [ "$c" != bare_boot ] && [ "$c" != concurrent_8 ]; then
+			runs=$((runs + 1))
+			retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
+			[ "$c" = echo_hi ] && {
+				json_field host_cpu_seconds "$work/r.json" >> "$work/cpu.values"
+				json_field host_peak_rss_kib "$work/r.json" >> "$work/rss.values"
+			}
+		fi
+	done
 done
-median() { sort -n "$work/$1.times" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-bare=$(median bare_boot)
-one=$(median one_line)
-twenty=$(median twenty_lines)
-echo "krunsh benchmark: $RUNS runs each, $(nproc) cores, accelerator $accel, kernel $kernel"
-printf '%-34s %10s %10s\n' case median_s ratio
-printf '%-34s %10s %10s\n' "bare QEMU boot (baseline)" "$bare" 1.00
-printf '%-34s %10s %10s\n' "echo hi | krunsh" "$one" "$(echo "$one $bare" | awk '{printf "%.2f", $1/$2}')"
-printf '%-34s %10s %10s\n' "20 lines | krunsh" "$twenty" "$(echo "$twenty $bare" | awk '{printf "%.2f", $1/$2}')"
-printf '%-34s %10s %10s\n' "20 lines / 1 line" "" "$(echo "$twenty $one" | awk '{printf "%.2f", $1/$2}')"
-echo "watchdog retries: $retries in $((RUNS * 2)) krunsh runs"
+median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { echo "$1 $2" | awk '{printf "%.2f", $1/$2}'; }
+bare=$(median "$work/bare_boot.times")
+one=$(median "$work/echo_hi.times")
+echo "krunsh benchmark, $(date -u +%F), $RUNS runs per case, $(nproc) cores, $(uname -m), accelerator $accel"
+echo "kernel: $kernel ($release)"
+printf '%-36s %10s %14s\n' case median_s ratio
+printf '%-36s %10s %14s\n' "bare QEMU boot (baseline)" "$bare" "1.00"
+for c in echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8; do
+	m=$(median "$work/$c.times")
+	extra=""
+	case $c in
+	twenty_lines) extra=" ($(ratio "$m" "$one")x one line)" ;;
+	concurrent_8) extra=" ($(ratio "$m" "$one")x one run)" ;;
+	esac
+	printf '%-36s %10s %14s%s\n' "$c" "$m" "$(ratio "$m" "$bare")" "$extra"
+done
+printf '%-36s %10s\n' "krunsh host CPU per run (ms)" "$(median "$work/cpu.values" | awk '{printf "%.1f", $1*1000}')"
+printf '%-36s %10s\n' "krunsh peak RSS (MiB)" "$(median "$work/rss.values" | awk '{printf "%.1f", $1/1024}')"
+echo "watchdog retries: $retries in $runs runs"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static void json_string_n(FILE *f, const char *s, size_t n)
 {
@@ -77,6 +78,13 @@ int report_write(const char *path, const struct run_summary *s, struct error *er
 		fprintf(f, ",\n  \"boot_seconds\": null");
 	fprintf(f, ",\n  \"total_seconds\": %.3f", s->total_seconds);
 	fprintf(f, ",\n  \"watchdog_retries\": %d", s->run ? s->run->watchdog_retries : 0);
+	/* krunsh's own cost, without QEMU or virtiofsd (children). */
+	struct rusage self;
+	if (getrusage(RUSAGE_SELF, &self) == 0)
+		fprintf(f, ",\n  \"host_cpu_seconds\": %.4f,\n  \"host_peak_rss_kib\": %ld",
+			(double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+				(double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
+			self.ru_maxrss);
 	fprintf(f, ",\n  \"outcome\": \"%s\"", outcome_name(s->run));
 	fprintf(f, ",\n  \"exit_status\": %d", s->exit_status);
 	fprintf(f, ",\n  \"error\": ");
