@@ -57,7 +57,13 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 		if (load_module_list(job->module_lists[i], error, error_size) < 0)
 			return -1;
 	(void)setup_loopback();
-	if (job->network && setup_network(error, error_size) < 0)
+	/* Under libkrun (the only starter of --root overlay) the network is
+	 * TSI: the guest's AF_INET sockets are opened by libkrun on the host,
+	 * there is no eth0 to configure, and resolv.conf stays the root's
+	 * (QEMU's 10.0.2.3 resolver does not exist there). QEMU's user
+	 * networking needs eth0 and that resolver. */
+	if (job->network && config->root_setup == ROOT_SETUP_INITRAMFS &&
+	    setup_network(error, error_size) < 0)
 		return -1;
 	return setup_volumes(job, error, error_size);
 }

@@ -13,12 +13,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The kernel libkrun boots; libkrun dlopens it in krun_create_ctx. */
 #define LIBKRUNFW "libkrunfw.so.5"
 
+/* Where the agent appears in a --root DIR guest: a virtual file at the
+ * top of the root, hidden from a plain ls, unlikely to shadow DIR's own. */
+#define AGENT_GUEST_PATH "/.krunsh-agent"
+
 static struct libkrun_api libkrun;
+
+static int directory_exists(const char *parent, const char *name)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s", parent, name);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 static const char *library_path(const struct options *opts)
 {
@@ -65,40 +78,86 @@ static int check_root_sharing(const struct options *opts, struct error *err)
 
 /* Refused, not ignored: whoever asks for these wants them, and --engine
  * auto then picks the engine that has them. */
-static int check_unsupported_options(const struct options *opts, struct error *err)
+static int check_kernel_option(const struct options *opts, struct error *err)
+{
+	if (!opts->kernel || !opts->kernel[0])
+		return 0;
+	error_set(err, 0, "--kernel is for the qemu engine: libkrun boots its own kernel "
+			  "(libkrunfw)");
+	return -1;
+}
+
+static int has_read_only_volume(const struct resources *res)
+{
+	for (size_t i = 0; i < res->volume_count; i++)
+		if (res->volumes[i].read_only)
+			return 1;
+	return 0;
+}
+
+/* What the options ask of this libkrun's optional calls. Checked in the
+ * probe, before the VM child: there a missing call could only end the run. */
+static int check_capabilities(const struct options *opts, struct error *err)
 {
 	const struct resources *res = &opts->resources;
-	const char *option = opts->kernel && opts->kernel[0] ? "--kernel"
-			     : res->volume_count			 ? "--volume"
-			     : res->disk_count				 ? "--disk"
-			     : res->port_count				 ? "--publish"
-			     : opts->network				 ? "--net"
-			     : opts->root_dir && opts->root_dir[0]	 ? "--root"
-									 : NULL;
-	if (!option)
-		return 0;
-	if (strcmp(option, "--kernel") == 0)
-		error_set(err, 0, "--kernel is for the qemu engine: libkrun boots its own kernel "
-				  "(libkrunfw)");
-	else
-		error_set(err, 0, "%s is not supported by the krun engine yet (use --engine qemu)",
-			  option);
-	return -1;
+	if (has_read_only_volume(res) && !libkrun_can_share_read_only(&libkrun)) {
+		error_set(err, 0, "a read-only --volume needs krun_add_virtiofs3 (libkrun 1.18+), "
+				  "which %s lacks: without it the guest could write to the "
+				  "volume; use :rw, a newer libkrun or --engine qemu",
+			  libkrun.path);
+		return -1;
+	}
+	if (res->volume_count && !libkrun_can_share_writable(&libkrun)) {
+		error_set(err, 0, "--volume needs krun_add_virtiofs*, which %s lacks (use "
+				  "--engine qemu)",
+			  libkrun.path);
+		return -1;
+	}
+	if (res->disk_count && !libkrun.add_disk) {
+		error_set(err, 0, "--disk needs krun_add_disk, which %s lacks (libkrun built "
+				  "without its blk feature?); use --engine qemu",
+			  libkrun.path);
+		return -1;
+	}
+	if (res->disk_count > 26) {
+		error_set(err, 0, "--disk: at most 26 disks (vda-vdz) on the krun engine");
+		return -1;
+	}
+	if (res->port_count && !libkrun.set_port_map) {
+		error_set(err, 0, "--publish needs krun_set_port_map, which %s lacks (use "
+				  "--engine qemu)",
+			  libkrun.path);
+		return -1;
+	}
+	if (opts->root_dir && opts->root_dir[0] && !libkrun_can_inject_agent(&libkrun)) {
+		/* libkrun's init execs the agent from the guest's root, which
+		 * is DIR: without virtual files the agent is not there, and
+		 * krunsh will not write into DIR to put it there. */
+		error_set(err, 0, "--root needs krun_fs_add_overlay_file and krun_fs_add_overlay_dir "
+				  "(newer libkrun), which %s lacks: without them krunsh's agent "
+				  "cannot be put into %s for libkrun's init to start; use "
+				  "--engine qemu",
+			  libkrun.path, opts->root_dir);
+		return -1;
+	}
+	return 0;
 }
 
 static int krun_probe(const struct options *opts, struct engine_probe *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (check_unsupported_options(opts, err) < 0)
+	if (check_kernel_option(opts, err) < 0)
 		return -1;
 	if (libkrun_load(library_path(opts), &libkrun, err) < 0)
 		return -1;
-	if (check_root_sharing(opts, err) < 0)
+	if (check_root_sharing(opts, err) < 0 || check_capabilities(opts, err) < 0)
 		return -1;
 	char root[64];
 	snprintf(root, sizeof(root), "%s root, %s",
 		 libkrun_has_readonly_root(&libkrun) ? "read-only" : "WRITABLE",
-		 libkrun_can_disable_network(&libkrun) ? "no network" : "TSI network (old libkrun)");
+		 opts->network				 ? "TSI network"
+		 : libkrun_can_disable_network(&libkrun) ? "no network"
+							 : "TSI network (old libkrun)");
 	if (libkrun.is_contract_double) {
 		/* The one special case: the double runs the agent on the host,
 		 * so neither KVM nor a guest kernel is involved. */
@@ -134,8 +193,10 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	char agent[4096];
 	if (agent_locate(agent, sizeof(agent), err) < 0 || check_root_sharing(opts, err) < 0)
 		return -1;
-	/* The path travels on the guest kernel command line inside "...". */
-	if (strchr(agent, '"')) {
+	const char *root_dir = opts->root_dir && opts->root_dir[0] ? opts->root_dir : NULL;
+	/* The path travels on the guest kernel command line inside "...";
+	 * under --root it is our fixed guest path instead. */
+	if (!root_dir && strchr(agent, '"')) {
 		error_set(err, 0, "the agent path %s has a '\"', which libkrun cannot pass", agent);
 		return -1;
 	}
@@ -154,9 +215,15 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		.cpus = opts->cpus,
 		.mem_mib = opts->mem_mib,
 		.allow_writable_root = opts->allow_writable_root,
-		.root = "/", /* the agent's host path must exist in the guest */
+		/* With the host's / the agent's host path exists in the guest;
+		 * with DIR it is served at a fixed path of its own. */
+		.root = root_dir ? root_dir : "/",
 		.agent_path = agent,
+		.agent_guest_path = root_dir ? AGENT_GUEST_PATH : NULL,
+		.root_has_run = !root_dir || directory_exists(root_dir, "run"),
 		.agent_socket = req->agent_socket,
+		.network = opts->network,
+		.resources = &opts->resources,
 		.verbose = opts->verbose,
 	};
 	log_verbose_message("starting libkrun %s: %u vCPU, %u MiB, agent %s", libkrun.path,

@@ -29,6 +29,12 @@ static const struct symbol symbols[] = {
 	SYMBOL(set_log_level, 0),
 	SYMBOL(disable_implicit_vsock, 0),
 	SYMBOL(add_vsock, 0),
+	SYMBOL(add_virtiofs, 0),
+	SYMBOL(add_virtiofs2, 0),
+	SYMBOL(add_disk, 0),
+	SYMBOL(set_port_map, 0),
+	SYMBOL(fs_add_overlay_file, 0),
+	SYMBOL(fs_add_overlay_dir, 0),
 };
 
 static int resolve(struct libkrun_api *api, struct error *err)

@@ -19,18 +19,11 @@
 #define LOG_LEVEL_WARN 2
 
 /* One line, which vm_run shows as the VMM's last word if no guest comes. */
-__attribute__((noreturn)) static void fail(const char *call, int32_t ret)
+void libkrun_vm_fail(const char *call, int32_t ret)
 {
 	dprintf(2, "krunsh: libkrun: %s failed: %s\n", call, strerror(ret < 0 ? -ret : ret));
 	_exit(125);
 }
-
-#define CALL(name, expr)                   \
-	do {                               \
-		int32_t ret_ = (expr);     \
-		if (ret_ < 0)              \
-			fail(name, ret_);  \
-	} while (0)
 
 static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 			   const struct libkrun_vm_config *config)
@@ -39,7 +32,8 @@ static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 		/* shm_size 0: no DAX window, as krun_set_root does. Read-only
 		 * is enforced by libkrun's file server, so a guest root cannot
 		 * remount it writable; the agent overlays a tmpfs on it. */
-		CALL("krun_add_virtiofs3", api->add_virtiofs3(ctx, LIBKRUN_ROOT_TAG, config->root, 0, true));
+		LIBKRUN_CALL("krun_add_virtiofs3",
+			     api->add_virtiofs3(ctx, LIBKRUN_ROOT_TAG, config->root, 0, true));
 		return;
 	}
 	if (!config->allow_writable_root || !api->set_root) {
@@ -50,37 +44,33 @@ static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 			api->set_root ? "this libkrun" : "this libkrun has no krun_set_root and");
 		_exit(125);
 	}
-	CALL("krun_set_root", api->set_root(ctx, config->root));
+	LIBKRUN_CALL("krun_set_root", api->set_root(ctx, config->root));
 }
 
 void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_config *config)
 {
 	if (api->set_log_level)
-		CALL("krun_set_log_level",
-		     api->set_log_level(config->verbose ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR));
+		LIBKRUN_CALL("krun_set_log_level",
+			     api->set_log_level(config->verbose ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR));
 	/* libkrunfw (the guest kernel) is loaded here. */
 	int32_t ctx_or_error = api->create_ctx();
 	if (ctx_or_error < 0)
-		fail("krun_create_ctx", ctx_or_error);
+		libkrun_vm_fail("krun_create_ctx", ctx_or_error);
 	uint32_t ctx = (uint32_t)ctx_or_error;
 
-	CALL("krun_set_vm_config",
-	     api->set_vm_config(ctx, (uint8_t)config->cpus, (uint32_t)config->mem_mib));
+	LIBKRUN_CALL("krun_set_vm_config",
+		     api->set_vm_config(ctx, (uint8_t)config->cpus, (uint32_t)config->mem_mib));
 	configure_root(api, ctx, config);
-	CALL("krun_set_workdir", api->set_workdir(ctx, "/"));
-	if (libkrun_can_disable_network(api)) {
-		/* libkrun's implicit vsock device hijacks the guest's sockets
-		 * (TSI) onto the host's network; an explicit one without TSI
-		 * still carries the agent's port. */
-		CALL("krun_disable_implicit_vsock", api->disable_implicit_vsock(ctx));
-		CALL("krun_add_vsock", api->add_vsock(ctx, 0));
-	}
+	if (config->agent_guest_path)
+		libkrun_inject_agent(api, ctx, config);
+	LIBKRUN_CALL("krun_set_workdir", api->set_workdir(ctx, "/"));
+	libkrun_configure_devices(api, ctx, config);
 	if (api->add_vsock_port2)
-		CALL("krun_add_vsock_port2",
-		     api->add_vsock_port2(ctx, AGENT_VSOCK_PORT, config->agent_socket, false));
+		LIBKRUN_CALL("krun_add_vsock_port2",
+			     api->add_vsock_port2(ctx, AGENT_VSOCK_PORT, config->agent_socket, false));
 	else
-		CALL("krun_add_vsock_port",
-		     api->add_vsock_port(ctx, AGENT_VSOCK_PORT, config->agent_socket));
+		LIBKRUN_CALL("krun_add_vsock_port",
+			     api->add_vsock_port(ctx, AGENT_VSOCK_PORT, config->agent_socket));
 
 	/* Arguments and environment travel on the guest kernel command line,
 	 * each in "..." without escaping: only these fixed words go there.
@@ -90,9 +80,11 @@ void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_con
 	 * into the guest. */
 	static const char *const argv[] = {"--channel", AGENT_CHANNEL, "--root", "overlay", NULL};
 	static const char *const envp[] = {"KRUNSH_AGENT=1", NULL};
-	CALL("krun_set_exec", api->set_exec(ctx, config->agent_path, argv, envp));
+	const char *exec_path = config->agent_guest_path ? config->agent_guest_path
+							 : config->agent_path;
+	LIBKRUN_CALL("krun_set_exec", api->set_exec(ctx, exec_path, argv, envp));
 
 	int32_t ret = api->start_enter(ctx);
 	/* Returning at all is a failure; a 0 would be a libkrun bug. */
-	fail("krun_start_enter", ret < 0 ? ret : -EIO);
+	libkrun_vm_fail("krun_start_enter", ret < 0 ? ret : -EIO);
 }

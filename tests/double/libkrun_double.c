@@ -14,17 +14,28 @@
  *     newline, a lone "--", more than 256 bytes or more than 32 entries);
  *     the root is shared read-only unless krun_set_root asked otherwise;
  *     krun_add_vsock comes after krun_disable_implicit_vsock, once;
+ *     krun_set_port_map comes after the network (vsock) configuration, has
+ *     "HOST:GUEST" entries, and is called whenever TSI is on (without it
+ *     libkrun exposes every port the guest listens on); a virtio-fs tag is
+ *     added once; a share whose host path is listed (one a line) in
+ *     KRUNSH_DOUBLE_EXPECT_READ_ONLY is added read-only (a plain
+ *     krun_add_virtiofs/2 cannot be); disk block ids are unique; overlay
+ *     files and directories go on a tag added before;
  *     krun_start_enter comes after a VM config, a root and an exec;
  *   - fails the call named by KRUNSH_DOUBLE_FAIL with -ENOMEM;
  *   - emulates krun_start_enter as libkrun behaves from outside: it runs
  *     the exec'd program (krunsh's agent) on the host, its vsock channel
  *     replaced by the unix socket registered for that port and its root
  *     setup by "none", then ends the process with _exit(its status) and
- *     never returns on success.
+ *     never returns on success. An exec path served by
+ *     krun_fs_add_overlay_file on the root tag runs from a copy of that
+ *     file's data. Volumes, disks and the network are only recorded: the
+ *     agent runs on the host, so nothing is mounted or attached.
  *
  * Build variants (see the Makefile): -DDOUBLE_OLD_LIBKRUN leaves out the
  * calls newer libkruns added (krun_add_virtiofs3, krun_add_vsock_port2,
- * krun_disable_implicit_vsock, krun_add_vsock); -DDOUBLE_BROKEN_LIBKRUN
+ * krun_disable_implicit_vsock, krun_add_vsock, krun_fs_add_overlay_file,
+ * krun_fs_add_overlay_dir); -DDOUBLE_BROKEN_LIBKRUN
  * leaves out the required krun_start_enter; -DDOUBLE_UNMARKED leaves out
  * the marker by which krunsh knows it drives this double. */
 #include <errno.h>
@@ -52,6 +63,10 @@ EXPORT const char krunsh_contract_double_marker[] = "libkrun contract double (te
 
 #define MAX_CONTEXTS 8
 #define MAX_PORTS 8
+#define MAX_SHARES 24
+#define MAX_DISKS 26
+#define MAX_OVERLAYS 8
+#define TSI_HIJACK_INET 1u
 #define MAX_CMDLINE_ENTRIES 32 /* the guest kernel panics beyond this */
 #define MAX_ENTRY_LENGTH 256
 #define ROOT_TAG "/dev/root"
@@ -62,6 +77,26 @@ struct vsock_port {
 	bool listen;
 };
 
+struct share {
+	char *tag;
+	char *path;
+	bool read_only;
+};
+
+struct overlay {
+	char *tag;
+	char *path; /* relative to the share's root */
+	const uint8_t *data; /* NULL for a directory */
+	size_t length;
+	uint32_t mode;
+};
+
+struct block_device {
+	char *id;
+	char *path;
+	bool read_only;
+};
+
 struct context {
 	bool created;
 	bool vm_config;
@@ -69,6 +104,14 @@ struct context {
 	bool root_writable; /* krun_set_root */
 	bool implicit_vsock_disabled;
 	bool explicit_vsock;
+	uint32_t tsi_features; /* of the explicit vsock */
+	bool port_map_set;
+	struct share shares[MAX_SHARES];
+	int share_count;
+	struct overlay overlays[MAX_OVERLAYS];
+	int overlay_count;
+	struct block_device disks[MAX_DISKS];
+	int disk_count;
 	char *workdir;
 	char *exec_path;
 	char **argv;
@@ -273,6 +316,9 @@ EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t r
 	return 0;
 }
 
+static int32_t add_share(const char *call, struct context *c, const char *tag, const char *path,
+			 bool read_only);
+
 EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 {
 	INJECTED_FAILURE();
@@ -285,8 +331,61 @@ EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 		return violation("krun_set_root: the root must be an absolute path");
 	if (c->root_read_only)
 		return violation("krun_set_root: a root is already shared with %s", ROOT_TAG);
-	c->root_writable = true;
+	int32_t r = add_share("krun_set_root", c, ROOT_TAG, root_path, false);
+	if (r == 0)
+		c->root_writable = true;
+	return r;
+}
+
+/* Whether the test said this host path must reach the guest read-only. */
+static bool expected_read_only(const char *path)
+{
+	const char *list = getenv("KRUNSH_DOUBLE_EXPECT_READ_ONLY");
+	size_t n = strlen(path);
+	while (list && *list) {
+		const char *end = strchr(list, '\n');
+		size_t len = end ? (size_t)(end - list) : strlen(list);
+		if (len == n && strncmp(list, path, n) == 0)
+			return true;
+		list = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static struct share *find_share(struct context *c, const char *tag)
+{
+	for (int i = 0; i < c->share_count; i++)
+		if (strcmp(c->shares[i].tag, tag) == 0)
+			return &c->shares[i];
+	return NULL;
+}
+
+/* Every virtio-fs device: one tag each; a path the test expects read-only
+ * must be shared with the read-only flag. */
+static int32_t add_share(const char *call, struct context *c, const char *tag, const char *path,
+			 bool read_only)
+{
+	if (!tag || !tag[0] || !path || path[0] != '/')
+		return violation("%s: a tag and an absolute path are required", call);
+	if (find_share(c, tag))
+		return violation("%s: tag %s is already shared", call, tag);
+	if (!read_only && expected_read_only(path))
+		return violation("%s: %s is shared writable but must be read-only (use "
+				 "krun_add_virtiofs3 with read_only=true)",
+				 call, path);
+	if (c->share_count == MAX_SHARES)
+		return -ENOMEM;
+	c->shares[c->share_count++] = (struct share){strdup(tag), strdup(path), read_only};
 	return 0;
+}
+
+static void log_share(const char *call, uint32_t ctx_id, const char *c_tag, const char *c_path,
+		      uint64_t shm_size, const char *read_only)
+{
+	char tag[600], path[600];
+	log_line("%s ctx=%u tag=%s path=%s shm_size=%llu read_only=%s", call, ctx_id,
+		 shown(c_tag, tag, sizeof(tag)), shown(c_path, path, sizeof(path)),
+		 (unsigned long long)shm_size, read_only);
 }
 
 #ifndef DOUBLE_OLD_LIBKRUN
@@ -294,27 +393,112 @@ EXPORT int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char
 				  uint64_t shm_size, bool read_only)
 {
 	INJECTED_FAILURE();
-	char tag[600], path[600];
-	log_line("krun_add_virtiofs3 ctx=%u tag=%s path=%s shm_size=%llu read_only=%s", ctx_id,
-		 shown(c_tag, tag, sizeof(tag)), shown(c_path, path, sizeof(path)),
-		 (unsigned long long)shm_size, read_only ? "true" : "false");
+	log_share("krun_add_virtiofs3", ctx_id, c_tag, c_path, shm_size,
+		  read_only ? "true" : "false");
 	struct context *c = context_get("krun_add_virtiofs3", ctx_id);
 	if (!c)
 		return -EINVAL;
-	if (!c_tag || !c_path || c_path[0] != '/')
-		return violation("krun_add_virtiofs3: tag and an absolute path are required");
-	if (strcmp(c_tag, ROOT_TAG) == 0) {
+	if (c_tag && strcmp(c_tag, ROOT_TAG) == 0) {
 		if (!read_only)
 			return violation("krun_add_virtiofs3: the root (%s) is shared writable; "
 					 "krunsh must share it read-only",
 					 ROOT_TAG);
 		if (c->root_writable)
 			return violation("krun_add_virtiofs3: krun_set_root already set a root");
-		c->root_read_only = true;
 	}
-	return 0;
+	int32_t r = add_share("krun_add_virtiofs3", c, c_tag, c_path, read_only);
+	if (r == 0 && strcmp(c_tag, ROOT_TAG) == 0)
+		c->root_read_only = true;
+	return r;
 }
 #endif
+
+/* The older calls share writable: no read-only flag exists for them. */
+EXPORT int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag, const char *c_path,
+				  uint64_t shm_size)
+{
+	INJECTED_FAILURE();
+	log_share("krun_add_virtiofs2", ctx_id, c_tag, c_path, shm_size, "(no flag: writable)");
+	struct context *c = context_get("krun_add_virtiofs2", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (c_tag && strcmp(c_tag, ROOT_TAG) == 0)
+		return violation("krun_add_virtiofs2: the root (%s) shared writable", ROOT_TAG);
+	return add_share("krun_add_virtiofs2", c, c_tag, c_path, false);
+}
+
+EXPORT int32_t krun_add_virtiofs(uint32_t ctx_id, const char *c_tag, const char *c_path)
+{
+	INJECTED_FAILURE();
+	log_share("krun_add_virtiofs", ctx_id, c_tag, c_path, 0, "(no flag: writable)");
+	struct context *c = context_get("krun_add_virtiofs", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (c_tag && strcmp(c_tag, ROOT_TAG) == 0)
+		return violation("krun_add_virtiofs: the root (%s) shared writable", ROOT_TAG);
+	return add_share("krun_add_virtiofs", c, c_tag, c_path, false);
+}
+
+/* Raw images only; libkrun opens them when the VM is built. */
+EXPORT int32_t krun_add_disk(uint32_t ctx_id, const char *c_block_id, const char *c_disk_path,
+			     bool read_only)
+{
+	INJECTED_FAILURE();
+	char id[600], path[600];
+	log_line("krun_add_disk ctx=%u block_id=%s path=%s read_only=%s", ctx_id,
+		 shown(c_block_id, id, sizeof(id)), shown(c_disk_path, path, sizeof(path)),
+		 read_only ? "true" : "false");
+	struct context *c = context_get("krun_add_disk", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!c_block_id || !c_block_id[0] || !c_disk_path || c_disk_path[0] != '/')
+		return violation("krun_add_disk: a block id and an absolute path are required");
+	for (int i = 0; i < c->disk_count; i++)
+		if (strcmp(c->disks[i].id, c_block_id) == 0)
+			return violation("krun_add_disk: block id %s is already used", c_block_id);
+	if (c->disk_count == MAX_DISKS)
+		return -ENOMEM;
+	c->disks[c->disk_count++] =
+		(struct block_device){strdup(c_block_id), strdup(c_disk_path), read_only};
+	return 0;
+}
+
+static int32_t check_port_entry(const char *entry)
+{
+	char *end;
+	unsigned long host = strtoul(entry, &end, 10);
+	if (end == entry || *end != ':')
+		return -1;
+	const char *guest_text = end + 1;
+	unsigned long guest = strtoul(guest_text, &end, 10);
+	if (end == guest_text || *end || host == 0 || host > 65535 || guest == 0 || guest > 65535)
+		return -1;
+	return 0;
+}
+
+EXPORT int32_t krun_set_port_map(uint32_t ctx_id, const char *const port_map[])
+{
+	INJECTED_FAILURE();
+	log_line("krun_set_port_map ctx=%u", ctx_id);
+	log_list("krun_set_port_map", "count", "map", port_map);
+	struct context *c = context_get("krun_set_port_map", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (c->port_map_set)
+		return violation("krun_set_port_map: called twice");
+	for (int i = 0; port_map && port_map[i]; i++) {
+		if (check_port_entry(port_map[i]) < 0)
+			return violation("krun_set_port_map: map[%d] \"%s\" is not HOST:GUEST", i,
+					 port_map[i]);
+		for (int k = 0; k < i; k++)
+			if (strtoul(port_map[k], NULL, 10) == strtoul(port_map[i], NULL, 10))
+				return violation("krun_set_port_map: host port of map[%d] is "
+						 "mapped twice",
+						 i);
+	}
+	c->port_map_set = true;
+	return 0;
+}
 
 EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 {
@@ -406,6 +590,9 @@ EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
 	struct context *c = context_get("krun_disable_implicit_vsock", ctx_id);
 	if (!c)
 		return -EINVAL;
+	if (c->port_map_set)
+		return violation("krun_disable_implicit_vsock: the network configuration must come "
+				 "before krun_set_port_map");
 	c->implicit_vsock_disabled = true;
 	return 0;
 }
@@ -419,12 +606,81 @@ EXPORT int32_t krun_add_vsock(uint32_t ctx_id, uint32_t tsi_features)
 		return -EINVAL;
 	if (!c->implicit_vsock_disabled)
 		return violation("krun_add_vsock: krun_disable_implicit_vsock must come first");
+	if (c->port_map_set)
+		return violation("krun_add_vsock: the network configuration must come before "
+				 "krun_set_port_map");
 	if (c->explicit_vsock)
 		return violation("krun_add_vsock: only one vsock device is supported");
 	if (tsi_features & ~3u)
 		return violation("krun_add_vsock: unknown TSI feature bits 0x%x", tsi_features);
 	c->explicit_vsock = true;
+	c->tsi_features = tsi_features;
 	return 0;
+}
+
+/* Overlay entries live on a share added before; intermediate directories
+ * must be overlay directories already (the header's -ENOENT). */
+static int32_t add_overlay(const char *call, uint32_t ctx_id, const char *tag, const char *path,
+			   const uint8_t *data, size_t length, uint32_t mode)
+{
+	struct context *c = context_get(call, ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!tag || !path || !path[0] || path[0] == '/')
+		return violation("%s: a tag and a path relative to the share are required", call);
+	if (!find_share(c, tag)) {
+		violation("%s: tag %s was not added before (libkrun returns -ENOENT)", call, tag);
+		return -ENOENT;
+	}
+	const char *slash = strrchr(path, '/');
+	if (slash) {
+		bool parent = false;
+		for (int i = 0; i < c->overlay_count; i++)
+			parent |= !c->overlays[i].data && strcmp(c->overlays[i].tag, tag) == 0 &&
+				  strlen(c->overlays[i].path) == (size_t)(slash - path) &&
+				  strncmp(c->overlays[i].path, path, (size_t)(slash - path)) == 0;
+		if (!parent) {
+			violation("%s: the parent of %s is not an overlay directory", call, path);
+			return -ENOENT;
+		}
+	}
+	if (c->overlay_count == MAX_OVERLAYS)
+		return -ENOMEM;
+	c->overlays[c->overlay_count++] =
+		(struct overlay){strdup(tag), strdup(path), data, length, mode};
+	return 0;
+}
+
+EXPORT int32_t krun_fs_add_overlay_file(uint32_t ctx_id, const char *fs_tag, const char *path,
+					const uint8_t *data, size_t data_len, uint32_t mode,
+					bool one_shot)
+{
+	INJECTED_FAILURE();
+	char tag_buf[600], path_buf[600];
+	log_line("krun_fs_add_overlay_file ctx=%u tag=%s path=%s length=%zu mode=0%o "
+		 "one_shot=%s elf=%s",
+		 ctx_id, shown(fs_tag, tag_buf, sizeof(tag_buf)),
+		 shown(path, path_buf, sizeof(path_buf)), data_len, mode,
+		 one_shot ? "true" : "false",
+		 data && data_len >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0 ? "yes" : "no");
+	if (!data || data_len == 0)
+		return violation("krun_fs_add_overlay_file: no data");
+	if ((mode & 0170000) != 0100000)
+		return violation("krun_fs_add_overlay_file: mode 0%o is not a regular file", mode);
+	return add_overlay("krun_fs_add_overlay_file", ctx_id, fs_tag, path, data, data_len, mode);
+}
+
+EXPORT int32_t krun_fs_add_overlay_dir(uint32_t ctx_id, const char *fs_tag, const char *path,
+				       uint32_t mode)
+{
+	INJECTED_FAILURE();
+	char tag_buf[600], path_buf[600];
+	log_line("krun_fs_add_overlay_dir ctx=%u tag=%s path=%s mode=0%o", ctx_id,
+		 shown(fs_tag, tag_buf, sizeof(tag_buf)), shown(path, path_buf, sizeof(path_buf)),
+		 mode);
+	if ((mode & 0170000) != 0040000)
+		return violation("krun_fs_add_overlay_dir: mode 0%o is not a directory", mode);
+	return add_overlay("krun_fs_add_overlay_dir", ctx_id, fs_tag, path, NULL, 0, mode);
 }
 #endif
 
@@ -538,7 +794,28 @@ static char **translate_args(const struct context *c, const char *run_dir)
 	return args;
 }
 
-static int run_agent(struct context *c, char **args)
+/* An exec path served by krun_fs_add_overlay_file on the root tag: what
+ * libkrun's init would find there, written out so the host can exec it.
+ * NULL when the path is not an overlay file (it is then the host's). */
+static const char *served_program(const struct context *c, const char *run_dir, char *out,
+				  size_t size)
+{
+	for (int i = 0; i < c->overlay_count; i++) {
+		const struct overlay *o = &c->overlays[i];
+		if (!o->data || strcmp(o->tag, ROOT_TAG) != 0 || strcmp(o->path, c->exec_path + 1))
+			continue;
+		snprintf(out, size, "%s/served-exec", run_dir);
+		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, o->mode & 07777);
+		if (fd < 0)
+			return NULL;
+		bool ok = write(fd, o->data, o->length) == (ssize_t)o->length;
+		close(fd);
+		return ok ? out : NULL;
+	}
+	return NULL;
+}
+
+static int run_agent(struct context *c, const char *program, char **args)
 {
 	pid_t vmm = getpid();
 	pid_t pid = fork();
@@ -551,11 +828,19 @@ static int run_agent(struct context *c, char **args)
 			_exit(125);
 		if (c->workdir && chdir(c->workdir) < 0)
 			_exit(125); /* libkrun's init: cannot set up the environment */
-		execve(c->exec_path, args, c->envp);
+		execve(program, args, c->envp);
 		_exit(errno == ENOENT ? 127 : 126); /* libkrun's init codes */
 	}
 	setpgid(pid, pid);
 	return pid;
+}
+
+/* Whether the guest's AF_INET sockets go through the host (TSI). */
+static bool tsi_inet(const struct context *c)
+{
+	if (!c->implicit_vsock_disabled)
+		return true; /* the implicit device has TSI */
+	return c->explicit_vsock && (c->tsi_features & TSI_HIJACK_INET);
 }
 
 EXPORT int32_t krun_start_enter(uint32_t ctx_id)
@@ -576,6 +861,23 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 	if (c->implicit_vsock_disabled && !c->explicit_vsock && c->port_count)
 		return violation("krun_start_enter: vsock ports are mapped but the implicit vsock "
 				 "device is disabled and no krun_add_vsock replaced it");
+	if (tsi_inet(c) && !c->port_map_set)
+		return violation("krun_start_enter: TSI is on and krun_set_port_map was not called: "
+				 "libkrun would expose every port the guest listens on");
+	if (!tsi_inet(c) && c->port_map_set)
+		return violation("krun_start_enter: a port map without TSI (no "
+				 "KRUN_TSI_HIJACK_INET) forwards nothing");
+	for (int i = 0; i < c->disk_count; i++) {
+		/* libkrun opens the images when it builds the VM. */
+		int fd = open(c->disks[i].path, (c->disks[i].read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		if (fd < 0) {
+			int saved = errno;
+			log_line("krun_start_enter: cannot open disk %s: %s", c->disks[i].path,
+				 strerror(saved));
+			return -saved;
+		}
+		close(fd);
+	}
 
 	const char *tmp = getenv("TMPDIR");
 	char run_dir[4096];
@@ -587,7 +889,9 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 		rmdir(run_dir);
 		return -EINVAL;
 	}
-	agent_pid = run_agent(c, args);
+	char served[4200];
+	const char *program = served_program(c, run_dir, served, sizeof(served));
+	agent_pid = run_agent(c, program ? program : c->exec_path, args);
 	if (agent_pid < 0) {
 		int saved = errno;
 		rmdir(run_dir);

@@ -195,13 +195,173 @@ test_krun_real_libkrun_needs_usable_kvm() {
 	fi
 }
 
-test_krun_refuses_options_it_cannot_honour() {
+# One refusal: exit 125, nothing on stdout, one "krunsh:" line naming $2,
+# and no VM configured.
+expect_refusal() {
+	rc=$1 needle=$2
+	expect_eq "exit status" 125 "$rc" || return 1
+	expect_eq "stdout" "" "$(cat out)" || return 1
+	expect_eq "stderr lines" 1 "$(wc -l <err)" || return 1
+	expect_eq "stderr prefix" "krunsh: " "$(head -c 8 err)" || return 1
+	expect_contains "stderr" "$needle" "$(cat err)" || return 1
+	[ ! -s calls.log ] || fail "a VM was configured although refused: $(cat calls.log)"
+}
+
+test_krun_refuses_kernel_option() {
 	contract_only || return
-	for opt in "--kernel /nonexistent" "--net"; do
-		# shellcheck disable=SC2086 # $opt is two words on purpose
-		krun_with_double "" $opt -c 'echo hi' >out 2>err
-		rc=$?
-		expect_eq "exit status with $opt" 125 "$rc" || return 1
-		expect_contains "stderr with $opt" "${opt%% *}" "$(cat err)" || return 1
-	done
+	krun_with_double "" --kernel /nonexistent -c 'echo hi' >out 2>err
+	expect_refusal $? "--kernel is for the qemu engine"
+}
+
+test_krun_volumes_are_virtiofs_shares_with_their_read_only_flag() {
+	contract_only || return
+	mkdir ro rw
+	# The double fails the run if the ro volume is shared writable.
+	out=$(KRUNSH_DOUBLE_EXPECT_READ_ONLY="$TEST_SCRATCH/ro" krun_with_double "" \
+		--volume "$TEST_SCRATCH/ro:/mnt/ro:ro" --volume "$TEST_SCRATCH/rw:/mnt/rw" \
+		-c 'echo hi' 2>err) || fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_virtiofs3 ctx=0 tag=krunsh-vol0 path=$TEST_SCRATCH/ro shm_size=0 read_only=true" ||
+		return 1
+	expect_log_line "krun_add_virtiofs3 ctx=0 tag=krunsh-vol1 path=$TEST_SCRATCH/rw shm_size=0 read_only=false"
+}
+
+test_krun_double_catches_a_read_only_volume_shared_writable() {
+	contract_only || return
+	mkdir vol
+	# The checker itself: a path the test says must be read-only, given
+	# as rw, is shared writable, which the double must call a violation.
+	KRUNSH_DOUBLE_EXPECT_READ_ONLY="$TEST_SCRATCH/vol" krun_with_double "" \
+		--volume "$TEST_SCRATCH/vol:/mnt/v:rw" -c 'echo hi' >out 2>err
+	rc=$?
+	expect_eq "exit status" 125 "$rc" || return 1
+	grep -q "^VIOLATION: krun_add_virtiofs3: $TEST_SCRATCH/vol is shared writable" calls.log ||
+		fail "no violation logged: $(cat calls.log)"
+}
+
+test_krun_old_libkrun_refuses_read_only_volume() {
+	contract_only || return
+	mkdir vol
+	krun_with_double old --allow-writable-root --volume "$TEST_SCRATCH/vol:/mnt/v:ro" \
+		-c 'echo hi' >out 2>err
+	expect_refusal $? "a read-only --volume needs krun_add_virtiofs3"
+}
+
+test_krun_old_libkrun_shares_rw_volume_without_read_only_flag() {
+	contract_only || return
+	mkdir vol
+	out=$(krun_with_double old --allow-writable-root --volume "$TEST_SCRATCH/vol:/mnt/v" \
+		-c 'echo hi' 2>err) || fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_virtiofs2 ctx=0 tag=krunsh-vol0 path=$TEST_SCRATCH/vol shm_size=0 read_only=(no flag: writable)"
+}
+
+test_krun_disks_are_raw_block_devices_vda_vdb() {
+	contract_only || return
+	truncate -s 1M a.img b.img
+	out=$(krun_with_double "" --disk "$TEST_SCRATCH/a.img" --disk "$TEST_SCRATCH/b.img:ro" \
+		-c 'echo hi' 2>err) || fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_disk ctx=0 block_id=vda path=$TEST_SCRATCH/a.img read_only=false" ||
+		return 1
+	expect_log_line "krun_add_disk ctx=0 block_id=vdb path=$TEST_SCRATCH/b.img read_only=true"
+}
+
+test_krun_without_net_has_no_tsi_and_no_port_map() {
+	contract_only || return
+	krun_with_double "" -c 'echo hi' >out 2>err || fail "exit status $?: $(cat err)" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_vsock ctx=0 tsi_features=0" || return 1
+	! grep -q '^krun_set_port_map' calls.log || fail "port map without TSI: $(cat calls.log)"
+}
+
+test_krun_net_is_tsi_with_an_empty_port_map() {
+	contract_only || return
+	out=$(krun_with_double "" --net -c 'echo hi' 2>err) ||
+		fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_disable_implicit_vsock ctx=0" || return 1
+	expect_log_line "krun_add_vsock ctx=0 tsi_features=1" || return 1
+	# Empty, not NULL: NULL would expose every port the guest listens on.
+	expect_log_line "krun_set_port_map count=0" || return 1
+	# The port map comes after the network configuration.
+	vsock=$(grep -n '^krun_add_vsock ctx' calls.log | cut -d: -f1)
+	map=$(grep -n '^krun_set_port_map ctx' calls.log | cut -d: -f1)
+	[ "$vsock" -lt "$map" ] || fail "port map (line $map) before the vsock (line $vsock)"
+}
+
+test_krun_publish_is_a_tsi_port_map() {
+	contract_only || return
+	out=$(krun_with_double "" --publish 8080:80 --publish 9000:9001 -c 'echo hi' 2>err) ||
+		fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_vsock ctx=0 tsi_features=1" || return 1
+	expect_log_line "krun_set_port_map count=2" || return 1
+	expect_log_line "krun_set_port_map map[0]=8080:80" || return 1
+	expect_log_line "krun_set_port_map map[1]=9000:9001"
+}
+
+test_krun_old_libkrun_still_sets_an_empty_port_map() {
+	contract_only || return
+	# An old libkrun's implicit vsock always has TSI: the map must still
+	# keep the guest's ports unexposed.
+	krun_with_double old --allow-writable-root -c 'echo hi' >out 2>err ||
+		fail "exit status $?: $(cat err)" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_set_port_map count=0"
+}
+
+test_krun_double_catches_port_map_before_network() {
+	contract_only || return
+	command -v python3 >/dev/null || skip "python3 is needed to call the double directly" || return
+	# krunsh cannot be made to do it, so the rule is checked by calling the
+	# double in the wrong order.
+	KRUNSH_DOUBLE_LOG="$TEST_SCRATCH/calls.log" python3 - "$(contract_double)" <<'EOF' ||
+import ctypes, sys
+k = ctypes.CDLL(sys.argv[1])
+ctx = k.krun_create_ctx()
+empty = (ctypes.c_char_p * 1)(None)
+assert k.krun_set_port_map(ctx, empty) == 0
+assert k.krun_disable_implicit_vsock(ctx) < 0
+EOF
+		fail "the double accepted the wrong order" || return 1
+	grep -q "^VIOLATION: krun_disable_implicit_vsock: the network configuration must come before krun_set_port_map" \
+		calls.log || fail "no violation: $(cat calls.log)"
+}
+
+test_krun_root_dir_is_read_only_with_the_agent_injected() {
+	contract_only || return
+	mkdir root
+	out=$(krun_with_double "" --root "$TEST_SCRATCH/root" -c 'echo hi' 2>err) ||
+		fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_virtiofs3 ctx=0 tag=/dev/root path=$TEST_SCRATCH/root shm_size=0 read_only=true" ||
+		return 1
+	grep -q '^krun_fs_add_overlay_file ctx=0 tag=/dev/root path=.krunsh-agent length=[1-9][0-9]* mode=0100755 one_shot=false elf=yes$' \
+		calls.log || fail "agent not served into the root: $(cat calls.log)" || return 1
+	# DIR has no /run, where the agent mounts its tmpfs: served as a dir.
+	expect_log_line "krun_fs_add_overlay_dir ctx=0 tag=/dev/root path=run mode=040755" ||
+		return 1
+	expect_log_line "krun_set_exec ctx=0 path=/.krunsh-agent" || return 1
+	# A DIR with its own /run gets no extra directory.
+	mkdir root/run
+	: >calls.log
+	krun_with_double "" --root "$TEST_SCRATCH/root" -c 'true' >out 2>err ||
+		fail "exit status $?: $(cat err)" || return 1
+	! grep -q '^krun_fs_add_overlay_dir' calls.log ||
+		fail "overlay dir added although DIR has /run: $(cat calls.log)"
+}
+
+test_krun_old_libkrun_refuses_root_dir() {
+	contract_only || return
+	mkdir root
+	krun_with_double old --allow-writable-root --root "$TEST_SCRATCH/root" -c 'echo hi' \
+		>out 2>err
+	expect_refusal $? "--root needs krun_fs_add_overlay_file"
 }
