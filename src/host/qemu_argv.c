@@ -25,6 +25,22 @@ static int add(struct qemu_argv *a, const char *fmt, ...)
 	return 0;
 }
 
+/* QEMU's -drive and -chardev values are comma-separated key=value lists:
+ * a ',' inside a path must be doubled or it starts the next key. */
+static const char *option_value(const char *value, char *buf, size_t size)
+{
+	size_t used = 0;
+	for (const char *p = value; *p; p++) {
+		if (used + 3 > size)
+			return NULL;
+		if (*p == ',')
+			buf[used++] = ',';
+		buf[used++] = *p;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
 static int append_kernel_command_line(const struct qemu_config *c, char *buf, size_t size)
 {
 	/* panic=-1 with -no-reboot turns a guest panic into QEMU exiting, so
@@ -92,30 +108,40 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	 * rejects; the guest's mount then hangs forever. */
 	r |= add(a, "-global");
 	r |= add(a, "virtio-mmio.force-legacy=false");
+	/* Run directory paths come from $TMPDIR: escaped like any path. */
+	char escaped[8400];
+	if (!option_value(c->agent_socket, escaped, sizeof(escaped)))
+		return -1;
 	r |= add(a, "-chardev");
-	r |= add(a, "socket,id=agent,path=%s", c->agent_socket);
+	r |= add(a, "socket,id=agent,path=%s", escaped);
 	r |= add(a, "-device");
 	r |= add(a, "virtio-serial-device,max_ports=2");
 	/* A virtserialport, not a virtconsole: a console drops output when the
 	 * host is slow, a serial port waits. */
 	r |= add(a, "-device");
 	r |= add(a, "virtserialport,chardev=agent,name=org.krunsh.0");
+	if (!option_value(c->virtiofs_socket, escaped, sizeof(escaped)))
+		return -1;
 	r |= add(a, "-chardev");
-	r |= add(a, "socket,id=rootfs,path=%s", c->virtiofs_socket);
+	r |= add(a, "socket,id=rootfs,path=%s", escaped);
 	r |= add(a, "-device");
 	r |= add(a, "vhost-user-fs-device,chardev=rootfs,tag=krunsh-root");
 	for (size_t i = 0; i < c->volume_count; i++) {
 		r |= add(a, "-chardev");
-		r |= add(a, "socket,id=vol%zu,path=%s", i, c->volume_sockets[i]);
+		if (!option_value(c->volume_sockets[i], escaped, sizeof(escaped)))
+			return -1;
+		r |= add(a, "socket,id=vol%zu,path=%s", i, escaped);
 		r |= add(a, "-device");
 		r |= add(a, "vhost-user-fs-device,chardev=vol%zu,tag=krunsh-vol%zu", i, i);
 	}
 	for (size_t i = 0; i < c->disk_count; i++) {
 		/* Raw only: probing a format the guest could have written is a
 		 * known escape. */
+		if (!option_value(c->disks[i].path, escaped, sizeof(escaped)))
+			return -1;
 		r |= add(a, "-drive");
 		r |= add(a, "file=%s,format=raw,if=none,id=disk%zu,readonly=%s,cache=unsafe",
-			 c->disks[i].path, i, c->disks[i].read_only ? "on" : "off");
+			 escaped, i, c->disks[i].read_only ? "on" : "off");
 		r |= add(a, "-device");
 		r |= add(a, "virtio-blk-device,drive=disk%zu", i);
 	}
