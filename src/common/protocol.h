@@ -29,6 +29,7 @@ enum frame_type {
 	FRAME_LINE_FAILED = 4, /* payload: u32 line, u32 status (line mode) */
 	FRAME_EXIT = 5,      /* payload: u32 exit status 0-255, final frame */
 	FRAME_AGENT_ERROR = 6, /* payload: message; the agent could not run the job */
+	FRAME_LINE_RESULT = 7, /* payload: u32 line, u32 status, u64 microseconds (--report) */
 	/* host -> guest */
 	FRAME_JOB = 64,      /* payload: job records (see below) */
 	FRAME_STDIN = 65,    /* payload: bytes for the program's stdin (exec mode) */
@@ -48,6 +49,7 @@ enum job_key {
 	JOB_RLIMIT = 8,    /* u32 resource, u64 soft, u64 hard (little-endian) */
 	JOB_NETWORK = 9,   /* u32 1: configure eth0 for user-mode networking */
 	JOB_MODULES = 10,  /* name of an extra module list to load ("net", "blk") */
+	JOB_LINE_EVENTS = 11, /* u32 1: the line-mode script reports line events ($2) */
 };
 
 enum job_mode {

@@ -32,6 +32,7 @@ struct job_rlimit {
 struct job {
 	uint32_t mode;
 	int network;
+	int line_events;
 	struct job_volume *volumes;
 	size_t volume_count;
 	struct job_rlimit *rlimits;

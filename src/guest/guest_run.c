@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef SYS_pidfd_open
@@ -40,7 +41,7 @@ static int write_file(const char *path, const char *data, size_t length)
 }
 
 static void child_exec(const struct job *job, const char *script_path, const char *log_path,
-		       int stdin_fd, int stdout_fd, int stderr_fd)
+		       const char *events_path, int stdin_fd, int stdout_fd, int stderr_fd)
 {
 	dup2(stdin_fd, 0);
 	dup2(stdout_fd, 1);
@@ -61,9 +62,12 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 	if (job->mode == JOB_MODE_EXEC) {
 		execvpe(job->argv[0], job->argv, job->env);
 	} else {
-		char *argv[] = {(char *)job->shell, (char *)script_path, (char *)log_path, NULL};
+		char *argv[] = {(char *)job->shell, (char *)script_path, (char *)log_path,
+				(char *)events_path, NULL};
 		if (job->mode != JOB_MODE_SHELL_LINES)
 			argv[2] = NULL;
+		else if (!job->line_events)
+			argv[3] = NULL;
 		execve(job->shell, argv, job->env);
 	}
 	int saved = errno;
@@ -143,6 +147,95 @@ static void stdin_relay_read(int channel, struct stdin_relay *r)
 	}
 }
 
+/* --report timing of each line: the shell writes "S LINE" and "E LINE
+ * STATUS" lines to a FIFO; the agent stamps them as they arrive. */
+struct line_events {
+	int fd, keep_open_fd;
+	char path[512];
+	char partial[256];
+	size_t partial_length;
+	unsigned open_line;
+	struct timespec started;
+};
+
+static int line_events_open(struct line_events *e, const char *run_dir, char *error,
+			    size_t error_size)
+{
+	snprintf(e->path, sizeof(e->path), "%s/line-events", run_dir);
+	unlink(e->path);
+	if (mkfifo(e->path, 0600) < 0) {
+		snprintf(error, error_size, "mkfifo %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	e->fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* Our own writer keeps the FIFO from reading EOF between the shell's
+	 * writes, and lets the shell's opens never block. */
+	e->keep_open_fd = open(e->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (e->fd < 0 || e->keep_open_fd < 0) {
+		snprintf(error, error_size, "opening %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void send_line_result(int channel, unsigned line, unsigned status, uint64_t micros)
+{
+	unsigned char payload[16];
+	put_u32le(payload, line);
+	put_u32le(payload + 4, status);
+	put_u64le(payload + 8, micros);
+	(void)channel_send(channel, FRAME_LINE_RESULT, payload, sizeof(payload));
+}
+
+static uint64_t micros_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t us = (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 +
+		     (now.tv_nsec - t0->tv_nsec) / 1000;
+	return us > 0 ? (uint64_t)us : 0;
+}
+
+static void line_event(struct line_events *e, int channel, const char *text)
+{
+	unsigned line, status;
+	if (sscanf(text, "S %u", &line) == 1) {
+		e->open_line = line;
+		clock_gettime(CLOCK_MONOTONIC, &e->started);
+	} else if (sscanf(text, "E %u %u", &line, &status) == 2 && line == e->open_line) {
+		send_line_result(channel, line, status, micros_since(&e->started));
+		e->open_line = 0;
+	}
+}
+
+static void line_events_read(struct line_events *e, int channel)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(e->fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (e->partial_length < sizeof(e->partial) - 1)
+					e->partial[e->partial_length++] = buf[i];
+				continue;
+			}
+			e->partial[e->partial_length] = '\0';
+			line_event(e, channel, e->partial);
+			e->partial_length = 0;
+		}
+	}
+}
+
+static void line_events_finish(struct line_events *e, int channel, int final_status)
+{
+	if (e->open_line)
+		send_line_result(channel, e->open_line, (unsigned)final_status,
+				 micros_since(&e->started));
+	close(e->fd);
+	close(e->keep_open_fd);
+	unlink(e->path);
+}
+
 static void report_failed_lines(int channel, const char *log_path)
 {
 	FILE *log = fopen(log_path, "re");
@@ -181,6 +274,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		return -1;
 	}
+	struct line_events events = {.fd = -1};
+	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
+	    line_events_open(&events, run_dir, error, error_size) < 0)
+		return -1;
 	/* Exec mode forwards the host's stdin; shell modes give EOF, since
 	 * the host's stdin carried the commands. */
 	int in[2] = {-1, -1};
@@ -198,7 +295,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(job, script_path, log_path, in[0], out[1], err[1]);
+		child_exec(job, script_path, log_path, events.path, in[0], out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
 	if (in[0] >= 0)
@@ -212,17 +309,18 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	int exited = 0, wstatus = 0;
 	while (!exited) {
 		int want_channel = relay.fd >= 0 && !relay.length;
-		struct pollfd fds[5] = {
+		struct pollfd fds[6] = {
 			{.fd = out_fd, .events = POLLIN},
 			{.fd = err_fd, .events = POLLIN},
 			{.fd = pidfd, .events = POLLIN},
 			{.fd = want_channel ? channel : -1, .events = POLLIN},
 			{.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
+			{.fd = events.fd, .events = POLLIN},
 		};
 		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
 			break; /* no pidfd: fall back to waiting after EOF */
 		int timeout = want_channel && channel_buffered() ? 0 : -1;
-		if (poll(fds, 5, timeout) < 0) {
+		if (poll(fds, 6, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -235,6 +333,8 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			stdin_relay_write(&relay);
 		if (want_channel && (fds[3].revents || channel_buffered()))
 			stdin_relay_read(channel, &relay);
+		if (fds[5].revents)
+			line_events_read(&events, channel);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
 			exited = 1;
 	}
@@ -265,6 +365,13 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		close(pidfd);
 	if (job->mode == JOB_MODE_SHELL_LINES)
 		report_failed_lines(channel, log_path);
+	if (events.fd >= 0) {
+		line_events_read(&events, channel);
+		/* A line that ended the shell itself (exit, a signal) never
+		 * reported its end: close it with the shell's status. */
+		int final = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+		line_events_finish(&events, channel, final);
+	}
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
 	return WEXITSTATUS(wstatus);

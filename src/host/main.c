@@ -40,8 +40,9 @@ static int read_input(const struct options *opts, struct script *script, struct 
 		if (script_read_fd(0, &input, &length, err) < 0)
 			return -1;
 	}
-	return script_build(input, length, opts->mode == INPUT_LINES, opts->keep_going, script,
-			    err);
+	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
+		    (opts->report_file ? SCRIPT_LINE_EVENTS : 0);
+	return script_build(input, length, opts->mode == INPUT_LINES, flags, script, err);
 }
 
 static void report_failed_lines(const struct script *script, const struct session_result *r)

@@ -101,7 +101,22 @@ int report_write(const char *path, const struct run_summary *s, struct error *er
 			fputs("null", f);
 		fputc('}', f);
 	}
-	fprintf(f, "%s]\n}\n", s->run && s->run->session.failed_count ? "\n  " : "");
+	fprintf(f, "%s]", s->run && s->run->session.failed_count ? "\n  " : "");
+	/* Every line run, with its status and duration (line mode). */
+	fprintf(f, ",\n  \"lines\": [");
+	size_t count = s->run ? s->run->session.line_count : 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct line_result *lr = &s->run->session.lines[i];
+		const struct script_line *line = script_find_line(s->script, lr->line);
+		fprintf(f, "%s\n    {\"line\": %u, \"status\": %u, \"seconds\": %.6f, \"text\": ",
+			i ? "," : "", lr->line, lr->status, (double)lr->micros / 1e6);
+		if (line)
+			json_string_n(f, s->script->input + line->offset, line->length);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fprintf(f, "%s]\n}\n", count ? "\n  " : "");
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		error_set(err, errno, "cannot write report %s", path);
 		remove(tmp);

@@ -132,19 +132,29 @@ static int text_append_quoted(struct text *t, const char *s, size_t n)
 }
 
 static const char line_prologue[] =
-	"__krunsh_log=$1; set --\n"
+	"__krunsh_log=$1\n"
 	"__krunsh_line=0\n"
 	/* A line that calls exit itself still gets reported. */
 	"trap '__krunsh_status=$?; [ \"$__krunsh_status\" = 0 ] || [ -n \"$__krunsh_reported\" ] "
 	"|| printf \"%s %s\\n\" \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"' EXIT\n";
 
+/* With --report, each line's start and end go to a FIFO the agent reads and
+ * timestamps (opened per write so no descriptor leaks into the commands). */
+static const char events_prologue[] =
+	"__krunsh_events=$2; set --\n"
+	"__krunsh_event() { printf '%s %s %s\\n' \"$1\" \"$__krunsh_line\" \"$2\" >\"$__krunsh_events\"; }\n";
+
+static const char no_events_prologue[] = "set --\n__krunsh_event() { :; }\n";
+
 static const char check_stop[] =
-	"__krunsh_check() { __krunsh_status=$?; [ \"$__krunsh_status\" = 0 ] && return 0; "
+	"__krunsh_check() { __krunsh_status=$?; __krunsh_event E \"$__krunsh_status\"; "
+	"[ \"$__krunsh_status\" = 0 ] && return 0; "
 	"printf '%s %s\\n' \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
 	"__krunsh_reported=1; exit \"$__krunsh_status\"; }\n";
 
 static const char check_keep_going[] =
-	"__krunsh_check() { __krunsh_status=$?; [ \"$__krunsh_status\" = 0 ] && return 0; "
+	"__krunsh_check() { __krunsh_status=$?; __krunsh_event E \"$__krunsh_status\"; "
+	"[ \"$__krunsh_status\" = 0 ] && return 0; "
 	"printf '%s %s\\n' \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
 	": \"${__krunsh_first:=$__krunsh_status}\"; }\n";
 
@@ -211,9 +221,11 @@ static int collect_lines(struct script *out, const char *in, size_t length)
 	return 0;
 }
 
-int script_build(char *input, size_t length, int line_mode, int keep_going, struct script *out,
+int script_build(char *input, size_t length, int line_mode, int flags, struct script *out,
 		 struct error *err)
 {
+	int keep_going = flags & SCRIPT_KEEP_GOING;
+	int events = flags & SCRIPT_LINE_EVENTS;
 	memset(out, 0, sizeof(*out));
 	out->input = input;
 	out->input_length = length;
@@ -238,10 +250,12 @@ int script_build(char *input, size_t length, int line_mode, int keep_going, stru
 		goto nomem;
 	struct text t = {0};
 	int failed = text_append_str(&t, line_prologue) < 0 ||
+		     text_append_str(&t, events ? events_prologue : no_events_prologue) < 0 ||
 		     text_append_str(&t, keep_going ? check_keep_going : check_stop) < 0;
 	for (size_t i = 0; i < out->line_count && !failed; i++) {
-		char number[32];
-		snprintf(number, sizeof(number), "__krunsh_line=%u\neval ", out->lines[i].number);
+		char number[96];
+		snprintf(number, sizeof(number), "__krunsh_line=%u\n%seval ", out->lines[i].number,
+			 events ? "__krunsh_event S\n" : "");
 		failed = text_append_str(&t, number) < 0 ||
 			 text_append_quoted(&t, input + out->lines[i].offset,
 					    out->lines[i].length) < 0 ||

@@ -28,9 +28,14 @@ struct script {
 int script_read_fd(int fd, char **out, size_t *length, struct error *err);
 int script_read_file(const char *path, char **out, size_t *length, struct error *err);
 
+enum script_flags {
+	SCRIPT_KEEP_GOING = 1,  /* run every line, exit with the first failure */
+	SCRIPT_LINE_EVENTS = 2, /* report each line's start and status (for --report) */
+};
+
 /* Takes ownership of input. line_mode: build the stop-on-failure program;
- * otherwise run the input verbatim. */
-int script_build(char *input, size_t length, int line_mode, int keep_going, struct script *out,
+ * otherwise run the input verbatim. flags: enum script_flags. */
+int script_build(char *input, size_t length, int line_mode, int flags, struct script *out,
 		 struct error *err);
 /* The line whose number is `number`, for messages (NULL if unknown). */
 const struct script_line *script_find_line(const struct script *s, unsigned number);

@@ -122,6 +122,19 @@ static void record_failed_line(struct session *s, const unsigned char *payload)
 		(struct failed_line){get_u32le(payload), get_u32le(payload + 4)};
 }
 
+static void record_line_result(struct session *s, const unsigned char *payload)
+{
+	struct session_result *r = s->result;
+	if (r->line_count % 256 == 0) {
+		struct line_result *grown = realloc(r->lines, (r->line_count + 256) * sizeof(*grown));
+		if (!grown)
+			return;
+		r->lines = grown;
+	}
+	r->lines[r->line_count++] = (struct line_result){get_u32le(payload), get_u32le(payload + 4),
+							 get_u64le(payload + 8)};
+}
+
 static void handle_frame(struct session *s, const struct frame_header *h,
 			 const unsigned char *payload)
 {
@@ -143,6 +156,10 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 			fd, payload, h->length, fd == 1 ? s->chunk_stdout : s->chunk_stderr};
 		break;
 	}
+	case FRAME_LINE_RESULT:
+		if (h->length == 16)
+			record_line_result(s, payload);
+		break;
 	case FRAME_LINE_FAILED:
 		if (h->length == 8)
 			record_failed_line(s, payload);
@@ -389,4 +406,7 @@ void session_result_free(struct session_result *result)
 	free(result->failed);
 	result->failed = NULL;
 	result->failed_count = 0;
+	free(result->lines);
+	result->lines = NULL;
+	result->line_count = 0;
 }

@@ -24,6 +24,12 @@ struct failed_line {
 	uint32_t status;
 };
 
+struct line_result {
+	uint32_t line;
+	uint32_t status;
+	uint64_t micros;
+};
+
 struct session_config {
 	int listen_fd;          /* the agent connects here */
 	pid_t vm_pid;           /* the VMM process: its end ends the session */
@@ -46,6 +52,8 @@ struct session_result {
 	double boot_seconds;   /* start to hello */
 	struct failed_line *failed;
 	size_t failed_count;
+	struct line_result *lines; /* --report: every line run, in order */
+	size_t line_count;
 	char message[1024];
 };
 

@@ -100,9 +100,17 @@ pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path
 	int fd = listen_unix(socket_path, err);
 	if (fd < 0)
 		return -1;
-	char fd_arg[32], source_arg[4200];
+	char fd_arg[32], source_arg[8220];
 	snprintf(fd_arg, sizeof(fd_arg), "--fd=%d", fd);
-	snprintf(source_arg, sizeof(source_arg), "source=%s", source);
+	/* virtiofsd splits -o at commas; a backslash keeps a ',' (or a '\\')
+	 * of the path in it. */
+	size_t used = (size_t)snprintf(source_arg, sizeof(source_arg), "source=");
+	for (const char *p = source; *p && used + 3 < sizeof(source_arg); p++) {
+		if (*p == ',' || *p == '\\')
+			source_arg[used++] = '\\';
+		source_arg[used++] = *p;
+	}
+	source_arg[used] = '\0';
 	char *argv[] = {(char *)virtiofsd_path(), fd_arg, "-o", source_arg, "-o", "sandbox=chroot",
 			"-o", "cache=auto", "-o", verbose ? "log_level=info" : "log_level=err",
 			NULL};
