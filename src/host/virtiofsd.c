@@ -1,5 +1,6 @@
 #include "virtiofsd.h"
 #include "spawn.h"
+#include "unix_socket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,31 +74,13 @@ static int make_private_view(void *read_only)
 	return 0;
 }
 
-static int listen_unix(const char *path, struct error *err)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		error_set(err, 0, "socket path %s is too long (shorten TMPDIR)", path);
-		return -1;
-	}
-	strcpy(addr.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
-		error_set(err, errno, "listening on %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path, int log_fd,
 		      int verbose, struct error *err)
 {
 	/* We bind the socket before virtiofsd exists, so QEMU can connect as
 	 * soon as it starts; virtiofsd itself could not create it on a
 	 * read-only root. */
-	int fd = listen_unix(socket_path, err);
+	int fd = unix_listen(socket_path, 0, err);
 	if (fd < 0)
 		return -1;
 	char fd_arg[32], source_arg[8220];

@@ -1,5 +1,6 @@
 #include "vm_run.h"
 #include "spawn.h"
+#include "unix_socket.h"
 #include "tempdir.h"
 
 #include <errno.h>
@@ -18,24 +19,6 @@ static double boot_timeout(void)
 	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
 	double v = s ? strtod(s, NULL) : 0;
 	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
-}
-
-static int listen_agent_socket(const char *path, struct error *err)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		error_set(err, 0, "socket path %s is too long (shorten TMPDIR)", path);
-		return -1;
-	}
-	strcpy(addr.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1) < 0) {
-		error_set(err, errno, "listening on %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 static void vm_stop(struct engine_vm *vm)
@@ -85,7 +68,7 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		return -1;
 	char agent_socket[4200];
 	snprintf(agent_socket, sizeof(agent_socket), "%s/agent.sock", run_dir);
-	int listen_fd = listen_agent_socket(agent_socket, err);
+	int listen_fd = unix_listen(agent_socket, SOCK_NONBLOCK, err);
 	if (listen_fd < 0) {
 		tempdir_remove(run_dir);
 		return -1;
