@@ -354,6 +354,10 @@ void session_run(const struct session_config *config, struct session_result *res
 			}
 			timeout_ms = (int)((wake - now) * 1000.0) + 1;
 		}
+		/* Without a pidfd (kernels before 5.3) a VM that dies before it
+		 * connects is only noticed by polling waitpid. */
+		if (s.vm_pidfd < 0 && s.conn < 0 && (timeout_ms < 0 || timeout_ms > 100))
+			timeout_ms = 100;
 		int r = poll(fds, (nfds_t)n, timeout_ms);
 		if (r < 0) {
 			if (errno == EINTR)
