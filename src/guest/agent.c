@@ -10,6 +10,7 @@
 #include "../common/protocol.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +35,39 @@ static void parse_args(int argc, char **argv, struct agent_config *config)
 	}
 }
 
-/* PID 1 must never return: power off instead. The host normally kills the
- * VM as soon as it has the exit status, so this is the slow path. */
-static void finish(const struct agent_config *config, int status)
+/* The last frames (output, exit status, an error) may still sit in the
+ * virtio-serial or vsock queue when the agent is done: powering off or
+ * exiting now would drop them when the device is torn down, as happens with
+ * a slow reader on the host. So wait until the host, which has read
+ * everything and stops the VM once it has the status, closes the channel.
+ * Bounded, in case the host is gone. */
+static void wait_for_host_close(int channel)
 {
+	if (channel < 0)
+		return;
+	unsigned char buf[4096];
+	for (int waited_ms = 0; waited_ms < 60000;) {
+		struct pollfd p = {.fd = channel, .events = POLLIN};
+		int r = poll(&p, 1, 1000);
+		if (r < 0 && errno != EINTR)
+			return;
+		if (r == 0) {
+			waited_ms += 1000;
+			continue;
+		}
+		if (r > 0 && read(channel, buf, sizeof(buf)) <= 0)
+			return;
+	}
+}
+
+/* PID 1 must never return. Reset rather than power off: with -no-reboot
+ * QEMU exits at once, also on kernels without ACPI. */
+static void finish(const struct agent_config *config, int channel, int status)
+{
+	wait_for_host_close(channel);
 	if (config->root_setup == ROOT_SETUP_INITRAMFS && getpid() == 1) {
 		sync();
-		reboot(RB_POWER_OFF);
+		reboot(RB_AUTOBOOT);
 		for (;;)
 			pause();
 	}
@@ -76,45 +103,45 @@ int main(int argc, char **argv)
 	 * not a reason for the agent to die. */
 	signal(SIGPIPE, SIG_IGN);
 	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
-		finish(&config, 125);
+		finish(&config, -1, 125);
 
 	int channel = channel_open(config.channel);
 	if (channel < 0) {
 		fprintf(stderr, "krunsh-agent: cannot open channel %s: %s\n", config.channel,
 			strerror(errno));
-		finish(&config, 125);
+		finish(&config, channel, 125);
 	}
 	if (channel_send_u32(channel, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION) < 0)
-		finish(&config, 125);
+		finish(&config, channel, 125);
 
 	char error[512] = "";
 	if (setup_root(config.root_setup, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "guest setup: %s", error);
-		finish(&config, 125);
+		finish(&config, channel, 125);
 	}
 	unsigned char *payload;
 	size_t length;
 	if (channel_receive(channel, FRAME_JOB, &payload, &length) < 0) {
 		channel_send_error(channel, "receiving the job: %s", strerror(errno));
-		finish(&config, 125);
+		finish(&config, channel, 125);
 	}
 	struct job job;
 	if (job_parse(payload, length, &job, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "%s", error);
-		finish(&config, 125);
+		finish(&config, channel, 125);
 	}
 	free(payload);
 	if (prepare_job(&job, &config, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "%s", error);
-		finish(&config, 125);
+		finish(&config, channel, 125);
 	}
 	int status = run_job(channel, &job, config.run_dir, error, sizeof(error));
 	if (status < 0) {
 		channel_send_error(channel, "%s", error);
-		finish(&config, 125);
+		finish(&config, channel, 125);
 	}
 	channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
 	job_free(&job);
-	finish(&config, status);
+	finish(&config, channel, status);
 	return status;
 }
