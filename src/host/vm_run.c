@@ -51,12 +51,24 @@ static void read_log_tail(int fd, char *out, size_t size)
 	if (n <= 0)
 		return;
 	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-		out[--n] = '\0';
-	/* Keep the last line only: it is the one that says why. */
-	char *last = strrchr(out, '\n');
-	if (last)
-		memmove(out, last + 1, strlen(last + 1) + 1);
+	/* Keep the last line only: it is the one that says why. virtiofsd
+	 * shares the log and always has the last word when the VMM dies
+	 * ("virtio_loop: Unexpected poll revents"), so its vhost-user loop
+	 * chatter does not count. */
+	char *line = NULL;
+	while (n > 0) {
+		while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+			out[--n] = '\0';
+		char *nl = strrchr(out, '\n');
+		line = nl ? nl + 1 : out;
+		if (strncmp(line, "virtio_loop: ", 13) != 0 &&
+		    strncmp(line, "virtio_session_mount: ", 22) != 0)
+			break;
+		line = NULL;
+		n = nl ? nl - out : 0;
+		out[n] = '\0';
+	}
+	memmove(out, line ? line : "", line ? strlen(line) + 1 : 1);
 }
 
 static int run_attempt(const struct engine *engine, const struct engine_probe *probe,
