@@ -44,6 +44,58 @@ static int write_proc_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+	for (char *in = s; *in; in++) {
+		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' &&
+		    in[3] >= '0' && in[3] <= '7') {
+			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 3;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+}
+
+/* Kernels before 5.12 (and valgrind) lack mount_setattr: remount every
+ * mount of the private namespace read-only, one by one, keeping the flags
+ * a user namespace may not drop (nosuid, nodev, noexec). */
+static int remount_each_readonly(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	int r = 0;
+	while (getline(&line, &cap, f) > 0) {
+		char *fields[6];
+		char *save = NULL, *p = line;
+		int n = 0;
+		for (; n < 6 && (fields[n] = strtok_r(p, " ", &save)); n++)
+			p = NULL;
+		if (n < 6)
+			continue;
+		unescape_octal(fields[4]);
+		unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+		if (strstr(fields[5], "nosuid"))
+			flags |= MS_NOSUID;
+		if (strstr(fields[5], "nodev"))
+			flags |= MS_NODEV;
+		if (strstr(fields[5], "noexec"))
+			flags |= MS_NOEXEC;
+		if (mount("none", fields[4], "none", flags, NULL) < 0 && errno != ENOENT &&
+		    errno != EACCES)
+			r = -1;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
 /* Runs in the child before exec. An unprivileged user gets a user namespace
  * (Debian 12 allows them) so that it may make its mount namespace. */
 static int make_private_view(void *read_only)
@@ -69,9 +121,9 @@ static int make_private_view(void *read_only)
 	if (!*(int *)read_only)
 		return 0;
 	struct krunsh_mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-		return -1;
-	return 0;
+	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) == 0)
+		return 0;
+	return errno == ENOSYS ? remount_each_readonly() : -1;
 }
 
 pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path, int log_fd,
