@@ -4,6 +4,7 @@
 #include "tempdir.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,17 @@ static void read_log_tail(int fd, char *out, size_t size)
 	memmove(out, line ? line : "", line ? strlen(line) + 1 : 1);
 }
 
+/* Not before the child has its own process group: spawn_fork sets
+ * PR_SET_PDEATHSIG before setpgid, and a child stopped before that would
+ * outlive a SIGKILLed krunsh, which no real hang does. */
+static void test_freeze_vm(pid_t pid)
+{
+	double give_up = monotonic_seconds() + 2;
+	while (getpgid(pid) != pid && monotonic_seconds() < give_up)
+		sched_yield();
+	kill(pid, SIGSTOP);
+}
+
 static int run_attempt(const struct engine *engine, const struct engine_probe *probe,
 		       const struct options *opts, const unsigned char *job, size_t job_length,
 		       double deadline, int attempt, struct vm_run_result *out, struct error *err)
@@ -93,7 +105,7 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		/* Test hook for the watchdog: freeze the first VM as a hung
 		 * boot would, without touching the guest. */
 		if (attempt == 0 && getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT"))
-			kill(vm.main_pid, SIGSTOP);
+			test_freeze_vm(vm.main_pid);
 		struct session_config sc = {
 			.listen_fd = listen_fd,
 			.vm_pid = vm.main_pid,
