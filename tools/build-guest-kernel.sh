@@ -44,8 +44,8 @@ cp "$src/vmlinux" "$DEST.new/vmlinux"
 strip --strip-debug "$DEST.new/vmlinux" 2>/dev/null || true
 make -C "$src" -s ARCH=x86_64 kernelrelease > "$DEST.new/release"
 # What krunsh must know to boot it: no ACPI (devices on the command line),
-# and it runs fine without the local APIC timer (tested with 1 and 2 vCPUs).
-printf 'no-acpi\nnoapictimer\n' > "$DEST.new/features"
+# it runs fine without the local APIC timer, and it has one CPU only.
+printf 'no-acpi\nnoapictimer\nuniprocessor\n' > "$DEST.new/features"
 echo "$key" > "$DEST.new/key"
 chmod -R a+rX "$DEST.new"
 rm -rf "$DEST.old"

@@ -36,7 +36,7 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 		return -1;
 	}
 	struct guest_kernel kernel;
-	if (kernel_locate(opts->kernel, &kernel, err) < 0)
+	if (kernel_locate(opts->kernel, opts->cpus, &kernel, err) < 0)
 		return -1;
 	snprintf(out->kernel, sizeof(out->kernel), "%s", kernel.image);
 	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", kernel.release);
@@ -64,7 +64,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	const struct options *opts = req->opts;
 	struct guest_kernel kernel;
 	char agent[4096], initramfs[4096];
-	if (kernel_locate(opts->kernel, &kernel, err) < 0 || agent_locate(agent, sizeof(agent), err) < 0 ||
+	if (kernel_locate(opts->kernel, opts->cpus, &kernel, err) < 0 || agent_locate(agent, sizeof(agent), err) < 0 ||
 	    initramfs_get(agent, &kernel, initramfs, sizeof(initramfs), err) < 0)
 		return -1;
 	log_verbose_message("kernel %s%s%s%s", kernel.image, kernel.release[0] ? " (" : "",

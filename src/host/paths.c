@@ -77,6 +77,8 @@ static void read_features(const char *dir, struct guest_kernel *k)
 			k->no_acpi = 1;
 		else if (strncmp(line, "noapictimer", 11) == 0)
 			k->no_apic_timer = 1;
+		else if (strncmp(line, "uniprocessor", 12) == 0)
+			k->uniprocessor = 1;
 	fclose(f);
 }
 
@@ -101,7 +103,19 @@ static int kernel_from_dir(const char *dir, struct guest_kernel *k)
 	return 0;
 }
 
-int kernel_locate(const char *option, struct guest_kernel *out, struct error *err)
+static int kernel_fits(const struct guest_kernel *k, unsigned cpus, const char *from,
+		       const char *path, struct error *err)
+{
+	if (cpus > 1 && k->uniprocessor) {
+		error_set(err, 0, "%s=%s is a uniprocessor kernel: use --cpus 1 or another kernel",
+			  from, path);
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
+		  struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *from = "--kernel";
@@ -111,9 +125,19 @@ int kernel_locate(const char *option, struct guest_kernel *out, struct error *er
 		from = "KRUNSH_KERNEL";
 	}
 	if (!path || !path[0]) {
-		if (kernel_from_dir(KRUNSH_MINIMAL_KERNELDIR, out) == 0 ||
-		    kernel_from_dir(KRUNSH_KERNELDIR, out) == 0)
+		if (kernel_from_dir(KRUNSH_MINIMAL_KERNELDIR, out) == 0 &&
+		    !(cpus > 1 && out->uniprocessor))
 			return 0;
+		memset(out, 0, sizeof(*out));
+		if (kernel_from_dir(KRUNSH_KERNELDIR, out) == 0)
+			return 0;
+		if (cpus > 1 && kernel_from_dir(KRUNSH_MINIMAL_KERNELDIR, out) == 0) {
+			error_set(err, 0,
+				  "--cpus %u needs the Debian guest kernel in %s (the minimal one has "
+				  "one CPU): run the setup script",
+				  cpus, KRUNSH_KERNELDIR);
+			return -1;
+		}
 		error_set(err, 0,
 			  "no guest kernel in %s or %s: run the setup script (see README), or give "
 			  "--kernel PATH",
@@ -122,7 +146,7 @@ int kernel_locate(const char *option, struct guest_kernel *out, struct error *er
 	}
 	if (is_dir(path)) {
 		if (kernel_from_dir(path, out) == 0)
-			return 0;
+			return kernel_fits(out, cpus, from, path, err);
 		error_set(err, 0, "%s=%s: directory has no vmlinux, vmlinuz or bzImage", from, path);
 		return -1;
 	}
@@ -143,7 +167,7 @@ int kernel_locate(const char *option, struct guest_kernel *out, struct error *er
 		read_release(dir[0] ? dir : "/", out);
 		read_features(dir[0] ? dir : "/", out);
 	}
-	return 0;
+	return kernel_fits(out, cpus, from, path, err);
 }
 
 int cache_dir(char *out, size_t size, struct error *err)

@@ -13,15 +13,18 @@ struct guest_kernel {
 	char release[128];      /* for -v, "" if unknown */
 	int no_acpi;            /* built without ACPI: devices go on the command line */
 	int no_apic_timer;      /* boots (faster) with noapictimer under TCG */
+	int uniprocessor;       /* built without SMP: one vCPU only */
 };
 
 /* KRUNSH_AGENT, then next to the krunsh binary, then the install path. */
 int agent_locate(char *out, size_t size, struct error *err);
-/* --kernel, then KRUNSH_KERNEL, then the fastest installed kernel: krunsh's
- * own minimal build when setup made it, else the Debian cloud kernel. A
+/* --kernel, then KRUNSH_KERNEL, then the fastest installed kernel that can
+ * give `cpus` vCPUs: krunsh's own minimal (uniprocessor) build when setup
+ * made it and cpus is 1, else the Debian cloud kernel. A
  * path may be a kernel directory (vmlinux|vmlinuz, modules/, release,
  * features) or an image file. */
-int kernel_locate(const char *option, struct guest_kernel *out, struct error *err);
+int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
+		  struct error *err);
 /* $XDG_CACHE_HOME/krunsh or ~/.cache/krunsh, created. */
 int cache_dir(char *out, size_t size, struct error *err);
 
