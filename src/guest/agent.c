@@ -104,6 +104,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
 		finish(&config, -1, 125);
+	trace_init();
+	trace("modules loaded, opening channel %s", config.channel);
 
 	int channel = channel_open(config.channel);
 	if (channel < 0) {
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
 	if (channel_send_u32(channel, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION) < 0)
 		finish(&config, channel, 125);
 
+	trace("hello sent");
 	char error[512] = "";
 	if (setup_root(config.root_setup, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "guest setup: %s", error);
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 		channel_send_error(channel, "receiving the job: %s", strerror(errno));
 		finish(&config, channel, 125);
 	}
+	trace("root ready, job received (%zu bytes)", length);
 	struct job job;
 	if (job_parse(payload, length, &job, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "%s", error);
@@ -135,11 +139,13 @@ int main(int argc, char **argv)
 		channel_send_error(channel, "%s", error);
 		finish(&config, channel, 125);
 	}
+	trace("job prepared, starting it");
 	int status = run_job(channel, &job, config.run_dir, error, sizeof(error));
 	if (status < 0) {
 		channel_send_error(channel, "%s", error);
 		finish(&config, channel, 125);
 	}
+	trace("job ended with status %d", status);
 	channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
 	job_free(&job);
 	finish(&config, channel, status);

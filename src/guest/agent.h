@@ -48,6 +48,11 @@ struct job {
 	unsigned char *storage;
 };
 
+/* guest_trace.c: with -v (krunsh.trace=1 on the kernel command line) the
+ * agent's milestones go to the kernel log, timestamped with the boot. */
+void trace_init(void);
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* guest_channel.c */
 int channel_open(const char *spec);
 int channel_send(int fd, uint32_t type, const void *payload, size_t length);

@@ -48,7 +48,7 @@ static int append_kernel_command_line(const struct qemu_config *c, char *buf, si
 	int n = snprintf(buf, size,
 			 "%s panic=-1 reboot=t cryptomgr.notests random.trust_cpu=on "
 			 "8250.nr_uarts=1 no_timer_check",
-			 c->verbose ? "console=ttyS0 loglevel=7" : "quiet loglevel=1");
+			 c->verbose ? "console=ttyS0 loglevel=7 krunsh.trace=1" : "quiet loglevel=1");
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	/* Under TCG, tell the guest the TSC frequency it would otherwise
