@@ -88,7 +88,10 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	r |= add(a, "-smp");
 	r |= add(a, "%u", c->cpus);
 	r |= add(a, "-accel");
-	r |= add(a, "%s", c->use_kvm ? "kvm" : "tcg");
+	/* One vCPU gains nothing from multi-threaded TCG, and a single TCG
+	 * thread contends less when several VMs share the cores (8 concurrent
+	 * boots: about 10% faster). */
+	r |= add(a, "%s", c->use_kvm ? "kvm" : c->cpus == 1 ? "tcg,thread=single" : "tcg");
 	r |= add(a, "-cpu");
 	/* Under TCG a plain model with the x86-64-v2 features boots faster
 	 * than -cpu max, and Debian's userland needs no more. */
