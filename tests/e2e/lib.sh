@@ -68,3 +68,48 @@ expect_no_leftovers() {
 	fi
 	return 0
 }
+
+# Run krunsh with a TMPDIR of this test's own, so that runs elsewhere on the
+# machine cannot blur the leftover checks.
+use_private_tmpdir() {
+	export TMPDIR="$TEST_SCRATCH/tmp"
+	mkdir -p "$TMPDIR"
+}
+
+# The krunsh process of background job $1 (the job itself or its child).
+krunsh_pid_of() {
+	for _ in $(seq 100); do
+		if [ "$(cat /proc/"$1"/comm 2>/dev/null)" = krunsh ]; then
+			echo "$1"
+			return 0
+		fi
+		child=$(pgrep -P "$1" -x krunsh | head -n 1)
+		[ -n "$child" ] && { echo "$child"; return 0; }
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# expect_gone PIDS [WITHIN]: the processes end within WITHIN seconds
+# (default 0: already gone), no QEMU names our TMPDIR, no run directory.
+expect_gone() {
+	for _ in $(seq $((${2:-0} * 10 + 1))); do
+		alive=""
+		for p in $1; do
+			# A zombie is dead; only its parent has not waited yet.
+			state=$(awk '{ print $3 }' /proc/"$p"/stat 2>/dev/null)
+			[ -n "$state" ] && [ "$state" != Z ] && alive="$alive $p"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in $alive; do
+		fail "process $p ($(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-100)) outlived krunsh"
+		return 1
+	done
+	vmms=$(pgrep -f "qemu-system.*$TMPDIR" | wc -l)
+	expect_eq "qemu-system processes naming $TMPDIR" 0 "$vmms" || return 1
+	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")" || return 1
+	expect_no_leftovers
+}

@@ -6,11 +6,6 @@
 # Every test uses a private TMPDIR, so runs of krunsh elsewhere on the
 # machine cannot blur the leftover checks.
 
-faults_private_tmpdir() {
-	export TMPDIR="$TEST_SCRATCH/tmp"
-	mkdir -p "$TMPDIR"
-}
-
 faults_now() {
 	date +%s.%N
 }
@@ -18,21 +13,6 @@ faults_now() {
 # faults_elapsed START: whole seconds since START (rounded up).
 faults_elapsed() {
 	awk -v a="$1" -v b="$(faults_now)" 'BEGIN { s = b - a; printf "%d", s == int(s) ? s : int(s) + 1 }'
-}
-
-# The krunsh process of background job $1 (the job itself or its child).
-faults_krunsh_pid() {
-	for _ in $(seq 100); do
-		if [ "$(cat /proc/"$1"/comm 2>/dev/null)" = krunsh ]; then
-			echo "$1"
-			return 0
-		fi
-		child=$(pgrep -P "$1" -x krunsh | head -n 1)
-		[ -n "$child" ] && { echo "$child"; return 0; }
-		kill -0 "$1" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
 }
 
 # The VMM child of krunsh $1: QEMU, or the process krun forked for libkrun.
@@ -52,7 +32,7 @@ faults_run() {
 	ks "$@" <"${FAULTS_INPUT:-/dev/null}" >out 2>err &
 	job=$!
 	children=""
-	if pid=$(faults_krunsh_pid "$job"); then
+	if pid=$(krunsh_pid_of "$job"); then
 		while kill -0 "$pid" 2>/dev/null; do
 			faults_collect_children "$pid"
 			sleep 0.1
@@ -78,29 +58,6 @@ faults_wait_for() {
 	fail "[$2] never appeared in $1: $(head -c 300 "$1")"
 }
 
-# faults_expect_gone PIDS [WITHIN]: the processes end within WITHIN seconds
-# (default 0: already gone), no QEMU names our TMPDIR, no run directory.
-faults_expect_gone() {
-	for _ in $(seq $((${2:-0} * 10 + 1))); do
-		alive=""
-		for p in $1; do
-			# A zombie is dead; only its parent has not waited yet.
-			state=$(awk '{ print $3 }' /proc/"$p"/stat 2>/dev/null)
-			[ -n "$state" ] && [ "$state" != Z ] && alive="$alive $p"
-		done
-		[ -z "$alive" ] && break
-		sleep 0.1
-	done
-	for p in $alive; do
-		fail "process $p ($(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | cut -c1-100)) outlived krunsh"
-		return 1
-	done
-	vmms=$(pgrep -f "qemu-system.*$TMPDIR" | wc -l)
-	expect_eq "qemu-system processes naming $TMPDIR" 0 "$vmms" || return 1
-	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")" || return 1
-	expect_no_leftovers
-}
-
 # One line on stderr, starting krunsh:, containing $1.
 faults_expect_one_krunsh_line() {
 	expect_eq "krunsh lines on stderr" 1 "$(grep -c '^krunsh: ' err)" || { cat err >&2; return 1; }
@@ -115,7 +72,7 @@ faults_need_vm() {
 
 test_guest_kernel_panic_exits_125_at_once() {
 	faults_need_vm "the contract double has no guest kernel to panic" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	faults_run -c '[ -e /proc/sysrq-trigger ] || exit 99; echo before; echo c > /proc/sysrq-trigger; echo after'
 	[ "$rc" = 99 ] && { skip "guest kernel has no /proc/sysrq-trigger (CONFIG_MAGIC_SYSRQ)"; return; }
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
@@ -123,13 +80,13 @@ test_guest_kernel_panic_exits_125_at_once() {
 	faults_expect_one_krunsh_line "the VM stopped before the commands finished" || return 1
 	# panic=-1 with -no-reboot: QEMU exits at once, no watchdog involved.
 	[ "$secs" -le 10 ] || fail "took ${secs}s" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_guest_out_of_memory_kills_the_command() {
 	faults_need_vm "the contract double would exhaust the host's memory" || return
 	command -v perl >/dev/null || { skip "perl is not installed"; return; }
-	faults_private_tmpdir
+	use_private_tmpdir
 	# Grows 16 MiB at a time (a single 400 MiB request is refused by
 	# overcommit with an error, not an OOM kill).
 	faults_run --mem 256 -c 'perl -e "push @a, q(a) x (16 << 20) while 1"'
@@ -142,17 +99,17 @@ test_guest_out_of_memory_kills_the_command() {
 	esac
 	echo "    observed status $rc after ${secs}s"
 	[ "$secs" -le 60 ] || fail "took ${secs}s" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_fork_bomb_in_guest_ends_by_timeout() {
 	faults_need_vm "the contract double would fork-bomb the host" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	faults_run --timeout 10 -c 'ulimit -u unlimited 2>/dev/null; b() { b | b & }; b; sleep 60; echo survived'
 	expect_eq "exit status" 124 "$rc" || { cat err >&2; return 1; }
 	faults_expect_one_krunsh_line "timed out after 10 s" || return 1
 	[ "$secs" -le 20 ] || fail "took ${secs}s after a 10 s timeout" || return 1
-	faults_expect_gone "$children" || return 1
+	expect_gone "$children" || return 1
 	# The host is unaffected: the next run works as usual.
 	faults_run -c 'echo ok'
 	expect_eq "next run's status" 0 "$rc" || return 1
@@ -161,7 +118,7 @@ test_fork_bomb_in_guest_ends_by_timeout() {
 
 test_full_overlay_fails_the_write_not_the_vm() {
 	faults_need_vm "the contract double's /tmp is the host's" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	printf 'dd if=/dev/zero of=/tmp/fill bs=1M\necho ok\n' >input
 	FAULTS_INPUT=input
 	faults_run -k
@@ -170,26 +127,26 @@ test_full_overlay_fails_the_write_not_the_vm() {
 	expect_eq "stdout: the VM survived the full overlay" ok "$(cat out)" || return 1
 	expect_contains "stderr" "No space left on device" "$(cat err)" || return 1
 	faults_expect_one_krunsh_line "line 1 failed with status 1: dd if=/dev/zero" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_guest_power_off_exits_125() {
 	faults_need_vm "the contract double has no guest to power off" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	# --timeout bounds the test: without it a guest that halts instead of
 	# powering off keeps QEMU (and krunsh) running forever.
 	faults_run --timeout 10 -c 'echo before; echo o > /proc/sysrq-trigger; sleep 30; echo after'
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stdout" before "$(cat out)" || return 1
 	faults_expect_one_krunsh_line "the VM stopped before the commands finished" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_vmm_killed_from_outside_exits_125() {
-	faults_private_tmpdir
+	use_private_tmpdir
 	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
 	job=$!
-	pid=$(faults_krunsh_pid "$job") || fail "cannot find the krunsh process" || return 1
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
 	faults_wait_for out started || { kill "$pid"; return 1; }
 	children=$(pgrep -P "$pid" | tr '\n' ' ')
 	vmm=$(faults_vmm_pid "$pid")
@@ -202,14 +159,14 @@ test_vmm_killed_from_outside_exits_125() {
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
 	faults_expect_one_krunsh_line "the VM stopped before the commands finished" || return 1
 	[ "$secs" -le 3 ] || fail "krunsh took ${secs}s to notice" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_sigkill_of_krunsh_takes_the_vm_down() {
-	faults_private_tmpdir
+	use_private_tmpdir
 	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
 	job=$!
-	pid=$(faults_krunsh_pid "$job") || fail "cannot find the krunsh process" || return 1
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
 	faults_wait_for out started || { kill "$pid"; return 1; }
 	children=$(pgrep -P "$pid" | tr '\n' ' ')
 	[ -n "$children" ] || { fail "krunsh has no children"; kill "$pid"; return 1; }
@@ -217,7 +174,7 @@ test_sigkill_of_krunsh_takes_the_vm_down() {
 	wait "$job"
 	# PR_SET_PDEATHSIG: the VMM and virtiofsd get SIGKILL with krunsh.
 	# The run directory went when the guest said hello.
-	faults_expect_gone "$children" 3
+	expect_gone "$children" 3
 }
 
 faults_need_freezable_boot() {
@@ -228,12 +185,12 @@ faults_need_freezable_boot() {
 
 test_sigkill_during_boot_leaves_a_run_dir_the_next_run_sweeps() {
 	faults_need_freezable_boot || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	# Freeze the VM before the guest says hello: the run directory is
 	# still there when krunsh dies.
 	(export KRUNSH_TEST_FREEZE_FIRST_BOOT=1 KRUNSH_BOOT_TIMEOUT=60; ks -c 'echo hi') </dev/null >out 2>err &
 	job=$!
-	pid=$(faults_krunsh_pid "$job") || fail "cannot find the krunsh process" || return 1
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
 	for _ in $(seq 100); do
 		[ -n "$(faults_vmm_pid "$pid")" ] && break
 		sleep 0.05
@@ -259,20 +216,20 @@ test_sigkill_during_boot_leaves_a_run_dir_the_next_run_sweeps() {
 	expect_eq "next run's status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "killed run's directory after the next run" "" \
 		"$(ls -d "$TMPDIR"/krunsh-run."$pid".* 2>/dev/null)" || return 1
-	faults_expect_gone ""
+	expect_gone ""
 }
 
 test_guest_closing_stdout_early_keeps_stderr_and_status() {
-	faults_private_tmpdir
+	use_private_tmpdir
 	faults_run -c 'exec >&-; echo x >&2; exit 3'
 	expect_eq "exit status" 3 "$rc" || return 1
 	expect_eq "stdout" "" "$(cat out)" || return 1
 	expect_eq "stderr" x "$(cat err)" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_closed_host_stdout_exits_141_promptly() {
-	faults_private_tmpdir
+	use_private_tmpdir
 	started=$(faults_now)
 	# krunsh's own status, though it is not last in the pipeline.
 	{ ks -c 'yes | head -c 50000000' </dev/null 2>err; echo $? >status; } | head -c1 >first
@@ -282,14 +239,14 @@ test_closed_host_stdout_exits_141_promptly() {
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	# Relaying the 50 MB would take far longer than noticing the pipe.
 	[ "$secs" -le 10 ] || fail "took ${secs}s" || return 1
-	faults_expect_gone ""
+	expect_gone ""
 }
 
 # Boot watchdog: the first VM is frozen with SIGSTOP (test hook), the
 # second boots normally.
 test_boot_watchdog_retries_a_frozen_first_boot() {
 	faults_need_freezable_boot || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	export KRUNSH_TEST_FREEZE_FIRST_BOOT=1 KRUNSH_BOOT_TIMEOUT=3
 	faults_run --report report.json -c 'echo hi'
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
@@ -299,12 +256,12 @@ test_boot_watchdog_retries_a_frozen_first_boot() {
 	grep -q '"outcome": "exited",' report.json || fail "report: $(cat report.json)" || return 1
 	[ "$secs" -ge 3 ] && [ "$secs" -le 15 ] || fail "took ${secs}s (watchdog 3 s)" || return 1
 	# Neither the frozen VM nor the good one remains.
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_boot_watchdog_gives_up_after_two_hangs_with_125() {
 	only_engine qemu || { skip "needs a guest kernel command line (qemu engine)"; return; }
-	faults_private_tmpdir
+	use_private_tmpdir
 	# A guest that never says hello and never exits: no init, no root,
 	# and panic=0 (given last, it wins over krunsh's panic=-1) waits forever.
 	export KRUNSH_KERNEL_APPEND="panic=0 rdinit=/krunsh-no-such-init root=/dev/krunsh-none"
@@ -316,12 +273,12 @@ test_boot_watchdog_gives_up_after_two_hangs_with_125() {
 	grep -q '"watchdog_retries": 1,' report.json || fail "report: $(cat report.json)" || return 1
 	grep -q '"outcome": "boot-timeout",' report.json || fail "report: $(cat report.json)" || return 1
 	[ "$secs" -ge 6 ] && [ "$secs" -le 15 ] || fail "took ${secs}s (2 x 3 s watchdog)" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_kernel_that_is_not_a_kernel_exits_125_with_qemus_reason() {
 	only_engine qemu || { skip "--kernel is a qemu engine option"; return; }
-	faults_private_tmpdir
+	use_private_tmpdir
 	faults_run --kernel /bin/true -c 'echo hi'
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stdout" "" "$(cat out)" || return 1
@@ -329,7 +286,7 @@ test_kernel_that_is_not_a_kernel_exits_125_with_qemus_reason() {
 	# QEMU's own reason, not virtiofsd's complaint that QEMU went away.
 	expect_contains "krunsh message" "VMM said: qemu-system" "$(cat err)" || return 1
 	[ "$secs" -le 5 ] || fail "took ${secs}s" || return 1
-	faults_expect_gone "$children"
+	expect_gone "$children"
 }
 
 # Isolation beyond test_isolation.sh (which covers rm -rf /, write-through
@@ -354,7 +311,7 @@ faults_make_canary() {
 
 test_chmod_000_in_guest_leaves_host_modes_identical() {
 	faults_need_vm "the contract double runs on the host: no VM to isolate" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	faults_make_canary
 	faults_manifest "$canary" >before
 	host_modes=$(stat -c '%n %a' / /etc /usr /tmp /root 2>/dev/null)
@@ -378,7 +335,7 @@ EOF
 
 test_writes_to_every_writable_looking_path_stay_in_the_guest() {
 	faults_need_vm "the contract double runs on the host: no VM to isolate" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	faults_make_canary
 	faults_manifest "$canary" >before
 	name="krunsh-canary-$(basename "$TEST_SCRATCH")"
@@ -399,7 +356,7 @@ test_writes_to_every_writable_looking_path_stay_in_the_guest() {
 
 test_guest_has_no_network_by_default() {
 	faults_need_vm "the contract double runs on the host's network" || return
-	faults_private_tmpdir
+	use_private_tmpdir
 	# QEMU's user-mode gateway and DNS, and a public address.
 	cat >input <<'EOF'
 # Virtual devices (lo, the kernel's sit0 tunnel) reach nothing; a NIC has

@@ -3,47 +3,13 @@
 # Every test uses a private TMPDIR so concurrent runs elsewhere on the
 # machine cannot blur the check.
 
-lifecycle_private_tmpdir() {
-	export TMPDIR="$TEST_SCRATCH/tmp"
-	mkdir -p "$TMPDIR"
-}
-
-# The krunsh process started (directly or as a child) by background job $1.
-lifecycle_krunsh_pid() {
-	for _ in $(seq 50); do
-		if [ "$(cat /proc/"$1"/comm 2>/dev/null)" = krunsh ]; then
-			echo "$1"
-			return 0
-		fi
-		child=$(pgrep -P "$1" -x krunsh | head -n 1)
-		[ -n "$child" ] && { echo "$child"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
-# Processes left: those in $1 (pids) still alive, and any VMM or virtiofsd
-# whose command line names our TMPDIR.
-lifecycle_expect_gone() {
-	for p in $1; do
-		if kill -0 "$p" 2>/dev/null; then
-			fail "process $p ($(cat /proc/"$p"/cmdline 2>/dev/null | tr '\0' ' ' | cut -c1-80)) outlived krunsh"
-			return 1
-		fi
-	done
-	vmms=$(pgrep -f "qemu-system.*$TMPDIR" | wc -l)
-	expect_eq "qemu-system processes naming $TMPDIR" 0 "$vmms" || return 1
-	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")" || return 1
-	expect_no_leftovers
-}
-
 # Starts `echo started; sleep 60` in the guest, sends signal $1 to krunsh
 # once the guest has printed, and checks that krunsh stops promptly.
 lifecycle_interrupt_with() {
-	lifecycle_private_tmpdir
+	use_private_tmpdir
 	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
 	job=$!
-	pid=$(lifecycle_krunsh_pid "$job") || fail "cannot find the krunsh process" || return 1
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
 	for _ in $(seq 300); do
 		[ -s out ] && break
 		sleep 0.1
@@ -60,7 +26,7 @@ lifecycle_interrupt_with() {
 	[ "$secs" -le 5 ] || fail "krunsh took ${secs}s to stop after SIG$1" || return 1
 	expect_eq "exit status" "$2" "$rc" || return 1
 	expect_contains "stderr" "krunsh: stopped by signal" "$(cat err)" || return 1
-	lifecycle_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_sigint_stops_the_vm_without_leftovers() {
@@ -72,12 +38,12 @@ test_sigterm_stops_the_vm_without_leftovers() {
 }
 
 test_finished_run_leaves_nothing_behind() {
-	lifecycle_private_tmpdir
+	use_private_tmpdir
 	# The sleep keeps the run alive long enough to see its children, even
 	# with the contract double, which finishes in milliseconds.
 	printf 'echo hi\nsleep 1\nfalse\n' | ks >out 2>err &
 	job=$!
-	pid=$(lifecycle_krunsh_pid "$job") || fail "cannot find the krunsh process" || return 1
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
 	# Collect the helper processes while they run.
 	children=""
 	while kill -0 "$pid" 2>/dev/null; do
@@ -90,15 +56,15 @@ test_finished_run_leaves_nothing_behind() {
 	rc=$?
 	expect_eq "exit status" 1 "$rc" || return 1
 	expect_eq "stdout" hi "$(cat out)" || return 1
-	lifecycle_expect_gone "$children"
+	expect_gone "$children"
 }
 
 test_failure_before_boot_leaves_nothing_behind() {
-	lifecycle_private_tmpdir
+	use_private_tmpdir
 	ks --kernel "$TEST_SCRATCH/no-such-kernel" -c 'echo hi' </dev/null >out 2>err
 	rc=$?
 	expect_eq "exit status" 125 "$rc" || return 1
 	expect_eq "stdout" "" "$(cat out)" || return 1
 	expect_eq "stderr lines" 1 "$(wc -l <err)" || return 1
-	lifecycle_expect_gone ""
+	expect_gone ""
 }

@@ -1,11 +1,6 @@
 # Load (issue 4): concurrent runs on the project's 2 cores keep their own
 # output and status, and share the temp and cache directories safely.
 
-load_private_tmpdir() {
-	export TMPDIR="$TEST_SCRATCH/tmp"
-	mkdir -p "$TMPDIR"
-}
-
 # What run N prints: 300 numbered lines on each stream, then exit N.
 load_script() {
 	cat <<EOF
@@ -28,7 +23,7 @@ load_expected() {
 }
 
 test_eight_concurrent_runs_keep_their_own_output_and_status() {
-	load_private_tmpdir
+	use_private_tmpdir
 	started=$(date +%s)
 	for n in 1 2 3 4 5 6 7 8; do
 		load_script "$n" >"script.$n"
@@ -56,7 +51,7 @@ test_eight_concurrent_runs_keep_their_own_output_and_status() {
 
 test_two_first_runs_build_the_initramfs_cache_once() {
 	only_engine qemu || { skip "only the qemu engine builds an initramfs"; return; }
-	load_private_tmpdir
+	use_private_tmpdir
 	export XDG_CACHE_HOME="$TEST_SCRATCH/cache"
 	mkdir -p "$XDG_CACHE_HOME"
 	# Both start with an empty cache; each builds under its own temp name

@@ -42,20 +42,6 @@ test_slow_reader_gets_every_byte() {
 	expect_eq "checksum after a slow reader" "$want" "$got"
 }
 
-# The krunsh process started (directly or as a child) by background job $1.
-krunsh_pid_of() {
-	for _ in $(seq 50); do
-		if [ "$(cat /proc/"$1"/comm 2>/dev/null)" = krunsh ]; then
-			echo "$1"
-			return 0
-		fi
-		child=$(pgrep -P "$1" -x krunsh | head -n 1)
-		[ -n "$child" ] && { echo "$child"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
 test_200_mb_output_with_bounded_memory() {
 	# Peak RSS of krunsh itself: VmHWM from /proc, sampled until it exits
 	# (VmHWM only grows). /usr/bin/time would report the largest child,
