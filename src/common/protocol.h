@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define KRUNSH_PROTOCOL_VERSION 1u
-#define FRAME_HEADER_SIZE 8u
+#define FRAME_HEADER_SIZE	8u
 /* Output frames stay small so that a slow host reader bounds guest memory. */
 #define FRAME_OUTPUT_MAX (64u * 1024u)
 /* The job frame carries the whole script; cap it so a corrupt length cannot
@@ -23,38 +23,38 @@
 
 enum frame_type {
 	/* guest -> host */
-	FRAME_HELLO = 1,     /* agent is alive; payload: u32 protocol version */
-	FRAME_STDOUT = 2,    /* payload: bytes for host stdout */
-	FRAME_STDERR = 3,    /* payload: bytes for host stderr */
+	FRAME_HELLO = 1,       /* agent is alive; payload: u32 protocol version */
+	FRAME_STDOUT = 2,      /* payload: bytes for host stdout */
+	FRAME_STDERR = 3,      /* payload: bytes for host stderr */
 	FRAME_LINE_FAILED = 4, /* payload: u32 line, u32 status (line mode) */
-	FRAME_EXIT = 5,      /* payload: u32 exit status 0-255, final frame */
+	FRAME_EXIT = 5,	       /* payload: u32 exit status 0-255, final frame */
 	FRAME_AGENT_ERROR = 6, /* payload: message; the agent could not run the job */
 	FRAME_LINE_RESULT = 7, /* payload: u32 line, u32 status, u64 microseconds (--report) */
 	/* host -> guest */
-	FRAME_JOB = 64,      /* payload: job records (see below) */
-	FRAME_STDIN = 65,    /* payload: bytes for the program's stdin (exec mode) */
+	FRAME_JOB = 64,	  /* payload: job records (see below) */
+	FRAME_STDIN = 65, /* payload: bytes for the program's stdin (exec mode) */
 	FRAME_STDIN_EOF = 66,
 };
 
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
  * are rejected so that a newer host and older agent fail loudly. */
 enum job_key {
-	JOB_MODE = 1,      /* u32: enum job_mode */
-	JOB_SHELL = 2,     /* path of the shell */
-	JOB_WORKDIR = 3,   /* absolute guest path */
-	JOB_ENV = 4,       /* "KEY=VALUE", repeatable */
-	JOB_SCRIPT = 5,    /* the program text handed to the shell */
-	JOB_ARG = 6,       /* exec mode: one argv element, repeatable */
-	JOB_VOLUME = 7,    /* "TAG\0GUEST_PATH\0ro|rw": mount virtio-fs TAG there */
-	JOB_RLIMIT = 8,    /* u32 resource, u64 soft, u64 hard (little-endian) */
-	JOB_NETWORK = 9,   /* u32 1: configure eth0 for user-mode networking */
-	JOB_MODULES = 10,  /* name of an extra module list to load ("net", "blk") */
+	JOB_MODE = 1,	      /* u32: enum job_mode */
+	JOB_SHELL = 2,	      /* path of the shell */
+	JOB_WORKDIR = 3,      /* absolute guest path */
+	JOB_ENV = 4,	      /* "KEY=VALUE", repeatable */
+	JOB_SCRIPT = 5,	      /* the program text handed to the shell */
+	JOB_ARG = 6,	      /* exec mode: one argv element, repeatable */
+	JOB_VOLUME = 7,	      /* "TAG\0GUEST_PATH\0ro|rw": mount virtio-fs TAG there */
+	JOB_RLIMIT = 8,	      /* u32 resource, u64 soft, u64 hard (little-endian) */
+	JOB_NETWORK = 9,      /* u32 1: configure eth0 for user-mode networking */
+	JOB_MODULES = 10,     /* name of an extra module list to load ("net", "blk") */
 	JOB_LINE_EVENTS = 11, /* u32 1: the line-mode script reports line events ($2) */
 };
 
 enum job_mode {
 	JOB_MODE_SHELL_SCRIPT = 1, /* run JOB_SCRIPT with JOB_SHELL, verbatim */
-	JOB_MODE_EXEC = 2,         /* execvp JOB_ARG[0] with JOB_ARG */
+	JOB_MODE_EXEC = 2,	   /* execvp JOB_ARG[0] with JOB_ARG */
 	/* JOB_SCRIPT was generated from command lines by the host: its $1 is
 	 * the path of a log where it appends "LINE STATUS" for failed lines. */
 	JOB_MODE_SHELL_LINES = 3,
@@ -81,8 +81,7 @@ static inline void put_u64le(unsigned char *p, uint64_t v)
 
 static inline uint32_t get_u32le(const unsigned char *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static inline uint64_t get_u64le(const unsigned char *p)

@@ -29,9 +29,10 @@ static void parse_args(int argc, char **argv, struct agent_config *config)
 		else if (strcmp(argv[i], "--run-dir") == 0)
 			config->run_dir = argv[i + 1];
 		else if (strcmp(argv[i], "--root") == 0)
-			config->root_setup = strcmp(argv[i + 1], "overlay") == 0 ? ROOT_SETUP_OVERLAY
-					     : strcmp(argv[i + 1], "none") == 0  ? ROOT_SETUP_NONE
-										 : ROOT_SETUP_INITRAMFS;
+			config->root_setup =
+			    strcmp(argv[i + 1], "overlay") == 0 ? ROOT_SETUP_OVERLAY
+			    : strcmp(argv[i + 1], "none") == 0	? ROOT_SETUP_NONE
+								: ROOT_SETUP_INITRAMFS;
 	}
 }
 

@@ -14,8 +14,8 @@ enum root_setup {
 
 struct agent_config {
 	enum root_setup root_setup;
-	const char *channel;  /* "serial", "vsock:PORT" or "unix:PATH" */
-	const char *run_dir;  /* where the script and failure log go */
+	const char *channel; /* "serial", "vsock:PORT" or "unix:PATH" */
+	const char *run_dir; /* where the script and failure log go */
 };
 
 struct job_volume {
@@ -43,8 +43,8 @@ struct job {
 	const char *workdir;
 	const char *script;
 	size_t script_length;
-	char **env;   /* NULL-terminated */
-	char **argv;  /* NULL-terminated, exec mode */
+	char **env;  /* NULL-terminated */
+	char **argv; /* NULL-terminated, exec mode */
 	unsigned char *storage;
 };
 

@@ -79,8 +79,8 @@ static int vsock_connect(unsigned port)
 	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST,
-				   .svm_port = port};
+	struct sockaddr_vm addr = {
+	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port};
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		close(fd);
 		return -1;
@@ -196,7 +196,8 @@ int channel_next_frame(int fd, struct frame_header *header, const unsigned char 
 		}
 		const unsigned char *p = channel_buffer + channel_buffer_offset;
 		size_t left = channel_buffer_length - channel_buffer_offset;
-		enum decode_result r = frame_decoder_feed(&channel_decoder, &p, &left, header, payload);
+		enum decode_result r =
+		    frame_decoder_feed(&channel_decoder, &p, &left, header, payload);
 		channel_buffer_offset = channel_buffer_length - left;
 		if (r == DECODE_ERROR) {
 			errno = EPROTO;

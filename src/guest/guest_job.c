@@ -32,7 +32,7 @@ static int parse_volume(struct job *job, const char *s, size_t length)
 		return -1;
 	job->volumes = grown;
 	job->volumes[job->volume_count++] =
-		(struct job_volume){s, guest, strncmp(mode, "ro", (size_t)(end - mode)) == 0};
+	    (struct job_volume){s, guest, strncmp(mode, "ro", (size_t)(end - mode)) == 0};
 	return 0;
 }
 
@@ -43,7 +43,7 @@ static int parse_rlimit(struct job *job, const unsigned char *v)
 		return -1;
 	job->rlimits = grown;
 	job->rlimits[job->rlimit_count++] =
-		(struct job_rlimit){(int)get_u32le(v), get_u64le(v + 4), get_u64le(v + 12)};
+	    (struct job_rlimit){(int)get_u32le(v), get_u64le(v + 4), get_u64le(v + 12)};
 	return 0;
 }
 

@@ -17,8 +17,8 @@
 
 #define GUEST_ADDRESS "10.0.2.15"
 #define GUEST_NETMASK "255.255.255.0"
-#define GATEWAY "10.0.2.2"
-#define NAMESERVER "10.0.2.3"
+#define GATEWAY	      "10.0.2.2"
+#define NAMESERVER    "10.0.2.3"
 
 static void set_address(struct sockaddr *sa, const char *text)
 {

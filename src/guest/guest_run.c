@@ -191,8 +191,8 @@ static uint64_t micros_since(const struct timespec *t0)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	int64_t us = (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 +
-		     (now.tv_nsec - t0->tv_nsec) / 1000;
+	int64_t us =
+	    (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
 	return us > 0 ? (uint64_t)us : 0;
 }
 
@@ -251,8 +251,7 @@ static void report_failed_lines(int channel, const char *log_path)
 	fclose(log);
 }
 
-int run_job(int channel, const struct job *job, const char *run_dir, char *error,
-	    size_t error_size)
+int run_job(int channel, const struct job *job, const char *run_dir, char *error, size_t error_size)
 {
 	char script_path[512], log_path[512];
 	snprintf(script_path, sizeof(script_path), "%s/script", run_dir);
@@ -310,12 +309,12 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	while (!exited) {
 		int want_channel = relay.fd >= 0 && !relay.length;
 		struct pollfd fds[6] = {
-			{.fd = out_fd, .events = POLLIN},
-			{.fd = err_fd, .events = POLLIN},
-			{.fd = pidfd, .events = POLLIN},
-			{.fd = want_channel ? channel : -1, .events = POLLIN},
-			{.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
-			{.fd = events.fd, .events = POLLIN},
+		    {.fd = out_fd, .events = POLLIN},
+		    {.fd = err_fd, .events = POLLIN},
+		    {.fd = pidfd, .events = POLLIN},
+		    {.fd = want_channel ? channel : -1, .events = POLLIN},
+		    {.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
+		    {.fd = events.fd, .events = POLLIN},
 		};
 		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
 			break; /* no pidfd: fall back to waiting after EOF */

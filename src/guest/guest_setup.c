@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define MODULE_DIR "/lib/krunsh-modules"
-#define ROOT_TAG "krunsh-root"
+#define ROOT_TAG   "krunsh-root"
 
 /* Opened before the agent leaves the initramfs, so that modules a job asks
  * for (network, disks) can still be loaded from inside the overlay root. */
@@ -103,12 +103,12 @@ static int mount_system_dirs(const char *root, char *error, size_t error_size)
 		const char *dir, *type, *data;
 		unsigned long flags;
 	} mounts[] = {
-		{"proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
-		{"sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
-		{"dev", "devtmpfs", "mode=0755", MS_NOSUID},
-		{"dev/pts", "devpts", "mode=0620,ptmxmode=0666", MS_NOSUID | MS_NOEXEC},
-		{"dev/shm", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV},
-		{"run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV},
+	    {"proc", "proc", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
+	    {"sys", "sysfs", NULL, MS_NOSUID | MS_NODEV | MS_NOEXEC},
+	    {"dev", "devtmpfs", "mode=0755", MS_NOSUID},
+	    {"dev/pts", "devpts", "mode=0620,ptmxmode=0666", MS_NOSUID | MS_NOEXEC},
+	    {"dev/shm", "tmpfs", "mode=1777", MS_NOSUID | MS_NODEV},
+	    {"run", "tmpfs", "mode=0755", MS_NOSUID | MS_NODEV},
 	};
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		char target[512];
@@ -137,8 +137,7 @@ static int overlay_root(const char *scratch, const char *lower, char *error, siz
 	mkdir(data, 0755);
 	mkdir(work, 0755);
 	char options[1024];
-	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, data,
-		 work);
+	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, data, work);
 	if (mount_or_fail("overlay", root, "overlay", 0, options, error, error_size) < 0)
 		return -1;
 	if (mount_system_dirs(root, error, error_size) < 0)
@@ -166,8 +165,8 @@ int setup_root(enum root_setup how, char *error, size_t error_size)
 		 * root, so nothing can be created on it: a tmpfs over the host's
 		 * existing /run takes the mount points. The root is overlaid
 		 * through a bind of itself, which leaves that tmpfs out. */
-		if (mount_or_fail("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", error,
-				  error_size) < 0)
+		if (mount_or_fail("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755",
+				  error, error_size) < 0)
 			return -1;
 		mkdir("/run/krunsh-lower", 0755);
 		if (mount_or_fail("/", "/run/krunsh-lower", NULL, MS_BIND, NULL, error,

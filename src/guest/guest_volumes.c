@@ -36,7 +36,8 @@ int setup_volumes(const struct job *job, char *error, size_t error_size)
 				 v->guest_path, strerror(errno));
 			return -1;
 		}
-		if (mount(v->tag, v->guest_path, "virtiofs", v->read_only ? MS_RDONLY : 0, NULL) < 0) {
+		if (mount(v->tag, v->guest_path, "virtiofs", v->read_only ? MS_RDONLY : 0, NULL) <
+		    0) {
 			snprintf(error, error_size, "volume %s: mount: %s", v->guest_path,
 				 strerror(errno));
 			return -1;

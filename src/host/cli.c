@@ -11,48 +11,48 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_CPUS 64u
+#define MAX_CPUS    64u
 #define MIN_MEM_MIB 128u
 #define MAX_MEM_MIB (256u * 1024u)
 
 static const char usage_text[] =
-	"Usage: krunsh [OPTIONS] [FILE]\n"
-	"       krunsh [OPTIONS] -c COMMAND\n"
-	"       krunsh [OPTIONS] -- PROGRAM [ARG...]\n"
-	"Run shell commands from FILE or standard input, one a line, in a fresh\n"
-	"throw-away microVM that sees the host's root read-only.\n"
-	"\n"
-	"Input:\n"
-	"  -c, --command CMD    run CMD instead of reading commands\n"
-	"      --script         run the input as one script, verbatim\n"
-	"  -k, --keep-going     run every line; exit with the first failure's status\n"
-	"      --shell PATH     POSIX shell in the guest (default /bin/sh)\n"
-	"VM:\n"
-	"      --engine NAME    auto (default), qemu or krun\n"
-	"      --cpus N         virtual CPUs (default 1, at most 64)\n"
-	"      --mem MIB        guest memory in MiB, or with a G suffix (default 512)\n"
-	"      --kernel PATH    guest kernel (default: $KRUNSH_KERNEL, then the installed one)\n"
-	"      --libkrun PATH   libkrun library for --engine krun (default libkrun.so.1)\n"
-	"      --allow-writable-root  accept a libkrun too old to share / read-only\n"
-	"      --timeout SECS   stop the VM after SECS seconds, exit 124\n"
-	"Guest:\n"
-	"  -w, --workdir DIR    working directory in the guest (default: the current one)\n"
-	"  -e, --env KEY[=VAL]  set KEY in the guest (without =VAL: the host's value)\n"
-	"      --env-file FILE  KEY=VALUE lines, as -e\n"
-	"      --volume HOST:GUEST[:ro|rw]  share a host directory (default rw)\n"
-	"      --disk IMAGE[:ro]  attach a raw image as /dev/vda, /dev/vdb, ...\n"
-	"      --net            outbound network (user-mode NAT)\n"
-	"      --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
-	"      --ulimit NAME=SOFT[:HARD]  resource limit for the commands (nofile, nproc, ...)\n"
-	"      --root DIR       use DIR instead of the host's / as the read-only root\n"
-	"Other:\n"
-	"  -v, --verbose        say what krunsh decides; show the guest's boot messages\n"
-	"      --report FILE    write a JSON summary of the run to FILE (see README)\n"
-	"  -h, --help           show this help\n"
-	"      --version        show the version\n"
-	"\n"
-	"Exit status: the commands' own (0-255, 128+N for signal N), 124 on --timeout,\n"
-	"125 when krunsh itself failed (the message says why).\n";
+    "Usage: krunsh [OPTIONS] [FILE]\n"
+    "       krunsh [OPTIONS] -c COMMAND\n"
+    "       krunsh [OPTIONS] -- PROGRAM [ARG...]\n"
+    "Run shell commands from FILE or standard input, one a line, in a fresh\n"
+    "throw-away microVM that sees the host's root read-only.\n"
+    "\n"
+    "Input:\n"
+    "  -c, --command CMD    run CMD instead of reading commands\n"
+    "      --script         run the input as one script, verbatim\n"
+    "  -k, --keep-going     run every line; exit with the first failure's status\n"
+    "      --shell PATH     POSIX shell in the guest (default /bin/sh)\n"
+    "VM:\n"
+    "      --engine NAME    auto (default), qemu or krun\n"
+    "      --cpus N         virtual CPUs (default 1, at most 64)\n"
+    "      --mem MIB        guest memory in MiB, or with a G suffix (default 512)\n"
+    "      --kernel PATH    guest kernel (default: $KRUNSH_KERNEL, then the installed one)\n"
+    "      --libkrun PATH   libkrun library for --engine krun (default libkrun.so.1)\n"
+    "      --allow-writable-root  accept a libkrun too old to share / read-only\n"
+    "      --timeout SECS   stop the VM after SECS seconds, exit 124\n"
+    "Guest:\n"
+    "  -w, --workdir DIR    working directory in the guest (default: the current one)\n"
+    "  -e, --env KEY[=VAL]  set KEY in the guest (without =VAL: the host's value)\n"
+    "      --env-file FILE  KEY=VALUE lines, as -e\n"
+    "      --volume HOST:GUEST[:ro|rw]  share a host directory (default rw)\n"
+    "      --disk IMAGE[:ro]  attach a raw image as /dev/vda, /dev/vdb, ...\n"
+    "      --net            outbound network (user-mode NAT)\n"
+    "      --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
+    "      --ulimit NAME=SOFT[:HARD]  resource limit for the commands (nofile, nproc, ...)\n"
+    "      --root DIR       use DIR instead of the host's / as the read-only root\n"
+    "Other:\n"
+    "  -v, --verbose        say what krunsh decides; show the guest's boot messages\n"
+    "      --report FILE    write a JSON summary of the run to FILE (see README)\n"
+    "  -h, --help           show this help\n"
+    "      --version        show the version\n"
+    "\n"
+    "Exit status: the commands' own (0-255, 128+N for signal N), 124 on --timeout,\n"
+    "125 when krunsh itself failed (the message says why).\n";
 
 enum {
 	OPT_SCRIPT = 256,
@@ -76,31 +76,31 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"command", required_argument, NULL, 'c'},
-	{"script", no_argument, NULL, OPT_SCRIPT},
-	{"keep-going", no_argument, NULL, 'k'},
-	{"shell", required_argument, NULL, OPT_SHELL},
-	{"engine", required_argument, NULL, OPT_ENGINE},
-	{"cpus", required_argument, NULL, OPT_CPUS},
-	{"mem", required_argument, NULL, OPT_MEM},
-	{"kernel", required_argument, NULL, OPT_KERNEL},
-	{"libkrun", required_argument, NULL, OPT_LIBKRUN},
-	{"allow-writable-root", no_argument, NULL, OPT_WRITABLE_ROOT},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"workdir", required_argument, NULL, 'w'},
-	{"env", required_argument, NULL, 'e'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"report", required_argument, NULL, OPT_REPORT},
-	{"volume", required_argument, NULL, OPT_VOLUME},
-	{"disk", required_argument, NULL, OPT_DISK},
-	{"net", no_argument, NULL, OPT_NET},
-	{"publish", required_argument, NULL, OPT_PUBLISH},
-	{"ulimit", required_argument, NULL, OPT_ULIMIT},
-	{"root", required_argument, NULL, OPT_ROOT},
-	{"env-file", required_argument, NULL, OPT_ENV_FILE},
-	{NULL, 0, NULL, 0},
+    {"command", required_argument, NULL, 'c'},
+    {"script", no_argument, NULL, OPT_SCRIPT},
+    {"keep-going", no_argument, NULL, 'k'},
+    {"shell", required_argument, NULL, OPT_SHELL},
+    {"engine", required_argument, NULL, OPT_ENGINE},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"mem", required_argument, NULL, OPT_MEM},
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"libkrun", required_argument, NULL, OPT_LIBKRUN},
+    {"allow-writable-root", no_argument, NULL, OPT_WRITABLE_ROOT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"workdir", required_argument, NULL, 'w'},
+    {"env", required_argument, NULL, 'e'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"volume", required_argument, NULL, OPT_VOLUME},
+    {"disk", required_argument, NULL, OPT_DISK},
+    {"net", no_argument, NULL, OPT_NET},
+    {"publish", required_argument, NULL, OPT_PUBLISH},
+    {"ulimit", required_argument, NULL, OPT_ULIMIT},
+    {"root", required_argument, NULL, OPT_ROOT},
+    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+    {NULL, 0, NULL, 0},
 };
 
 static int parse_unsigned(const char *text, unsigned long min, unsigned long max,
@@ -205,7 +205,8 @@ static int read_env_file(struct options *opts, const char *path, struct error *e
 			break;
 		}
 		char *copy = strdup(line);
-		char **owned = realloc(opts->owned_env, (opts->owned_env_count + 1) * sizeof(char *));
+		char **owned =
+		    realloc(opts->owned_env, (opts->owned_env_count + 1) * sizeof(char *));
 		if (!copy || !owned) {
 			free(copy);
 			if (owned)
@@ -262,13 +263,15 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->shell = optarg;
 			break;
 		case OPT_ENGINE:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "qemu") && strcmp(optarg, "krun"))
+			if (strcmp(optarg, "auto") && strcmp(optarg, "qemu") &&
+			    strcmp(optarg, "krun"))
 				return bad_value(err, "--engine", optarg, "auto, qemu or krun");
 			opts->engine = optarg;
 			break;
 		case OPT_CPUS:
 			if (parse_unsigned(optarg, 1, MAX_CPUS, &v) < 0)
-				return bad_value(err, "--cpus", optarg, "a whole number from 1 to 64");
+				return bad_value(err, "--cpus", optarg,
+						 "a whole number from 1 to 64");
 			opts->cpus = (unsigned)v;
 			break;
 		case OPT_MEM:
@@ -287,7 +290,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			break;
 		case OPT_TIMEOUT:
 			if (parse_seconds(optarg, &opts->timeout_seconds) < 0)
-				return bad_value(err, "--timeout", optarg, "seconds greater than 0");
+				return bad_value(err, "--timeout", optarg,
+						 "seconds greater than 0");
 			break;
 		case 'w':
 			if (optarg[0] != '/')
@@ -367,7 +371,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			return CLI_ERROR;
 		}
 		if (opts->command || script_flag || opts->keep_going) {
-			error_set(err, 0, "-- PROGRAM cannot be combined with -c, --script or --keep-going");
+			error_set(
+			    err, 0,
+			    "-- PROGRAM cannot be combined with -c, --script or --keep-going");
 			return CLI_ERROR;
 		}
 		opts->mode = INPUT_EXEC;
@@ -375,7 +381,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		return CLI_RUN;
 	}
 	if (rest > 1) {
-		error_set(err, 0, "too many arguments: expected at most one FILE (see krunsh --help)");
+		error_set(err, 0,
+			  "too many arguments: expected at most one FILE (see krunsh --help)");
 		return CLI_ERROR;
 	}
 	if (rest == 1) {

@@ -16,11 +16,11 @@ enum input_mode {
 struct options {
 	enum input_mode mode;
 	int keep_going;
-	const char *command;     /* -c */
+	const char *command;	 /* -c */
 	const char *script_file; /* positional FILE */
-	char **exec_argv;        /* after -- */
-	const char *engine;      /* auto, qemu, krun */
-	double timeout_seconds;  /* 0: none */
+	char **exec_argv;	 /* after -- */
+	const char *engine;	 /* auto, qemu, krun */
+	double timeout_seconds;	 /* 0: none */
 	const char *workdir;
 	unsigned cpus;
 	unsigned mem_mib;
@@ -28,20 +28,20 @@ struct options {
 	const char *kernel;
 	const char *libkrun_path;
 	int allow_writable_root;
-	char **env;  /* -e entries as given */
+	char **env; /* -e entries as given */
 	size_t env_count;
 	int verbose;
-	const char *report_file; /* --report: JSON summary of the run */
+	const char *report_file;    /* --report: JSON summary of the run */
 	struct resources resources; /* --volume, --disk, --publish, --ulimit */
-	int network;                /* --net (implied by --publish) */
-	const char *root_dir;       /* --root: instead of the host's / */
-	char **owned_env;           /* entries read from --env-file */
+	int network;		    /* --net (implied by --publish) */
+	const char *root_dir;	    /* --root: instead of the host's / */
+	char **owned_env;	    /* entries read from --env-file */
 	size_t owned_env_count;
 };
 
 enum cli_result {
 	CLI_RUN,
-	CLI_EXIT_OK,  /* --help or --version printed */
+	CLI_EXIT_OK, /* --help or --version printed */
 	CLI_ERROR,
 };
 

@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 struct engine_probe {
-	int use_kvm;          /* hardware acceleration usable */
+	int use_kvm;	      /* hardware acceleration usable */
 	char accelerator[16]; /* "kvm" or "tcg", for -v and reports */
 	char reason[512];     /* why this engine/accelerator, for -v */
 	char kernel[4096];    /* guest kernel used, for -v and --report */
@@ -20,17 +20,17 @@ struct engine_probe {
 struct engine_request {
 	const struct options *opts;
 	const struct engine_probe *probe;
-	const char *run_dir;      /* private temp dir of this attempt */
+	const char *run_dir;	  /* private temp dir of this attempt */
 	const char *agent_socket; /* unix socket the agent's channel must reach */
-	int attempt;              /* 0, then 1 on the watchdog's retry */
+	int attempt;		  /* 0, then 1 on the watchdog's retry */
 };
 
 struct engine_vm {
-	pid_t main_pid;        /* its exit ends the VM */
+	pid_t main_pid; /* its exit ends the VM */
 #define ENGINE_MAX_HELPERS 17
 	pid_t helper_pids[ENGINE_MAX_HELPERS]; /* file servers etc., killed with it */
 	int helper_count;
-	int log_fd;            /* VMM's own stderr, for failure messages; -1 */
+	int log_fd; /* VMM's own stderr, for failure messages; -1 */
 };
 
 struct engine {

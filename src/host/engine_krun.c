@@ -68,8 +68,9 @@ static int check_root_sharing(const struct options *opts, struct error *err)
 		return -1;
 	}
 	if (!libkrun.set_root) {
-		error_set(err, 0, "%s has neither krun_add_virtiofs3 nor krun_set_root: it cannot "
-				  "share the host root",
+		error_set(err, 0,
+			  "%s has neither krun_add_virtiofs3 nor krun_set_root: it cannot "
+			  "share the host root",
 			  libkrun.path);
 		return -1;
 	}
@@ -82,8 +83,9 @@ static int check_kernel_option(const struct options *opts, struct error *err)
 {
 	if (!opts->kernel || !opts->kernel[0])
 		return 0;
-	error_set(err, 0, "--kernel is for the qemu engine: libkrun boots its own kernel "
-			  "(libkrunfw)");
+	error_set(err, 0,
+		  "--kernel is for the qemu engine: libkrun boots its own kernel "
+		  "(libkrunfw)");
 	return -1;
 }
 
@@ -101,21 +103,24 @@ static int check_capabilities(const struct options *opts, struct error *err)
 {
 	const struct resources *res = &opts->resources;
 	if (has_read_only_volume(res) && !libkrun_can_share_read_only(&libkrun)) {
-		error_set(err, 0, "a read-only --volume needs krun_add_virtiofs3 (libkrun 1.18+), "
-				  "which %s lacks: without it the guest could write to the "
-				  "volume; use :rw, a newer libkrun or --engine qemu",
+		error_set(err, 0,
+			  "a read-only --volume needs krun_add_virtiofs3 (libkrun 1.18+), "
+			  "which %s lacks: without it the guest could write to the "
+			  "volume; use :rw, a newer libkrun or --engine qemu",
 			  libkrun.path);
 		return -1;
 	}
 	if (res->volume_count && !libkrun_can_share_writable(&libkrun)) {
-		error_set(err, 0, "--volume needs krun_add_virtiofs*, which %s lacks (use "
-				  "--engine qemu)",
+		error_set(err, 0,
+			  "--volume needs krun_add_virtiofs*, which %s lacks (use "
+			  "--engine qemu)",
 			  libkrun.path);
 		return -1;
 	}
 	if (res->disk_count && !libkrun.add_disk) {
-		error_set(err, 0, "--disk needs krun_add_disk, which %s lacks (libkrun built "
-				  "without its blk feature?); use --engine qemu",
+		error_set(err, 0,
+			  "--disk needs krun_add_disk, which %s lacks (libkrun built "
+			  "without its blk feature?); use --engine qemu",
 			  libkrun.path);
 		return -1;
 	}
@@ -124,8 +129,9 @@ static int check_capabilities(const struct options *opts, struct error *err)
 		return -1;
 	}
 	if (res->port_count && !libkrun.set_port_map) {
-		error_set(err, 0, "--publish needs krun_set_port_map, which %s lacks (use "
-				  "--engine qemu)",
+		error_set(err, 0,
+			  "--publish needs krun_set_port_map, which %s lacks (use "
+			  "--engine qemu)",
 			  libkrun.path);
 		return -1;
 	}
@@ -133,10 +139,11 @@ static int check_capabilities(const struct options *opts, struct error *err)
 		/* libkrun's init execs the agent from the guest's root, which
 		 * is DIR: without virtual files the agent is not there, and
 		 * krunsh will not write into DIR to put it there. */
-		error_set(err, 0, "--root needs krun_fs_add_overlay_file and krun_fs_add_overlay_dir "
-				  "(newer libkrun), which %s lacks: without them krunsh's agent "
-				  "cannot be put into %s for libkrun's init to start; use "
-				  "--engine qemu",
+		error_set(err, 0,
+			  "--root needs krun_fs_add_overlay_file and krun_fs_add_overlay_dir "
+			  "(newer libkrun), which %s lacks: without them krunsh's agent "
+			  "cannot be put into %s for libkrun's init to start; use "
+			  "--engine qemu",
 			  libkrun.path, opts->root_dir);
 		return -1;
 	}
@@ -175,15 +182,16 @@ static int krun_probe(const struct options *opts, struct engine_probe *out, stru
 	}
 	char fw_reason[400];
 	if (!libkrunfw_present(fw_reason, sizeof(fw_reason))) {
-		error_set(err, 0, "libkrun needs its guest kernel %s, which cannot be loaded: %s "
-				  "(install libkrunfw)",
+		error_set(err, 0,
+			  "libkrun needs its guest kernel %s, which cannot be loaded: %s "
+			  "(install libkrunfw)",
 			  LIBKRUNFW, fw_reason);
 		return -1;
 	}
 	out->use_kvm = 1;
 	snprintf(out->accelerator, sizeof(out->accelerator), "kvm");
-	snprintf(out->reason, sizeof(out->reason), "libkrun %s with %s, %s: %s",
-		 libkrun.path, LIBKRUNFW, root, kvm_reason);
+	snprintf(out->reason, sizeof(out->reason), "libkrun %s with %s, %s: %s", libkrun.path,
+		 LIBKRUNFW, root, kvm_reason);
 	return 0;
 }
 
@@ -212,19 +220,19 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
 
 	struct libkrun_vm_config config = {
-		.cpus = opts->cpus,
-		.mem_mib = opts->mem_mib,
-		.allow_writable_root = opts->allow_writable_root,
-		/* With the host's / the agent's host path exists in the guest;
-		 * with DIR it is served at a fixed path of its own. */
-		.root = root_dir ? root_dir : "/",
-		.agent_path = agent,
-		.agent_guest_path = root_dir ? AGENT_GUEST_PATH : NULL,
-		.root_has_run = !root_dir || directory_exists(root_dir, "run"),
-		.agent_socket = req->agent_socket,
-		.network = opts->network,
-		.resources = &opts->resources,
-		.verbose = opts->verbose,
+	    .cpus = opts->cpus,
+	    .mem_mib = opts->mem_mib,
+	    .allow_writable_root = opts->allow_writable_root,
+	    /* With the host's / the agent's host path exists in the guest;
+	     * with DIR it is served at a fixed path of its own. */
+	    .root = root_dir ? root_dir : "/",
+	    .agent_path = agent,
+	    .agent_guest_path = root_dir ? AGENT_GUEST_PATH : NULL,
+	    .root_has_run = !root_dir || directory_exists(root_dir, "run"),
+	    .agent_socket = req->agent_socket,
+	    .network = opts->network,
+	    .resources = &opts->resources,
+	    .verbose = opts->verbose,
 	};
 	log_verbose_message("starting libkrun %s: %u vCPU, %u MiB, agent %s", libkrun.path,
 			    config.cpus, config.mem_mib, agent);

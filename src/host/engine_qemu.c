@@ -30,8 +30,9 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 		return -1;
 	}
 	if (access(virtiofsd_path(), X_OK) < 0) {
-		error_set(err, errno, "virtiofsd not found at %s (install qemu-system-common, or "
-				      "set KRUNSH_VIRTIOFSD)",
+		error_set(err, errno,
+			  "virtiofsd not found at %s (install qemu-system-common, or "
+			  "set KRUNSH_VIRTIOFSD)",
 			  virtiofsd_path());
 		return -1;
 	}
@@ -64,7 +65,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	const struct options *opts = req->opts;
 	struct guest_kernel kernel;
 	char agent[4096], initramfs[4096];
-	if (kernel_locate(opts->kernel, opts->cpus, &kernel, err) < 0 || agent_locate(agent, sizeof(agent), err) < 0 ||
+	if (kernel_locate(opts->kernel, opts->cpus, &kernel, err) < 0 ||
+	    agent_locate(agent, sizeof(agent), err) < 0 ||
 	    initramfs_get(agent, &kernel, initramfs, sizeof(initramfs), err) < 0)
 		return -1;
 	log_verbose_message("kernel %s%s%s%s", kernel.image, kernel.release[0] ? " (" : "",
@@ -105,26 +107,26 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	}
 
 	struct qemu_config config = {
-		.qemu_path = qemu_path,
-		.use_kvm = req->probe->use_kvm,
-		.no_acpi = kernel.no_acpi,
-		.no_apic_timer = kernel.no_apic_timer,
-		.cpus = opts->cpus,
-		.mem_mib = opts->mem_mib,
-		.kernel_image = kernel.image,
-		.initramfs = initramfs,
-		.agent_socket = req->agent_socket,
-		.virtiofs_socket = fs_socket,
-		.tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
-		.verbose = opts->verbose,
-		.extra_append = getenv("KRUNSH_KERNEL_APPEND"),
-		.volume_sockets = volume_sockets,
-		.volume_count = res->volume_count,
-		.network = opts->network,
-		.ports = res->ports,
-		.port_count = res->port_count,
-		.disks = res->disks,
-		.disk_count = res->disk_count,
+	    .qemu_path = qemu_path,
+	    .use_kvm = req->probe->use_kvm,
+	    .no_acpi = kernel.no_acpi,
+	    .no_apic_timer = kernel.no_apic_timer,
+	    .cpus = opts->cpus,
+	    .mem_mib = opts->mem_mib,
+	    .kernel_image = kernel.image,
+	    .initramfs = initramfs,
+	    .agent_socket = req->agent_socket,
+	    .virtiofs_socket = fs_socket,
+	    .tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
+	    .verbose = opts->verbose,
+	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	    .volume_sockets = volume_sockets,
+	    .volume_count = res->volume_count,
+	    .network = opts->network,
+	    .ports = res->ports,
+	    .port_count = res->port_count,
+	    .disks = res->disks,
+	    .disk_count = res->disk_count,
 	};
 	struct qemu_argv argv;
 	int built = qemu_argv_build(&config, &argv);
@@ -148,7 +150,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 }
 
 const struct engine engine_qemu = {
-	.name = "qemu",
-	.probe = qemu_probe,
-	.start = qemu_start,
+    .name = "qemu",
+    .probe = qemu_probe,
+    .start = qemu_start,
 };

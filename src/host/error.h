@@ -17,7 +17,7 @@ struct error {
 };
 
 void error_set(struct error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void error_print(const struct error *err);
 
 /* Messages of krunsh's own go to stderr, always prefixed, never to stdout. */
@@ -34,7 +34,7 @@ static inline void cleanup_close_fn(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 }
-#define cleanup_free __attribute__((cleanup(cleanup_free_fn)))
+#define cleanup_free  __attribute__((cleanup(cleanup_free_fn)))
 #define cleanup_close __attribute__((cleanup(cleanup_close_fn)))
 
 #endif

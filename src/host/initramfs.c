@@ -46,9 +46,10 @@ int cpio_add(struct cpio_writer *w, const char *name, unsigned mode, unsigned rd
 		errno = EFBIG;
 		return -1;
 	}
-	snprintf(header, sizeof(header), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-		 ++w->inode, mode, 0u, 0u, 1u, 0u, (unsigned)length, 0u, 0u, rdev_major, rdev_minor,
-		 (unsigned)name_size, 0u);
+	snprintf(header, sizeof(header),
+		 "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ++w->inode, mode, 0u,
+		 0u, 1u, 0u, (unsigned)length, 0u, 0u, rdev_major, rdev_minor, (unsigned)name_size,
+		 0u);
 	if (write_all(w->fd, header, 110) < 0 || write_all(w->fd, name, name_size) < 0)
 		return -1;
 	w->offset += 110 + name_size;
@@ -219,15 +220,16 @@ static void prune_cache(const char *dir)
 		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0)
 			continue;
 		const char *tmp = strstr(e->d_name, ".tmp.");
-		int stale_tmp = tmp && kill((pid_t)strtol(tmp + 5, NULL, 10), 0) < 0 && errno == ESRCH;
+		int stale_tmp =
+		    tmp && kill((pid_t)strtol(tmp + 5, NULL, 10), 0) < 0 && errno == ESRCH;
 		if (stale_tmp || (!tmp && now - st.st_mtime > 7 * 24 * 3600))
 			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
 }
 
-int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, char *out,
-		  size_t size, struct error *err)
+int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, char *out, size_t size,
+		  struct error *err)
 {
 	char dir[4096];
 	if (cache_dir(dir, sizeof(dir), err) < 0)

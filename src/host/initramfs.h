@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, char *out,
-		  size_t size, struct error *err);
+int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, char *out, size_t size,
+		  struct error *err);
 
 /* cpio "newc" writer, exposed for tests. */
 struct cpio_writer {

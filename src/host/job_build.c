@@ -25,10 +25,10 @@ static int add_environment(const struct options *opts, struct job_buffer *b, str
 	static const struct {
 		const char *name, *fallback;
 	} defaults[] = {
-		{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-		{"HOME", "/root"},
-		{"TERM", NULL},
-		{"LANG", NULL},
+	    {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+	    {"HOME", "/root"},
+	    {"TERM", NULL},
+	    {"LANG", NULL},
 	};
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		/* Overridden by an -e of the same name: skip the default. */
@@ -89,7 +89,9 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 	}
 	if (r == 0 && opts->network)
 		r = job_buffer_add_u32(b, JOB_NETWORK, 1) < 0 ||
-		    job_buffer_add(b, JOB_MODULES, "net", 3) < 0 ? -1 : 0;
+			    job_buffer_add(b, JOB_MODULES, "net", 3) < 0
+			? -1
+			: 0;
 	if (r == 0 && opts->report_file && opts->mode == INPUT_LINES && !opts->command)
 		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
 	if (r == 0 && res->disk_count)

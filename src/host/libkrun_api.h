@@ -43,10 +43,9 @@ struct libkrun_api {
 
 	/* Optional: NULL when this libkrun is too old to have them. */
 	int32_t (*set_root)(uint32_t ctx, const char *path); /* writable; not in libkrun-SEV */
-	int32_t (*add_virtiofs3)(uint32_t ctx, const char *tag, const char *path,
-				 uint64_t shm_size, bool read_only); /* libkrun 1.18+ */
-	int32_t (*add_vsock_port2)(uint32_t ctx, uint32_t port, const char *unix_path,
-				   bool listen);
+	int32_t (*add_virtiofs3)(uint32_t ctx, const char *tag, const char *path, uint64_t shm_size,
+				 bool read_only); /* libkrun 1.18+ */
+	int32_t (*add_vsock_port2)(uint32_t ctx, uint32_t port, const char *unix_path, bool listen);
 	int32_t (*set_log_level)(uint32_t level);
 	/* Together: a vsock device without TSI, i.e. a guest without network,
 	 * as QEMU's guest has none. */
@@ -120,15 +119,15 @@ struct libkrun_vm_config {
 	unsigned cpus;
 	unsigned mem_mib;
 	int allow_writable_root;
-	const char *root;         /* host directory shared as the guest's / */
-	const char *agent_path;   /* host path of the agent binary */
+	const char *root;	/* host directory shared as the guest's / */
+	const char *agent_path; /* host path of the agent binary */
 	/* With a --root DIR the host's agent path does not exist in the
 	 * guest: the agent is served as a virtual file at this guest path
 	 * instead. NULL: exec agent_path, which the host root has. */
 	const char *agent_guest_path;
-	int root_has_run;         /* DIR has /run, where the agent mounts a tmpfs */
-	const char *agent_socket; /* the host session's unix socket */
-	int network;              /* --net: TSI for AF_INET */
+	int root_has_run;		   /* DIR has /run, where the agent mounts a tmpfs */
+	const char *agent_socket;	   /* the host session's unix socket */
+	int network;			   /* --net: TSI for AF_INET */
 	const struct resources *resources; /* volumes, disks, ports */
 	int verbose;
 };
@@ -137,11 +136,11 @@ struct libkrun_vm_config {
  * stderr (vm_run shows it as the VMM's last word) and status 125. */
 __attribute__((noreturn)) void libkrun_vm_fail(const char *call, int32_t ret);
 
-#define LIBKRUN_CALL(name, expr)                   \
-	do {                                       \
-		int32_t ret_ = (expr);             \
-		if (ret_ < 0)                      \
-			libkrun_vm_fail(name, ret_); \
+#define LIBKRUN_CALL(name, expr)                                                                   \
+	do {                                                                                       \
+		int32_t ret_ = (expr);                                                             \
+		if (ret_ < 0)                                                                      \
+			libkrun_vm_fail(name, ret_);                                               \
 	} while (0)
 
 /* libkrun_devices.c, in the child: volumes, disks, network and ports. */

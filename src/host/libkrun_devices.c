@@ -16,7 +16,7 @@
 /* The agent is served read-only and executable; a directory for /run is
  * served where DIR lacks one, because the agent mounts its tmpfs there and
  * cannot create it on a read-only root. */
-#define AGENT_FILE_MODE 0100755
+#define AGENT_FILE_MODE	 0100755
 #define MOUNT_POINT_MODE 040755
 
 /* Volume i has the tag the job names (job_build.c), so the agent mounts
@@ -61,8 +61,7 @@ static int configure_vsock(const struct libkrun_api *api, uint32_t ctx, int netw
 	if (!libkrun_can_disable_network(api))
 		return 1; /* the implicit device: TSI whatever we ask */
 	LIBKRUN_CALL("krun_disable_implicit_vsock", api->disable_implicit_vsock(ctx));
-	LIBKRUN_CALL("krun_add_vsock",
-		     api->add_vsock(ctx, network ? LIBKRUN_TSI_HIJACK_INET : 0));
+	LIBKRUN_CALL("krun_add_vsock", api->add_vsock(ctx, network ? LIBKRUN_TSI_HIJACK_INET : 0));
 	return network;
 }
 
@@ -142,7 +141,7 @@ void libkrun_inject_agent(const struct libkrun_api *api, uint32_t ctx,
 		     api->fs_add_overlay_file(ctx, LIBKRUN_ROOT_TAG, config->agent_guest_path + 1,
 					      agent, length, AGENT_FILE_MODE, false));
 	if (!config->root_has_run)
-		LIBKRUN_CALL("krun_fs_add_overlay_dir",
-			     api->fs_add_overlay_dir(ctx, LIBKRUN_ROOT_TAG, "run",
-						     MOUNT_POINT_MODE));
+		LIBKRUN_CALL(
+		    "krun_fs_add_overlay_dir",
+		    api->fs_add_overlay_dir(ctx, LIBKRUN_ROOT_TAG, "run", MOUNT_POINT_MODE));
 }

@@ -14,27 +14,18 @@ struct symbol {
 	int required;
 };
 
-#define SYMBOL(field, required) {"krun_" #field, offsetof(struct libkrun_api, field), required}
+#define SYMBOL(field, required)                                                                    \
+	{                                                                                          \
+		"krun_" #field, offsetof(struct libkrun_api, field), required                      \
+	}
 
 static const struct symbol symbols[] = {
-	SYMBOL(create_ctx, 1),
-	SYMBOL(set_vm_config, 1),
-	SYMBOL(set_workdir, 1),
-	SYMBOL(set_exec, 1),
-	SYMBOL(add_vsock_port, 1),
-	SYMBOL(start_enter, 1),
-	SYMBOL(set_root, 0),
-	SYMBOL(add_virtiofs3, 0),
-	SYMBOL(add_vsock_port2, 0),
-	SYMBOL(set_log_level, 0),
-	SYMBOL(disable_implicit_vsock, 0),
-	SYMBOL(add_vsock, 0),
-	SYMBOL(add_virtiofs, 0),
-	SYMBOL(add_virtiofs2, 0),
-	SYMBOL(add_disk, 0),
-	SYMBOL(set_port_map, 0),
-	SYMBOL(fs_add_overlay_file, 0),
-	SYMBOL(fs_add_overlay_dir, 0),
+    SYMBOL(create_ctx, 1),    SYMBOL(set_vm_config, 1),		 SYMBOL(set_workdir, 1),
+    SYMBOL(set_exec, 1),      SYMBOL(add_vsock_port, 1),	 SYMBOL(start_enter, 1),
+    SYMBOL(set_root, 0),      SYMBOL(add_virtiofs3, 0),		 SYMBOL(add_vsock_port2, 0),
+    SYMBOL(set_log_level, 0), SYMBOL(disable_implicit_vsock, 0), SYMBOL(add_vsock, 0),
+    SYMBOL(add_virtiofs, 0),  SYMBOL(add_virtiofs2, 0),		 SYMBOL(add_disk, 0),
+    SYMBOL(set_port_map, 0),  SYMBOL(fs_add_overlay_file, 0),	 SYMBOL(fs_add_overlay_dir, 0),
 };
 
 static int resolve(struct libkrun_api *api, struct error *err)
@@ -73,8 +64,9 @@ int libkrun_load(const char *path, struct libkrun_api *api, struct error *err)
 		size_t n = strlen(path);
 		if (why && strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
 			why += n + 2;
-		error_set(err, 0, "cannot load libkrun %s: %s (install libkrun, or give --libkrun "
-				  "PATH or KRUNSH_LIBKRUN)",
+		error_set(err, 0,
+			  "cannot load libkrun %s: %s (install libkrun, or give --libkrun "
+			  "PATH or KRUNSH_LIBKRUN)",
 			  path, why ? why : "unknown dlopen error");
 		return -1;
 	}

@@ -12,11 +12,11 @@
  * forwards it to the host session's unix socket. Any port works that
  * nothing else in the guest uses; above 1023 to stay clear of TSI's. */
 #define AGENT_VSOCK_PORT 10240
-#define AGENT_CHANNEL "vsock:10240"
+#define AGENT_CHANNEL	 "vsock:10240"
 
 /* libkrun's log levels: 1 errors, 2 warnings. */
 #define LOG_LEVEL_ERROR 1
-#define LOG_LEVEL_WARN 2
+#define LOG_LEVEL_WARN	2
 
 /* One line, which vm_run shows as the VMM's last word if no guest comes. */
 void libkrun_vm_fail(const char *call, int32_t ret)
@@ -39,8 +39,9 @@ static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 	if (!config->allow_writable_root || !api->set_root) {
 		/* The probe refuses this already; kept so the child can never
 		 * share the host root writable by accident. */
-		dprintf(2, "krunsh: libkrun: %s cannot share / read-only (krun_add_virtiofs3 "
-			   "is missing)\n",
+		dprintf(2,
+			"krunsh: libkrun: %s cannot share / read-only (krun_add_virtiofs3 "
+			"is missing)\n",
 			api->set_root ? "this libkrun" : "this libkrun has no krun_set_root and");
 		_exit(125);
 	}
@@ -50,8 +51,9 @@ static void configure_root(const struct libkrun_api *api, uint32_t ctx,
 void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_config *config)
 {
 	if (api->set_log_level)
-		LIBKRUN_CALL("krun_set_log_level",
-			     api->set_log_level(config->verbose ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR));
+		LIBKRUN_CALL(
+		    "krun_set_log_level",
+		    api->set_log_level(config->verbose ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR));
 	/* libkrunfw (the guest kernel) is loaded here. */
 	int32_t ctx_or_error = api->create_ctx();
 	if (ctx_or_error < 0)
@@ -66,8 +68,9 @@ void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_con
 	LIBKRUN_CALL("krun_set_workdir", api->set_workdir(ctx, "/"));
 	libkrun_configure_devices(api, ctx, config);
 	if (api->add_vsock_port2)
-		LIBKRUN_CALL("krun_add_vsock_port2",
-			     api->add_vsock_port2(ctx, AGENT_VSOCK_PORT, config->agent_socket, false));
+		LIBKRUN_CALL(
+		    "krun_add_vsock_port2",
+		    api->add_vsock_port2(ctx, AGENT_VSOCK_PORT, config->agent_socket, false));
 	else
 		LIBKRUN_CALL("krun_add_vsock_port",
 			     api->add_vsock_port(ctx, AGENT_VSOCK_PORT, config->agent_socket));
@@ -80,8 +83,8 @@ void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_con
 	 * into the guest. */
 	static const char *const argv[] = {"--channel", AGENT_CHANNEL, "--root", "overlay", NULL};
 	static const char *const envp[] = {"KRUNSH_AGENT=1", NULL};
-	const char *exec_path = config->agent_guest_path ? config->agent_guest_path
-							 : config->agent_path;
+	const char *exec_path =
+	    config->agent_guest_path ? config->agent_guest_path : config->agent_path;
 	LIBKRUN_CALL("krun_set_exec", api->set_exec(ctx, exec_path, argv, envp));
 
 	int32_t ret = api->start_enter(ctx);

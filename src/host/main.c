@@ -79,9 +79,10 @@ static int decide_exit_status(const struct options *opts, const struct script *s
 		/* Like any command writing into a closed pipe (| head -1). */
 		return 128 + SIGPIPE;
 	case SESSION_BOOT_TIMEOUT:
-		log_message("the guest showed no sign of life, twice (boot watchdog); run with -v to "
-			    "see the boot%s%s",
-			    run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
+		log_message(
+		    "the guest showed no sign of life, twice (boot watchdog); run with -v to "
+		    "see the boot%s%s",
+		    run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
 		return EXIT_KRUNSH_FAILURE;
 	case SESSION_VM_DIED:
 		report_failed_lines(script, r);
@@ -144,14 +145,14 @@ int main(int argc, char **argv)
 out:
 	if (opts.report_file) {
 		struct run_summary summary = {
-			.opts = &opts,
-			.engine = engine ? engine->name : NULL,
-			.probe = engine ? &probe : NULL,
-			.script = &script,
-			.run = ran ? &run : NULL,
-			.total_seconds = monotonic_seconds() - started,
-			.exit_status = status,
-			.error = err.message[0] ? err.message : NULL,
+		    .opts = &opts,
+		    .engine = engine ? engine->name : NULL,
+		    .probe = engine ? &probe : NULL,
+		    .script = &script,
+		    .run = ran ? &run : NULL,
+		    .total_seconds = monotonic_seconds() - started,
+		    .exit_status = status,
+		    .error = err.message[0] ? err.message : NULL,
 		};
 		struct error report_err = {0};
 		if (report_write(opts.report_file, &summary, &report_err) < 0) {

@@ -114,8 +114,7 @@ static int kernel_fits(const struct guest_kernel *k, unsigned cpus, const char *
 	return 0;
 }
 
-int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
-		  struct error *err)
+int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *from = "--kernel";
@@ -132,10 +131,11 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
 		if (kernel_from_dir(KRUNSH_KERNELDIR, out) == 0)
 			return 0;
 		if (cpus > 1 && kernel_from_dir(KRUNSH_MINIMAL_KERNELDIR, out) == 0) {
-			error_set(err, 0,
-				  "--cpus %u needs the Debian guest kernel in %s (the minimal one has "
-				  "one CPU): run the setup script",
-				  cpus, KRUNSH_KERNELDIR);
+			error_set(
+			    err, 0,
+			    "--cpus %u needs the Debian guest kernel in %s (the minimal one has "
+			    "one CPU): run the setup script",
+			    cpus, KRUNSH_KERNELDIR);
 			return -1;
 		}
 		error_set(err, 0,
@@ -147,7 +147,8 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
 	if (is_dir(path)) {
 		if (kernel_from_dir(path, out) == 0)
 			return kernel_fits(out, cpus, from, path, err);
-		error_set(err, 0, "%s=%s: directory has no vmlinux, vmlinuz or bzImage", from, path);
+		error_set(err, 0, "%s=%s: directory has no vmlinux, vmlinuz or bzImage", from,
+			  path);
 		return -1;
 	}
 	if (!is_file(path)) {
@@ -161,7 +162,8 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
 	char *slash = strrchr(dir, '/');
 	if (slash) {
 		*slash = '\0';
-		snprintf(out->modules_dir, sizeof(out->modules_dir), "%s/modules", dir[0] ? dir : "/");
+		snprintf(out->modules_dir, sizeof(out->modules_dir), "%s/modules",
+			 dir[0] ? dir : "/");
 		if (!is_dir(out->modules_dir))
 			out->modules_dir[0] = '\0';
 		read_release(dir[0] ? dir : "/", out);

@@ -8,12 +8,12 @@
 #include <stddef.h>
 
 struct guest_kernel {
-	char image[4096];       /* vmlinux (PVH ELF) or bzImage */
+	char image[4096];	/* vmlinux (PVH ELF) or bzImage */
 	char modules_dir[4096]; /* flat dir of .ko files plus "order"; "" if none */
-	char release[128];      /* for -v, "" if unknown */
-	int no_acpi;            /* built without ACPI: devices go on the command line */
-	int no_apic_timer;      /* boots (faster) with noapictimer under TCG */
-	int uniprocessor;       /* built without SMP: one vCPU only */
+	char release[128];	/* for -v, "" if unknown */
+	int no_acpi;		/* built without ACPI: devices go on the command line */
+	int no_apic_timer;	/* boots (faster) with noapictimer under TCG */
+	int uniprocessor;	/* built without SMP: one vCPU only */
 };
 
 /* KRUNSH_AGENT, then next to the krunsh binary, then the install path. */
@@ -23,8 +23,7 @@ int agent_locate(char *out, size_t size, struct error *err);
  * made it and cpus is 1, else the Debian cloud kernel. A
  * path may be a kernel directory (vmlinux|vmlinuz, modules/, release,
  * features) or an image file. */
-int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
-		  struct error *err);
+int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, struct error *err);
 /* $XDG_CACHE_HOME/krunsh or ~/.cache/krunsh, created. */
 int cache_dir(char *out, size_t size, struct error *err);
 

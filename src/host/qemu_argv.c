@@ -45,10 +45,11 @@ static int append_kernel_command_line(const struct qemu_config *c, char *buf, si
 {
 	/* panic=-1 with -no-reboot turns a guest panic into QEMU exiting, so
 	 * a dead guest is noticed at once instead of by a watchdog. */
-	int n = snprintf(buf, size,
-			 "%s panic=-1 reboot=t cryptomgr.notests random.trust_cpu=on "
-			 "8250.nr_uarts=1 no_timer_check",
-			 c->verbose ? "console=ttyS0 loglevel=7 krunsh.trace=1" : "quiet loglevel=1");
+	int n =
+	    snprintf(buf, size,
+		     "%s panic=-1 reboot=t cryptomgr.notests random.trust_cpu=on "
+		     "8250.nr_uarts=1 no_timer_check",
+		     c->verbose ? "console=ttyS0 loglevel=7 krunsh.trace=1" : "quiet loglevel=1");
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	/* Under TCG, tell the guest the TSC frequency it would otherwise
@@ -80,7 +81,8 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	r |= add(a, "none");
 	r |= add(a, "-M");
 	/* virtio-fs needs guest RAM that virtiofsd can map: a shared memfd. */
-	r |= add(a, "microvm,x-option-roms=off,memory-backend=mem%s", c->no_acpi ? ",acpi=off" : "");
+	r |=
+	    add(a, "microvm,x-option-roms=off,memory-backend=mem%s", c->no_acpi ? ",acpi=off" : "");
 	r |= add(a, "-object");
 	r |= add(a, "memory-backend-memfd,id=mem,size=%uM,share=on", c->mem_mib);
 	r |= add(a, "-m");
@@ -96,9 +98,10 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	/* Under TCG a plain model with the x86-64-v2 features boots faster
 	 * than -cpu max, and Debian's userland needs no more. */
 	const char *cpu = getenv("KRUNSH_QEMU_CPU"); /* for experiments */
-	r |= add(a, "%s", cpu && cpu[0] ? cpu
-			  : c->use_kvm ? "host"
-				       : "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16");
+	r |= add(a, "%s",
+		 cpu && cpu[0] ? cpu
+		 : c->use_kvm  ? "host"
+			       : "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16");
 	r |= add(a, "-kernel");
 	r |= add(a, "%s", c->kernel_image);
 	r |= add(a, "-initrd");
@@ -153,8 +156,8 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 		size_t used = 0;
 		for (size_t i = 0; i < c->port_count && used < sizeof(forwards); i++)
 			used += (size_t)snprintf(forwards + used, sizeof(forwards) - used,
-						 ",hostfwd=tcp:127.0.0.1:%u-:%u", c->ports[i].host_port,
-						 c->ports[i].guest_port);
+						 ",hostfwd=tcp:127.0.0.1:%u-:%u",
+						 c->ports[i].host_port, c->ports[i].guest_port);
 		r |= add(a, "-netdev");
 		r |= add(a, "user,id=net0%s", forwards);
 		r |= add(a, "-device");

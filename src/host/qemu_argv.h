@@ -18,7 +18,7 @@ struct qemu_config {
 	const char *virtiofs_socket;
 	unsigned long tsc_khz;
 	int verbose;
-	const char *extra_append; /* KRUNSH_KERNEL_APPEND, for experiments */
+	const char *extra_append;     /* KRUNSH_KERNEL_APPEND, for experiments */
 	char (*volume_sockets)[4200]; /* one virtiofsd socket per volume */
 	size_t volume_count;
 	int network;

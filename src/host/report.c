@@ -37,14 +37,14 @@ static void json_string(FILE *f, const char *s)
 static const char *outcome_name(const struct vm_run_result *run)
 {
 	static const char *names[] = {
-		[SESSION_EXITED] = "exited",
-		[SESSION_BOOT_TIMEOUT] = "boot-timeout",
-		[SESSION_TIMEOUT] = "timeout",
-		[SESSION_SIGNALLED] = "signalled",
-		[SESSION_VM_DIED] = "vm-died",
-		[SESSION_AGENT_ERROR] = "agent-error",
-		[SESSION_PROTOCOL_ERROR] = "protocol-error",
-		[SESSION_OUTPUT_CLOSED] = "output-closed",
+	    [SESSION_EXITED] = "exited",
+	    [SESSION_BOOT_TIMEOUT] = "boot-timeout",
+	    [SESSION_TIMEOUT] = "timeout",
+	    [SESSION_SIGNALLED] = "signalled",
+	    [SESSION_VM_DIED] = "vm-died",
+	    [SESSION_AGENT_ERROR] = "agent-error",
+	    [SESSION_PROTOCOL_ERROR] = "protocol-error",
+	    [SESSION_OUTPUT_CLOSED] = "output-closed",
 	};
 	return run ? names[run->session.outcome] : "not-started";
 }
@@ -68,9 +68,9 @@ int report_write(const char *path, const struct run_summary *s, struct error *er
 	json_string(f, s->probe && s->probe->kernel[0] ? s->probe->kernel : NULL);
 	fprintf(f, ",\n  \"kernel_release\": ");
 	json_string(f, s->probe && s->probe->kernel_release[0] ? s->probe->kernel_release : NULL);
-	const char *mode = s->opts->mode == INPUT_EXEC ? "exec"
+	const char *mode = s->opts->mode == INPUT_EXEC			       ? "exec"
 			   : s->opts->command || s->opts->mode == INPUT_SCRIPT ? "script"
-										: "lines";
+									       : "lines";
 	fprintf(f, ",\n  \"mode\": \"%s\"", mode);
 	if (s->run)
 		fprintf(f, ",\n  \"boot_seconds\": %.3f", s->run->session.boot_seconds);
@@ -83,7 +83,7 @@ int report_write(const char *path, const struct run_summary *s, struct error *er
 	if (getrusage(RUSAGE_SELF, &self) == 0)
 		fprintf(f, ",\n  \"host_cpu_seconds\": %.4f,\n  \"host_peak_rss_kib\": %ld",
 			(double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
-				(double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
+			    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
 			self.ru_maxrss);
 	fprintf(f, ",\n  \"outcome\": \"%s\"", outcome_name(s->run));
 	fprintf(f, ",\n  \"exit_status\": %d", s->exit_status);
@@ -93,8 +93,8 @@ int report_write(const char *path, const struct run_summary *s, struct error *er
 	for (size_t i = 0; s->run && i < s->run->session.failed_count; i++) {
 		const struct failed_line *fl = &s->run->session.failed[i];
 		const struct script_line *line = script_find_line(s->script, fl->line);
-		fprintf(f, "%s\n    {\"line\": %u, \"status\": %u, \"text\": ", i ? "," : "", fl->line,
-			fl->status);
+		fprintf(f, "%s\n    {\"line\": %u, \"status\": %u, \"text\": ", i ? "," : "",
+			fl->line, fl->status);
 		if (line)
 			json_string_n(f, s->script->input + line->offset, line->length);
 		else

@@ -11,10 +11,10 @@ struct run_summary {
 	const char *engine;
 	const struct engine_probe *probe; /* NULL if no engine was chosen */
 	const struct script *script;
-	const struct vm_run_result *run;  /* NULL if no VM ran */
+	const struct vm_run_result *run; /* NULL if no VM ran */
 	double total_seconds;
 	int exit_status;
-	const char *error;                /* krunsh's own error, or NULL */
+	const char *error; /* krunsh's own error, or NULL */
 };
 
 int report_write(const char *path, const struct run_summary *summary, struct error *err);

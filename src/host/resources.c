@@ -64,7 +64,8 @@ int resources_add_volume(struct resources *r, const char *spec, struct error *er
 		if (strcmp(mode, "ro") == 0)
 			read_only = 1;
 		else if (strcmp(mode, "rw") != 0) {
-			error_set(err, 0, "--volume %s: mode must be ro or rw, not '%s'", spec, mode);
+			error_set(err, 0, "--volume %s: mode must be ro or rw, not '%s'", spec,
+				  mode);
 			return -1;
 		}
 	}
@@ -185,9 +186,9 @@ static const struct {
 	const char *name;
 	int resource;
 } ulimit_names[] = {
-	{"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},   {"core", RLIMIT_CORE},
-	{"stack", RLIMIT_STACK},   {"fsize", RLIMIT_FSIZE},   {"as", RLIMIT_AS},
-	{"cpu", RLIMIT_CPU},       {"memlock", RLIMIT_MEMLOCK}, {"data", RLIMIT_DATA},
+    {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},	    {"core", RLIMIT_CORE},
+    {"stack", RLIMIT_STACK},   {"fsize", RLIMIT_FSIZE},	    {"as", RLIMIT_AS},
+    {"cpu", RLIMIT_CPU},       {"memlock", RLIMIT_MEMLOCK}, {"data", RLIMIT_DATA},
 };
 
 static int parse_limit(const char *s, unsigned long long *out)
@@ -219,8 +220,10 @@ int resources_add_ulimit(struct resources *r, const char *spec, struct error *er
 		if (strcmp(copy, ulimit_names[i].name) == 0)
 			u.resource = ulimit_names[i].resource;
 	if (u.resource < 0) {
-		error_set(err, 0, "--ulimit %s: unknown limit '%s' (nofile, nproc, core, stack, "
-				  "fsize, as, cpu, memlock, data)", spec, copy);
+		error_set(err, 0,
+			  "--ulimit %s: unknown limit '%s' (nofile, nproc, core, stack, "
+			  "fsize, as, cpu, memlock, data)",
+			  spec, copy);
 		return -1;
 	}
 	char *colon = strchr(eq, ':');

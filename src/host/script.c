@@ -132,31 +132,31 @@ static int text_append_quoted(struct text *t, const char *s, size_t n)
 }
 
 static const char line_prologue[] =
-	"__krunsh_log=$1\n"
-	"__krunsh_line=0\n"
-	/* A line that calls exit itself still gets reported. */
-	"trap '__krunsh_status=$?; [ \"$__krunsh_status\" = 0 ] || [ -n \"$__krunsh_reported\" ] "
-	"|| printf \"%s %s\\n\" \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"' EXIT\n";
+    "__krunsh_log=$1\n"
+    "__krunsh_line=0\n"
+    /* A line that calls exit itself still gets reported. */
+    "trap '__krunsh_status=$?; [ \"$__krunsh_status\" = 0 ] || [ -n \"$__krunsh_reported\" ] "
+    "|| printf \"%s %s\\n\" \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"' EXIT\n";
 
 /* With --report, each line's start and end go to a FIFO the agent reads and
  * timestamps (opened per write so no descriptor leaks into the commands). */
-static const char events_prologue[] =
-	"__krunsh_events=$2; set --\n"
-	"__krunsh_event() { printf '%s %s %s\\n' \"$1\" \"$__krunsh_line\" \"$2\" >\"$__krunsh_events\"; }\n";
+static const char events_prologue[] = "__krunsh_events=$2; set --\n"
+				      "__krunsh_event() { printf '%s %s %s\\n' \"$1\" "
+				      "\"$__krunsh_line\" \"$2\" >\"$__krunsh_events\"; }\n";
 
 static const char no_events_prologue[] = "set --\n__krunsh_event() { :; }\n";
 
 static const char check_stop[] =
-	"__krunsh_check() { __krunsh_status=$?; __krunsh_event E \"$__krunsh_status\"; "
-	"[ \"$__krunsh_status\" = 0 ] && return 0; "
-	"printf '%s %s\\n' \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
-	"__krunsh_reported=1; exit \"$__krunsh_status\"; }\n";
+    "__krunsh_check() { __krunsh_status=$?; __krunsh_event E \"$__krunsh_status\"; "
+    "[ \"$__krunsh_status\" = 0 ] && return 0; "
+    "printf '%s %s\\n' \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
+    "__krunsh_reported=1; exit \"$__krunsh_status\"; }\n";
 
 static const char check_keep_going[] =
-	"__krunsh_check() { __krunsh_status=$?; __krunsh_event E \"$__krunsh_status\"; "
-	"[ \"$__krunsh_status\" = 0 ] && return 0; "
-	"printf '%s %s\\n' \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
-	": \"${__krunsh_first:=$__krunsh_status}\"; }\n";
+    "__krunsh_check() { __krunsh_status=$?; __krunsh_event E \"$__krunsh_status\"; "
+    "[ \"$__krunsh_status\" = 0 ] && return 0; "
+    "printf '%s %s\\n' \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
+    ": \"${__krunsh_first:=$__krunsh_status}\"; }\n";
 
 static const char keep_going_epilogue[] = "__krunsh_reported=1; exit \"${__krunsh_first:-0}\"\n";
 
@@ -181,7 +181,7 @@ static int add_line(struct script *out, unsigned number, size_t offset, size_t l
 {
 	if (out->line_count % 256 == 0) {
 		struct script_line *grown =
-			realloc(out->lines, (out->line_count + 256) * sizeof(*grown));
+		    realloc(out->lines, (out->line_count + 256) * sizeof(*grown));
 		if (!grown)
 			return -1;
 		out->lines = grown;
@@ -234,7 +234,8 @@ int script_build(char *input, size_t length, int line_mode, int flags, struct sc
 		size_t line = 1;
 		for (const char *p = input; p < nul; p++)
 			line += *p == '\n';
-		error_set(err, 0, "input line %zu contains a NUL byte, which no shell can run", line);
+		error_set(err, 0, "input line %zu contains a NUL byte, which no shell can run",
+			  line);
 		return -1;
 	}
 	if (!line_mode) {

@@ -8,17 +8,17 @@
 #include <stddef.h>
 
 struct script_line {
-	unsigned number;    /* first physical line, 1-based */
-	size_t offset;      /* into the input text */
+	unsigned number; /* first physical line, 1-based */
+	size_t offset;	 /* into the input text */
 	size_t length;
 };
 
 struct script {
-	char *text;         /* what the guest shell runs */
+	char *text; /* what the guest shell runs */
 	size_t text_length;
 	struct script_line *lines; /* line mode only */
 	size_t line_count;
-	char *input;        /* the user's input, kept for messages */
+	char *input; /* the user's input, kept for messages */
 	size_t input_length;
 };
 
@@ -29,7 +29,7 @@ int script_read_fd(int fd, char **out, size_t *length, struct error *err);
 int script_read_file(const char *path, char **out, size_t *length, struct error *err);
 
 enum script_flags {
-	SCRIPT_KEEP_GOING = 1,  /* run every line, exit with the first failure */
+	SCRIPT_KEEP_GOING = 1,	/* run every line, exit with the first failure */
 	SCRIPT_LINE_EVENTS = 2, /* report each line's start and status (for --report) */
 };
 

@@ -95,7 +95,7 @@ static size_t write_chunk_for(int fd)
 }
 
 static void finish(struct session *s, enum session_outcome outcome, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void finish(struct session *s, enum session_outcome outcome, const char *fmt, ...)
 {
@@ -119,14 +119,15 @@ static void record_failed_line(struct session *s, const unsigned char *payload)
 		return;
 	r->failed = grown;
 	r->failed[r->failed_count++] =
-		(struct failed_line){get_u32le(payload), get_u32le(payload + 4)};
+	    (struct failed_line){get_u32le(payload), get_u32le(payload + 4)};
 }
 
 static void record_line_result(struct session *s, const unsigned char *payload)
 {
 	struct session_result *r = s->result;
 	if (r->line_count % 256 == 0) {
-		struct line_result *grown = realloc(r->lines, (r->line_count + 256) * sizeof(*grown));
+		struct line_result *grown =
+		    realloc(r->lines, (r->line_count + 256) * sizeof(*grown));
 		if (!grown)
 			return;
 		r->lines = grown;
@@ -152,8 +153,8 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 		int fd = h->type == FRAME_STDOUT ? 1 : 2;
 		if (fd == 2 && s->stderr_closed)
 			break;
-		s->pending = (struct pending_output){
-			fd, payload, h->length, fd == 1 ? s->chunk_stdout : s->chunk_stderr};
+		s->pending = (struct pending_output){fd, payload, h->length,
+						     fd == 1 ? s->chunk_stdout : s->chunk_stderr};
 		break;
 	}
 	case FRAME_LINE_RESULT:
@@ -177,7 +178,8 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 		       (const char *)payload);
 		break;
 	default:
-		finish(s, SESSION_PROTOCOL_ERROR, "unexpected frame type %u from the guest", h->type);
+		finish(s, SESSION_PROTOCOL_ERROR, "unexpected frame type %u from the guest",
+		       h->type);
 	}
 }
 
@@ -205,8 +207,9 @@ static void read_from_guest(struct session *s)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		finish(s, SESSION_VM_DIED, s->alive ? "the VM stopped before the commands finished"
-						  : "the VM stopped before the guest started");
+		finish(s, SESSION_VM_DIED,
+		       s->alive ? "the VM stopped before the commands finished"
+				: "the VM stopped before the guest started");
 		return;
 	}
 	s->in_offset = 0;
@@ -257,8 +260,8 @@ static void queue_stdin(struct session *s)
 
 static void write_to_guest(struct session *s)
 {
-	ssize_t w = send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset,
-			 MSG_NOSIGNAL);
+	ssize_t w =
+	    send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset, MSG_NOSIGNAL);
 	if (w < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			finish(s, SESSION_VM_DIED, "the VM stopped before the commands finished");
@@ -290,8 +293,9 @@ static int vm_exited(struct session *s)
 static int build_job_frame(struct session *s)
 {
 	size_t total = FRAME_HEADER_SIZE + s->config->job_length;
-	size_t cap = total > FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX ? total
-								     : FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX;
+	size_t cap = total > FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX
+			 ? total
+			 : FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX;
 	s->out = malloc(cap);
 	if (!s->out)
 		return -1;
@@ -318,12 +322,14 @@ void session_run(const struct session_config *config, struct session_result *res
 	while (!s.done) {
 		struct pollfd fds[6];
 		int n = 0;
-		int i_signal = -1, i_pidfd = -1, i_listen = -1, i_conn = -1, i_out = -1, i_stdin = -1;
+		int i_signal = -1, i_pidfd = -1, i_listen = -1, i_conn = -1, i_out = -1,
+		    i_stdin = -1;
 		fds[i_signal = n++] = (struct pollfd){.fd = config->signal_fd, .events = POLLIN};
 		if (s.vm_pidfd >= 0)
 			fds[i_pidfd = n++] = (struct pollfd){.fd = s.vm_pidfd, .events = POLLIN};
 		if (s.conn < 0) {
-			fds[i_listen = n++] = (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
+			fds[i_listen = n++] =
+			    (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
 		} else {
 			short ev = 0;
 			if (!s.pending.length)
@@ -335,7 +341,8 @@ void session_run(const struct session_config *config, struct session_result *res
 		if (s.pending.length)
 			fds[i_out = n++] = (struct pollfd){.fd = s.pending.fd, .events = POLLOUT};
 		if (s.conn >= 0 && s.alive && s.stdin_open && s.out_offset == s.out_length)
-			fds[i_stdin = n++] = (struct pollfd){.fd = config->stdin_fd, .events = POLLIN};
+			fds[i_stdin = n++] =
+			    (struct pollfd){.fd = config->stdin_fd, .events = POLLIN};
 
 		double now = monotonic_seconds();
 		double wake = -1;
@@ -392,7 +399,8 @@ void session_run(const struct session_config *config, struct session_result *res
 			s.vm_pidfd = -1;
 			vm_exited(&s);
 			if (s.conn < 0)
-				finish(&s, SESSION_VM_DIED, "the VM exited before the guest started");
+				finish(&s, SESSION_VM_DIED,
+				       "the VM exited before the guest started");
 		}
 		if (s.vm_pidfd < 0 && s.conn < 0 && !s.done && !result->vm_reaped && vm_exited(&s))
 			finish(&s, SESSION_VM_DIED, "the VM exited before the guest started");

@@ -9,14 +9,14 @@
 #include <sys/types.h>
 
 enum session_outcome {
-	SESSION_EXITED,         /* the agent reported an exit status */
-	SESSION_BOOT_TIMEOUT,   /* no sign of life from the guest in time */
-	SESSION_TIMEOUT,        /* --timeout expired */
-	SESSION_SIGNALLED,      /* krunsh got SIGINT/SIGTERM/SIGHUP */
-	SESSION_VM_DIED,        /* the VM ended without reporting a status */
-	SESSION_AGENT_ERROR,    /* the agent could not set up or start the job */
+	SESSION_EXITED,		/* the agent reported an exit status */
+	SESSION_BOOT_TIMEOUT,	/* no sign of life from the guest in time */
+	SESSION_TIMEOUT,	/* --timeout expired */
+	SESSION_SIGNALLED,	/* krunsh got SIGINT/SIGTERM/SIGHUP */
+	SESSION_VM_DIED,	/* the VM ended without reporting a status */
+	SESSION_AGENT_ERROR,	/* the agent could not set up or start the job */
 	SESSION_PROTOCOL_ERROR, /* garbage on the channel */
-	SESSION_OUTPUT_CLOSED,  /* host stdout is a closed pipe */
+	SESSION_OUTPUT_CLOSED,	/* host stdout is a closed pipe */
 };
 
 struct failed_line {
@@ -31,25 +31,25 @@ struct line_result {
 };
 
 struct session_config {
-	int listen_fd;          /* the agent connects here */
-	pid_t vm_pid;           /* the VMM process: its end ends the session */
+	int listen_fd; /* the agent connects here */
+	pid_t vm_pid;  /* the VMM process: its end ends the session */
 	const unsigned char *job;
 	size_t job_length;
-	double boot_timeout;    /* seconds from start to the agent's hello */
-	double deadline;        /* absolute CLOCK_MONOTONIC seconds; 0: none */
-	int signal_fd;          /* readable when a terminating signal came */
-	int stdin_fd;           /* exec mode: forwarded to the program; -1: none */
+	double boot_timeout; /* seconds from start to the agent's hello */
+	double deadline;     /* absolute CLOCK_MONOTONIC seconds; 0: none */
+	int signal_fd;	     /* readable when a terminating signal came */
+	int stdin_fd;	     /* exec mode: forwarded to the program; -1: none */
 	void (*on_alive)(void *data);
 	void *on_alive_data;
 };
 
 struct session_result {
 	enum session_outcome outcome;
-	int exit_status;       /* SESSION_EXITED */
-	int signal;            /* SESSION_SIGNALLED */
-	int vm_wait_status;    /* SESSION_VM_DIED, when the VMM was reaped */
+	int exit_status;    /* SESSION_EXITED */
+	int signal;	    /* SESSION_SIGNALLED */
+	int vm_wait_status; /* SESSION_VM_DIED, when the VMM was reaped */
 	int vm_reaped;
-	double boot_seconds;   /* start to hello */
+	double boot_seconds; /* start to hello */
 	struct failed_line *failed;
 	size_t failed_count;
 	struct line_result *lines; /* --report: every line run, in order */

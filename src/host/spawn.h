@@ -8,10 +8,10 @@
 #include <sys/types.h>
 
 struct spawn_options {
-	const int *keep_fds;   /* fds the child keeps (CLOEXEC cleared) */
+	const int *keep_fds; /* fds the child keeps (CLOEXEC cleared) */
 	int keep_fd_count;
-	int stdout_fd;         /* -1: /dev/null */
-	int stderr_fd;         /* -1: /dev/null */
+	int stdout_fd; /* -1: /dev/null */
+	int stderr_fd; /* -1: /dev/null */
 	/* Runs in the child before exec (after fds are set up); returns <0
 	 * with errno to make the child fail. */
 	int (*prepare)(void *data);

@@ -22,8 +22,7 @@ int tempdir_create(char *path, size_t size, struct error *err)
 {
 	/* The pid in the name lets a later run tell a stale directory from a
 	 * live one. */
-	int n = snprintf(path, size, "%s/" TEMPDIR_PREFIX "%ld.XXXXXX", tmp_root(),
-			 (long)getpid());
+	int n = snprintf(path, size, "%s/" TEMPDIR_PREFIX "%ld.XXXXXX", tmp_root(), (long)getpid());
 	if (n < 0 || (size_t)n >= size) {
 		error_set(err, 0, "TMPDIR path is too long");
 		return -1;

@@ -146,12 +146,23 @@ pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path
 		source_arg[used++] = *p;
 	}
 	source_arg[used] = '\0';
-	char *argv[] = {(char *)virtiofsd_path(), fd_arg, "-o", source_arg, "-o", "sandbox=chroot",
-			"-o", "cache=auto", "-o", verbose ? "log_level=info" : "log_level=err",
+	char *argv[] = {(char *)virtiofsd_path(),
+			fd_arg,
+			"-o",
+			source_arg,
+			"-o",
+			"sandbox=chroot",
+			"-o",
+			"cache=auto",
+			"-o",
+			verbose ? "log_level=info" : "log_level=err",
 			NULL};
-	struct spawn_options so = {.keep_fds = &fd, .keep_fd_count = 1,
-				   .stdout_fd = verbose ? 2 : log_fd, .stderr_fd = verbose ? 2 : log_fd,
-				   .prepare = make_private_view, .prepare_data = &read_only};
+	struct spawn_options so = {.keep_fds = &fd,
+				   .keep_fd_count = 1,
+				   .stdout_fd = verbose ? 2 : log_fd,
+				   .stderr_fd = verbose ? 2 : log_fd,
+				   .prepare = make_private_view,
+				   .prepare_data = &read_only};
 	pid_t pid = spawn_process(argv, &so, err);
 	close(fd);
 	return pid;

@@ -97,8 +97,11 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		tempdir_remove(run_dir);
 		return -1;
 	}
-	struct engine_request req = {.opts = opts, .probe = probe, .run_dir = run_dir,
-				     .agent_socket = agent_socket, .attempt = attempt};
+	struct engine_request req = {.opts = opts,
+				     .probe = probe,
+				     .run_dir = run_dir,
+				     .agent_socket = agent_socket,
+				     .attempt = attempt};
 	struct engine_vm vm = {.log_fd = -1};
 	int r = engine->start(&req, &vm, err);
 	if (r == 0) {
@@ -107,16 +110,16 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		if (attempt == 0 && getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT"))
 			test_freeze_vm(vm.main_pid);
 		struct session_config sc = {
-			.listen_fd = listen_fd,
-			.vm_pid = vm.main_pid,
-			.job = job,
-			.job_length = job_length,
-			.boot_timeout = boot_timeout(),
-			.deadline = deadline,
-			.signal_fd = session_signal_fd(),
-			.stdin_fd = opts->mode == INPUT_EXEC ? 0 : -1,
-			.on_alive = remove_run_dir,
-			.on_alive_data = run_dir,
+		    .listen_fd = listen_fd,
+		    .vm_pid = vm.main_pid,
+		    .job = job,
+		    .job_length = job_length,
+		    .boot_timeout = boot_timeout(),
+		    .deadline = deadline,
+		    .signal_fd = session_signal_fd(),
+		    .stdin_fd = opts->mode == INPUT_EXEC ? 0 : -1,
+		    .on_alive = remove_run_dir,
+		    .on_alive_data = run_dir,
 		};
 		session_run(&sc, &out->session);
 		if (out->session.outcome == SESSION_VM_DIED ||
@@ -132,19 +135,21 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 }
 
 int vm_run(const struct engine *engine, const struct engine_probe *probe,
-	   const struct options *opts, const unsigned char *job, size_t job_length,
-	   double deadline, struct vm_run_result *out, struct error *err)
+	   const struct options *opts, const unsigned char *job, size_t job_length, double deadline,
+	   struct vm_run_result *out, struct error *err)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		session_result_free(&out->session);
-		if (run_attempt(engine, probe, opts, job, job_length, deadline, attempt, out, err) < 0)
+		if (run_attempt(engine, probe, opts, job, job_length, deadline, attempt, out, err) <
+		    0)
 			return -1;
 		if (out->session.outcome != SESSION_BOOT_TIMEOUT)
 			break;
 		if (attempt == 0) {
 			out->watchdog_retries++;
-			log_verbose_message("no sign of life from the guest in %.0f s: retrying once",
-					    boot_timeout());
+			log_verbose_message(
+			    "no sign of life from the guest in %.0f s: retrying once",
+			    boot_timeout());
 		}
 	}
 	return 0;

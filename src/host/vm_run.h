@@ -13,7 +13,7 @@ struct vm_run_result {
 };
 
 int vm_run(const struct engine *engine, const struct engine_probe *probe,
-	   const struct options *opts, const unsigned char *job, size_t job_length,
-	   double deadline, struct vm_run_result *out, struct error *err);
+	   const struct options *opts, const unsigned char *job, size_t job_length, double deadline,
+	   struct vm_run_result *out, struct error *err);
 
 #endif

@@ -61,15 +61,15 @@
 EXPORT const char krunsh_contract_double_marker[] = "libkrun contract double (tests only)";
 #endif
 
-#define MAX_CONTEXTS 8
-#define MAX_PORTS 8
-#define MAX_SHARES 24
-#define MAX_DISKS 26
-#define MAX_OVERLAYS 8
-#define TSI_HIJACK_INET 1u
+#define MAX_CONTEXTS	    8
+#define MAX_PORTS	    8
+#define MAX_SHARES	    24
+#define MAX_DISKS	    26
+#define MAX_OVERLAYS	    8
+#define TSI_HIJACK_INET	    1u
 #define MAX_CMDLINE_ENTRIES 32 /* the guest kernel panics beyond this */
-#define MAX_ENTRY_LENGTH 256
-#define ROOT_TAG "/dev/root"
+#define MAX_ENTRY_LENGTH    256
+#define ROOT_TAG	    "/dev/root"
 
 struct vsock_port {
 	uint32_t port;
@@ -85,7 +85,7 @@ struct share {
 
 struct overlay {
 	char *tag;
-	char *path; /* relative to the share's root */
+	char *path;	     /* relative to the share's root */
 	const uint8_t *data; /* NULL for a directory */
 	size_t length;
 	uint32_t mode;
@@ -160,10 +160,10 @@ static bool injected_failure(const char *call)
 	return true;
 }
 
-#define INJECTED_FAILURE()                   \
-	do {                                 \
-		if (injected_failure(__func__)) \
-			return -ENOMEM;      \
+#define INJECTED_FAILURE()                                                                         \
+	do {                                                                                       \
+		if (injected_failure(__func__))                                                    \
+			return -ENOMEM;                                                            \
 	} while (0)
 
 static int32_t violation(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -237,9 +237,10 @@ static int32_t check_cmdline_list(const char *call, const char *name, const char
 	for (; list[i]; i++) {
 		const char *e = list[i];
 		if (strchr(e, '"'))
-			return violation("%s: %s[%d] contains '\"', which breaks the kernel command "
-					 "line",
-					 call, name, i);
+			return violation(
+			    "%s: %s[%d] contains '\"', which breaks the kernel command "
+			    "line",
+			    call, name, i);
 		if (strchr(e, '\n'))
 			return violation("%s: %s[%d] contains a newline: user content (a script?) "
 					 "must not travel on the kernel command line",
@@ -459,7 +460,7 @@ EXPORT int32_t krun_add_disk(uint32_t ctx_id, const char *c_block_id, const char
 	if (c->disk_count == MAX_DISKS)
 		return -ENOMEM;
 	c->disks[c->disk_count++] =
-		(struct block_device){strdup(c_block_id), strdup(c_disk_path), read_only};
+	    (struct block_device){strdup(c_block_id), strdup(c_disk_path), read_only};
 	return 0;
 }
 
@@ -543,8 +544,8 @@ EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path, const char 
 	if (!envp)
 		return violation("krun_set_exec: envp is NULL: libkrun would copy the whole host "
 				 "environment into the guest");
-	if (argv[0] && (strcmp(argv[0], exec_path) == 0 ||
-			strcmp(argv[0], base_name(exec_path)) == 0))
+	if (argv[0] &&
+	    (strcmp(argv[0], exec_path) == 0 || strcmp(argv[0], base_name(exec_path)) == 0))
 		return violation("krun_set_exec: argv[0] is the program (%s): libkrun's argv "
 				 "excludes argv[0]",
 				 argv[0]);
@@ -647,7 +648,7 @@ static int32_t add_overlay(const char *call, uint32_t ctx_id, const char *tag, c
 	if (c->overlay_count == MAX_OVERLAYS)
 		return -ENOMEM;
 	c->overlays[c->overlay_count++] =
-		(struct overlay){strdup(tag), strdup(path), data, length, mode};
+	    (struct overlay){strdup(tag), strdup(path), data, length, mode};
 	return 0;
 }
 
@@ -662,7 +663,13 @@ EXPORT int32_t krun_fs_add_overlay_file(uint32_t ctx_id, const char *fs_tag, con
 		 ctx_id, shown(fs_tag, tag_buf, sizeof(tag_buf)),
 		 shown(path, path_buf, sizeof(path_buf)), data_len, mode,
 		 one_shot ? "true" : "false",
-		 data && data_len >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0 ? "yes" : "no");
+		 data && data_len >= 4 &&
+			 memcmp(data,
+				"\x7f"
+				"ELF",
+				4) == 0
+		     ? "yes"
+		     : "no");
 	if (!data || data_len == 0)
 		return violation("krun_fs_add_overlay_file: no data");
 	if ((mode & 0170000) != 0100000)
@@ -862,14 +869,16 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 		return violation("krun_start_enter: vsock ports are mapped but the implicit vsock "
 				 "device is disabled and no krun_add_vsock replaced it");
 	if (tsi_inet(c) && !c->port_map_set)
-		return violation("krun_start_enter: TSI is on and krun_set_port_map was not called: "
-				 "libkrun would expose every port the guest listens on");
+		return violation(
+		    "krun_start_enter: TSI is on and krun_set_port_map was not called: "
+		    "libkrun would expose every port the guest listens on");
 	if (!tsi_inet(c) && c->port_map_set)
 		return violation("krun_start_enter: a port map without TSI (no "
 				 "KRUN_TSI_HIJACK_INET) forwards nothing");
 	for (int i = 0; i < c->disk_count; i++) {
 		/* libkrun opens the images when it builds the VM. */
-		int fd = open(c->disks[i].path, (c->disks[i].read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+		int fd =
+		    open(c->disks[i].path, (c->disks[i].read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (fd < 0) {
 			int saved = errno;
 			log_line("krun_start_enter: cannot open disk %s: %s", c->disks[i].path,

@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				size_t offset = 0;
 				struct job_record rec;
 				int rr;
-				while ((rr = job_next_record(payload, h.length, &offset, &rec)) == 1)
+				while ((rr = job_next_record(payload, h.length, &offset, &rec)) ==
+				       1)
 					if (rec.value + rec.length > payload + h.length)
 						abort();
 				if (offset > h.length)

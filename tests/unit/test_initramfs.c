@@ -26,8 +26,21 @@ static unsigned long field(size_t header, int index)
 	return strtoul(hex, NULL, 16);
 }
 
-enum { F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE, F_DEVMAJOR, F_DEVMINOR,
-       F_RDEVMAJOR, F_RDEVMINOR, F_NAMESIZE, F_CHECK };
+enum {
+	F_INO,
+	F_MODE,
+	F_UID,
+	F_GID,
+	F_NLINK,
+	F_MTIME,
+	F_FILESIZE,
+	F_DEVMAJOR,
+	F_DEVMINOR,
+	F_RDEVMAJOR,
+	F_RDEVMINOR,
+	F_NAMESIZE,
+	F_CHECK
+};
 
 struct entry {
 	const char *name;
@@ -37,11 +50,11 @@ struct entry {
 };
 
 static const struct entry entries[] = {
-	{"dev", 040755, 0, 0, NULL, 0},
-	{"dev/console", 020600, 5, 1, NULL, 0},
-	{"init", 0100755, 0, 0, "#!x", 3},
-	{"lib/krunsh-modules/order", 0100644, 0, 0, "a.ko\nbb.ko\n", 11},
-	{"abcd", 0100644, 0, 0, "1234", 4},
+    {"dev", 040755, 0, 0, NULL, 0},
+    {"dev/console", 020600, 5, 1, NULL, 0},
+    {"init", 0100755, 0, 0, "#!x", 3},
+    {"lib/krunsh-modules/order", 0100644, 0, 0, "a.ko\nbb.ko\n", 11},
+    {"abcd", 0100644, 0, 0, "1234", 4},
 };
 
 static int test_entries_have_newc_headers_and_padding(void)
