@@ -40,7 +40,7 @@ static int read_boot_id(char *out, size_t size)
 unsigned long host_tsc_khz(void)
 {
 	char boot_id[64], dir[4096], path[4200], line[128];
-	struct error err;
+	struct error err = {0};
 	if (read_boot_id(boot_id, sizeof(boot_id)) < 0 || cache_dir(dir, sizeof(dir), &err) < 0)
 		return measure_tsc_khz();
 	snprintf(path, sizeof(path), "%s/tsc-khz", dir);
