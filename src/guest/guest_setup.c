@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #define MODULE_DIR "/lib/krunsh-modules"
 #define ROOT_TAG   "krunsh-root"
@@ -123,6 +124,30 @@ static int mount_system_dirs(const char *root, char *error, size_t error_size)
 
 /* `scratch` is a writable directory ("" for the initramfs root) that takes
  * the overlay's mount points. */
+static int host_is_unprivileged(void)
+{
+	char cmdline[4096] = "";
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	return n > 0 && strstr(cmdline, "krunsh.userns=1") != NULL;
+}
+
+static void set_effective_fowner(int on)
+{
+	struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &header, data) < 0)
+		return;
+	if (on)
+		data[0].effective |= 1u << CAP_FOWNER;
+	else
+		data[0].effective &= ~(1u << CAP_FOWNER);
+	(void)syscall(SYS_capset, &header, data);
+}
+
 static int overlay_root(const char *scratch, const char *lower, char *error, size_t error_size)
 {
 	char upper[256], root[256], data[300], work[300];
@@ -138,7 +163,19 @@ static int overlay_root(const char *scratch, const char *lower, char *error, siz
 	mkdir(work, 0755);
 	char options[1024];
 	snprintf(options, sizeof(options), "lowerdir=%s,upperdir=%s,workdir=%s", lower, data, work);
-	if (mount_or_fail("overlay", root, "overlay", 0, options, error, error_size) < 0)
+	/* Overlayfs keeps the mounter's credentials for its access to the
+	 * lower layer. When the host's file server runs in an unprivileged
+	 * user namespace, it may not open with O_NOATIME files it does not
+	 * own (EPERM: every exec failed), and overlayfs adds O_NOATIME only
+	 * for a mounter with CAP_FOWNER: so mount without it. The cost: a
+	 * copied-up file gets a new mtime instead of the lower one's. */
+	int drop = host_is_unprivileged();
+	if (drop)
+		set_effective_fowner(0);
+	int mounted = mount_or_fail("overlay", root, "overlay", 0, options, error, error_size);
+	if (drop)
+		set_effective_fowner(1);
+	if (mounted < 0)
 		return -1;
 	if (mount_system_dirs(root, error, error_size) < 0)
 		return -1;

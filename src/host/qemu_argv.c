@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int add(struct qemu_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -61,6 +62,10 @@ static int append_kernel_command_line(const struct qemu_config *c, char *buf, si
 	 * without that timer on microvm, so only kernels that say so. */
 	if (c->no_apic_timer && !c->use_kvm)
 		n += snprintf(buf + n, size - (size_t)n, " noapictimer");
+	/* The guest adapts its overlay when the file server runs in an
+	 * unprivileged user namespace (see guest_setup.c). */
+	if (geteuid() != 0)
+		n += snprintf(buf + n, size - (size_t)n, " krunsh.userns=1");
 	if (c->extra_append && c->extra_append[0])
 		n += snprintf(buf + n, size - (size_t)n, " %s", c->extra_append);
 	return (size_t)n < size ? 0 : -1;

@@ -1,6 +1,7 @@
 #include "virtiofsd.h"
 #include "spawn.h"
 #include "unix_socket.h"
+#include "userns_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,16 +33,6 @@ const char *virtiofsd_path(void)
 {
 	const char *p = getenv("KRUNSH_VIRTIOFSD");
 	return p && p[0] ? p : VIRTIOFSD_DEFAULT_PATH;
-}
-
-static int write_proc_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -98,27 +89,26 @@ static int remount_each_readonly(void)
 
 /* Runs in the child before exec. An unprivileged user gets a user namespace
  * (Debian 12 allows them) so that it may make its mount namespace. */
-static int make_private_view(void *read_only)
+struct private_view {
+	int read_only;
+	int sync_to_parent;   /* unprivileged only: user namespace mapping */
+	int sync_from_parent;
+};
+
+static int make_private_view(void *data)
 {
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	if (uid != 0) {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-			return -1;
-		char map[64];
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-		if (write_proc_file("/proc/self/uid_map", map) < 0)
-			return -1;
-		(void)write_proc_file("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-		if (write_proc_file("/proc/self/gid_map", map) < 0)
+	const struct private_view *view = data;
+	if (geteuid() != 0) {
+		if (unshare(CLONE_NEWUSER) < 0 ||
+		    userns_child_wait_for_map(view->sync_to_parent, view->sync_from_parent) < 0 ||
+		    unshare(CLONE_NEWNS) < 0)
 			return -1;
 	} else if (unshare(CLONE_NEWNS) < 0) {
 		return -1;
 	}
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
-	if (!*(int *)read_only)
+	if (!view->read_only)
 		return 0;
 	struct krunsh_mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 	if (syscall(SYS_mount_setattr, AT_FDCWD, "/", AT_RECURSIVE, &attr, sizeof(attr)) == 0)
@@ -157,13 +147,31 @@ pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path
 			"-o",
 			verbose ? "log_level=info" : "log_level=err",
 			NULL};
+	struct private_view view = {.read_only = read_only, -1, -1};
+	int to_parent[2] = {-1, -1}, to_child[2] = {-1, -1};
+	int unprivileged = geteuid() != 0;
+	if (unprivileged && (pipe2(to_parent, O_CLOEXEC) < 0 || pipe2(to_child, O_CLOEXEC) < 0)) {
+		error_set(err, errno, "pipe");
+		close(fd);
+		return -1;
+	}
+	view.sync_to_parent = to_parent[1];
+	view.sync_from_parent = to_child[0];
 	struct spawn_options so = {.keep_fds = &fd,
 				   .keep_fd_count = 1,
 				   .stdout_fd = verbose ? 2 : log_fd,
 				   .stderr_fd = verbose ? 2 : log_fd,
 				   .prepare = make_private_view,
-				   .prepare_data = &read_only};
+				   .prepare_data = &view};
 	pid_t pid = spawn_process(argv, &so, err);
 	close(fd);
+	if (unprivileged) {
+		close(to_parent[1]);
+		close(to_child[0]);
+		if (pid > 0)
+			userns_parent_map(pid, to_parent[0], to_child[1]);
+		close(to_parent[0]);
+		close(to_child[1]);
+	}
 	return pid;
 }

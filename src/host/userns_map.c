@@ -1,0 +1,107 @@
+#include "userns_map.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int write_proc_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+int userns_child_wait_for_map(const int sync_to_parent, const int sync_from_parent)
+{
+	char answer = 'f';
+	if (write(sync_to_parent, "u", 1) != 1 || read(sync_from_parent, &answer, 1) != 1)
+		answer = 'f';
+	if (answer == 'm')
+		return 0;
+	char map[64];
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)geteuid());
+	if (write_proc_file("/proc/self/uid_map", map) < 0)
+		return -1;
+	(void)write_proc_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)getegid());
+	return write_proc_file("/proc/self/gid_map", map);
+}
+
+/* START and COUNT of the user's first range in /etc/subuid or /etc/subgid. */
+static int subordinate_range(const char *file, const char *user, unsigned id, unsigned long *start,
+			     unsigned long *count)
+{
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return -1;
+	char line[256], id_text[32];
+	snprintf(id_text, sizeof(id_text), "%u", id);
+	int found = -1;
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		char *save = NULL;
+		char *name = strtok_r(line, ":", &save);
+		char *s = strtok_r(NULL, ":", &save);
+		char *c = strtok_r(NULL, ":\n", &save);
+		if (name && s && c && (strcmp(name, user) == 0 || strcmp(name, id_text) == 0)) {
+			*start = strtoul(s, NULL, 10);
+			*count = strtoul(c, NULL, 10);
+			found = *count > 0 ? 0 : -1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int run_map_helper(const char *helper, pid_t child, unsigned own, unsigned long start,
+			  unsigned long count)
+{
+	char path[4096];
+	if (program_locate(helper, path, sizeof(path)) < 0)
+		return -1;
+	char pid_text[32], own_text[32], start_text[32], count_text[32];
+	snprintf(pid_text, sizeof(pid_text), "%ld", (long)child);
+	snprintf(own_text, sizeof(own_text), "%u", own);
+	snprintf(start_text, sizeof(start_text), "%lu", start);
+	snprintf(count_text, sizeof(count_text), "%lu", count);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(path, helper, pid_text, "0", own_text, "1", "1", start_text, count_text,
+		      (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+void userns_parent_map(pid_t child, int sync_from_child, int sync_to_child)
+{
+	char ready;
+	char answer = 'f';
+	if (read(sync_from_child, &ready, 1) == 1) {
+		struct passwd *pw = getpwuid(geteuid());
+		unsigned long us, uc, gs, gc;
+		if (pw && subordinate_range("/etc/subuid", pw->pw_name, geteuid(), &us, &uc) == 0 &&
+		    subordinate_range("/etc/subgid", pw->pw_name, geteuid(), &gs, &gc) == 0 &&
+		    run_map_helper("newuidmap", child, geteuid(), us, uc) == 0 &&
+		    run_map_helper("newgidmap", child, getegid(), gs, gc) == 0)
+			answer = 'm';
+	}
+	(void)!write(sync_to_child, &answer, 1);
+}
