@@ -91,7 +91,7 @@ static int remount_each_readonly(void)
  * (Debian 12 allows them) so that it may make its mount namespace. */
 struct private_view {
 	int read_only;
-	int sync_to_parent;   /* unprivileged only: user namespace mapping */
+	int sync_to_parent; /* unprivileged only: user namespace mapping */
 	int sync_from_parent;
 };
 
