@@ -10,7 +10,8 @@ SUDO=
 
 PACKAGES="build-essential libc6-dev pkg-config qemu-system-x86 qemu-system-common
 	lz4 zstd xz-utils procps bsdutils valgrind clang libclang-rt-14-dev curl
-	linux-source-6.1 bc bison flex libelf-dev libssl-dev uidmap"
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev uidmap
+	python3 busybox-static wget"
 
 missing=
 for p in $PACKAGES; do
