@@ -85,6 +85,8 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 		if (load_module_list(job->module_lists[i], error, error_size) < 0)
 			return -1;
 	(void)setup_loopback();
+	/* A name instead of "(none)", so prompts and logs read sensibly. */
+	(void)sethostname("krunsh", 6);
 	/* Under libkrun (the only starter of --root overlay) the network is
 	 * TSI: the guest's AF_INET sockets are opened by libkrun on the host,
 	 * there is no eth0 to configure, and resolv.conf stays the root's
