@@ -48,6 +48,9 @@ struct job {
 	unsigned char *storage;
 };
 
+/* guest_cmdline.c: whether WORD stands alone on the kernel command line. */
+int kernel_cmdline_has(const char *word);
+
 /* guest_trace.c: with -v (krunsh.trace=1 on the kernel command line) the
  * agent's milestones go to the kernel log, timestamped with the boot. */
 void trace_init(void);

@@ -124,17 +124,6 @@ static int mount_system_dirs(const char *root, char *error, size_t error_size)
 
 /* `scratch` is a writable directory ("" for the initramfs root) that takes
  * the overlay's mount points. */
-static int host_is_unprivileged(void)
-{
-	char cmdline[4096] = "";
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
-	close(fd);
-	return n > 0 && strstr(cmdline, "krunsh.userns=1") != NULL;
-}
-
 static void set_effective_fowner(int on)
 {
 	struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
@@ -169,7 +158,7 @@ static int overlay_root(const char *scratch, const char *lower, char *error, siz
 	 * own (EPERM: every exec failed), and overlayfs adds O_NOATIME only
 	 * for a mounter with CAP_FOWNER: so mount without it. The cost: a
 	 * copied-up file gets a new mtime instead of the lower one's. */
-	int drop = host_is_unprivileged();
+	int drop = kernel_cmdline_has("krunsh.userns=1");
 	if (drop)
 		set_effective_fowner(0);
 	int mounted = mount_or_fail("overlay", root, "overlay", 0, options, error, error_size);

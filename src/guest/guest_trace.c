@@ -10,13 +10,7 @@ static int trace_fd = -1;
 
 void trace_init(void)
 {
-	char cmdline[4096] = "";
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
-	close(fd);
-	if (n <= 0 || !strstr(cmdline, "krunsh.trace=1"))
+	if (!kernel_cmdline_has("krunsh.trace=1"))
 		return;
 	/* Kept open: /dev is replaced when the agent moves into the overlay. */
 	trace_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
