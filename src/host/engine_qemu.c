@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Found by the probe, used by every start (the watchdog may start twice). */
 static char qemu_path[4096];
+static struct guest_kernel qemu_kernel;
 
 static int qemu_probe(const struct options *opts, struct engine_probe *out, struct error *err)
 {
@@ -36,11 +38,10 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 			  virtiofsd_path());
 		return -1;
 	}
-	struct guest_kernel kernel;
-	if (kernel_locate(opts->kernel, opts->cpus, &kernel, err) < 0)
+	if (kernel_locate(opts->kernel, opts->cpus, &qemu_kernel, err) < 0)
 		return -1;
-	snprintf(out->kernel, sizeof(out->kernel), "%s", kernel.image);
-	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", kernel.release);
+	snprintf(out->kernel, sizeof(out->kernel), "%s", qemu_kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", qemu_kernel.release);
 	char kvm_reason[400];
 	out->use_kvm = kvm_usable(kvm_reason, sizeof(kvm_reason));
 	snprintf(out->accelerator, sizeof(out->accelerator), "%s", out->use_kvm ? "kvm" : "tcg");
@@ -63,14 +64,13 @@ static int vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
 static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct options *opts = req->opts;
-	struct guest_kernel kernel;
+	const struct guest_kernel *kernel = &qemu_kernel;
 	char agent[4096], initramfs[4096];
-	if (kernel_locate(opts->kernel, opts->cpus, &kernel, err) < 0 ||
-	    agent_locate(agent, sizeof(agent), err) < 0 ||
-	    initramfs_get(agent, &kernel, initramfs, sizeof(initramfs), err) < 0)
+	if (agent_locate(agent, sizeof(agent), err) < 0 ||
+	    initramfs_get(agent, kernel, initramfs, sizeof(initramfs), err) < 0)
 		return -1;
-	log_verbose_message("kernel %s%s%s%s", kernel.image, kernel.release[0] ? " (" : "",
-			    kernel.release, kernel.release[0] ? ")" : "");
+	log_verbose_message("kernel %s%s%s%s", kernel->image, kernel->release[0] ? " (" : "",
+			    kernel->release, kernel->release[0] ? ")" : "");
 
 	/* QEMU's and virtiofsd's own messages, kept for the error message if
 	 * the VM does not come up; the file is unlinked with the run dir. */
@@ -82,9 +82,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
 	const char *root = opts->root_dir ? opts->root_dir : "/";
 	pid_t fsd = virtiofsd_start(root, 1, fs_socket, vm->log_fd, opts->verbose, err);
-	if (fsd < 0)
+	if (fsd < 0 || vm_add_helper(vm, fsd, err) < 0)
 		return -1;
-	vm->helper_pids[vm->helper_count++] = fsd;
 
 	const struct resources *res = &opts->resources;
 	char(*volume_sockets)[4200] = NULL;
@@ -109,17 +108,19 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	struct qemu_config config = {
 	    .qemu_path = qemu_path,
 	    .use_kvm = req->probe->use_kvm,
-	    .no_acpi = kernel.no_acpi,
-	    .no_apic_timer = kernel.no_apic_timer,
+	    .no_acpi = kernel->no_acpi,
+	    .no_apic_timer = kernel->no_apic_timer,
 	    .cpus = opts->cpus,
 	    .mem_mib = opts->mem_mib,
-	    .kernel_image = kernel.image,
+	    .kernel_image = kernel->image,
 	    .initramfs = initramfs,
 	    .agent_socket = req->agent_socket,
 	    .virtiofs_socket = fs_socket,
 	    .tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
 	    .verbose = opts->verbose,
 	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	    .cpu_model = getenv("KRUNSH_QEMU_CPU"),
+	    .unprivileged = geteuid() != 0,
 	    .volume_sockets = volume_sockets,
 	    .volume_count = res->volume_count,
 	    .network = opts->network,

@@ -4,9 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static int add(struct qemu_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -64,7 +62,7 @@ static int append_kernel_command_line(const struct qemu_config *c, char *buf, si
 		n += snprintf(buf + n, size - (size_t)n, " noapictimer");
 	/* The guest adapts its overlay when the file server runs in an
 	 * unprivileged user namespace (see guest_setup.c). */
-	if (geteuid() != 0)
+	if (c->unprivileged)
 		n += snprintf(buf + n, size - (size_t)n, " krunsh.userns=1");
 	if (c->extra_append && c->extra_append[0])
 		n += snprintf(buf + n, size - (size_t)n, " %s", c->extra_append);
@@ -102,7 +100,7 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	r |= add(a, "-cpu");
 	/* Under TCG a plain model with the x86-64-v2 features boots faster
 	 * than -cpu max, and Debian's userland needs no more. */
-	const char *cpu = getenv("KRUNSH_QEMU_CPU"); /* for experiments */
+	const char *cpu = c->cpu_model;
 	r |= add(a, "%s",
 		 cpu && cpu[0] ? cpu
 		 : c->use_kvm  ? "host"

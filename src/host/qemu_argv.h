@@ -19,6 +19,8 @@ struct qemu_config {
 	unsigned long tsc_khz;
 	int verbose;
 	const char *extra_append;     /* KRUNSH_KERNEL_APPEND, for experiments */
+	const char *cpu_model;	      /* KRUNSH_QEMU_CPU, for experiments; NULL: ours */
+	int unprivileged;	      /* virtiofsd is in an unprivileged user namespace */
 	char (*volume_sockets)[4200]; /* one virtiofsd socket per volume */
 	size_t volume_count;
 	int network;
