@@ -113,3 +113,18 @@ expect_gone() {
 	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")" || return 1
 	expect_no_leftovers
 }
+
+# Starts `echo started; sleep 60` in the guest in the background and waits
+# until the guest has printed. Sets job (the background job), pid (krunsh)
+# and children (krunsh's child processes at that point).
+start_long_run() {
+	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
+	job=$!
+	pid=$(krunsh_pid_of "$job") || { fail "cannot find the krunsh process"; return 1; }
+	for _ in $(seq 300); do
+		grep -q started out 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q started out || { fail "the guest never printed: $(head -c 300 err)"; kill "$pid"; return 1; }
+	children=$(pgrep -P "$pid" | tr '\n' ' ')
+}

@@ -49,15 +49,6 @@ faults_collect_children() {
 	done
 }
 
-# faults_wait_for FILE TEXT [TENTHS]: until FILE contains TEXT.
-faults_wait_for() {
-	for _ in $(seq "${3:-300}"); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	fail "[$2] never appeared in $1: $(head -c 300 "$1")"
-}
-
 # One line on stderr, starting krunsh:, containing $1.
 faults_expect_one_krunsh_line() {
 	expect_eq "krunsh lines on stderr" 1 "$(grep -c '^krunsh: ' err)" || { cat err >&2; return 1; }
@@ -144,11 +135,7 @@ test_guest_power_off_exits_125() {
 
 test_vmm_killed_from_outside_exits_125() {
 	use_private_tmpdir
-	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
-	job=$!
-	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
-	faults_wait_for out started || { kill "$pid"; return 1; }
-	children=$(pgrep -P "$pid" | tr '\n' ' ')
+	start_long_run || return 1
 	vmm=$(faults_vmm_pid "$pid")
 	[ -n "$vmm" ] || { fail "krunsh $pid has no VMM child"; kill "$pid"; return 1; }
 	started=$(faults_now)
@@ -164,11 +151,7 @@ test_vmm_killed_from_outside_exits_125() {
 
 test_sigkill_of_krunsh_takes_the_vm_down() {
 	use_private_tmpdir
-	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
-	job=$!
-	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
-	faults_wait_for out started || { kill "$pid"; return 1; }
-	children=$(pgrep -P "$pid" | tr '\n' ' ')
+	start_long_run || return 1
 	[ -n "$children" ] || { fail "krunsh has no children"; kill "$pid"; return 1; }
 	kill -KILL "$pid"
 	wait "$job"

@@ -7,15 +7,8 @@
 # once the guest has printed, and checks that krunsh stops promptly.
 lifecycle_interrupt_with() {
 	use_private_tmpdir
-	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
-	job=$!
-	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
-	for _ in $(seq 300); do
-		[ -s out ] && break
-		sleep 0.1
-	done
+	start_long_run || return 1
 	expect_eq "guest started" started "$(cat out)" || { kill "$pid"; return 1; }
-	children=$(pgrep -P "$pid" | tr '\n' ' ')
 	[ -n "$children" ] || only_engine krun-double krun-real ||
 		{ fail "krunsh has no VMM child"; kill "$pid"; return 1; }
 	start=$(date +%s)
