@@ -278,16 +278,14 @@ static void accept_agent(struct session *s)
 	s->conn = fd;
 }
 
-static int vm_exited(struct session *s)
+/* Whether the VMM has exited, without reaping it: vm_run kills and reaps
+ * every VM process at the end, and a pid reaped here could have been
+ * reused by then. */
+static int vm_exited(const struct session *s)
 {
-	int status;
-	pid_t r = waitpid(s->config->vm_pid, &status, WNOHANG);
-	if (r == s->config->vm_pid) {
-		s->result->vm_reaped = 1;
-		s->result->vm_wait_status = status;
-		return 1;
-	}
-	return 0;
+	siginfo_t info = {0};
+	return waitid(P_PID, (id_t)s->config->vm_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid != 0;
 }
 
 static int build_job_frame(struct session *s)
@@ -362,7 +360,7 @@ void session_run(const struct session_config *config, struct session_result *res
 			timeout_ms = (int)((wake - now) * 1000.0) + 1;
 		}
 		/* Without a pidfd (kernels before 5.3) a VM that dies before it
-		 * connects is only noticed by polling waitpid. */
+		 * connects is only noticed by polling waitid. */
 		if (s.vm_pidfd < 0 && s.conn < 0 && (timeout_ms < 0 || timeout_ms > 100))
 			timeout_ms = 100;
 		int r = poll(fds, (nfds_t)n, timeout_ms);
@@ -391,18 +389,14 @@ void session_run(const struct session_config *config, struct session_result *res
 			accept_agent(&s);
 		if (i_stdin >= 0 && fds[i_stdin].revents)
 			queue_stdin(&s);
+		/* Once the VM has ended, whatever it sent is still in the
+		 * socket: keep reading until EOF. Only a VM that never
+		 * connected ends the session here. */
 		if (i_pidfd >= 0 && fds[i_pidfd].revents) {
-			/* Whatever the VM sent before it ended is still in the
-			 * socket: keep reading until EOF, unless it never
-			 * connected. */
 			close(s.vm_pidfd);
 			s.vm_pidfd = -1;
-			vm_exited(&s);
-			if (s.conn < 0)
-				finish(&s, SESSION_VM_DIED,
-				       "the VM exited before the guest started");
 		}
-		if (s.vm_pidfd < 0 && s.conn < 0 && !s.done && !result->vm_reaped && vm_exited(&s))
+		if (s.vm_pidfd < 0 && s.conn < 0 && !s.done && vm_exited(&s))
 			finish(&s, SESSION_VM_DIED, "the VM exited before the guest started");
 	}
 	if (s.conn >= 0)

@@ -45,10 +45,8 @@ struct session_config {
 
 struct session_result {
 	enum session_outcome outcome;
-	int exit_status;    /* SESSION_EXITED */
-	int signal;	    /* SESSION_SIGNALLED */
-	int vm_wait_status; /* SESSION_VM_DIED, when the VMM was reaped */
-	int vm_reaped;
+	int exit_status;     /* SESSION_EXITED */
+	int signal;	     /* SESSION_SIGNALLED */
 	double boot_seconds; /* start to hello */
 	struct failed_line *failed;
 	size_t failed_count;
