@@ -1,5 +1,6 @@
 #include "userns_map.h"
 #include "paths.h"
+#include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,17 +73,12 @@ static int run_map_helper(const char *helper, pid_t child, unsigned own, unsigne
 	snprintf(own_text, sizeof(own_text), "%u", own);
 	snprintf(start_text, sizeof(start_text), "%lu", start);
 	snprintf(count_text, sizeof(count_text), "%lu", count);
-	pid_t pid = fork();
+	char *argv[] = {path, pid_text, "0", own_text, "1", "1", start_text, count_text, NULL};
+	struct spawn_options so = {.stdout_fd = -1, .stderr_fd = -1};
+	struct error err;
+	pid_t pid = spawn_process(argv, &so, &err);
 	if (pid < 0)
 		return -1;
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-		execl(path, helper, pid_text, "0", own_text, "1", "1", start_text, count_text,
-		      (char *)NULL);
-		_exit(127);
-	}
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
