@@ -58,6 +58,8 @@ void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* guest_channel.c */
 int channel_open(const char *spec);
+/* Writes all of data, retrying short writes and EINTR. */
+int write_all(int fd, const void *data, size_t length);
 int channel_send(int fd, uint32_t type, const void *payload, size_t length);
 int channel_send_u32(int fd, uint32_t type, uint32_t value);
 void channel_send_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

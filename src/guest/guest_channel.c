@@ -118,7 +118,7 @@ int channel_open(const char *spec)
 	return -1;
 }
 
-static int write_all(int fd, const void *data, size_t length)
+int write_all(int fd, const void *data, size_t length)
 {
 	const unsigned char *p = data;
 	while (length) {

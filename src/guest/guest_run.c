@@ -26,16 +26,9 @@ static int write_file(const char *path, const char *data, size_t length)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	while (length) {
-		ssize_t n = write(fd, data, length);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		data += n;
-		length -= (size_t)n;
+	if (write_all(fd, data, length) < 0) {
+		close(fd);
+		return -1;
 	}
 	return close(fd);
 }
