@@ -36,7 +36,8 @@ DOUBLE_SRC := $(wildcard tests/double/*.c)
 .PHONY: all clean install check check-unit check-e2e check-sanitize check-valgrind bench fuzz
 DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1 $(BUILD)/libkrun-double-old.so.1 \
 	$(BUILD)/libkrun-double-broken.so.1 $(BUILD)/libkrun-double-unmarked.so.1)
-all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB)
+HOSTILE_AGENT := $(BUILD)/tests/hostile-agent
+all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB) $(HOSTILE_AGENT)
 
 $(BUILD)/config.h: Makefile
 	@mkdir -p $(@D)
@@ -58,6 +59,12 @@ $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/libkrunsh.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl -lm
 
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
+	$(CC) -static $(LDFLAGS) -o $@ $^
+
+# A guest agent that attacks the host on purpose (tests/hostile; tests
+# only, never installed): the agent's own channel and setup code, another main.
+$(BUILD)/tests/hostile-agent: $(BUILD)/guest/tests/hostile/hostile_agent.o $(filter-out %/agent.o,$(GUEST_OBJ))
+	@mkdir -p $(@D)
 	$(CC) -static $(LDFLAGS) -o $@ $^
 
 # The libkrun contract double (tests only; never installed), and its
@@ -107,7 +114,8 @@ $(BUILD)/bench/bare-init: bench/bare_init.c
 $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 	$(BUILD)/mkcpio $@ init=$(BUILD)/bench/bare-init
 
-# libFuzzer targets (clang): the line-mode parser and the frame decoder.
+# libFuzzer targets (clang): the line-mode parser, the guest's frame decoder
+# and the host's channel reader with its policy.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/host -Isrc/common -I$(BUILD)
 $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c src/host/script.c src/host/error.c
 	@mkdir -p $(@D)
@@ -115,7 +123,10 @@ $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c src/host/script.c src/host/e
 $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c src/common/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames
+$(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c src/host/frame_reader.c src/host/channel_policy.c src/common/protocol.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: all $(BUILD)/bench/bare-initramfs.cpio

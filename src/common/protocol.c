@@ -10,6 +10,26 @@ void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, ui
 	put_u32le(out + 4, length);
 }
 
+long frame_guest_payload_max(uint32_t type)
+{
+	switch (type) {
+	case FRAME_HELLO:
+	case FRAME_EXIT:
+		return 4;
+	case FRAME_LINE_FAILED:
+		return 8;
+	case FRAME_LINE_RESULT:
+		return 16;
+	case FRAME_STDOUT:
+	case FRAME_STDERR:
+		return FRAME_OUTPUT_MAX;
+	case FRAME_AGENT_ERROR:
+		return FRAME_AGENT_ERROR_MAX;
+	default:
+		return -1;
+	}
+}
+
 void frame_decoder_init(struct frame_decoder *d, uint32_t max_payload)
 {
 	memset(d, 0, sizeof(*d));

@@ -18,8 +18,11 @@
 /* Output frames stay small so that a slow host reader bounds guest memory. */
 #define FRAME_OUTPUT_MAX (64u * 1024u)
 /* The job frame carries the whole script; cap it so a corrupt length cannot
- * make either side allocate without bound. */
+ * make the guest allocate without bound. Frames the host reads from the
+ * guest have far smaller limits of their own (frame_guest_payload_max). */
 #define FRAME_PAYLOAD_MAX (256u * 1024u * 1024u)
+/* An agent error is one message line, not a transport for data. */
+#define FRAME_AGENT_ERROR_MAX 1024u
 
 enum frame_type {
 	/* guest -> host */
@@ -116,6 +119,11 @@ enum decode_result frame_decoder_feed(struct frame_decoder *d, const unsigned ch
 				      const unsigned char **payload);
 
 void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, uint32_t length);
+
+/* The largest payload a guest may send in a frame of this type, or -1 when
+ * the guest never sends such frames. The host checks it on the header, so a
+ * hostile guest cannot make it allocate or wait for more than this. */
+long frame_guest_payload_max(uint32_t type);
 
 /* Job record builder (growable buffer) and reader. */
 struct job_buffer {

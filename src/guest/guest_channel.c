@@ -152,7 +152,7 @@ int channel_send_u32(int fd, uint32_t type, uint32_t value)
 
 void channel_send_error(int fd, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[FRAME_AGENT_ERROR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define INITRAMFS_FORMAT_VERSION 2
+#define INITRAMFS_FORMAT_VERSION 3
 
 static int write_all(int fd, const void *data, size_t length)
 {
@@ -61,9 +61,22 @@ int cpio_add(struct cpio_writer *w, const char *name, unsigned mode, unsigned rd
 	return cpio_pad(w);
 }
 
+/* Padded to whole pages: libkrun places the initramfs right after its end
+ * in guest memory, and an unaligned one makes the guest kernel warn when it
+ * frees the initrd (arch/x86/mm/init.c). The kernel skips the zeros. */
 int cpio_finish(struct cpio_writer *w)
 {
-	return cpio_add(w, "TRAILER!!!", 0, 0, 0, NULL, 0);
+	if (cpio_add(w, "TRAILER!!!", 0, 0, 0, NULL, 0) < 0)
+		return -1;
+	static const unsigned char zeros[512];
+	while (w->offset % 4096) {
+		size_t n = 4096 - w->offset % 4096;
+		n = n < sizeof(zeros) ? n : sizeof(zeros);
+		if (write_all(w->fd, zeros, n) < 0)
+			return -1;
+		w->offset += n;
+	}
+	return 0;
 }
 
 static int read_whole_file(const char *path, unsigned char **data, size_t *length)
@@ -148,6 +161,10 @@ static int build(const char *path, const char *agent_path, const struct guest_ke
 		r = add_modules(&w, kernel->modules_dir);
 	if (r == 0)
 		r = cpio_finish(&w);
+	/* On disk before it is renamed into place: a crash must not leave a
+	 * truncated initramfs under the final name. */
+	if (r == 0)
+		r = fsync(fd);
 	int saved = errno;
 	if (close(fd) < 0 && r == 0)
 		return -1;

@@ -133,7 +133,11 @@ int main(int argc, char **argv)
 	}
 	log_verbose_message("%s", probe.reason);
 	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
-	if (vm_run(engine, &probe, &opts, job.data, job.length, deadline, &run, &err) < 0) {
+	struct vm_job vm_job = {.data = job.data,
+				.length = job.length,
+				.line_count = script.line_count,
+				.line_results = opts.report_file != NULL};
+	if (vm_run(engine, &probe, &opts, &vm_job, deadline, &run, &err) < 0) {
 		error_print(&err);
 		goto out;
 	}

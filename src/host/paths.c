@@ -196,6 +196,20 @@ int cache_dir(char *out, size_t size, struct error *err)
 		error_set(err, errno, "cannot create cache directory %s", out);
 		return -1;
 	}
+	/* What is cached here boots as the guest's PID 1: a directory that
+	 * someone else owns or may write to could hand us their initramfs. */
+	struct stat st;
+	if (lstat(out, &st) < 0) {
+		error_set(err, errno, "cache directory %s", out);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		error_set(err, 0,
+			  "cache directory %s is not a directory of yours that only you can "
+			  "write to: fix its owner and mode, or set XDG_CACHE_HOME",
+			  out);
+		return -1;
+	}
 	return 0;
 }
 

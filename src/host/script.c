@@ -3,6 +3,7 @@
  * line's syntax error inside that line, and quoting the line as a single-
  * quoted word means no byte of it is ever interpreted by our wrapper. */
 #include "script.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -294,20 +295,7 @@ const struct script_line *script_find_line(const struct script *s, unsigned numb
 void script_line_describe(const struct script *s, const struct script_line *line, char *buf,
 			  size_t size)
 {
-	const size_t limit = 160;
-	size_t o = 0;
-	for (size_t i = 0; i < line->length && o + 5 < size; i++) {
-		if (i == limit) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		unsigned char c = (unsigned char)s->input[line->offset + i];
-		if (c == '\n')
-			c = ' ';
-		buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	buf[o] = '\0';
+	text_sanitize(buf, size, s->input + line->offset, line->length, 160);
 }
 
 void script_free(struct script *s)

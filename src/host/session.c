@@ -1,4 +1,7 @@
 #include "session.h"
+#include "channel_policy.h"
+#include "frame_reader.h"
+#include "text.h"
 #include "../common/protocol.h"
 
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +34,11 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+static void on_write_alarm(int sig)
+{
+	(void)sig;
+}
+
 int session_signals_install(void)
 {
 	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -39,6 +48,11 @@ int session_signals_install(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Interrupts a write to a terminal that is stopped (^S) or any other
+	 * output that blocks: SA_RESTART is left out on purpose. */
+	struct sigaction alarm_sa = {.sa_handler = on_write_alarm};
+	sigemptyset(&alarm_sa.sa_mask);
+	sigaction(SIGALRM, &alarm_sa, NULL);
 	/* A closed stdout is an EPIPE we handle, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -75,15 +89,14 @@ struct session {
 	int done;
 	int stderr_closed;
 	double started;
-	struct frame_decoder decoder;
-	unsigned char in[64 * 1024];
-	size_t in_offset, in_length;
+	struct channel_policy policy;
 	struct pending_output pending;
 	/* host -> guest: the job, then stdin frames */
 	unsigned char *out;
 	size_t out_offset, out_length;
 	int stdin_open;
 	size_t chunk_stdout, chunk_stderr;
+	struct frame_reader reader; /* last: 64 KiB */
 };
 
 static size_t write_chunk_for(int fd)
@@ -158,52 +171,63 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 		break;
 	}
 	case FRAME_LINE_RESULT:
-		if (h->length == 16)
-			record_line_result(s, payload);
+		record_line_result(s, payload);
 		break;
 	case FRAME_LINE_FAILED:
-		if (h->length == 8)
-			record_failed_line(s, payload);
+		record_failed_line(s, payload);
 		break;
 	case FRAME_EXIT:
-		if (h->length != 4) {
-			finish(s, SESSION_PROTOCOL_ERROR, "malformed exit frame from the guest");
-			break;
-		}
-		s->result->exit_status = (int)(get_u32le(payload) & 0xff);
+		s->result->exit_status = (int)get_u32le(payload);
 		finish(s, SESSION_EXITED, NULL);
 		break;
-	case FRAME_AGENT_ERROR:
-		finish(s, SESSION_AGENT_ERROR, "%.*s", (int)(h->length < 900 ? h->length : 900),
-		       (const char *)payload);
+	case FRAME_AGENT_ERROR: {
+		/* The guest's words, printed after "krunsh: in the guest: ":
+		 * one line without control bytes, or it could forge lines of
+		 * krunsh's own or drive the user's terminal. */
+		char text[sizeof(s->result->message)];
+		text_sanitize(text, sizeof(text), payload, h->length, 400);
+		finish(s, SESSION_AGENT_ERROR, "%s", text);
 		break;
-	default:
-		finish(s, SESSION_PROTOCOL_ERROR, "unexpected frame type %u from the guest",
-		       h->type);
+	}
 	}
 }
 
-/* Decodes buffered input until a frame leaves output pending or input
- * runs out. */
+/* Takes frames out of what has been read until one leaves output pending
+ * or the input runs out. */
 static void process_input(struct session *s)
 {
-	while (!s->done && !s->pending.length && s->in_offset < s->in_length) {
-		const unsigned char *p = s->in + s->in_offset;
-		size_t left = s->in_length - s->in_offset;
+	while (!s->done && !s->pending.length) {
 		struct frame_header h;
-		const unsigned char *payload;
-		enum decode_result r = frame_decoder_feed(&s->decoder, &p, &left, &h, &payload);
-		s->in_offset = s->in_length - left;
-		if (r == DECODE_ERROR)
-			finish(s, SESSION_PROTOCOL_ERROR, "corrupt frame from the guest");
-		else if (r == DECODE_FRAME)
-			handle_frame(s, &h, payload);
+		const unsigned char *payload = NULL;
+		enum frame_read r = frame_reader_next(&s->reader, &h, &payload);
+		if (r == FRAME_READ_NEED_MORE)
+			return;
+		if (r == FRAME_READ_UNKNOWN_TYPE) {
+			finish(s, SESSION_PROTOCOL_ERROR, "unknown frame type %u from the guest",
+			       h.type);
+			return;
+		}
+		if (r == FRAME_READ_TOO_LONG) {
+			finish(s, SESSION_PROTOCOL_ERROR,
+			       "frame type %u from the guest is %u bytes long, more than its %ld",
+			       h.type, h.length, frame_guest_payload_max(h.type));
+			return;
+		}
+		char why[256];
+		if (channel_policy_check(&s->policy, &h, payload, why, sizeof(why)) !=
+		    CHANNEL_ACCEPT) {
+			finish(s, SESSION_PROTOCOL_ERROR, "%s", why);
+			return;
+		}
+		handle_frame(s, &h, payload);
 	}
 }
 
 static void read_from_guest(struct session *s)
 {
-	ssize_t n = read(s->conn, s->in, sizeof(s->in));
+	size_t room;
+	unsigned char *space = frame_reader_space(&s->reader, &room);
+	ssize_t n = read(s->conn, space, room);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -212,16 +236,32 @@ static void read_from_guest(struct session *s)
 				: "the VM stopped before the guest started");
 		return;
 	}
-	s->in_offset = 0;
-	s->in_length = (size_t)n;
+	frame_reader_commit(&s->reader, (size_t)n);
 	process_input(s);
+}
+
+/* A write to a pipe of at most one page after POLLOUT never blocks. Other
+ * outputs (a terminal stopped with ^S, a file on a stuck disk) may: a
+ * timer interrupts such a write, so the timeout and signals still act. */
+static ssize_t write_bounded(int fd, const void *data, size_t length, int may_block)
+{
+	if (!may_block)
+		return write(fd, data, length);
+	struct itimerval t = {.it_value = {.tv_usec = 100 * 1000}};
+	setitimer(ITIMER_REAL, &t, NULL);
+	ssize_t w = write(fd, data, length);
+	int saved = errno;
+	struct itimerval off = {0};
+	setitimer(ITIMER_REAL, &off, NULL);
+	errno = saved;
+	return w;
 }
 
 static void write_pending_output(struct session *s)
 {
 	struct pending_output *p = &s->pending;
 	size_t n = p->length < p->chunk ? p->length : p->chunk;
-	ssize_t w = write(p->fd, p->data, n);
+	ssize_t w = write_bounded(p->fd, p->data, n, p->chunk == SIZE_MAX);
 	if (w < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
@@ -313,7 +353,8 @@ void session_run(const struct session_config *config, struct session_result *res
 	s.stdin_open = config->stdin_fd >= 0;
 	s.chunk_stdout = write_chunk_for(1);
 	s.chunk_stderr = write_chunk_for(2);
-	frame_decoder_init(&s.decoder, FRAME_PAYLOAD_MAX);
+	frame_reader_init(&s.reader);
+	channel_policy_init(&s.policy, config->line_count, config->line_results);
 	if (build_job_frame(&s) < 0) {
 		finish(&s, SESSION_PROTOCOL_ERROR, "out of memory");
 	}
@@ -404,7 +445,6 @@ void session_run(const struct session_config *config, struct session_result *res
 	if (s.vm_pidfd >= 0)
 		close(s.vm_pidfd);
 	free(s.out);
-	frame_decoder_free(&s.decoder);
 }
 
 void session_result_free(struct session_result *result)

@@ -39,6 +39,8 @@ struct session_config {
 	double deadline;     /* absolute CLOCK_MONOTONIC seconds; 0: none */
 	int signal_fd;	     /* readable when a terminating signal came */
 	int stdin_fd;	     /* exec mode: forwarded to the program; -1: none */
+	size_t line_count;   /* line mode: the script's lines bound the line events */
+	int line_results;    /* --report: the guest sends a result per line */
 	void (*on_alive)(void *data);
 	void *on_alive_data;
 };

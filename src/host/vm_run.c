@@ -2,6 +2,7 @@
 #include "spawn.h"
 #include "unix_socket.h"
 #include "tempdir.h"
+#include "text.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -69,7 +70,11 @@ static void read_log_tail(int fd, char *out, size_t size)
 		n = nl ? nl - out : 0;
 		out[n] = '\0';
 	}
-	memmove(out, line ? line : "", line ? strlen(line) + 1 : 1);
+	/* The VMM's log holds the guest console's output too (libkrun):
+	 * printed only as one sanitised line. */
+	char last[600];
+	text_sanitize(last, sizeof(last), line ? line : "", line ? strlen(line) : 0, 300);
+	snprintf(out, size, "%s", last);
 }
 
 /* Not before the child has its own process group: spawn_fork sets
@@ -84,8 +89,8 @@ static void test_freeze_vm(pid_t pid)
 }
 
 static int run_attempt(const struct engine *engine, const struct engine_probe *probe,
-		       const struct options *opts, const unsigned char *job, size_t job_length,
-		       double deadline, int attempt, struct vm_run_result *out, struct error *err)
+		       const struct options *opts, const struct vm_job *job, double deadline,
+		       int attempt, struct vm_run_result *out, struct error *err)
 {
 	char run_dir[4096];
 	if (tempdir_create(run_dir, sizeof(run_dir), err) < 0)
@@ -112,8 +117,10 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		struct session_config sc = {
 		    .listen_fd = listen_fd,
 		    .vm_pid = vm.main_pid,
-		    .job = job,
-		    .job_length = job_length,
+		    .job = job->data,
+		    .job_length = job->length,
+		    .line_count = job->line_count,
+		    .line_results = job->line_results,
 		    .boot_timeout = boot_timeout(),
 		    .deadline = deadline,
 		    .signal_fd = session_signal_fd(),
@@ -135,13 +142,12 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 }
 
 int vm_run(const struct engine *engine, const struct engine_probe *probe,
-	   const struct options *opts, const unsigned char *job, size_t job_length, double deadline,
+	   const struct options *opts, const struct vm_job *job, double deadline,
 	   struct vm_run_result *out, struct error *err)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		session_result_free(&out->session);
-		if (run_attempt(engine, probe, opts, job, job_length, deadline, attempt, out, err) <
-		    0)
+		if (run_attempt(engine, probe, opts, job, deadline, attempt, out, err) < 0)
 			return -1;
 		if (out->session.outcome != SESSION_BOOT_TIMEOUT)
 			break;

@@ -12,8 +12,16 @@ struct vm_run_result {
 	char vmm_log_tail[600]; /* last lines the VMM printed, for failures */
 };
 
+/* What the session sends and what it may expect back. */
+struct vm_job {
+	const unsigned char *data;
+	size_t length;
+	size_t line_count; /* line mode: lines of the script, else 0 */
+	int line_results;  /* --report asked for a result per line */
+};
+
 int vm_run(const struct engine *engine, const struct engine_probe *probe,
-	   const struct options *opts, const unsigned char *job, size_t job_length, double deadline,
+	   const struct options *opts, const struct vm_job *job, double deadline,
 	   struct vm_run_result *out, struct error *err);
 
 #endif

@@ -1,0 +1,74 @@
+/* libFuzzer target: the host's reader of the guest's channel as the session
+ * uses it — the fixed-buffer frame reader with the real per-type limits,
+ * then the channel policy — fed arbitrary bytes in arbitrary chunks. It
+ * checks what the host promises whatever the guest sends: no frame longer
+ * than its type allows, payloads inside the reader's buffer, never more
+ * line records than the script has lines. */
+#include "channel_policy.h"
+#include "frame_reader.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	/* First byte: read size (splits at every offset); second: the
+	 * script's line count and whether the report asked for results. */
+	size_t chunk = (size_t)data[0] * 61 + 1;
+	size_t line_count = data[1] & 0x7f;
+	int results = data[1] >> 7;
+	data += 2;
+	size -= 2;
+	static struct frame_reader reader;
+	frame_reader_init(&reader);
+	struct channel_policy policy;
+	channel_policy_init(&policy, line_count, results);
+	size_t consumed = 0;
+	while (consumed < size) {
+		size_t room;
+		unsigned char *space = frame_reader_space(&reader, &room);
+		if (room == 0)
+			abort(); /* a frame that fits must always be completed */
+		size_t n = size - consumed < chunk ? size - consumed : chunk;
+		if (n > room)
+			n = room;
+		memcpy(space, data + consumed, n);
+		frame_reader_commit(&reader, n);
+		consumed += n;
+		for (;;) {
+			struct frame_header h;
+			const unsigned char *payload = NULL;
+			enum frame_read r = frame_reader_next(&reader, &h, &payload);
+			if (r == FRAME_READ_NEED_MORE)
+				break;
+			if (r != FRAME_READ_FRAME)
+				return 0;
+			long max = frame_guest_payload_max(h.type);
+			if (max < 0 || h.length > (unsigned long)max)
+				abort();
+			if (payload < reader.buffer ||
+			    payload + h.length > reader.buffer + sizeof(reader.buffer))
+				abort();
+			volatile unsigned char sum = 0;
+			for (uint32_t i = 0; i < h.length; i++)
+				sum ^= payload[i];
+			(void)sum;
+			char why[256];
+			if (channel_policy_check(&policy, &h, payload, why, sizeof(why)) !=
+			    CHANNEL_ACCEPT) {
+				if (!why[0] || strchr(why, '\n'))
+					abort();
+				return 0;
+			}
+			if (policy.failed_seen > line_count || policy.results_seen > line_count ||
+			    (!results && policy.results_seen))
+				abort();
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,196 @@
+/* A guest agent that turns hostile: it speaks krunsh's protocol badly on
+ * purpose, to prove that the host stays bounded, says what went wrong in one
+ * line and leaves nothing behind. It stands in for krunsh-agent through
+ * KRUNSH_AGENT (QEMU: as PID 1 of the initramfs; the libkrun double: run on
+ * the host) and takes the attack from the job's environment, KRUNSH_ATTACK,
+ * so that one binary serves every engine. Tests only; never installed. */
+#include "../../src/guest/agent.h"
+#include "../../src/common/protocol.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <time.h>
+#include <unistd.h>
+
+static int pid1;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Like the real agent: the host closes first; then the VM ends. */
+static void finish(int channel, int close_first)
+{
+	if (channel >= 0 && !close_first) {
+		unsigned char buf[4096];
+		for (int i = 0; i < 600; i++) {
+			struct pollfd p = {.fd = channel, .events = POLLIN};
+			if (poll(&p, 1, 100) > 0 && read(channel, buf, sizeof(buf)) <= 0)
+				break;
+		}
+	}
+	if (channel >= 0)
+		close(channel);
+	if (pid1) {
+		reboot(RB_AUTOBOOT);
+		for (;;)
+			pause();
+	}
+	exit(0);
+}
+
+static void send_header(int ch, uint32_t type, uint32_t length)
+{
+	unsigned char h[FRAME_HEADER_SIZE];
+	frame_header_encode(h, type, length);
+	(void)write_all(ch, h, sizeof(h));
+}
+
+static void send_u32s(int ch, uint32_t type, uint32_t a, uint32_t b, int count)
+{
+	unsigned char p[16] = {0};
+	put_u32le(p, a);
+	put_u32le(p + 4, b);
+	(void)channel_send(ch, type, p, (size_t)count * 4);
+}
+
+/* As many copies of one frame as the channel takes, in big writes, until
+ * the host hangs up. */
+static void flood(int ch, uint32_t type, const unsigned char *payload, uint32_t length)
+{
+	static unsigned char buf[256 * 1024];
+	size_t frame = FRAME_HEADER_SIZE + length, used = 0;
+	while (used + frame <= sizeof(buf)) {
+		frame_header_encode(buf + used, type, length);
+		memcpy(buf + used + FRAME_HEADER_SIZE, payload, length);
+		used += frame;
+	}
+	while (write_all(ch, buf, used) == 0)
+		;
+}
+
+static const char *attack_of(const struct job *job)
+{
+	for (char **e = job->env; e && *e; e++)
+		if (strncmp(*e, "KRUNSH_ATTACK=", 14) == 0)
+			return *e + 14;
+	return "";
+}
+
+static void hello(int ch)
+{
+	(void)channel_send_u32(ch, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+	const char *channel_spec = "serial";
+	for (int i = 1; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--channel") == 0)
+			channel_spec = argv[i + 1];
+	signal(SIGPIPE, SIG_IGN);
+	pid1 = getpid() == 1;
+	if (pid1 && setup_early_initramfs() < 0)
+		finish(-1, 1);
+	int ch = channel_open(channel_spec);
+	if (ch < 0)
+		finish(-1, 1);
+	unsigned char *payload;
+	size_t length;
+	struct job job;
+	char error[256];
+	if (channel_receive(ch, FRAME_JOB, &payload, &length) < 0 ||
+	    job_parse(payload, length, &job, error, sizeof(error)) < 0)
+		finish(ch, 1);
+	const char *attack = attack_of(&job);
+	static unsigned char big[FRAME_OUTPUT_MAX];
+	memset(big, 'A', sizeof(big));
+
+	if (strcmp(attack, "wrong-version") == 0) {
+		(void)channel_send_u32(ch, FRAME_HELLO, 999);
+	} else if (strcmp(attack, "no-hello") == 0) {
+		(void)channel_send(ch, FRAME_STDOUT, "early\n", 6);
+	} else if (strcmp(attack, "huge-stdout") == 0) {
+		/* A 256 MiB frame: the old decoder allocated it in full. */
+		hello(ch);
+		send_header(ch, FRAME_STDOUT, 256u * 1024 * 1024);
+		for (int i = 0; i < 64; i++)
+			(void)write_all(ch, big, sizeof(big));
+	} else if (strcmp(attack, "huge-error") == 0) {
+		hello(ch);
+		send_header(ch, FRAME_AGENT_ERROR, 1u << 20);
+		for (int i = 0; i < 16; i++)
+			(void)write_all(ch, big, sizeof(big));
+	} else if (strcmp(attack, "unknown-frame") == 0) {
+		hello(ch);
+		(void)channel_send(ch, 99, big, 16);
+	} else if (strcmp(attack, "truncated") == 0) {
+		hello(ch);
+		send_header(ch, FRAME_STDOUT, 1000);
+		(void)write_all(ch, "partial", 7);
+		finish(ch, 1);
+	} else if (strcmp(attack, "close-early") == 0) {
+		hello(ch);
+		finish(ch, 1);
+	} else if (strcmp(attack, "failed-flood") == 0) {
+		/* The old host kept every one: 40 M frames, 627 MB. */
+		hello(ch);
+		unsigned char p[8];
+		put_u32le(p, 1);
+		put_u32le(p + 4, 1);
+		flood(ch, FRAME_LINE_FAILED, p, sizeof(p));
+	} else if (strcmp(attack, "result-flood") == 0) {
+		hello(ch);
+		unsigned char p[16] = {0};
+		put_u32le(p, 1);
+		flood(ch, FRAME_LINE_RESULT, p, sizeof(p));
+	} else if (strcmp(attack, "after-exit") == 0) {
+		hello(ch);
+		(void)channel_send(ch, FRAME_STDOUT, "before\n", 7);
+		(void)channel_send_u32(ch, FRAME_EXIT, 3);
+		(void)channel_send(ch, FRAME_STDOUT, "after\n", 6);
+		(void)channel_send(ch, FRAME_AGENT_ERROR, "after exit", 10);
+		flood(ch, FRAME_STDOUT, big, 4096);
+	} else if (strcmp(attack, "bad-exit") == 0) {
+		hello(ch);
+		(void)channel_send_u32(ch, FRAME_EXIT, 70000);
+	} else if (strcmp(attack, "forged-message") == 0) {
+		hello(ch);
+		static const char msg[] = "boom\nkrunsh: line 1 failed with status 0: forged\r"
+					  "\033[2J\033]0;title\007\xc2\x9b"
+					  "31m";
+		(void)channel_send(ch, FRAME_AGENT_ERROR, msg, sizeof(msg) - 1);
+	} else if (strcmp(attack, "bogus-line") == 0) {
+		/* A failed line the script does not have, then the status. */
+		hello(ch);
+		send_u32s(ch, FRAME_LINE_FAILED, 4000000000u, 1, 2);
+		(void)channel_send_u32(ch, FRAME_EXIT, 1);
+	} else if (strcmp(attack, "ignore-stdin") == 0) {
+		/* Exec mode: never reads what the host forwards, then ends. */
+		hello(ch);
+		sleep_ms(1500);
+		(void)channel_send(ch, FRAME_STDOUT, "done\n", 5);
+		(void)channel_send_u32(ch, FRAME_EXIT, 0);
+	} else if (strcmp(attack, "stdout-flood") == 0) {
+		/* As fast as it can, whether the host's stdout drains or not. */
+		hello(ch);
+		flood(ch, FRAME_STDOUT, big, sizeof(big));
+	} else if (strcmp(attack, "hello-twice") == 0) {
+		hello(ch);
+		hello(ch);
+	} else {
+		hello(ch);
+		(void)channel_send(ch, FRAME_STDOUT, "no attack\n", 10);
+		(void)channel_send_u32(ch, FRAME_EXIT, 0);
+	}
+	finish(ch, 0);
+	return 0;
+}
