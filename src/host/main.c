@@ -119,6 +119,15 @@ int main(int argc, char **argv)
 	}
 	tempdir_sweep_stale();
 
+	/* Before anything runs: a report that cannot be written fails the
+	 * run now, not after the commands did their work. */
+	struct report_file report = {.fd = -1};
+	if (opts.report_file && report_file_open(opts.report_file, &report, &err) < 0) {
+		error_print(&err);
+		cli_free(&opts);
+		return EXIT_KRUNSH_FAILURE;
+	}
+
 	int status = EXIT_KRUNSH_FAILURE;
 	struct script script = {0};
 	struct job_buffer job = {0};
@@ -159,7 +168,7 @@ out:
 		    .error = err.message[0] ? err.message : NULL,
 		};
 		struct error report_err = {0};
-		if (report_write(opts.report_file, &summary, &report_err) < 0) {
+		if (report_write(&report, &summary, &report_err) < 0) {
 			error_print(&report_err);
 			status = EXIT_KRUNSH_FAILURE;
 		}

@@ -213,6 +213,19 @@ int cache_dir(char *out, size_t size, struct error *err)
 	return 0;
 }
 
+int path_join(char *out, size_t size, const char *a, const char *b)
+{
+	int n = b ? snprintf(out, size, "%s%s%s", a, a[0] && a[strlen(a) - 1] == '/' ? "" : "/", b)
+		  : snprintf(out, size, "%s", a);
+	if (n < 0 || (size_t)n >= size) {
+		if (size)
+			out[0] = '\0';
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 int program_locate(const char *name, char *out, size_t size)
 {
 	if (strchr(name, '/')) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -49,13 +50,14 @@ static const char *outcome_name(const struct vm_run_result *run)
 	return run ? names[run->session.outcome] : "not-started";
 }
 
-int report_write(const char *path, const struct run_summary *s, struct error *err)
+int report_write(struct report_file *file, const struct run_summary *s, struct error *err)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
+	char *data = NULL;
+	size_t length = 0;
+	FILE *f = open_memstream(&data, &length);
 	if (!f) {
-		error_set(err, errno, "cannot write report %s", path);
+		error_set(err, errno, "cannot write report");
+		report_file_discard(file);
 		return -1;
 	}
 	fprintf(f, "{\n  \"schema\": \"krunsh-report/1\",\n  \"krunsh_version\": ");
@@ -117,10 +119,13 @@ int report_write(const char *path, const struct run_summary *s, struct error *er
 		fputc('}', f);
 	}
 	fprintf(f, "%s]\n}\n", count ? "\n  " : "");
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		error_set(err, errno, "cannot write report %s", path);
-		remove(tmp);
+	if (fclose(f) != 0) {
+		free(data);
+		error_set(err, ENOMEM, "cannot write report");
+		report_file_discard(file);
 		return -1;
 	}
-	return 0;
+	int r = report_file_commit(file, data, length, err);
+	free(data);
+	return r;
 }

@@ -3,6 +3,7 @@
 #define KRUNSH_REPORT_H
 
 #include "engine.h"
+#include "report_file.h"
 #include "script.h"
 #include "vm_run.h"
 
@@ -17,6 +18,7 @@ struct run_summary {
 	const char *error; /* krunsh's own error, or NULL */
 };
 
-int report_write(const char *path, const struct run_summary *summary, struct error *err);
+/* Writes the summary into the report opened before the run. */
+int report_write(struct report_file *file, const struct run_summary *summary, struct error *err);
 
 #endif
