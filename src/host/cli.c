@@ -73,6 +73,8 @@ enum {
 	OPT_ULIMIT,
 	OPT_ROOT,
 	OPT_ENV_FILE,
+	OPT_MASK,
+	OPT_EXPOSE,
 };
 
 static const struct option long_options[] = {
@@ -100,6 +102,8 @@ static const struct option long_options[] = {
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"root", required_argument, NULL, OPT_ROOT},
     {"env-file", required_argument, NULL, OPT_ENV_FILE},
+    {"mask", required_argument, NULL, OPT_MASK},
+    {"expose", required_argument, NULL, OPT_EXPOSE},
     {NULL, 0, NULL, 0},
 };
 
@@ -335,6 +339,24 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (resources_add_ulimit(&opts->resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
+		case OPT_MASK:
+		case OPT_EXPOSE: {
+			struct stat st;
+			if (optarg[0] != '/' || (c == OPT_MASK && lstat(optarg, &st) < 0))
+				return bad_value(err, c == OPT_MASK ? "--mask" : "--expose", optarg,
+						 c == OPT_MASK ? "an existing absolute host path"
+							       : "an absolute host path");
+			const char ***list = c == OPT_MASK ? &opts->masks : &opts->exposed;
+			size_t *count = c == OPT_MASK ? &opts->mask_count : &opts->exposed_count;
+			const char **grown = realloc(*list, (*count + 1) * sizeof(**list));
+			if (!grown) {
+				error_set(err, ENOMEM, "parsing options");
+				return CLI_ERROR;
+			}
+			grown[(*count)++] = optarg;
+			*list = grown;
+			break;
+		}
 		case OPT_ROOT: {
 			struct stat st;
 			if (optarg[0] != '/' || stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -407,4 +429,8 @@ void cli_free(struct options *opts)
 	opts->owned_env = NULL;
 	opts->owned_env_count = 0;
 	resources_free(&opts->resources);
+	free(opts->masks);
+	free(opts->exposed);
+	opts->masks = opts->exposed = NULL;
+	opts->mask_count = opts->exposed_count = 0;
 }

@@ -37,6 +37,10 @@ struct options {
 	const char *root_dir;	    /* --root: instead of the host's / */
 	char **owned_env;	    /* entries read from --env-file */
 	size_t owned_env_count;
+	const char **masks; /* --mask: host paths hidden beyond the default list */
+	size_t mask_count;
+	const char **exposed; /* --expose: paths of the default list shown after all */
+	size_t exposed_count;
 };
 
 enum cli_result {

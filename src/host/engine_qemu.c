@@ -3,6 +3,7 @@
  * namespace), and the agent channel on a virtio-serial port. */
 #include "engine.h"
 #include "host_tsc.h"
+#include "host_view.h"
 #include "initramfs.h"
 #include "paths.h"
 #include "qemu_argv.h"
@@ -80,10 +81,14 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 
 	char fs_socket[4200];
 	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
-	const char *root = opts->root_dir ? opts->root_dir : "/";
-	pid_t fsd = virtiofsd_start(root, 1, fs_socket, vm->log_fd, opts->verbose, err);
-	if (fsd < 0 || vm_add_helper(vm, fsd, err) < 0)
+	struct host_view_plan root_view;
+	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0)
 		return -1;
+	pid_t fsd = virtiofsd_start(&root_view, fs_socket, vm->log_fd, opts->verbose, err);
+	if (fsd < 0 || vm_add_helper(vm, fsd, err) < 0) {
+		host_view_plan_free(&root_view);
+		return -1;
+	}
 
 	const struct resources *res = &opts->resources;
 	char(*volume_sockets)[4200] = NULL;
@@ -91,16 +96,26 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		volume_sockets = calloc(res->volume_count, sizeof(*volume_sockets));
 		if (!volume_sockets) {
 			error_set(err, ENOMEM, "starting volumes");
+			host_view_plan_free(&root_view);
 			return -1;
 		}
 	}
 	for (size_t i = 0; i < res->volume_count; i++) {
 		snprintf(volume_sockets[i], sizeof(volume_sockets[i]), "%s/vol%zu.sock",
 			 req->run_dir, i);
-		pid_t pid = virtiofsd_start(res->volumes[i].host, res->volumes[i].read_only,
-					    volume_sockets[i], vm->log_fd, opts->verbose, err);
+		struct host_view_plan volume_view;
+		if (host_view_plan(&volume_view, res->volumes[i].host, res->volumes[i].read_only,
+				   NULL, 0, NULL, 0, NULL, NULL, err) < 0) {
+			free(volume_sockets);
+			host_view_plan_free(&root_view);
+			return -1;
+		}
+		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], vm->log_fd,
+					    opts->verbose, err);
+		host_view_plan_free(&volume_view);
 		if (pid < 0 || vm_add_helper(vm, pid, err) < 0) {
 			free(volume_sockets);
+			host_view_plan_free(&root_view);
 			return -1;
 		}
 	}
@@ -134,6 +149,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	free(volume_sockets);
 	if (built < 0) {
 		error_set(err, 0, "QEMU command line too long");
+		host_view_plan_free(&root_view);
 		return -1;
 	}
 	if (opts->verbose) {
@@ -144,9 +160,29 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 						 i ? " " : "", argv.argv[i]);
 		log_verbose_message("starting %s", line);
 	}
+	/* QEMU is the device model the guest talks to: no capabilities, its
+	 * own pid, IPC and mount namespaces with the host read-only and the
+	 * secrets hidden, no network unless user-mode networking needs it. */
+	const char *writable[RESOURCES_MAX_DISKS];
+	size_t writable_count = 0;
+	for (size_t i = 0; i < res->disk_count && writable_count < RESOURCES_MAX_DISKS; i++)
+		if (!res->disks[i].read_only)
+			writable[writable_count++] = res->disks[i].path;
+	struct sandbox_policy sandbox = {
+	    .new_pid_namespace = 1,
+	    .new_network_namespace = !opts->network,
+	    .new_ipc_namespace = 1,
+	    .private_mounts = 1,
+	    .hide = &root_view,
+	    .writable = writable,
+	    .writable_count = writable_count,
+	    .drop_capabilities = 1,
+	};
 	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
-				   .stderr_fd = opts->verbose ? 2 : vm->log_fd};
+				   .stderr_fd = opts->verbose ? 2 : vm->log_fd,
+				   .sandbox = &sandbox};
 	vm->main_pid = spawn_process(argv.argv, &so, err);
+	host_view_plan_free(&root_view);
 	return vm->main_pid < 0 ? -1 : 0;
 }
 

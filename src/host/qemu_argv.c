@@ -80,6 +80,9 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 	r |= add(a, "-nodefaults");
 	r |= add(a, "-no-user-config");
 	r |= add(a, "-no-reboot");
+	/* QEMU's seccomp filter, with everything it can deny denied. */
+	r |= add(a, "-sandbox");
+	r |= add(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
 	r |= add(a, "-display");
 	r |= add(a, "none");
 	r |= add(a, "-M");

@@ -133,7 +133,7 @@ int resources_add_disk(struct resources *r, const char *spec, struct error *err)
 		error_set(err, 0, "--disk %s: not a raw image file or block device", d.path);
 		return -1;
 	}
-	if (r->disk_count >= 8) {
+	if (r->disk_count >= RESOURCES_MAX_DISKS) {
 		error_set(err, 0, "--disk: at most 8 disks");
 		return -1;
 	}

@@ -3,6 +3,9 @@
 #ifndef KRUNSH_RESOURCES_H
 #define KRUNSH_RESOURCES_H
 
+/* Disks a VM can have: /dev/vda to /dev/vdh. */
+#define RESOURCES_MAX_DISKS 8
+
 #include "error.h"
 
 #include <stddef.h>

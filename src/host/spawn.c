@@ -11,25 +11,35 @@
 
 void spawn_reset_child_signals(void)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Default dispositions first, then unblock: a signal pending from
+	 * the blocked fork must not reach krunsh's handlers in the child. */
 	for (int s = 1; s < NSIG; s++) {
 		if (s != SIGKILL && s != SIGSTOP)
 			signal(s, SIG_DFL);
 	}
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 pid_t spawn_fork(const struct spawn_options *opts, struct error *err)
 {
 	pid_t parent = getpid();
+	/* Blocked across the fork: a SIGINT landing in the child before it
+	 * resets its handlers would run krunsh's handler there and tell the
+	 * parent's session it was signalled. The parent's mask comes back
+	 * as it was; the child starts from an empty one. */
+	sigset_t all, before;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &before);
 	pid_t pid = fork();
-	if (pid < 0) {
-		error_set(err, errno, "fork");
-		return -1;
-	}
-	if (pid > 0)
+	if (pid != 0) {
+		int saved = errno;
+		sigprocmask(SIG_SETMASK, &before, NULL);
+		if (pid < 0)
+			error_set(err, saved, "fork");
 		return pid;
+	}
 	spawn_reset_child_signals();
 	/* The VM dies with krunsh, however krunsh dies. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -59,6 +69,11 @@ pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct
 		dprintf(2, "krunsh: preparing %s: %s\n", argv[0], strerror(errno));
 		_exit(125);
 	}
+	if (opts->sandbox && sandbox_enter(opts->sandbox) < 0) {
+		dprintf(2, "krunsh: sandboxing %s: %s\n", argv[0], strerror(errno));
+		_exit(125);
+	}
+	sandbox_close_inherited_fds(opts->keep_fds, opts->keep_fd_count);
 	execv(argv[0], argv);
 	dprintf(2, "krunsh: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);

@@ -4,6 +4,7 @@
 #define KRUNSH_SPAWN_H
 
 #include "error.h"
+#include "sandbox.h"
 
 #include <sys/types.h>
 
@@ -16,6 +17,8 @@ struct spawn_options {
 	 * with errno to make the child fail. */
 	int (*prepare)(void *data);
 	void *prepare_data;
+	/* Least privilege (sandbox.h), applied after prepare; NULL: none. */
+	const struct sandbox_policy *sandbox;
 };
 
 /* Forks a child set up as spawn_process() sets it up (signals reset,
@@ -25,7 +28,9 @@ struct spawn_options {
  * call, not a program (libkrun). */
 pid_t spawn_fork(const struct spawn_options *opts, struct error *err);
 /* Forks and execs argv[0]; returns the pid or -1. An exec failure is
- * reported by the child exiting 127, and noticed by the caller's wait. */
+ * reported by the child exiting 127, and noticed by the caller's wait.
+ * Whatever krunsh inherited stays out: the child keeps only stdio and
+ * keep_fds across the exec. */
 pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct error *err);
 /* SIGKILL and reap. Safe with pid <= 0. */
 void process_kill_and_reap(pid_t pid);

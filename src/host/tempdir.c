@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TEMPDIR_PREFIX "krunsh-run."
+#define TEMPDIR_LOCK   "lock"
 
 static const char *tmp_root(void)
 {
@@ -18,10 +21,11 @@ static const char *tmp_root(void)
 	return t && t[0] == '/' ? t : "/tmp";
 }
 
-int tempdir_create(char *path, size_t size, struct error *err)
+int tempdir_create(char *path, size_t size, int *lock_fd, struct error *err)
 {
-	/* The pid in the name lets a later run tell a stale directory from a
-	 * live one. */
+	/* The pid in the name is for people; what tells a later run that a
+	 * directory is live is the lock inside it (kill(pid, 0) is wrong
+	 * across pid namespaces and after pid reuse). */
 	int n = snprintf(path, size, "%s/" TEMPDIR_PREFIX "%ld.XXXXXX", tmp_root(), (long)getpid());
 	if (n < 0 || (size_t)n >= size) {
 		error_set(err, 0, "TMPDIR path is too long");
@@ -30,6 +34,20 @@ int tempdir_create(char *path, size_t size, struct error *err)
 	if (!mkdtemp(path)) {
 		error_set(err, errno, "cannot create a private directory in %s", tmp_root());
 		path[0] = '\0';
+		return -1;
+	}
+	/* Held for the run's life, and by the VMM children that share the
+	 * open file (libkrun's forked VMM): released by the kernel however
+	 * the run ends. */
+	char lock[4200];
+	snprintf(lock, sizeof(lock), "%s/" TEMPDIR_LOCK, path);
+	*lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0) {
+		error_set(err, errno, "cannot lock the private directory %s", path);
+		if (*lock_fd >= 0)
+			close(*lock_fd);
+		*lock_fd = -1;
+		tempdir_remove(path);
 		return -1;
 	}
 	return 0;
@@ -64,6 +82,21 @@ void tempdir_remove(char *path)
 	path[0] = '\0';
 }
 
+/* Stale: nobody holds its lock. A directory without a lock file is either
+ * being created this instant or was left between mkdtemp and the lock:
+ * only an old one counts. */
+static int run_dir_is_stale(int parent, const char *name, const struct stat *st)
+{
+	char lock[4200];
+	snprintf(lock, sizeof(lock), "%s/" TEMPDIR_LOCK, name);
+	int fd = openat(parent, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT && time(NULL) - st->st_mtime > 60;
+	int stale = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);
+	return stale;
+}
+
 void tempdir_sweep_stale(void)
 {
 	DIR *d = opendir(tmp_root());
@@ -73,12 +106,11 @@ void tempdir_sweep_stale(void)
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, TEMPDIR_PREFIX, strlen(TEMPDIR_PREFIX)) != 0)
 			continue;
-		long pid = strtol(e->d_name + strlen(TEMPDIR_PREFIX), NULL, 10);
-		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
 		struct stat st;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_uid == geteuid())
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		if (run_dir_is_stale(dirfd(d), e->d_name, &st))
 			remove_tree_at(dirfd(d), e->d_name);
 	}
 	closedir(d);

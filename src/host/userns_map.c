@@ -28,12 +28,17 @@ int userns_child_wait_for_map(const int sync_to_parent, const int sync_from_pare
 		answer = 'f';
 	if (answer == 'm')
 		return 0;
+	return userns_map_self(0, 0);
+}
+
+int userns_map_self(unsigned inside_uid, unsigned inside_gid)
+{
 	char map[64];
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)geteuid());
+	snprintf(map, sizeof(map), "%u %u 1", inside_uid, (unsigned)geteuid());
 	if (write_proc_file("/proc/self/uid_map", map) < 0)
 		return -1;
 	(void)write_proc_file("/proc/self/setgroups", "deny");
-	snprintf(map, sizeof(map), "0 %u 1", (unsigned)getegid());
+	snprintf(map, sizeof(map), "%u %u 1", inside_gid, (unsigned)getegid());
 	return write_proc_file("/proc/self/gid_map", map);
 }
 

@@ -11,6 +11,10 @@
  * namespace may not call setgroups). Returns 0 or -1 with errno. */
 int userns_child_wait_for_map(const int sync_to_parent, const int sync_from_parent);
 
+/* Right after unshare(CLONE_NEWUSER), without a helper: maps our own uid
+ * and gid (only those) to inside_uid/inside_gid; setgroups is then denied. */
+int userns_map_self(unsigned inside_uid, unsigned inside_gid);
+
 /* Parent side: once the child has unshared, map it with the setuid helpers
  * newuidmap/newgidmap from the uidmap package, using the user's ranges in
  * /etc/subuid and /etc/subgid: uid/gid 0 is the user, 1.. the subordinate

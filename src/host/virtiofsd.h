@@ -9,12 +9,14 @@
 #define VIRTIOFSD_DEFAULT_PATH "/usr/lib/qemu/virtiofsd"
 
 const char *virtiofsd_path(void);
-/* Starts virtiofsd serving `source` on the listening socket at socket_path.
- * Read-only is enforced by the host kernel: virtiofsd runs in a private
- * mount namespace where (when read_only) every mount is recursively
- * read-only, so even a guest root that remounts the share read-write cannot
- * write through. */
-pid_t virtiofsd_start(const char *source, int read_only, const char *socket_path, int log_fd,
+struct host_view_plan;
+/* Starts virtiofsd serving the planned view (host_view.h) on the listening
+ * socket at socket_path. Read-only and the masks are enforced by the host
+ * kernel: virtiofsd runs in a private mount namespace where the view is
+ * assembled and (when read-only) every mount of it is read-only, so even a
+ * guest root that remounts the share read-write cannot write through or
+ * see past a mask. */
+pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket_path, int log_fd,
 		      int verbose, struct error *err);
 
 #endif

@@ -85,7 +85,8 @@ static void test_freeze_vm(pid_t pid)
 	double give_up = monotonic_seconds() + 2;
 	while (getpgid(pid) != pid && monotonic_seconds() < give_up)
 		sched_yield();
-	kill(pid, SIGSTOP);
+	/* The group: under its sandbox's waiter, QEMU is the waiter's child. */
+	kill(-pid, SIGSTOP);
 }
 
 static int run_attempt(const struct engine *engine, const struct engine_probe *probe,
@@ -93,13 +94,15 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		       int attempt, struct vm_run_result *out, struct error *err)
 {
 	char run_dir[4096];
-	if (tempdir_create(run_dir, sizeof(run_dir), err) < 0)
+	int lock_fd = -1;
+	if (tempdir_create(run_dir, sizeof(run_dir), &lock_fd, err) < 0)
 		return -1;
 	char agent_socket[4200];
 	snprintf(agent_socket, sizeof(agent_socket), "%s/agent.sock", run_dir);
 	int listen_fd = unix_listen(agent_socket, SOCK_NONBLOCK, err);
 	if (listen_fd < 0) {
 		tempdir_remove(run_dir);
+		close(lock_fd);
 		return -1;
 	}
 	struct engine_request req = {.opts = opts,
@@ -138,6 +141,7 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		close(vm.log_fd);
 	close(listen_fd);
 	tempdir_remove(run_dir);
+	close(lock_fd);
 	return r;
 }
 

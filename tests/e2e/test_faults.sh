@@ -18,7 +18,8 @@ faults_elapsed() {
 # The VMM child of krunsh $1: QEMU, or the process krun forked for libkrun.
 faults_vmm_pid() {
 	if only_engine qemu; then
-		pgrep -P "$1" '^qemu-system' | head -n 1
+		# QEMU runs under its sandbox's waiter, a child of krunsh.
+		pgrep -f "^[^ ]*qemu-system.*$TMPDIR" | head -n 1
 	else
 		pgrep -P "$1" | head -n 1
 	fi

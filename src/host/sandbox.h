@@ -1,0 +1,42 @@
+/* Least privilege for every process that faces the guest (QEMU, virtiofsd,
+ * the libkrun VMM), in one place, as Firecracker's jailer does it: applied
+ * in the child between fork and exec (or, for libkrun, before it becomes
+ * the VM). A device-model bug should then give an attacker a process with
+ * no capabilities, no inherited file, a read-only host with the secrets
+ * hidden, no view of host processes, no IPC and, unless the VM has a
+ * network through this process, no network. */
+#ifndef KRUNSH_SANDBOX_H
+#define KRUNSH_SANDBOX_H
+
+#include <stddef.h>
+
+struct host_view_plan;
+
+struct sandbox_policy {
+	/* New pid namespace: the process runs as its PID 1 under a small
+	 * waiter (the pid krunsh sees), which mirrors its exit. */
+	int new_pid_namespace;
+	int new_network_namespace; /* no network at all */
+	int new_ipc_namespace;
+	/* Private mount namespace: host read-only, a fresh /proc, the
+	 * plan's secrets hidden; these paths stay writable (rw disks). */
+	int private_mounts;
+	const struct host_view_plan *hide; /* NULL: hide nothing */
+	/* A VMM that is its own file server (libkrun): assemble this view at
+	 * HOST_VIEW_PATH first, for it to serve. NULL: none. */
+	const struct host_view_plan *serve_view;
+	const char *const *writable;
+	size_t writable_count;
+	int drop_capabilities; /* none left, none regained by exec */
+};
+
+/* Closes every fd >= 3 but those in keep (the stdio and kept fds set up
+ * by spawn): an fd krunsh inherited must not reach a VMM. */
+void sandbox_close_inherited_fds(const int *keep, int keep_count);
+
+/* In the child. Returns 0 (in the process that goes on to exec), or -1
+ * with errno. With new_pid_namespace the calling process becomes the
+ * waiter and never returns. */
+int sandbox_enter(const struct sandbox_policy *policy);
+
+#endif
