@@ -7,6 +7,8 @@
 #   bench/run.sh --soak N          N consecutive 'echo hi' runs: failures and
 #                                  watchdog retries (boot hangs) counted
 # KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
+# KRUNSH_BASELINE=PATH/TO/krunsh adds 'echo hi' with another build (say,
+# the previous commit's), interleaved, and prints this build's ratio to it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD_DIR=${BUILD_DIR:-$here/../build}
@@ -66,14 +68,17 @@ concurrent_8() {
 	wait
 }
 
+baseline_echo_hi() { echo 'echo hi' | "$KRUNSH_BASELINE" >/dev/null; }
+
 cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
+[ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
 retries=0 runs=0
 now() { date +%s.%N; }
 for i in $(seq "$RUNS"); do
 	for c in $cases; do
 		t0=$(now); "$c"; t1=$(now)
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
-		if [ "$c" != bare_boot ] && [ "$c" != concurrent_8 ]; then
+		if [ "$c" != bare_boot ] && [ "$c" != concurrent_8 ] && [ "$c" != baseline_echo_hi ]; then
 			runs=$((runs + 1))
 			retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
 			[ "$c" = echo_hi ] && {
@@ -100,6 +105,11 @@ for c in echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8; do
 	esac
 	printf '%-36s %10s %14s%s\n' "$c" "$m" "$(ratio "$m" "$bare")" "$extra"
 done
+if [ -n "${KRUNSH_BASELINE:-}" ]; then
+	b=$(median "$work/baseline_echo_hi.times")
+	printf '%-36s %10s %14s (this build %sx the baseline)\n' "echo_hi, baseline build" "$b" \
+		"$(ratio "$b" "$bare")" "$(ratio "$one" "$b")"
+fi
 printf '%-36s %10s\n' "krunsh host CPU per run (ms)" "$(median "$work/cpu.values" | awk '{printf "%.1f", $1*1000}')"
 printf '%-36s %10s\n' "krunsh peak RSS (MiB)" "$(median "$work/rss.values" | awk '{printf "%.1f", $1/1024}')"
 echo "watchdog retries: $retries in $runs runs"

@@ -299,12 +299,12 @@ static int hide(const char *path, int is_dir)
 	if (is_dir)
 		return mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 			     "mode=000,size=4k,nr_inodes=1");
-	return mount(EMPTY_FILE, path, NULL, MS_BIND, NULL);
+	return mount(EMPTY_FILE, path, "none", MS_BIND, NULL);
 }
 
 int host_view_build(const struct host_view_plan *plan)
 {
-	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
 	if (mount("none", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
 		return -1;
@@ -313,7 +313,7 @@ int host_view_build(const struct host_view_plan *plan)
 		return -1;
 	close(fd);
 	if (mkdir(HOST_VIEW_PATH, 0755) < 0 ||
-	    mount(plan->source, HOST_VIEW_PATH, NULL, MS_BIND | MS_REC, NULL) < 0)
+	    mount(plan->source, HOST_VIEW_PATH, "none", MS_BIND | MS_REC, NULL) < 0)
 		return -1;
 	/* The guest has its own of these; the host's would show every host
 	 * process, device and daemon socket. Over-mounted, not unmounted: in

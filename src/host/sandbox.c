@@ -70,7 +70,7 @@ static int hide_in_place(const struct host_view_plan *plan)
 		int r = m->is_dir ? mount("none", m->path, "tmpfs",
 					  MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 					  "mode=000,size=4k,nr_inodes=1")
-				  : mount("/dev/null", m->path, NULL, MS_BIND, NULL);
+				  : mount("/dev/null", m->path, "none", MS_BIND, NULL);
 		if (r < 0 && errno != ENOENT)
 			return -1;
 	}
@@ -79,7 +79,7 @@ static int hide_in_place(const struct host_view_plan *plan)
 
 static int private_mounts(const struct sandbox_policy *p)
 {
-	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
 	if (p->serve_view && host_view_build(p->serve_view) < 0)
 		return -1;
@@ -90,12 +90,12 @@ static int private_mounts(const struct sandbox_policy *p)
 	if (hide_in_place(p->hide) < 0)
 		return -1;
 	for (size_t i = 0; i < p->writable_count; i++)
-		if (mount(p->writable[i], p->writable[i], NULL, MS_BIND, NULL) < 0)
+		if (mount(p->writable[i], p->writable[i], "none", MS_BIND, NULL) < 0)
 			return -1;
 	if (mount_tree_read_only("/") < 0)
 		return -1;
 	for (size_t i = 0; i < p->writable_count; i++)
-		if (mount("none", p->writable[i], NULL, MS_REMOUNT | MS_BIND, NULL) < 0)
+		if (mount("none", p->writable[i], "none", MS_REMOUNT | MS_BIND, NULL) < 0)
 			return -1;
 	return 0;
 }
