@@ -53,6 +53,7 @@ enum job_key {
 	JOB_NETWORK = 9,      /* u32 1: configure eth0 for user-mode networking */
 	JOB_MODULES = 10,     /* name of an extra module list to load ("net", "blk") */
 	JOB_LINE_EVENTS = 11, /* u32 1: the line-mode script reports line events ($2) */
+	JOB_STDIN = 12,	      /* u32 1: FRAME_STDIN frames feed the program's stdin */
 };
 
 enum job_mode {

@@ -33,6 +33,7 @@ struct job {
 	uint32_t mode;
 	int network;
 	int line_events;
+	int forward_stdin; /* JOB_STDIN: the host sends stdin frames */
 	struct job_volume *volumes;
 	size_t volume_count;
 	struct job_rlimit *rlimits;

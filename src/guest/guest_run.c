@@ -270,10 +270,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
 	    line_events_open(&events, run_dir, error, error_size) < 0)
 		return -1;
-	/* Exec mode forwards the host's stdin; shell modes give EOF, since
-	 * the host's stdin carried the commands. */
+	/* The host's stdin reaches the program unless it carried the
+	 * commands (then the program reads EOF). */
 	int in[2] = {-1, -1};
-	if (job->mode == JOB_MODE_EXEC) {
+	if (job->forward_stdin) {
 		if (pipe2(in, O_CLOEXEC) < 0) {
 			snprintf(error, error_size, "pipe: %s", strerror(errno));
 			return -1;

@@ -20,7 +20,8 @@ static const char usage_text[] =
     "       krunsh [OPTIONS] -c COMMAND\n"
     "       krunsh [OPTIONS] -- PROGRAM [ARG...]\n"
     "Run shell commands from FILE or standard input, one a line, in a fresh\n"
-    "throw-away microVM that sees the host's root read-only.\n"
+    "throw-away microVM that sees the host's root read-only. With -c, FILE or --,\n"
+    "standard input reaches the commands (as with sh -c).\n"
     "\n"
     "Input:\n"
     "  -c, --command CMD    run CMD instead of reading commands\n"
@@ -381,8 +382,12 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		return CLI_RUN;
 	}
 	if (rest > 1) {
+		/* Typically a test runner's `-exec krunsh`: name the fix, since
+		 * "too many arguments" alone does not say that -- is missing. */
 		error_set(err, 0,
-			  "too many arguments: expected at most one FILE (see krunsh --help)");
+			  "too many arguments: krunsh takes at most one FILE of commands; to run "
+			  "a program with arguments, put -- before it: krunsh [OPTIONS] -- "
+			  "PROGRAM ARGS (as a runner: go test -exec 'krunsh --')");
 		return CLI_ERROR;
 	}
 	if (rest == 1) {
@@ -395,6 +400,11 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	if (script_flag)
 		opts->mode = INPUT_SCRIPT;
 	return CLI_RUN;
+}
+
+int cli_stdin_reaches_commands(const struct options *opts)
+{
+	return opts->mode == INPUT_EXEC || opts->command || opts->script_file;
 }
 
 void cli_free(struct options *opts)

@@ -94,6 +94,8 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 			: 0;
 	if (r == 0 && opts->report_file && opts->mode == INPUT_LINES && !opts->command)
 		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
+	if (r == 0 && cli_stdin_reaches_commands(opts))
+		r = job_buffer_add_u32(b, JOB_STDIN, 1);
 	if (r == 0 && res->disk_count)
 		r = job_buffer_add(b, JOB_MODULES, "blk", 3);
 	if (r < 0)

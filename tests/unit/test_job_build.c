@@ -18,6 +18,7 @@ struct decoded {
 	int env_count;
 	char args[8][64];
 	int arg_count;
+	int forward_stdin;
 };
 static struct decoded d;
 
@@ -57,6 +58,9 @@ static int decode(void)
 			if (d.arg_count == 8)
 				return -1;
 			copy(d.args[d.arg_count++], sizeof(d.args[0]), &r);
+			break;
+		case JOB_STDIN:
+			d.forward_stdin = 1;
 			break;
 		default:
 			return -1;
@@ -172,14 +176,18 @@ static int test_mode_shell_workdir_and_script(void)
 	EXPECT(d.mode == JOB_MODE_SHELL_SCRIPT);
 	EXPECT_STR(d.shell, "/bin/bash");
 	EXPECT_STR(d.workdir, "/srv");
+	/* stdin carried that script: the commands must not get it too. */
+	EXPECT(!d.forward_stdin);
 
 	char *command[] = {"krunsh", "-c", "echo", NULL};
 	EXPECT(build("echo", command) == 0);
 	EXPECT(d.mode == JOB_MODE_SHELL_LINES || d.mode == JOB_MODE_SHELL_SCRIPT);
+	EXPECT(d.forward_stdin);
 
 	char *exec[] = {"krunsh", "--", "prog", "a b", "", NULL};
 	EXPECT(build("", exec) == 0);
 	EXPECT(d.mode == JOB_MODE_EXEC);
+	EXPECT(d.forward_stdin);
 	EXPECT(d.arg_count == 3);
 	EXPECT_STR(d.args[0], "prog");
 	EXPECT_STR(d.args[1], "a b");
