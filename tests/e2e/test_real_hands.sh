@@ -27,3 +27,40 @@ two" "$out" || { cat err >&2; return 1; }
 	out=$(printf 'cat\necho after\n' | ks 2>err)
 	expect_eq "commands from stdin" "after" "$out" || { cat err >&2; return 1; }
 }
+
+# A here-document, or an if/while/case/{ left open, would have the lines
+# after it run as commands: refused before anything runs, with --script
+# named. One-line constructs still run.
+test_real_hands_multi_line_constructs_are_refused_before_anything_runs() {
+	: >"$TEST_SCRATCH/ran"
+	for input in "touch $TEST_SCRATCH/ran-1
+cat <<EOF
+hello
+EOF" "touch $TEST_SCRATCH/ran-2
+if true; then
+echo inside
+fi" "touch $TEST_SCRATCH/ran-3
+a=\$(cat <<EOF" "touch $TEST_SCRATCH/ran-4
+{ echo a"; do
+		printf '%s\n' "$input" | ks >out 2>err
+		rc=$?
+		expect_eq "exit status for [$input]" 125 "$rc" || { cat err >&2; return 1; }
+		[ ! -s out ] || { fail "stdout for [$input]: $(cat out)"; return 1; }
+		expect_eq "stderr lines" 1 "$(wc -l <err)" || { cat err >&2; return 1; }
+		expect_contains "the message" "krunsh: line 2: " "$(cat err)" || return 1
+		expect_contains "the hint" "(use --script for multi-line constructs)" "$(cat err)" || return 1
+	done
+	[ -z "$(ls "$TEST_SCRATCH" | grep ran-)" ] || { fail "a line ran: $(ls "$TEST_SCRATCH")"; return 1; }
+	out=$(printf '%s\n' 'if true; then echo y; fi' 'case x in x) echo x;; esac' '{ echo a; }' \
+		"echo '<<'" 'echo "if"' 'for i in 1 2; do echo $i; done' | ks 2>err)
+	expect_eq "one-line constructs" "y
+x
+a
+<<
+if
+1
+2" "$out" || { cat err >&2; return 1; }
+	# The same here-document runs with --script.
+	out=$(printf 'cat <<EOF\nhello\nEOF\n' | ks --script 2>err)
+	expect_eq "here-document with --script" hello "$out"
+}
