@@ -1,7 +1,9 @@
-/* Line mode: each logical line becomes `eval 'LINE'` followed by a status
- * check, all in one shell so that cd and variables carry over. eval keeps a
- * line's syntax error inside that line, and quoting the line as a single-
- * quoted word means no byte of it is ever interpreted by our wrapper. */
+/* Line mode: each logical line becomes `command eval 'LINE'` followed by a
+ * status check, all in one shell so that cd and variables carry over. eval
+ * keeps a line's syntax error inside that line; `command` keeps it (and any
+ * other special built-in's error) from ending the shell, as POSIX says, so
+ * --keep-going goes on after it. Quoting the line as a single-quoted word
+ * means no byte of it is ever interpreted by our wrapper. */
 #include "script.h"
 #include "line_syntax.h"
 #include "text.h"
@@ -275,7 +277,7 @@ int script_build(char *input, size_t length, int line_mode, int flags, struct sc
 		     text_append_str(&t, keep_going ? check_keep_going : check_stop) < 0;
 	for (size_t i = 0; i < out->line_count && !failed; i++) {
 		char number[96];
-		snprintf(number, sizeof(number), "__krunsh_line=%u\n%seval ",
+		snprintf(number, sizeof(number), "__krunsh_line=%u\n%scommand eval ",
 			 out->lines[i].number, events ? "__krunsh_event S\n" : "");
 		failed = text_append_str(&t, number) < 0 ||
 			 text_append_quoted(&t, input + out->lines[i].offset,

@@ -64,3 +64,33 @@ if
 	out=$(printf 'cat <<EOF\nhello\nEOF\n' | ks --script 2>err)
 	expect_eq "here-document with --script" hello "$out"
 }
+
+# The shell's messages name the user's line, not krunsh's internal script.
+test_real_hands_shell_messages_name_the_users_line() {
+	printf 'echo one\n\necho )\necho not-reached\n' | ks >out 2>err
+	rc=$?
+	expect_eq "exit status" 2 "$rc" || { cat err >&2; return 1; }
+	expect_eq "stdout" one "$(cat out)" || return 1
+	expect_contains "our line" "krunsh: line 3 failed with status 2: echo )" "$(cat err)" || return 1
+	expect_contains "the shell's own message" 'Syntax error: ")" unexpected' "$(cat err)" || return 1
+	if grep -q 'script' err; then
+		fail "the internal script is named: $(cat err)"
+		return 1
+	fi
+	printf 'no-such-command-krunsh\n' | ks >out 2>err
+	expect_eq "exit status" 127 "$?" || { cat err >&2; return 1; }
+	expect_contains "the shell's own message" "no-such-command-krunsh: not found" "$(cat err)" || return 1
+	grep -q script err && { fail "the internal script is named: $(cat err)"; return 1; }
+	return 0
+}
+
+# --keep-going goes on after a syntax error, reports it, and exits with the
+# first failure's status.
+test_real_hands_keep_going_goes_on_after_a_syntax_error() {
+	printf 'false\necho )\necho after\n' | ks -k >out 2>err
+	rc=$?
+	expect_eq "exit status (the first failure's)" 1 "$rc" || { cat err >&2; return 1; }
+	expect_eq "stdout" after "$(cat out)" || { cat err >&2; return 1; }
+	expect_contains "line 1 reported" "krunsh: line 1 failed with status 1: false" "$(cat err)" || return 1
+	expect_contains "line 2 reported" "krunsh: line 2 failed with status 2: echo )" "$(cat err)"
+}
