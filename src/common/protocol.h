@@ -37,6 +37,11 @@ enum frame_type {
 	FRAME_JOB = 64,	  /* payload: job records (see below) */
 	FRAME_STDIN = 65, /* payload: bytes for the program's stdin (exec mode) */
 	FRAME_STDIN_EOF = 66,
+	/* payload: u64 the host's CLOCK_REALTIME in ns, stamped as it is sent
+	 * right after the hello (the job goes out when the VMM connects, which
+	 * for QEMU is at its start, long before the guest can read it). The
+	 * agent reads it after the job and sets the guest's clock. */
+	FRAME_CLOCK = 67,
 };
 
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys

@@ -94,3 +94,45 @@ test_real_hands_keep_going_goes_on_after_a_syntax_error() {
 	expect_contains "line 1 reported" "krunsh: line 1 failed with status 1: false" "$(cat err)" || return 1
 	expect_contains "line 2 reported" "krunsh: line 2 failed with status 2: echo )" "$(cat err)"
 }
+
+# The guest's clock is the host's (to a few ms; the output's way to the host
+# takes about 10-20 ms under TCG): a file touched on the host just before
+# the run is not in the future inside the guest, and in each of two runs
+# the best of four samples of the guest's time is neither after the moment
+# the host reads it nor more than 0.1 s before (a guest clock set from the
+# RTC alone lags by the RTC's fraction of a second: 0-1 s).
+# clock_samples FIFO: each line written to FIFO, with the host's time when
+# it arrived. python opens FIFO itself, so its start-up (which can exceed a
+# krun-double run) is over before the writer can open it.
+clock_samples() {
+	python3 -c '
+import sys, time
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        print(line.decode().strip(), repr(time.time()))' "$1"
+}
+
+clock_check_samples() {
+	awk '{ d = $2 - $1; if (NR == 1 || d < best) best = d; if (d < -0.02) ahead = $0 }
+	     END { printf "best lag %.4f s over %d samples\n", best, NR
+		   if (ahead != "") { print "guest ahead: " ahead; exit 1 }
+		   exit !(NR >= 4 && best < 0.1) }' "$1" ||
+		{ fail "guest clock off: $(tr '\n' ' ' <"$1")"; return 1; }
+}
+
+test_real_hands_guest_clock_is_the_hosts() {
+	touch stamp
+	ks -c 'stat -c %.9Y stamp; for i in 1 2 3 4; do date +%s.%N; done' </dev/null 2>err >out
+	mtime=$(sed -n 1p out)
+	guest=$(sed -n 2p out)
+	[ -n "$guest" ] || { fail "no output: $(cat err)"; return 1; }
+	awk -v m="$mtime" -v g="$guest" 'BEGIN { exit !(g >= m) }' ||
+		{ fail "the host's file (mtime $mtime) is in the guest's future ($guest)"; return 1; }
+	for run in 1 2; do
+		rm -f fifo && mkfifo fifo || return 1
+		clock_samples fifo >samples &
+		ks -c 'for i in 1 2 3 4; do date +%s.%N; done' </dev/null 2>err >fifo
+		wait
+		clock_check_samples samples || { cat err >&2; return 1; }
+	done
+}
