@@ -40,6 +40,8 @@ static const char usage_text[] =
     "  -w, --workdir DIR    working directory in the guest (default: the current one)\n"
     "  -e, --env KEY[=VAL]  set KEY in the guest (without =VAL: the host's value)\n"
     "      --env-file FILE  KEY=VALUE lines, as -e\n"
+    "      --clean-env      exec mode (--): only PATH, HOME, TERM, LANG and -e, not\n"
+    "                       the host's environment\n"
     "      --volume HOST:GUEST[:ro|rw]  share a host directory (default rw)\n"
     "      --disk IMAGE[:ro]  attach a raw image as /dev/vda, /dev/vdb, ...\n"
     "      --net            outbound network (user-mode NAT)\n"
@@ -74,6 +76,7 @@ enum {
 	OPT_ULIMIT,
 	OPT_ROOT,
 	OPT_ENV_FILE,
+	OPT_CLEAN_ENV,
 };
 
 static const struct option long_options[] = {
@@ -101,6 +104,7 @@ static const struct option long_options[] = {
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"root", required_argument, NULL, OPT_ROOT},
     {"env-file", required_argument, NULL, OPT_ENV_FILE},
+    {"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
     {NULL, 0, NULL, 0},
 };
 
@@ -347,6 +351,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		case OPT_ENV_FILE:
 			if (read_env_file(opts, optarg, err) < 0)
 				return CLI_ERROR;
+			break;
+		case OPT_CLEAN_ENV:
+			opts->clean_env = 1;
 			break;
 		case OPT_VERSION:
 			printf("krunsh %s\n", KRUNSH_VERSION);

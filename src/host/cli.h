@@ -16,6 +16,7 @@ enum input_mode {
 struct options {
 	enum input_mode mode;
 	int keep_going;
+	int clean_env;		 /* --clean-env: exec mode gets the minimal environment too */
 	const char *command;	 /* -c */
 	const char *script_file; /* positional FILE */
 	char **exec_argv;	 /* after -- */

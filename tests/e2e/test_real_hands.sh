@@ -136,3 +136,26 @@ test_real_hands_guest_clock_is_the_hosts() {
 		clock_check_samples samples || { cat err >&2; return 1; }
 	done
 }
+
+# Exec mode stands in for a runner's native exec: a variable the runner set
+# reaches the program (PROBE_FAIL=1 go test -exec 'krunsh --'); what only
+# means something on the host does not; --clean-env and line mode give the
+# minimal set.
+test_real_hands_exec_mode_passes_the_host_environment() {
+	export PROBE_FAIL=1 GOFLAGS=-count=1 DISPLAY=:9 SSH_AUTH_SOCK=/tmp/agent KRUNSH_TEST_SECRET=x
+	ks -e GOFLAGS=-v -- /usr/bin/env </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	grep -qx PROBE_FAIL=1 out || { fail "PROBE_FAIL did not arrive: $(cat out)"; return 1; }
+	expect_eq "GOFLAGS (the -e wins, once)" GOFLAGS=-v "$(grep ^GOFLAGS= out)" || return 1
+	for name in DISPLAY SSH_AUTH_SOCK KRUNSH_TEST_SECRET; do
+		! grep -q "^$name=" out || { fail "$name reached the guest"; return 1; }
+	done
+	expect_eq "PATH" "PATH=$PATH" "$(grep ^PATH= out)" || return 1
+	ks --clean-env -- /usr/bin/env </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	! grep -q ^PROBE_FAIL= out || { fail "--clean-env passed PROBE_FAIL"; return 1; }
+	echo env | ks >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	! grep -q ^PROBE_FAIL= out || { fail "line mode passed PROBE_FAIL"; return 1; }
+	grep -q ^PATH= out || { fail "line mode lost PATH: $(cat out)"; return 1; }
+}
