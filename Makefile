@@ -117,7 +117,7 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 # libFuzzer targets (clang): the line-mode parser, the guest's frame decoder
 # and the host's channel reader with its policy.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/host -Isrc/common -I$(BUILD)
-$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c src/host/script.c src/host/error.c
+$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c src/host/script.c src/host/line_syntax.c src/host/text.c src/host/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c src/common/protocol.c

@@ -37,6 +37,11 @@ enum frame_type {
 	FRAME_JOB = 64,	  /* payload: job records (see below) */
 	FRAME_STDIN = 65, /* payload: bytes for the program's stdin (exec mode) */
 	FRAME_STDIN_EOF = 66,
+	/* payload: u64 the host's CLOCK_REALTIME in ns, stamped as it is sent
+	 * right after the hello (the job goes out when the VMM connects, which
+	 * for QEMU is at its start, long before the guest can read it). The
+	 * agent reads it after the job and sets the guest's clock. */
+	FRAME_CLOCK = 67,
 };
 
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
@@ -53,6 +58,7 @@ enum job_key {
 	JOB_NETWORK = 9,      /* u32 1: configure eth0 for user-mode networking */
 	JOB_MODULES = 10,     /* name of an extra module list to load ("net", "blk") */
 	JOB_LINE_EVENTS = 11, /* u32 1: the line-mode script reports line events ($2) */
+	JOB_STDIN = 12,	      /* u32 1: FRAME_STDIN frames feed the program's stdin */
 };
 
 enum job_mode {

@@ -79,8 +79,11 @@ static void finish(const struct agent_config *config, int channel, int status)
 static int prepare_job(const struct job *job, const struct agent_config *config, char *error,
 		       size_t error_size)
 {
+	/* The contract double runs on the host: its clock is the host's. */
 	if (config->root_setup == ROOT_SETUP_NONE)
 		return 0;
+	if (job->host_clock_ns && clock_set_from_host(job->host_clock_ns, error, error_size) < 0)
+		return -1;
 	for (size_t i = 0; i < job->module_list_count; i++)
 		if (load_module_list(job->module_lists[i], error, error_size) < 0)
 			return -1;
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
 	}
 	if (channel_send_u32(channel, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION) < 0)
 		finish(&config, channel, 125);
+	clock_mark_hello();
 
 	trace("hello sent");
 	char error[512] = "";
@@ -137,6 +141,14 @@ int main(int argc, char **argv)
 		channel_send_error(channel, "%s", error);
 		finish(&config, channel, 125);
 	}
+	free(payload);
+	length = 0;
+	if (channel_receive(channel, FRAME_CLOCK, &payload, &length) < 0 || length != 8) {
+		channel_send_error(channel, "receiving the host's clock: %s",
+				   length != 8 ? "bad length" : strerror(errno));
+		finish(&config, channel, 125);
+	}
+	job.host_clock_ns = get_u64le(payload);
 	free(payload);
 	if (prepare_job(&job, &config, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "%s", error);

@@ -33,6 +33,8 @@ struct job {
 	uint32_t mode;
 	int network;
 	int line_events;
+	int forward_stdin;	/* JOB_STDIN: the host sends stdin frames */
+	uint64_t host_clock_ns; /* from FRAME_CLOCK, after the job */
 	struct job_volume *volumes;
 	size_t volume_count;
 	struct job_rlimit *rlimits;
@@ -83,6 +85,10 @@ int setup_volumes(const struct job *job, char *error, size_t error_size);
 int setup_loopback(void);
 int setup_network(char *error, size_t error_size);
 int setup_root(enum root_setup how, char *error, size_t error_size);
+
+/* guest_clock.c: the guest's wall clock from the host's FRAME_CLOCK. */
+void clock_mark_hello(void);
+int clock_set_from_host(uint64_t host_nanoseconds, char *error, size_t error_size);
 
 /* guest_job.c */
 int job_parse(unsigned char *payload, size_t length, struct job *out, char *error,

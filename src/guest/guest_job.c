@@ -104,6 +104,9 @@ int job_parse(unsigned char *payload, size_t length, struct job *out, char *erro
 		case JOB_LINE_EVENTS:
 			out->line_events = 1;
 			break;
+		case JOB_STDIN:
+			out->forward_stdin = 1;
+			break;
 		case JOB_MODULES: {
 			const char **grown = realloc(out->module_lists,
 						     (out->module_list_count + 1) * sizeof(*grown));

@@ -33,6 +33,31 @@ static int write_file(const char *path, const char *data, size_t length)
 	return close(fd);
 }
 
+/* ". 'PATH'", with PATH single-quoted for the shell. */
+static int shell_source_command(char *out, size_t size, const char *path)
+{
+	size_t n = 0;
+	const char *prefix = ". '";
+	for (const char *p = prefix; *p && n < size; p++)
+		out[n++] = *p;
+	for (const char *p = path; *p; p++) {
+		const char *piece = *p == '\'' ? "'\\''" : NULL;
+		size_t len = piece ? 4 : 1;
+		if (n + len + 2 > size)
+			return -1;
+		if (piece)
+			memcpy(out + n, piece, len);
+		else
+			out[n] = *p;
+		n += len;
+	}
+	if (n + 2 > size)
+		return -1;
+	out[n++] = '\'';
+	out[n] = '\0';
+	return 0;
+}
+
 static void child_exec(const struct job *job, const char *script_path, const char *log_path,
 		       const char *events_path, int stdin_fd, int stdout_fd, int stderr_fd)
 {
@@ -55,12 +80,20 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 	if (job->mode == JOB_MODE_EXEC) {
 		execvpe(job->argv[0], job->argv, job->env);
 	} else {
-		char *argv[] = {(char *)job->shell, (char *)script_path, (char *)log_path,
+		/* `sh -c '. SCRIPT' krunsh ...` rather than `sh SCRIPT`: the
+		 * shell names $0 in its messages, and the user should read
+		 * "krunsh: ..." there, not our internal path. */
+		char source[600];
+		if (shell_source_command(source, sizeof(source), script_path) < 0) {
+			dprintf(2, "krunsh: script path too long\n");
+			_exit(125);
+		}
+		char *argv[] = {(char *)job->shell,  "-c", source, "krunsh", (char *)log_path,
 				(char *)events_path, NULL};
 		if (job->mode != JOB_MODE_SHELL_LINES)
-			argv[2] = NULL;
+			argv[4] = NULL;
 		else if (!job->line_events)
-			argv[3] = NULL;
+			argv[5] = NULL;
 		execve(job->shell, argv, job->env);
 	}
 	int saved = errno;
@@ -270,10 +303,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
 	    line_events_open(&events, run_dir, error, error_size) < 0)
 		return -1;
-	/* Exec mode forwards the host's stdin; shell modes give EOF, since
-	 * the host's stdin carried the commands. */
+	/* The host's stdin reaches the program unless it carried the
+	 * commands (then the program reads EOF). */
 	int in[2] = {-1, -1};
-	if (job->mode == JOB_MODE_EXEC) {
+	if (job->forward_stdin) {
 		if (pipe2(in, O_CLOEXEC) < 0) {
 			snprintf(error, error_size, "pipe: %s", strerror(errno));
 			return -1;

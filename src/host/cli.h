@@ -16,6 +16,7 @@ enum input_mode {
 struct options {
 	enum input_mode mode;
 	int keep_going;
+	int clean_env;		 /* --clean-env: exec mode gets the minimal environment too */
 	const char *command;	 /* -c */
 	const char *script_file; /* positional FILE */
 	char **exec_argv;	 /* after -- */
@@ -50,6 +51,10 @@ enum cli_result {
 };
 
 enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct error *err);
+/* Whether krunsh's stdin is forwarded to the commands: it is, as with
+ * sh -c, whenever stdin does not carry the commands themselves (exec mode,
+ * -c COMMAND, FILE). */
+int cli_stdin_reaches_commands(const struct options *opts);
 void cli_free(struct options *opts);
 
 #endif

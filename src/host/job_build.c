@@ -1,4 +1,5 @@
 #include "job_build.h"
+#include "host_env.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +21,36 @@ static int add_env(struct job_buffer *b, const char *name, const char *value)
 	return r;
 }
 
+/* Whether an -e entry sets NAME (of LENGTH bytes): it wins over ours. */
+static int env_overridden(const struct options *opts, const char *name, size_t length)
+{
+	for (size_t k = 0; k < opts->env_count; k++)
+		if (strncmp(opts->env[k], name, length) == 0 &&
+		    (opts->env[k][length] == '=' || opts->env[k][length] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Exec mode: the host's environment, minus what only means something on
+ * the host (host_env.c), minus what -e sets. */
+static int add_host_environment(const struct options *opts, struct job_buffer *b)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++) {
+		size_t n = strcspn(*e, "=");
+		if ((*e)[n] != '=' || host_env_is_host_only(*e) || env_overridden(opts, *e, n))
+			continue;
+		if (job_buffer_add(b, JOB_ENV, *e, strlen(*e)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int add_environment(const struct options *opts, struct job_buffer *b, struct error *err)
 {
+	int inherit = opts->mode == INPUT_EXEC && !opts->clean_env;
+	if (inherit && add_host_environment(opts, b) < 0)
+		goto nomem;
 	static const struct {
 		const char *name, *fallback;
 	} defaults[] = {
@@ -32,15 +61,12 @@ static int add_environment(const struct options *opts, struct job_buffer *b, str
 	};
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		/* Overridden by an -e of the same name: skip the default. */
-		int overridden = 0;
-		size_t len = strlen(defaults[i].name);
-		for (size_t k = 0; k < opts->env_count; k++)
-			if (strncmp(opts->env[k], defaults[i].name, len) == 0 &&
-			    (opts->env[k][len] == '=' || opts->env[k][len] == '\0'))
-				overridden = 1;
-		if (overridden)
+		if (env_overridden(opts, defaults[i].name, strlen(defaults[i].name)))
 			continue;
 		const char *value = getenv(defaults[i].name);
+		/* Inherited already, if the host has it. */
+		if (inherit && value)
+			continue;
 		if (!value)
 			value = defaults[i].fallback;
 		if (value && add_env(b, defaults[i].name, value) < 0)
@@ -94,6 +120,8 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 			: 0;
 	if (r == 0 && opts->report_file && opts->mode == INPUT_LINES && !opts->command)
 		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
+	if (r == 0 && cli_stdin_reaches_commands(opts))
+		r = job_buffer_add_u32(b, JOB_STDIN, 1);
 	if (r == 0 && res->disk_count)
 		r = job_buffer_add(b, JOB_MODULES, "blk", 3);
 	if (r < 0)

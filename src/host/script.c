@@ -1,8 +1,11 @@
-/* Line mode: each logical line becomes `eval 'LINE'` followed by a status
- * check, all in one shell so that cd and variables carry over. eval keeps a
- * line's syntax error inside that line, and quoting the line as a single-
- * quoted word means no byte of it is ever interpreted by our wrapper. */
+/* Line mode: each logical line becomes `command eval 'LINE'` followed by a
+ * status check, all in one shell so that cd and variables carry over. eval
+ * keeps a line's syntax error inside that line; `command` keeps it (and any
+ * other special built-in's error) from ending the shell, as POSIX says, so
+ * --keep-going goes on after it. Quoting the line as a single-quoted word
+ * means no byte of it is ever interpreted by our wrapper. */
 #include "script.h"
+#include "line_syntax.h"
 #include "text.h"
 
 #include <errno.h>
@@ -222,6 +225,22 @@ static int collect_lines(struct script *out, const char *in, size_t length)
 	return 0;
 }
 
+/* Before anything runs: a line whose construct needs the next lines would
+ * have them run as commands of their own (a here-document's body). */
+static int check_lines(const struct script *s, struct error *err)
+{
+	for (size_t i = 0; i < s->line_count; i++) {
+		const struct script_line *line = &s->lines[i];
+		char why[160];
+		if (line_syntax_check(s->input + line->offset, line->length, why, sizeof(why)) == 0)
+			continue;
+		error_set(err, 0, "line %u: %s (use --script for multi-line constructs)",
+			  line->number, why);
+		return -1;
+	}
+	return 0;
+}
+
 int script_build(char *input, size_t length, int line_mode, int flags, struct script *out,
 		 struct error *err)
 {
@@ -250,14 +269,16 @@ int script_build(char *input, size_t length, int line_mode, int flags, struct sc
 	}
 	if (collect_lines(out, input, length) < 0)
 		goto nomem;
+	if (check_lines(out, err) < 0)
+		return -1;
 	struct text t = {0};
 	int failed = text_append_str(&t, line_prologue) < 0 ||
 		     text_append_str(&t, events ? events_prologue : no_events_prologue) < 0 ||
 		     text_append_str(&t, keep_going ? check_keep_going : check_stop) < 0;
 	for (size_t i = 0; i < out->line_count && !failed; i++) {
 		char number[96];
-		snprintf(number, sizeof(number), "__krunsh_line=%u\n%seval ", out->lines[i].number,
-			 events ? "__krunsh_event S\n" : "");
+		snprintf(number, sizeof(number), "__krunsh_line=%u\n%scommand eval ",
+			 out->lines[i].number, events ? "__krunsh_event S\n" : "");
 		failed = text_append_str(&t, number) < 0 ||
 			 text_append_quoted(&t, input + out->lines[i].offset,
 					    out->lines[i].length) < 0 ||

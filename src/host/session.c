@@ -95,6 +95,9 @@ struct session {
 	unsigned char *out;
 	size_t out_offset, out_length;
 	int stdin_open;
+	/* FRAME_CLOCK, queued at the hello after the job, stamped as sent */
+	unsigned char clock[FRAME_HEADER_SIZE + 8];
+	size_t clock_offset, clock_length;
 	size_t chunk_stdout, chunk_stderr;
 	struct frame_reader reader; /* last: 64 KiB */
 };
@@ -157,6 +160,7 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 		if (!s->alive) {
 			s->alive = 1;
 			s->result->boot_seconds = monotonic_seconds() - s->started;
+			s->clock_length = sizeof(s->clock);
 			if (s->config->on_alive)
 				s->config->on_alive(s->config->on_alive_data);
 		}
@@ -298,8 +302,41 @@ static void queue_stdin(struct session *s)
 	s->out_offset = 0;
 }
 
+static uint64_t realtime_nanoseconds(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static void write_clock_to_guest(struct session *s)
+{
+	if (s->clock_offset == 0) {
+		frame_header_encode(s->clock, FRAME_CLOCK, 8);
+		put_u64le(s->clock + FRAME_HEADER_SIZE, realtime_nanoseconds());
+	}
+	ssize_t w = send(s->conn, s->clock + s->clock_offset, s->clock_length - s->clock_offset,
+			 MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			finish(s, SESSION_VM_DIED, "the VM stopped before the commands finished");
+		return;
+	}
+	s->clock_offset += (size_t)w;
+}
+
+/* The clock frame follows the job, and stdin frames follow both. */
+static int guest_output_pending(const struct session *s)
+{
+	return s->out_offset < s->out_length || s->clock_offset < s->clock_length;
+}
+
 static void write_to_guest(struct session *s)
 {
+	if (s->out_offset == s->out_length) {
+		write_clock_to_guest(s);
+		return;
+	}
 	ssize_t w =
 	    send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset, MSG_NOSIGNAL);
 	if (w < 0) {
@@ -373,13 +410,13 @@ void session_run(const struct session_config *config, struct session_result *res
 			short ev = 0;
 			if (!s.pending.length)
 				ev |= POLLIN;
-			if (s.out_offset < s.out_length)
+			if (guest_output_pending(&s))
 				ev |= POLLOUT;
 			fds[i_conn = n++] = (struct pollfd){.fd = s.conn, .events = ev};
 		}
 		if (s.pending.length)
 			fds[i_out = n++] = (struct pollfd){.fd = s.pending.fd, .events = POLLOUT};
-		if (s.conn >= 0 && s.alive && s.stdin_open && s.out_offset == s.out_length)
+		if (s.conn >= 0 && s.alive && s.stdin_open && !guest_output_pending(&s))
 			fds[i_stdin = n++] =
 			    (struct pollfd){.fd = config->stdin_fd, .events = POLLIN};
 

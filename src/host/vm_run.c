@@ -127,7 +127,7 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		    .boot_timeout = boot_timeout(),
 		    .deadline = deadline,
 		    .signal_fd = session_signal_fd(),
-		    .stdin_fd = opts->mode == INPUT_EXEC ? 0 : -1,
+		    .stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
 		    .on_alive = remove_run_dir,
 		    .on_alive_data = run_dir,
 		};

@@ -102,12 +102,14 @@ test_env_errors_exit_125() {
 
 test_guest_env_is_the_minimal_set_plus_e_and_host_secrets_stay_out() {
 	export SECRET_TOKEN=hunter2-krunsh-test TERM=krunsh-term LANG=C.UTF-8
-	# The exec-mode run of env shows exactly what the agent hands over.
+	# The exec-mode run of env (--clean-env: without it exec mode passes
+	# the host's environment, see test_real_hands.sh) shows exactly what
+	# the agent hands over.
 	# The shell-mode run adds what the guest shell itself sets: dash
 	# exports PWD (bash would add SHLVL and _ too, OLDPWD after a cd);
 	# those are the shell's doing, not krunsh's, so they are removed
 	# before comparing.
-	ks -e ADDED=yes -e 'TERM=overridden' -- env >exec-env 2>err
+	ks --clean-env -e ADDED=yes -e 'TERM=overridden' -- env >exec-env 2>err
 	rc=$?
 	expect_eq "exit status of -- env" 0 "$rc" || { cat err >&2; return 1; }
 	ks -e ADDED=yes -e 'TERM=overridden' -c env </dev/null >shell-env 2>err
@@ -120,7 +122,7 @@ test_guest_env_is_the_minimal_set_plus_e_and_host_secrets_stay_out() {
 	grep -Ev '^(PWD|OLDPWD|SHLVL|_)=' shell-env | LC_ALL=C sort >got
 	cmp -s expected got || fail "shell environment: $(diff expected got)" || return 1
 	# Unset TERM and LANG stay unset (PATH and HOME have fallbacks).
-	(unset TERM LANG && ks -- env) >exec-env 2>err || fail "exit status $?" || return 1
+	(unset TERM LANG && ks --clean-env -- env) >exec-env 2>err || fail "exit status $?" || return 1
 	if grep -E '^(TERM|LANG)=' exec-env; then
 		fail "TERM/LANG invented: $(cat exec-env)"
 		return 1

@@ -14,10 +14,11 @@ static struct error err;
 struct decoded {
 	uint32_t mode;
 	char shell[256], workdir[4096], script[256];
-	char env[16][256];
+	char env[512][256];
 	int env_count;
 	char args[8][64];
 	int arg_count;
+	int forward_stdin;
 };
 static struct decoded d;
 
@@ -49,7 +50,7 @@ static int decode(void)
 			copy(d.script, sizeof(d.script), &r);
 			break;
 		case JOB_ENV:
-			if (d.env_count == 16)
+			if (d.env_count == 512)
 				return -1;
 			copy(d.env[d.env_count++], sizeof(d.env[0]), &r);
 			break;
@@ -57,6 +58,9 @@ static int decode(void)
 			if (d.arg_count == 8)
 				return -1;
 			copy(d.args[d.arg_count++], sizeof(d.args[0]), &r);
+			break;
+		case JOB_STDIN:
+			d.forward_stdin = 1;
 			break;
 		default:
 			return -1;
@@ -172,19 +176,57 @@ static int test_mode_shell_workdir_and_script(void)
 	EXPECT(d.mode == JOB_MODE_SHELL_SCRIPT);
 	EXPECT_STR(d.shell, "/bin/bash");
 	EXPECT_STR(d.workdir, "/srv");
+	/* stdin carried that script: the commands must not get it too. */
+	EXPECT(!d.forward_stdin);
 
 	char *command[] = {"krunsh", "-c", "echo", NULL};
 	EXPECT(build("echo", command) == 0);
 	EXPECT(d.mode == JOB_MODE_SHELL_LINES || d.mode == JOB_MODE_SHELL_SCRIPT);
+	EXPECT(d.forward_stdin);
 
 	char *exec[] = {"krunsh", "--", "prog", "a b", "", NULL};
 	EXPECT(build("", exec) == 0);
 	EXPECT(d.mode == JOB_MODE_EXEC);
+	EXPECT(d.forward_stdin);
 	EXPECT(d.arg_count == 3);
 	EXPECT_STR(d.args[0], "prog");
 	EXPECT_STR(d.args[1], "a b");
 	EXPECT_STR(d.args[2], "");
 	EXPECT(d.script[0] == '\0');
+	return 0;
+}
+
+/* Exec mode passes the host's environment, minus what only means
+ * something on the host; --clean-env and the shell modes do not. */
+static int test_exec_mode_inherits_the_host_environment(void)
+{
+	setenv("PROBE_FAIL", "1", 1);
+	setenv("DISPLAY", ":9", 1);
+	setenv("SSH_AUTH_SOCK", "/tmp/agent.sock", 1);
+	setenv("KRUNSH_KERNEL", "/boot/k", 1);
+	setenv("TERM_PROGRAM_VERSION", "3", 1);
+	setenv("LANG", "C.UTF-8", 1);
+	char *exec[] = {"krunsh", "-e", "LANG=de_DE.UTF-8", "--", "prog", NULL};
+	EXPECT(build("", exec) == 0);
+	EXPECT_STR(env_value("PROBE_FAIL"), "1");
+	EXPECT(env_count_named("PATH") == 1 && env_count_named("HOME") == 1);
+	EXPECT(env_count_named("LANG") == 1);
+	EXPECT_STR(env_value("LANG"), "de_DE.UTF-8");
+	EXPECT(env_count_named("DISPLAY") == 0 && env_count_named("SSH_AUTH_SOCK") == 0);
+	EXPECT(env_count_named("KRUNSH_KERNEL") == 0);
+	EXPECT(env_count_named("TERM_PROGRAM_VERSION") == 0);
+	char *clean[] = {"krunsh", "--clean-env", "--", "prog", NULL};
+	EXPECT(build("", clean) == 0);
+	EXPECT(env_count_named("PROBE_FAIL") == 0);
+	EXPECT_STR(env_value("LANG"), "C.UTF-8");
+	char *lines[] = {"krunsh", NULL};
+	EXPECT(build("true", lines) == 0);
+	EXPECT(env_count_named("PROBE_FAIL") == 0);
+	unsetenv("PROBE_FAIL");
+	unsetenv("DISPLAY");
+	unsetenv("SSH_AUTH_SOCK");
+	unsetenv("KRUNSH_KERNEL");
+	unsetenv("TERM_PROGRAM_VERSION");
 	return 0;
 }
 
@@ -195,6 +237,7 @@ int main(void)
 	RUN(test_env_option_overrides_a_default);
 	RUN(test_env_option_of_unset_variable_fails);
 	RUN(test_mode_shell_workdir_and_script);
+	RUN(test_exec_mode_inherits_the_host_environment);
 	cli_free(&opts);
 	job_buffer_free(&job);
 	return unit_finish();

@@ -1,0 +1,161 @@
+# krunsh in real hands (issue #11): what a test runner or a user new to
+# krunsh does by habit gives what the same thing gives natively, or a clear
+# one-line refusal that says what to do instead.
+
+# `go test -exec krunsh` (no --) hands krunsh a program and its arguments.
+test_real_hands_program_without_dashdash_says_to_use_dashdash() {
+	ks /bin/echo -test.v hello </dev/null >out 2>err
+	rc=$?
+	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
+	[ ! -s out ] || { fail "stdout: $(cat out)"; return 1; }
+	expect_eq "stderr lines" 1 "$(wc -l <err)" || { cat err >&2; return 1; }
+	expect_contains "the hint" "krunsh [OPTIONS] -- PROGRAM ARGS" "$(cat err)"
+}
+
+# With -c or FILE, stdin does not carry the commands: it reaches them, as
+# with sh -c. Read from stdin, the commands see EOF.
+test_real_hands_stdin_reaches_commands_given_by_c_or_file() {
+	out=$(echo data | ks -c cat 2>err)
+	expect_eq "-c cat" data "$out" || { cat err >&2; return 1; }
+	printf 'read x\necho "got $x"\ncat\n' >cmds
+	out=$(printf 'one\ntwo\n' | ks cmds 2>err)
+	expect_eq "FILE of lines" "got one
+two" "$out" || { cat err >&2; return 1; }
+	out=$(printf 'three\n' | ks --script cmds 2>err)
+	expect_eq "--script FILE" "got three" "$out" || { cat err >&2; return 1; }
+	# Commands on stdin: the first line is not fed to cat as data.
+	out=$(printf 'cat\necho after\n' | ks 2>err)
+	expect_eq "commands from stdin" "after" "$out" || { cat err >&2; return 1; }
+}
+
+# A here-document, or an if/while/case/{ left open, would have the lines
+# after it run as commands: refused before anything runs, with --script
+# named. One-line constructs still run.
+test_real_hands_multi_line_constructs_are_refused_before_anything_runs() {
+	: >"$TEST_SCRATCH/ran"
+	for input in "touch $TEST_SCRATCH/ran-1
+cat <<EOF
+hello
+EOF" "touch $TEST_SCRATCH/ran-2
+if true; then
+echo inside
+fi" "touch $TEST_SCRATCH/ran-3
+a=\$(cat <<EOF" "touch $TEST_SCRATCH/ran-4
+{ echo a"; do
+		printf '%s\n' "$input" | ks >out 2>err
+		rc=$?
+		expect_eq "exit status for [$input]" 125 "$rc" || { cat err >&2; return 1; }
+		[ ! -s out ] || { fail "stdout for [$input]: $(cat out)"; return 1; }
+		expect_eq "stderr lines" 1 "$(wc -l <err)" || { cat err >&2; return 1; }
+		expect_contains "the message" "krunsh: line 2: " "$(cat err)" || return 1
+		expect_contains "the hint" "(use --script for multi-line constructs)" "$(cat err)" || return 1
+	done
+	[ -z "$(ls "$TEST_SCRATCH" | grep ran-)" ] || { fail "a line ran: $(ls "$TEST_SCRATCH")"; return 1; }
+	out=$(printf '%s\n' 'if true; then echo y; fi' 'case x in x) echo x;; esac' '{ echo a; }' \
+		"echo '<<'" 'echo "if"' 'for i in 1 2; do echo $i; done' | ks 2>err)
+	expect_eq "one-line constructs" "y
+x
+a
+<<
+if
+1
+2" "$out" || { cat err >&2; return 1; }
+	# The same here-document runs with --script.
+	out=$(printf 'cat <<EOF\nhello\nEOF\n' | ks --script 2>err)
+	expect_eq "here-document with --script" hello "$out"
+}
+
+# The shell's messages name the user's line, not krunsh's internal script.
+test_real_hands_shell_messages_name_the_users_line() {
+	printf 'echo one\n\necho )\necho not-reached\n' | ks >out 2>err
+	rc=$?
+	expect_eq "exit status" 2 "$rc" || { cat err >&2; return 1; }
+	expect_eq "stdout" one "$(cat out)" || return 1
+	expect_contains "our line" "krunsh: line 3 failed with status 2: echo )" "$(cat err)" || return 1
+	expect_contains "the shell's own message" 'Syntax error: ")" unexpected' "$(cat err)" || return 1
+	if grep -q 'script' err; then
+		fail "the internal script is named: $(cat err)"
+		return 1
+	fi
+	printf 'no-such-command-krunsh\n' | ks >out 2>err
+	expect_eq "exit status" 127 "$?" || { cat err >&2; return 1; }
+	expect_contains "the shell's own message" "no-such-command-krunsh: not found" "$(cat err)" || return 1
+	grep -q script err && { fail "the internal script is named: $(cat err)"; return 1; }
+	return 0
+}
+
+# --keep-going goes on after a syntax error, reports it, and exits with the
+# first failure's status.
+test_real_hands_keep_going_goes_on_after_a_syntax_error() {
+	printf 'false\necho )\necho after\n' | ks -k >out 2>err
+	rc=$?
+	expect_eq "exit status (the first failure's)" 1 "$rc" || { cat err >&2; return 1; }
+	expect_eq "stdout" after "$(cat out)" || { cat err >&2; return 1; }
+	expect_contains "line 1 reported" "krunsh: line 1 failed with status 1: false" "$(cat err)" || return 1
+	expect_contains "line 2 reported" "krunsh: line 2 failed with status 2: echo )" "$(cat err)"
+}
+
+# The guest's clock is the host's (to a few ms; the output's way to the host
+# takes about 10-20 ms under TCG): a file touched on the host just before
+# the run is not in the future inside the guest, and in each of two runs
+# the best of four samples of the guest's time is neither after the moment
+# the host reads it nor more than 0.1 s before (a guest clock set from the
+# RTC alone lags by the RTC's fraction of a second: 0-1 s).
+# clock_samples FIFO: each line written to FIFO, with the host's time when
+# it arrived. python opens FIFO itself, so its start-up (which can exceed a
+# krun-double run) is over before the writer can open it.
+clock_samples() {
+	python3 -c '
+import sys, time
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        print(line.decode().strip(), repr(time.time()))' "$1"
+}
+
+clock_check_samples() {
+	awk '{ d = $2 - $1; if (NR == 1 || d < best) best = d; if (d < -0.02) ahead = $0 }
+	     END { printf "best lag %.4f s over %d samples\n", best, NR
+		   if (ahead != "") { print "guest ahead: " ahead; exit 1 }
+		   exit !(NR >= 4 && best < 0.1) }' "$1" ||
+		{ fail "guest clock off: $(tr '\n' ' ' <"$1")"; return 1; }
+}
+
+test_real_hands_guest_clock_is_the_hosts() {
+	touch stamp
+	ks -c 'stat -c %.9Y stamp; for i in 1 2 3 4; do date +%s.%N; done' </dev/null 2>err >out
+	mtime=$(sed -n 1p out)
+	guest=$(sed -n 2p out)
+	[ -n "$guest" ] || { fail "no output: $(cat err)"; return 1; }
+	awk -v m="$mtime" -v g="$guest" 'BEGIN { exit !(g >= m) }' ||
+		{ fail "the host's file (mtime $mtime) is in the guest's future ($guest)"; return 1; }
+	for run in 1 2; do
+		rm -f fifo && mkfifo fifo || return 1
+		clock_samples fifo >samples &
+		ks -c 'for i in 1 2 3 4; do date +%s.%N; done' </dev/null 2>err >fifo
+		wait
+		clock_check_samples samples || { cat err >&2; return 1; }
+	done
+}
+
+# Exec mode stands in for a runner's native exec: a variable the runner set
+# reaches the program (PROBE_FAIL=1 go test -exec 'krunsh --'); what only
+# means something on the host does not; --clean-env and line mode give the
+# minimal set.
+test_real_hands_exec_mode_passes_the_host_environment() {
+	export PROBE_FAIL=1 GOFLAGS=-count=1 DISPLAY=:9 SSH_AUTH_SOCK=/tmp/agent KRUNSH_TEST_SECRET=x
+	ks -e GOFLAGS=-v -- /usr/bin/env </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	grep -qx PROBE_FAIL=1 out || { fail "PROBE_FAIL did not arrive: $(cat out)"; return 1; }
+	expect_eq "GOFLAGS (the -e wins, once)" GOFLAGS=-v "$(grep ^GOFLAGS= out)" || return 1
+	for name in DISPLAY SSH_AUTH_SOCK KRUNSH_TEST_SECRET; do
+		! grep -q "^$name=" out || { fail "$name reached the guest"; return 1; }
+	done
+	expect_eq "PATH" "PATH=$PATH" "$(grep ^PATH= out)" || return 1
+	ks --clean-env -- /usr/bin/env </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	! grep -q ^PROBE_FAIL= out || { fail "--clean-env passed PROBE_FAIL"; return 1; }
+	echo env | ks >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	! grep -q ^PROBE_FAIL= out || { fail "line mode passed PROBE_FAIL"; return 1; }
+	grep -q ^PATH= out || { fail "line mode lost PATH: $(cat out)"; return 1; }
+}
