@@ -7,6 +7,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/krunsh
 PKGLIBDIR  ?= $(PREFIX)/lib/krunsh
 KERNELDIR  ?= $(PKGLIBDIR)/kernel
 MINIMAL_KERNELDIR ?= $(PKGLIBDIR)/kernel-minimal
+MINIMAL_SMP_KERNELDIR ?= $(PKGLIBDIR)/kernel-minimal-smp
 MANDIR     ?= $(PREFIX)/share/man
 BUILD      ?= build
 
@@ -41,8 +42,8 @@ all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB) $(HOSTILE_AGENT)
 
 $(BUILD)/config.h: Makefile
 	@mkdir -p $(@D)
-	@printf '#define KRUNSH_VERSION "%s"\n#define KRUNSH_LIBEXECDIR "%s"\n#define KRUNSH_KERNELDIR "%s"\n#define KRUNSH_MINIMAL_KERNELDIR "%s"\n' \
-		'$(VERSION)' '$(LIBEXECDIR)' '$(KERNELDIR)' '$(MINIMAL_KERNELDIR)' > $@.tmp && mv $@.tmp $@
+	@printf '#define KRUNSH_VERSION "%s"\n#define KRUNSH_LIBEXECDIR "%s"\n#define KRUNSH_KERNELDIR "%s"\n#define KRUNSH_MINIMAL_KERNELDIR "%s"\n#define KRUNSH_MINIMAL_SMP_KERNELDIR "%s"\n' \
+		'$(VERSION)' '$(LIBEXECDIR)' '$(KERNELDIR)' '$(MINIMAL_KERNELDIR)' '$(MINIMAL_SMP_KERNELDIR)' > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/src/%.o: src/%.c $(BUILD)/config.h
 	@mkdir -p $(@D)

@@ -29,11 +29,13 @@ if [ -n "$missing" ]; then
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 fi
 
-# Two guest kernels: Debian's cloud kernel, unpacked (the fallback), and
+# Three guest kernels: Debian's cloud kernel, unpacked (the fallback), and
 # krunsh's own minimal build from Debian's linux-source-6.1 (the fast one,
-# about 4 minutes to build once; cached by source version and config).
+# about 4 minutes to build once; cached by source version and config), in
+# a uniprocessor build for one vCPU and an SMP build for --cpus 2 and more.
 $SUDO tools/install-guest-kernel.sh "$PREFIX/lib/krunsh/kernel"
 $SUDO tools/build-guest-kernel.sh "$PREFIX/lib/krunsh/kernel-minimal"
+$SUDO tools/build-guest-kernel.sh "$PREFIX/lib/krunsh/kernel-minimal-smp" kernel/krunsh-smp.config
 make PREFIX="$PREFIX"
 $SUDO make PREFIX="$PREFIX" install
 echo "setup: krunsh installed as $PREFIX/bin/krunsh"

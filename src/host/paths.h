@@ -20,7 +20,8 @@ struct guest_kernel {
 int agent_locate(char *out, size_t size, struct error *err);
 /* --kernel, then KRUNSH_KERNEL, then the fastest installed kernel that can
  * give `cpus` vCPUs: krunsh's own minimal (uniprocessor) build when setup
- * made it and cpus is 1, else the Debian cloud kernel. A
+ * made it and cpus is 1, its SMP build for more, else the Debian cloud
+ * kernel. A
  * path may be a kernel directory (vmlinux|vmlinuz, modules/, release,
  * features) or an image file. */
 int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, struct error *err);
