@@ -50,17 +50,6 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 	return 0;
 }
 
-static int vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
-{
-	if (vm->helper_count >= ENGINE_MAX_HELPERS) {
-		process_kill_and_reap(pid);
-		error_set(err, 0, "too many volumes (at most %d)", ENGINE_MAX_HELPERS - 1);
-		return -1;
-	}
-	vm->helper_pids[vm->helper_count++] = pid;
-	return 0;
-}
-
 static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct options *opts = req->opts;
@@ -82,7 +71,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
 	const char *root = opts->root_dir ? opts->root_dir : "/";
 	pid_t fsd = virtiofsd_start(root, 1, fs_socket, vm->log_fd, opts->verbose, err);
-	if (fsd < 0 || vm_add_helper(vm, fsd, err) < 0)
+	if (fsd < 0 || engine_vm_add_helper(vm, fsd, err) < 0)
 		return -1;
 
 	const struct resources *res = &opts->resources;
@@ -99,7 +88,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 			 req->run_dir, i);
 		pid_t pid = virtiofsd_start(res->volumes[i].host, res->volumes[i].read_only,
 					    volume_sockets[i], vm->log_fd, opts->verbose, err);
-		if (pid < 0 || vm_add_helper(vm, pid, err) < 0) {
+		if (pid < 0 || engine_vm_add_helper(vm, pid, err) < 0) {
 			free(volume_sockets);
 			return -1;
 		}
