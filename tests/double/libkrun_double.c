@@ -57,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -772,10 +773,16 @@ static void remove_tree(const char *path)
 
 /* The guest's processes die with the VM. Here they are the agent's
  * process group, killed when this process ends, even by SIGKILL: a small
- * guardian child gets a signal when this process dies and does it. */
-static pid_t guardian_start(pid_t agent, const char *run_dir)
+ * guardian child gets a signal when this process dies and does it, and
+ * removes the run dir. Started before the agent, so that no moment exists
+ * when the agent runs unguarded; it learns the agent's pid through a pipe
+ * (*agent_pid_fd, to write it to). */
+static pid_t guardian_start(const char *run_dir, int *agent_pid_fd)
 {
 	pid_t vmm = getpid();
+	int pipe_fds[2];
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return -1;
 	sigset_t usr1;
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
@@ -783,14 +790,19 @@ static pid_t guardian_start(pid_t agent, const char *run_dir)
 	pid_t pid = fork();
 	if (pid != 0) {
 		sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+		close(pipe_fds[0]);
+		*agent_pid_fd = pipe_fds[1];
 		return pid;
 	}
+	close(pipe_fds[1]);
 	prctl(PR_SET_PDEATHSIG, SIGUSR1);
 	if (getppid() == vmm) {
 		int sig;
 		sigwait(&usr1, &sig);
 	}
-	kill(-agent, SIGKILL);
+	pid_t agent = 0;
+	if (read(pipe_fds[0], &agent, sizeof(agent)) == (ssize_t)sizeof(agent) && agent > 0)
+		kill(-agent, SIGKILL);
 	remove_tree(run_dir);
 	_exit(0);
 }
@@ -850,14 +862,15 @@ static unsigned long cpio_field(const char *header, int index)
 }
 
 /* The file the guest kernel would run as init: `name` (without its leading
- * '/') out of the initramfs, a "newc" cpio archive, written to `out`. Zero
- * padding between archives is skipped, as the kernel skips it. */
-static bool extract_from_initramfs(const char *initramfs, const char *name, const char *out)
+ * '/') out of the initramfs, a "newc" cpio archive, into a memfd, so that
+ * nothing is left on disk however the run ends. Zero padding between
+ * archives is skipped, as the kernel skips it. Returns the fd or -1. */
+static int extract_from_initramfs(const char *initramfs, const char *name)
 {
 	FILE *f = fopen(initramfs, "re");
 	if (!f)
-		return false;
-	bool found = false;
+		return -1;
+	int found = -1;
 	char header[110];
 	for (;;) {
 		int ch;
@@ -879,12 +892,13 @@ static bool extract_from_initramfs(const char *initramfs, const char *name, cons
 		fseek(f, (long)((4 - (110 + name_size) % 4) % 4), SEEK_CUR);
 		if (strcmp(entry, name) == 0 && (mode & 0170000) == 0100000) {
 			unsigned char *data = malloc(size ? size : 1);
-			int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-			found = data && fd >= 0 && fread(data, 1, size, f) == size &&
-				write(fd, data, size) == (ssize_t)size;
-			free(data);
-			if (fd >= 0)
+			int fd = memfd_create("init", MFD_CLOEXEC);
+			if (data && fd >= 0 && fread(data, 1, size, f) == size &&
+			    write(fd, data, size) == (ssize_t)size)
+				found = fd;
+			else if (fd >= 0)
 				close(fd);
+			free(data);
 			break;
 		}
 		fseek(f, (long)(size + (4 - size % 4) % 4), SEEK_CUR);
@@ -893,7 +907,7 @@ static bool extract_from_initramfs(const char *initramfs, const char *name, cons
 	return found;
 }
 
-static int run_agent(struct context *c, const char *program, char **args)
+static int run_agent(struct context *c, int program, char **args)
 {
 	pid_t vmm = getpid();
 	pid_t pid = fork();
@@ -904,10 +918,8 @@ static int run_agent(struct context *c, const char *program, char **args)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != vmm)
 			_exit(125);
-		if (c->workdir && chdir(c->workdir) < 0)
-			_exit(125); /* libkrun's init: cannot set up the environment */
-		execve(program, args, c->envp);
-		_exit(errno == ENOENT ? 127 : 126); /* libkrun's init codes */
+		fexecve(program, args, c->envp);
+		_exit(127); /* the kernel would panic: no working init */
 	}
 	setpgid(pid, pid);
 	return pid;
@@ -971,27 +983,37 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 		return -errno;
 	/* What the kernel would run: the exec path (KRUN_INIT) is only an
 	 * environment entry for libkrun's init; our kernel runs /init. */
-	char program[4200];
-	snprintf(program, sizeof(program), "%s/init", run_dir);
-	if (strcmp(c->exec_path, "/init") != 0 ||
-	    !extract_from_initramfs(c->initramfs, "init", program)) {
-		remove_tree(run_dir);
+	int program =
+	    strcmp(c->exec_path, "/init") == 0 ? extract_from_initramfs(c->initramfs, "init") : -1;
+	if (program < 0) {
+		rmdir(run_dir);
 		return violation("krun_start_enter: the guest kernel runs the initramfs's /init, "
 				 "and the exec path is %s, or %s has no /init",
 				 c->exec_path, c->initramfs);
 	}
-	char **args = translate_args(c, program, run_dir);
+	char **args = translate_args(c, "/init", run_dir);
 	if (!args) {
-		remove_tree(run_dir);
+		close(program);
+		rmdir(run_dir);
 		return -EINVAL;
 	}
+	int agent_pid_fd = -1;
+	pid_t guardian = guardian_start(run_dir, &agent_pid_fd);
 	agent_pid = run_agent(c, program, args);
+	close(program);
+	if (agent_pid_fd >= 0) {
+		(void)!write(agent_pid_fd, &agent_pid, sizeof(agent_pid));
+		close(agent_pid_fd);
+	}
 	if (agent_pid < 0) {
 		int saved = errno;
+		if (guardian > 0) {
+			kill(guardian, SIGKILL);
+			waitpid(guardian, NULL, 0);
+		}
 		rmdir(run_dir);
 		return -saved;
 	}
-	pid_t guardian = guardian_start(agent_pid, run_dir);
 	struct sigaction sa = {.sa_handler = forward_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
