@@ -98,6 +98,13 @@ static int check_capabilities(const struct options *opts, struct error *err)
 			  "(install the passt package, or set KRUNSH_PASST)");
 		return -1;
 	}
+	if (!passt_host_has_default_route()) {
+		error_set(err, 0,
+			  "--net on the krun engine needs a host interface with an IPv4 default "
+			  "route, which passt sends the guest's traffic through; this host has "
+			  "none (use --engine qemu)");
+		return -1;
+	}
 	return 0;
 }
 

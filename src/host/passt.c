@@ -32,6 +32,22 @@ static int add(struct passt_argv *a, const char *fmt, ...)
 	return 0;
 }
 
+int passt_host_has_default_route(void)
+{
+	FILE *f = fopen("/proc/net/route", "re");
+	if (!f)
+		return 0;
+	char line[512], name[64];
+	unsigned long destination, mask;
+	int found = 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%63s %lx %*x %*x %*d %*d %*d %lx", name, &destination,
+			       &mask) == 3 &&
+			destination == 0 && mask == 0;
+	fclose(f);
+	return found;
+}
+
 int passt_locate(char *out, size_t size)
 {
 	const char *env = getenv("KRUNSH_PASST");

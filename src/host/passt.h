@@ -27,6 +27,9 @@ struct passt_argv {
 	size_t used;
 };
 
+/* passt leaves through the host's interface with the IPv4 default route,
+ * and exits at start when there is none; whether this host has one. */
+int passt_host_has_default_route(void);
 /* KRUNSH_PASST, then passt in PATH; -1 if there is none. */
 int passt_locate(char *out, size_t size);
 /* passt's command line for the connected socket `fd`; -1 if it does not fit. */

@@ -359,6 +359,17 @@ test_krun_net_without_passt_is_refused() {
 	expect_refusal $? "needs passt"
 }
 
+test_krun_net_without_a_default_route_is_refused() {
+	contract_only || return
+	needs_passt || return
+	# passt exits at start without an interface to send through: refused
+	# in the probe (so that --engine auto takes QEMU), not a dead network.
+	unshare -rn true 2>/dev/null || skip "no unprivileged network namespace here" || return
+	KRUNSH_DOUBLE_LOG="$TEST_SCRATCH/calls.log" unshare -rn "$KRUNSH" --engine krun \
+		--libkrun "$(contract_double)" --net -c 'echo hi' >out 2>err
+	expect_refusal $? "IPv4 default route"
+}
+
 test_krun_publish_is_a_passt_forward_on_host_loopback() {
 	contract_only || return
 	needs_passt || return
