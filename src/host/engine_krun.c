@@ -222,10 +222,14 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
 
 	/* libkrun ends the VM on the i8042 reset (reboot=k) with which the
-	 * agent finishes; its console is hvc0; libkrun is always KVM. */
+	 * agent finishes; its console is hvc0; libkrun is always KVM. It ends
+	 * the process on that reset without draining the vsock queue, so a
+	 * panicked guest waits a second first: the output it sent before the
+	 * panic still reaches the host. */
 	struct kernel_cmdline_config words = {
 	    .reboot = "k",
 	    .console = "hvc0",
+	    .panic_delay = 1,
 	    .verbose = opts->verbose,
 	    .use_kvm = 1,
 	    .no_apic_timer = krun_kernel.no_apic_timer,

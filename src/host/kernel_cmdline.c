@@ -30,11 +30,11 @@ int kernel_cmdline_build(const struct kernel_cmdline_config *c, char *buf, size_
 		r |= append(buf, size, &used, "console=%s loglevel=7 krunsh.trace=1", c->console);
 	else
 		r |= append(buf, size, &used, "quiet loglevel=1");
-	/* panic=-1 reboots at once, and the reboot ends the VM (see reboot):
-	 * a dead guest is noticed at once instead of by a watchdog. */
+	/* A panic reboots, and the reboot ends the VM (see reboot): a dead
+	 * guest is noticed at once instead of by a watchdog. */
 	r |= append(buf, size, &used,
-		    " panic=-1 reboot=%s cryptomgr.notests random.trust_cpu=on no_timer_check",
-		    c->reboot);
+		    " panic=%d reboot=%s cryptomgr.notests random.trust_cpu=on no_timer_check",
+		    c->panic_delay > 0 ? c->panic_delay : -1, c->reboot);
 	if (c->serial_port)
 		r |= append(buf, size, &used, " 8250.nr_uarts=1");
 	/* Under TCG, tell the guest the TSC frequency it would otherwise

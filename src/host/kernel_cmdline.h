@@ -13,7 +13,10 @@ struct kernel_cmdline_config {
 	 * turns into the end of the VM). */
 	const char *reboot;
 	const char *console; /* under -v: "ttyS0" (QEMU), "hvc0" (libkrun) */
-	int serial_port;     /* the VMM gives one 8250 UART (QEMU microvm) */
+	/* Seconds a panicked guest waits before the reset that ends the VM: 0
+	 * for at once. */
+	int panic_delay;
+	int serial_port; /* the VMM gives one 8250 UART (QEMU microvm) */
 	int verbose;
 	int use_kvm;
 	unsigned long tsc_khz;	  /* under TCG: the host's TSC, 0 if unknown */

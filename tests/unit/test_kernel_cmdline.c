@@ -23,6 +23,7 @@ static int test_libkrun_words_under_kvm(void)
 {
 	struct kernel_cmdline_config c = {.reboot = "k",
 					  .console = "hvc0",
+					  .panic_delay = 1,
 					  .verbose = 1,
 					  .use_kvm = 1,
 					  .tsc_khz = 2400000,
@@ -30,7 +31,7 @@ static int test_libkrun_words_under_kvm(void)
 					  .extra_append = "foo=1"};
 	char line[2048];
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
-	EXPECT_STR(line, "console=hvc0 loglevel=7 krunsh.trace=1 panic=-1 reboot=k "
+	EXPECT_STR(line, "console=hvc0 loglevel=7 krunsh.trace=1 panic=1 reboot=k "
 			 "cryptomgr.notests random.trust_cpu=on no_timer_check foo=1");
 	return 0;
 }
