@@ -10,7 +10,7 @@ SUDO=
 
 PACKAGES="build-essential libc6-dev pkg-config qemu-system-x86 qemu-system-common
 	lz4 zstd xz-utils procps bsdutils valgrind clang libclang-rt-14-dev curl
-	linux-source-6.1 bc bison flex libelf-dev libssl-dev uidmap
+	linux-source-6.1 bc bison flex libelf-dev libssl-dev uidmap passt
 	python3 wget tmux"
 # The test suite builds a tiny --root from a static busybox. busybox-static
 # replaces a dynamic busybox, so it is only added where none is installed.

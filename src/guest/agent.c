@@ -1,11 +1,11 @@
 /* krunsh-agent: the program the guest runs for krunsh.
  *
- * As PID 1 of krunsh's initramfs (QEMU engine) it loads the virtio modules,
- * builds the overlay root and talks to the host over a virtio-serial port.
- * Started by libkrun's init (krun engine) it builds the overlay over the
- * read-only root libkrun mounted and talks over vsock. The contract double
- * runs it in place with a unix socket. The job itself never travels on the
- * kernel command line. */
+ * PID 1 of krunsh's initramfs on both engines: it loads the kernel's modules
+ * (if any), builds the overlay root over the host's read-only virtio-fs share
+ * and talks to the host over a virtio-serial port (QEMU) or vsock (libkrun,
+ * `--channel vsock:PORT`). The contract double runs it in place with a unix
+ * socket and `--root none`. The job itself never travels on the kernel
+ * command line. */
 #include "agent.h"
 #include "../common/protocol.h"
 
@@ -18,21 +18,22 @@
 #include <sys/reboot.h>
 #include <unistd.h>
 
+/* The kernel hands init every command line word it does not know, before
+ * the words after "--" (libkrun adds some, such as "tsi_hijack"): so
+ * options are looked for anywhere, and other words are skipped. */
 static void parse_args(int argc, char **argv, struct agent_config *config)
 {
 	config->root_setup = ROOT_SETUP_INITRAMFS;
 	config->channel = "serial";
 	config->run_dir = "/run/krunsh";
-	for (int i = 1; i + 1 < argc; i += 2) {
+	for (int i = 1; i + 1 < argc; i++) {
 		if (strcmp(argv[i], "--channel") == 0)
-			config->channel = argv[i + 1];
+			config->channel = argv[++i];
 		else if (strcmp(argv[i], "--run-dir") == 0)
-			config->run_dir = argv[i + 1];
+			config->run_dir = argv[++i];
 		else if (strcmp(argv[i], "--root") == 0)
 			config->root_setup =
-			    strcmp(argv[i + 1], "overlay") == 0 ? ROOT_SETUP_OVERLAY
-			    : strcmp(argv[i + 1], "none") == 0	? ROOT_SETUP_NONE
-								: ROOT_SETUP_INITRAMFS;
+			    strcmp(argv[++i], "none") == 0 ? ROOT_SETUP_NONE : ROOT_SETUP_INITRAMFS;
 	}
 }
 
@@ -90,13 +91,9 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 	(void)setup_loopback();
 	/* A name instead of "(none)", so prompts and logs read sensibly. */
 	(void)sethostname("krunsh", 6);
-	/* Under libkrun (the only starter of --root overlay) the network is
-	 * TSI: the guest's AF_INET sockets are opened by libkrun on the host,
-	 * there is no eth0 to configure, and resolv.conf stays the root's
-	 * (QEMU's 10.0.2.3 resolver does not exist there). QEMU's user
-	 * networking needs eth0 and that resolver. */
-	if (job->network && config->root_setup == ROOT_SETUP_INITRAMFS &&
-	    setup_network(error, error_size) < 0)
+	/* Both engines' networks (QEMU's user networking, passt) give the
+	 * same fixed addresses, so eth0 is configured the same way. */
+	if (job->network && setup_network(error, error_size) < 0)
 		return -1;
 	return setup_volumes(job, error, error_size);
 }

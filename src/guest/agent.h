@@ -8,7 +8,6 @@
 
 enum root_setup {
 	ROOT_SETUP_INITRAMFS, /* PID 1 from our initramfs: modules, virtio-fs, overlay */
-	ROOT_SETUP_OVERLAY,   /* started by libkrun's init on a read-only root */
 	ROOT_SETUP_NONE,      /* contract double: run in place, touch nothing */
 };
 

@@ -186,19 +186,6 @@ int setup_root(enum root_setup how, char *error, size_t error_size)
 				  error_size) < 0)
 			return -1;
 		return overlay_root("", "/krunsh-lower", error, error_size);
-	case ROOT_SETUP_OVERLAY:
-		/* libkrun's init already made the (read-only) virtio-fs root our
-		 * root, so nothing can be created on it: a tmpfs over the host's
-		 * existing /run takes the mount points. The root is overlaid
-		 * through a bind of itself, which leaves that tmpfs out. */
-		if (mount_or_fail("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755",
-				  error, error_size) < 0)
-			return -1;
-		mkdir("/run/krunsh-lower", 0755);
-		if (mount_or_fail("/", "/run/krunsh-lower", NULL, MS_BIND, NULL, error,
-				  error_size) < 0)
-			return -1;
-		return overlay_root("/run", "/run/krunsh-lower", error, error_size);
 	}
 	return -1;
 }

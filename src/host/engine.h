@@ -33,6 +33,10 @@ struct engine_vm {
 	int log_fd; /* VMM's own stderr, for failure messages; -1 */
 };
 
+/* vm_run.c: a helper process (file server, network) that ends with the VM;
+ * killed and -1 if the VM has too many. */
+int engine_vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err);
+
 struct engine {
 	const char *name;
 	/* Can this engine run here? Cheap: must not start a VM. Returns 0, or

@@ -1,37 +1,29 @@
-/* The libkrun engine: libkrun (loaded at run time) boots its own kernel
- * from libkrunfw under KVM, shares the host root read-only over virtio-fs
- * and starts the agent through its init; the agent's channel is a vsock
- * port that libkrun forwards to the session's unix socket. */
+/* The libkrun engine: libkrun (loaded at run time) boots krunsh's own guest
+ * kernel and initramfs under KVM, as the QEMU engine does, so the agent is
+ * PID 1 and sets up the same overlay root; libkrun's init and its bundled
+ * kernel (libkrunfw) are not used. The host root is a read-only virtio-fs
+ * share, the agent's channel a vsock port that libkrun forwards to the
+ * session's unix socket, and --net a virtio-net device to passt. */
 #include "engine.h"
+#include "initramfs.h"
+#include "kernel_cmdline.h"
 #include "libkrun_api.h"
+#include "passt.h"
 #include "paths.h"
 #include "spawn.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-/* The kernel libkrun boots; libkrun dlopens it in krun_create_ctx. */
-#define LIBKRUNFW "libkrunfw.so.5"
-
-/* Where the agent appears in a --root DIR guest: a virtual file at the
- * top of the root, hidden from a plain ls, unlikely to shadow DIR's own. */
-#define AGENT_GUEST_PATH "/.krunsh-agent"
-
 static struct libkrun_api libkrun;
-
-static int directory_exists(const char *parent, const char *name)
-{
-	char path[4200];
-	struct stat st;
-	snprintf(path, sizeof(path), "%s/%s", parent, name);
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
+/* Found (and built) by the probe, used by every start. */
+static struct guest_kernel krun_kernel;
+static char krun_initramfs[4096];
+static char passt_path[4096];
 
 static const char *library_path(const struct options *opts)
 {
@@ -41,51 +33,15 @@ static const char *library_path(const struct options *opts)
 	return env && env[0] ? env : "libkrun.so.1";
 }
 
-/* The guest kernel is a library too: without it krun_create_ctx fails
- * inside the VM child, too late for --engine auto to choose QEMU. */
-static int libkrunfw_present(char *why, size_t size)
-{
-	void *fw = dlopen(LIBKRUNFW, RTLD_LAZY | RTLD_LOCAL);
-	if (!fw) {
-		const char *e = dlerror();
-		snprintf(why, size, "%s", e ? e : "not found");
-		return 0;
-	}
-	dlclose(fw);
-	return 1;
-}
-
 static int check_root_sharing(const struct options *opts, struct error *err)
 {
-	if (libkrun_has_readonly_root(&libkrun))
-		return 0;
-	if (!opts->allow_writable_root) {
-		error_set(err, 0,
-			  "%s has no krun_add_virtiofs3, so it cannot share the host root "
-			  "read-only (libkrun 1.18+ can): refusing; give --allow-writable-root to "
-			  "accept a guest that can write to your files",
-			  libkrun.path);
-		return -1;
-	}
-	if (!libkrun.set_root) {
-		error_set(err, 0,
-			  "%s has neither krun_add_virtiofs3 nor krun_set_root: it cannot "
-			  "share the host root",
-			  libkrun.path);
-		return -1;
-	}
-	return 0;
-}
-
-/* Refused, not ignored: whoever asks for these wants them, and --engine
- * auto then picks the engine that has them. */
-static int check_kernel_option(const struct options *opts, struct error *err)
-{
-	if (!opts->kernel || !opts->kernel[0])
+	if (libkrun_can_share_read_only(&libkrun) || opts->allow_writable_root)
 		return 0;
 	error_set(err, 0,
-		  "--kernel is for the qemu engine: libkrun boots its own kernel "
-		  "(libkrunfw)");
+		  "%s has no krun_add_virtiofs3, so it cannot share the host root "
+		  "read-only (libkrun 1.18+ can): refusing; give --allow-writable-root to "
+		  "accept a guest that can write to your files",
+		  libkrun.path);
 	return -1;
 }
 
@@ -97,23 +53,22 @@ static int has_read_only_volume(const struct resources *res)
 	return 0;
 }
 
-/* What the options ask of this libkrun's optional calls. Checked in the
- * probe, before the VM child: there a missing call could only end the run. */
+/* What the options ask of this libkrun's optional calls and of the host.
+ * Checked in the probe, before the VM child: there a missing call could
+ * only end the run, and --engine auto could not choose QEMU any more. */
 static int check_capabilities(const struct options *opts, struct error *err)
 {
 	const struct resources *res = &opts->resources;
+	if (!libkrun_can_share_writable(&libkrun)) {
+		error_set(err, 0, "%s has no krun_add_virtiofs*: it cannot share the root",
+			  libkrun.path);
+		return -1;
+	}
 	if (has_read_only_volume(res) && !libkrun_can_share_read_only(&libkrun)) {
 		error_set(err, 0,
 			  "a read-only --volume needs krun_add_virtiofs3 (libkrun 1.18+), "
 			  "which %s lacks: without it the guest could write to the "
 			  "volume; use :rw, a newer libkrun or --engine qemu",
-			  libkrun.path);
-		return -1;
-	}
-	if (res->volume_count && !libkrun_can_share_writable(&libkrun)) {
-		error_set(err, 0,
-			  "--volume needs krun_add_virtiofs*, which %s lacks (use "
-			  "--engine qemu)",
 			  libkrun.path);
 		return -1;
 	}
@@ -128,51 +83,86 @@ static int check_capabilities(const struct options *opts, struct error *err)
 		error_set(err, 0, "--disk: at most 26 disks (vda-vdz) on the krun engine");
 		return -1;
 	}
-	if (res->port_count && !libkrun.set_port_map) {
+	if (!opts->network)
+		return 0;
+	if (!libkrun.add_net_unixstream) {
 		error_set(err, 0,
-			  "--publish needs krun_set_port_map, which %s lacks (use "
-			  "--engine qemu)",
+			  "--net needs krun_add_net_unixstream, which %s lacks (libkrun "
+			  "built without its net feature?); use --engine qemu",
 			  libkrun.path);
 		return -1;
 	}
-	if (opts->root_dir && opts->root_dir[0] && !libkrun_can_inject_agent(&libkrun)) {
-		/* libkrun's init execs the agent from the guest's root, which
-		 * is DIR: without virtual files the agent is not there, and
-		 * krunsh will not write into DIR to put it there. */
+	if (passt_locate(passt_path, sizeof(passt_path)) < 0) {
 		error_set(err, 0,
-			  "--root needs krun_fs_add_overlay_file and krun_fs_add_overlay_dir "
-			  "(newer libkrun), which %s lacks: without them krunsh's agent "
-			  "cannot be put into %s for libkrun's init to start; use "
-			  "--engine qemu",
-			  libkrun.path, opts->root_dir);
+			  "--net on the krun engine needs passt, which is not installed "
+			  "(install the passt package, or set KRUNSH_PASST)");
+		return -1;
+	}
+	if (!passt_host_has_default_route()) {
+		error_set(err, 0,
+			  "--net on the krun engine needs a host interface with an IPv4 default "
+			  "route, which passt sends the guest's traffic through; this host has "
+			  "none (use --engine qemu)");
 		return -1;
 	}
 	return 0;
 }
 
+/* libkrun's ELF loader takes only an uncompressed vmlinux; a bzImage would
+ * fail inside the VM child, too late for --engine auto. */
+static int check_kernel_is_elf(const struct guest_kernel *kernel, struct error *err)
+{
+	unsigned char magic[4] = {0};
+	int fd = open(kernel->image, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n == (ssize_t)sizeof(magic) && memcmp(magic, "\177ELF", 4) == 0)
+		return 0;
+	error_set(err, 0,
+		  "the krun engine boots an uncompressed ELF kernel (vmlinux), and %s is "
+		  "not one",
+		  kernel->image);
+	return -1;
+}
+
+/* The guest kernel and its initramfs (the agent as /init), both as the
+ * QEMU engine finds and builds them. */
+static int prepare_guest(const struct options *opts, struct error *err)
+{
+	char agent[4096];
+	if (minimal_kernel_locate(opts->kernel, opts->cpus, &krun_kernel, err) < 0 ||
+	    check_kernel_is_elf(&krun_kernel, err) < 0 ||
+	    agent_locate(agent, sizeof(agent), err) < 0)
+		return -1;
+	return initramfs_get(agent, &krun_kernel, krun_initramfs, sizeof(krun_initramfs), err);
+}
+
 static int krun_probe(const struct options *opts, struct engine_probe *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (check_kernel_option(opts, err) < 0)
-		return -1;
 	if (libkrun_load(library_path(opts), &libkrun, err) < 0)
 		return -1;
 	if (check_root_sharing(opts, err) < 0 || check_capabilities(opts, err) < 0)
 		return -1;
-	char root[64];
-	snprintf(root, sizeof(root), "%s root, %s",
-		 libkrun_has_readonly_root(&libkrun) ? "read-only" : "WRITABLE",
-		 opts->network				 ? "TSI network"
-		 : libkrun_can_disable_network(&libkrun) ? "no network"
-							 : "TSI network (old libkrun)");
+	if (prepare_guest(opts, err) < 0)
+		return -1;
+	snprintf(out->kernel, sizeof(out->kernel), "%s", krun_kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", krun_kernel.release);
+	char what[4500];
+	snprintf(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", krun_kernel.image,
+		 krun_kernel.release[0] ? " (" : "", krun_kernel.release,
+		 krun_kernel.release[0] ? ")" : "",
+		 libkrun_can_share_read_only(&libkrun) ? "read-only" : "WRITABLE",
+		 opts->network ? "network through passt" : "no network");
 	if (libkrun.is_contract_double) {
 		/* The one special case: the double runs the agent on the host,
-		 * so neither KVM nor a guest kernel is involved. */
+		 * so KVM is not involved. */
 		snprintf(out->accelerator, sizeof(out->accelerator), "none");
 		snprintf(out->reason, sizeof(out->reason),
 			 "krun driving the libkrun contract double %s (a test double: no VM, "
-			 "KVM and libkrunfw not checked; %s)",
-			 libkrun.path, root);
+			 "KVM not checked; %.300s)",
+			 libkrun.path, what);
 		return 0;
 	}
 	char kvm_reason[400];
@@ -180,69 +170,107 @@ static int krun_probe(const struct options *opts, struct engine_probe *out, stru
 		error_set(err, 0, "libkrun needs a usable KVM, and here %s", kvm_reason);
 		return -1;
 	}
-	char fw_reason[400];
-	if (!libkrunfw_present(fw_reason, sizeof(fw_reason))) {
-		error_set(err, 0,
-			  "libkrun needs its guest kernel %s, which cannot be loaded: %s "
-			  "(install libkrunfw)",
-			  LIBKRUNFW, fw_reason);
-		return -1;
-	}
 	out->use_kvm = 1;
 	snprintf(out->accelerator, sizeof(out->accelerator), "kvm");
-	snprintf(out->reason, sizeof(out->reason), "libkrun %s with %s, %s: %s", libkrun.path,
-		 LIBKRUNFW, root, kvm_reason);
+	snprintf(out->reason, sizeof(out->reason), "libkrun %.200s booting %.200s: %.100s",
+		 libkrun.path, what, kvm_reason);
+	return 0;
+}
+
+static int start_network(const struct options *opts, struct engine_vm *vm, int *fd,
+			 struct error *err)
+{
+	*fd = -1;
+	if (!opts->network)
+		return 0;
+	struct passt_config config = {
+	    .passt_path = passt_path,
+	    .ports = opts->resources.ports,
+	    .port_count = opts->resources.port_count,
+	    .log_fd = opts->verbose ? 2 : vm->log_fd,
+	    .verbose = opts->verbose,
+	};
+	pid_t pid = passt_start(&config, fd, err);
+	if (pid < 0)
+		return -1;
+	if (engine_vm_add_helper(vm, pid, err) < 0) {
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
 	return 0;
 }
 
 static int krun_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct options *opts = req->opts;
-	char agent[4096];
-	if (agent_locate(agent, sizeof(agent), err) < 0 || check_root_sharing(opts, err) < 0)
+	if (check_root_sharing(opts, err) < 0)
 		return -1;
-	const char *root_dir = opts->root_dir && opts->root_dir[0] ? opts->root_dir : NULL;
-	/* The path travels on the guest kernel command line inside "...";
-	 * under --root it is our fixed guest path instead. */
-	if (!root_dir && strchr(agent, '"')) {
-		error_set(err, 0, "the agent path %s has a '\"', which libkrun cannot pass", agent);
-		return -1;
-	}
-	if (!libkrun_has_readonly_root(&libkrun))
-		log_message("warning: %s cannot share / read-only: the guest can write to your "
-			    "files (--allow-writable-root)",
+	if (!libkrun_can_share_read_only(&libkrun))
+		log_message("warning: %s cannot share the root read-only: the guest can write to "
+			    "your files (--allow-writable-root)",
 			    libkrun.path);
+	log_verbose_message("kernel %s%s%s%s", krun_kernel.image,
+			    krun_kernel.release[0] ? " (" : "", krun_kernel.release,
+			    krun_kernel.release[0] ? ")" : "");
 
-	/* libkrun's and the guest console's messages, kept for the error
-	 * message if the VM does not come up; unlinked with the run dir. */
+	/* libkrun's, passt's and the guest console's messages, kept for the
+	 * error message if the VM does not come up; unlinked with the run
+	 * dir. */
 	char log_path[4200];
 	snprintf(log_path, sizeof(log_path), "%s/vmm.log", req->run_dir);
 	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
+
+	/* libkrun ends the VM on the i8042 reset (reboot=k) with which the
+	 * agent finishes; its console is hvc0; libkrun is always KVM. It ends
+	 * the process on that reset without draining the vsock queue, so a
+	 * panicked guest waits a second first: the output it sent before the
+	 * panic still reaches the host. */
+	struct kernel_cmdline_config words = {
+	    .reboot = "k",
+	    .console = "hvc0",
+	    .panic_delay = 1,
+	    .verbose = opts->verbose,
+	    .use_kvm = 1,
+	    .no_apic_timer = krun_kernel.no_apic_timer,
+	    .unprivileged = geteuid() != 0,
+	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	};
+	char cmdline[2048];
+	if (kernel_cmdline_build(&words, cmdline, sizeof(cmdline)) < 0) {
+		error_set(err, 0, "guest kernel command line too long");
+		return -1;
+	}
+	int network_fd;
+	if (start_network(opts, vm, &network_fd, err) < 0)
+		return -1;
 
 	struct libkrun_vm_config config = {
 	    .cpus = opts->cpus,
 	    .mem_mib = opts->mem_mib,
 	    .allow_writable_root = opts->allow_writable_root,
-	    /* With the host's / the agent's host path exists in the guest;
-	     * with DIR it is served at a fixed path of its own. */
-	    .root = root_dir ? root_dir : "/",
-	    .agent_path = agent,
-	    .agent_guest_path = root_dir ? AGENT_GUEST_PATH : NULL,
-	    .root_has_run = !root_dir || directory_exists(root_dir, "run"),
+	    .kernel_image = krun_kernel.image,
+	    .initramfs = krun_initramfs,
+	    .cmdline = cmdline,
+	    .root = opts->root_dir && opts->root_dir[0] ? opts->root_dir : "/",
 	    .agent_socket = req->agent_socket,
-	    .network = opts->network,
+	    .network_fd = network_fd,
 	    .resources = &opts->resources,
 	    .verbose = opts->verbose,
 	};
-	log_verbose_message("starting libkrun %s: %u vCPU, %u MiB, agent %s", libkrun.path,
-			    config.cpus, config.mem_mib, agent);
+	log_verbose_message("starting libkrun %s: %u vCPU, %u MiB, cmdline %s", libkrun.path,
+			    config.cpus, config.mem_mib, cmdline);
 	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
 				   .stderr_fd = opts->verbose ? 2 : vm->log_fd};
 	pid_t pid = spawn_fork(&so, err);
-	if (pid < 0)
-		return -1;
 	if (pid == 0)
 		libkrun_vm_enter(&libkrun, &config);
+	/* The VM child has its copy; passt must see the end of its stream
+	 * when the VM ends, so no other copy stays open here. */
+	if (network_fd >= 0)
+		close(network_fd);
+	if (pid < 0)
+		return -1;
 	vm->main_pid = pid;
 	return 0;
 }

@@ -51,17 +51,6 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 	return 0;
 }
 
-static int vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
-{
-	if (vm->helper_count >= ENGINE_MAX_HELPERS) {
-		process_kill_and_reap(pid);
-		error_set(err, 0, "too many volumes (at most %d)", ENGINE_MAX_HELPERS - 1);
-		return -1;
-	}
-	vm->helper_pids[vm->helper_count++] = pid;
-	return 0;
-}
-
 static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct options *opts = req->opts;
@@ -85,7 +74,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0)
 		return -1;
 	pid_t fsd = virtiofsd_start(&root_view, fs_socket, vm->log_fd, opts->verbose, err);
-	if (fsd < 0 || vm_add_helper(vm, fsd, err) < 0) {
+	if (fsd < 0 || engine_vm_add_helper(vm, fsd, err) < 0) {
 		host_view_plan_free(&root_view);
 		return -1;
 	}
@@ -113,7 +102,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], vm->log_fd,
 					    opts->verbose, err);
 		host_view_plan_free(&volume_view);
-		if (pid < 0 || vm_add_helper(vm, pid, err) < 0) {
+		if (pid < 0 || engine_vm_add_helper(vm, pid, err) < 0) {
 			free(volume_sockets);
 			host_view_plan_free(&root_view);
 			return -1;

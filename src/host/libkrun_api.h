@@ -19,8 +19,8 @@
  * says what it is; no real libkrun has it. */
 #define LIBKRUN_CONTRACT_DOUBLE_MARKER "krunsh_contract_double_marker"
 
-/* virtio-fs tag libkrun's init mounts as the guest's root. */
-#define LIBKRUN_ROOT_TAG "/dev/root"
+/* krun_set_kernel's format for an uncompressed ELF vmlinux. */
+#define LIBKRUN_KERNEL_FORMAT_ELF 1
 
 struct libkrun_api {
 	void *handle;
@@ -30,9 +30,13 @@ struct libkrun_api {
 	/* Required: every libkrun krunsh can drive has them. */
 	int32_t (*create_ctx)(void);
 	int32_t (*set_vm_config)(uint32_t ctx, uint8_t vcpus, uint32_t ram_mib);
-	int32_t (*set_workdir)(uint32_t ctx, const char *path);
-	/* argv excludes argv[0]; a NULL envp copies the whole host
-	 * environment into the guest. */
+	/* Our kernel and initramfs instead of libkrunfw's kernel and libkrun's
+	 * init; libkrun appends its own words and " -- ARGS" to cmdline. */
+	int32_t (*set_kernel)(uint32_t ctx, const char *kernel_path, uint32_t kernel_format,
+			      const char *initramfs_path, const char *cmdline);
+	/* argv excludes argv[0] and reaches the initramfs's init as its
+	 * arguments; a NULL envp copies the whole host environment into the
+	 * guest. */
 	int32_t (*set_exec)(uint32_t ctx, const char *path, const char *const argv[],
 			    const char *const envp[]);
 	/* A guest connection to vsock port `port` reaches the unix socket. */
@@ -42,60 +46,51 @@ struct libkrun_api {
 	int32_t (*start_enter)(uint32_t ctx);
 
 	/* Optional: NULL when this libkrun is too old to have them. */
-	int32_t (*set_root)(uint32_t ctx, const char *path); /* writable; not in libkrun-SEV */
 	int32_t (*add_virtiofs3)(uint32_t ctx, const char *tag, const char *path, uint64_t shm_size,
 				 bool read_only); /* libkrun 1.18+ */
 	int32_t (*add_vsock_port2)(uint32_t ctx, uint32_t port, const char *unix_path, bool listen);
 	int32_t (*set_log_level)(uint32_t level);
-	/* Together: a vsock device without TSI, i.e. a guest without network,
-	 * as QEMU's guest has none. */
+	/* Together: a vsock device without TSI. Without them the implicit
+	 * device has TSI, which krunsh's guest kernel cannot use anyway. */
 	int32_t (*disable_implicit_vsock)(uint32_t ctx);
 	int32_t (*add_vsock)(uint32_t ctx, uint32_t tsi_features);
-	/* Volumes without a read-only flag: rw volumes on a libkrun older
-	 * than krun_add_virtiofs3. */
+	/* Shares without a read-only flag: rw volumes (and, under
+	 * --allow-writable-root, the root) on a libkrun older than
+	 * krun_add_virtiofs3. */
 	int32_t (*add_virtiofs)(uint32_t ctx, const char *tag, const char *path);
 	int32_t (*add_virtiofs2)(uint32_t ctx, const char *tag, const char *path,
 				 uint64_t shm_size);
 	/* A raw image as a virtio-blk device; absent when libkrun was built
 	 * without its "blk" feature. */
 	int32_t (*add_disk)(uint32_t ctx, const char *block_id, const char *path, bool read_only);
-	/* "HOST:GUEST" entries, NULL-terminated, for TSI. NULL (or never
-	 * calling it) exposes every port the guest listens on; an empty list
-	 * exposes none. Must come after the network configuration. */
-	int32_t (*set_port_map)(uint32_t ctx, const char *const port_map[]);
-	/* Virtual files and directories served on top of a virtio-fs share
-	 * (tag must be added first); data is not copied and must live as long
-	 * as the VM. How the agent reaches a --root DIR that lacks it. */
-	int32_t (*fs_add_overlay_file)(uint32_t ctx, const char *tag, const char *path,
-				       const uint8_t *data, size_t length, uint32_t mode,
-				       bool one_shot);
-	int32_t (*fs_add_overlay_dir)(uint32_t ctx, const char *tag, const char *path,
-				      uint32_t mode);
+	/* A virtio-net device whose packets travel on a connected stream
+	 * socket (path NULL, fd >= 0), as passt speaks them; absent without
+	 * libkrun's "net" feature. */
+	int32_t (*add_net_unixstream)(uint32_t ctx, const char *path, int fd, const uint8_t *mac,
+				      uint32_t features, uint32_t flags);
 };
+
+/* virtio-net offloads of krun_add_net_unixstream: libkrun's own set for
+ * passt (its header's COMPAT_NET_FEATURES: checksums, TSO4 and UFO both
+ * ways). */
+#define LIBKRUN_NET_FEATURE_CSUM       (1u << 0)
+#define LIBKRUN_NET_FEATURE_GUEST_CSUM (1u << 1)
+#define LIBKRUN_NET_FEATURE_GUEST_TSO4 (1u << 7)
+#define LIBKRUN_NET_FEATURE_GUEST_UFO  (1u << 10)
+#define LIBKRUN_NET_FEATURE_HOST_TSO4  (1u << 11)
+#define LIBKRUN_NET_FEATURE_HOST_UFO   (1u << 14)
+#define LIBKRUN_NET_COMPAT_FEATURES                                                                \
+	(LIBKRUN_NET_FEATURE_CSUM | LIBKRUN_NET_FEATURE_GUEST_CSUM |                               \
+	 LIBKRUN_NET_FEATURE_GUEST_TSO4 | LIBKRUN_NET_FEATURE_GUEST_UFO |                          \
+	 LIBKRUN_NET_FEATURE_HOST_TSO4 | LIBKRUN_NET_FEATURE_HOST_UFO)
 
 /* dlopens `path` (a name is searched as the dynamic loader searches) once
  * per process and resolves the symbols. Fails with a message naming the
  * library or the first missing required symbol. */
 int libkrun_load(const char *path, struct libkrun_api *api, struct error *err);
 
-/* Whether this libkrun can share the host's root read-only. */
-static inline int libkrun_has_readonly_root(const struct libkrun_api *api)
-{
-	return api->add_virtiofs3 != NULL;
-}
-
-/* Whether this libkrun can give the guest no network at all. */
-static inline int libkrun_can_disable_network(const struct libkrun_api *api)
-{
-	return api->disable_implicit_vsock && api->add_vsock;
-}
-
-/* TSI feature bit of krun_add_vsock: the guest's AF_INET sockets become
- * host sockets (libkrun's networking without a network device). */
-#define LIBKRUN_TSI_HIJACK_INET (1u << 0)
-
-/* Whether this libkrun can share a directory read-only, which a ro volume
- * needs: without krun_add_virtiofs3 a share is always writable. */
+/* Whether this libkrun can share a directory read-only (the root, a ro
+ * volume): without krun_add_virtiofs3 a share is always writable. */
 static inline int libkrun_can_share_read_only(const struct libkrun_api *api)
 {
 	return api->add_virtiofs3 != NULL;
@@ -106,12 +101,6 @@ static inline int libkrun_can_share_writable(const struct libkrun_api *api)
 	return api->add_virtiofs3 || api->add_virtiofs2 || api->add_virtiofs;
 }
 
-/* Whether this libkrun can put krunsh's agent into a root that lacks it. */
-static inline int libkrun_can_inject_agent(const struct libkrun_api *api)
-{
-	return api->fs_add_overlay_file && api->fs_add_overlay_dir;
-}
-
 struct resources;
 
 /* What the child configures before it becomes the VM. */
@@ -119,16 +108,13 @@ struct libkrun_vm_config {
 	unsigned cpus;
 	unsigned mem_mib;
 	int allow_writable_root;
-	const char *root;	/* host directory shared as the guest's / */
-	const char *agent_path; /* host path of the agent binary */
-	/* With a --root DIR the host's agent path does not exist in the
-	 * guest: the agent is served as a virtual file at this guest path
-	 * instead. NULL: exec agent_path, which the host root has. */
-	const char *agent_guest_path;
-	int root_has_run;		   /* DIR has /run, where the agent mounts a tmpfs */
+	const char *kernel_image;	   /* uncompressed ELF vmlinux */
+	const char *initramfs;		   /* the agent as /init, uncompressed */
+	const char *cmdline;		   /* kernel_cmdline.c's words */
+	const char *root;		   /* host directory the agent overlays as / */
 	const char *agent_socket;	   /* the host session's unix socket */
-	int network;			   /* --net: TSI for AF_INET */
-	const struct resources *resources; /* volumes, disks, ports */
+	int network_fd;			   /* passt's peer for virtio-net; -1: no network */
+	const struct resources *resources; /* volumes, disks */
 	int verbose;
 };
 
@@ -143,13 +129,10 @@ __attribute__((noreturn)) void libkrun_vm_fail(const char *call, int32_t ret);
 			libkrun_vm_fail(name, ret_);                                               \
 	} while (0)
 
-/* libkrun_devices.c, in the child: volumes, disks, network and ports. */
+/* libkrun_devices.c, in the child: the root and volumes (virtio-fs), disks
+ * (virtio-blk), the network (virtio-net) and the vsock device. */
 void libkrun_configure_devices(const struct libkrun_api *api, uint32_t ctx,
 			       const struct libkrun_vm_config *config);
-/* libkrun_devices.c: the virtual file and mount point that let the agent
- * run from a --root DIR that does not contain it (after the root share). */
-void libkrun_inject_agent(const struct libkrun_api *api, uint32_t ctx,
-			  const struct libkrun_vm_config *config);
 
 /* In the forked child: configures one context and enters the VM. Never
  * returns: on a failed call it writes one line naming the call to stderr

@@ -20,12 +20,14 @@ struct symbol {
 	}
 
 static const struct symbol symbols[] = {
-    SYMBOL(create_ctx, 1),    SYMBOL(set_vm_config, 1),		 SYMBOL(set_workdir, 1),
-    SYMBOL(set_exec, 1),      SYMBOL(add_vsock_port, 1),	 SYMBOL(start_enter, 1),
-    SYMBOL(set_root, 0),      SYMBOL(add_virtiofs3, 0),		 SYMBOL(add_vsock_port2, 0),
-    SYMBOL(set_log_level, 0), SYMBOL(disable_implicit_vsock, 0), SYMBOL(add_vsock, 0),
-    SYMBOL(add_virtiofs, 0),  SYMBOL(add_virtiofs2, 0),		 SYMBOL(add_disk, 0),
-    SYMBOL(set_port_map, 0),  SYMBOL(fs_add_overlay_file, 0),	 SYMBOL(fs_add_overlay_dir, 0),
+    SYMBOL(create_ctx, 1),	   SYMBOL(set_vm_config, 1),
+    SYMBOL(set_kernel, 1),	   SYMBOL(set_exec, 1),
+    SYMBOL(add_vsock_port, 1),	   SYMBOL(start_enter, 1),
+    SYMBOL(add_virtiofs3, 0),	   SYMBOL(add_vsock_port2, 0),
+    SYMBOL(set_log_level, 0),	   SYMBOL(disable_implicit_vsock, 0),
+    SYMBOL(add_vsock, 0),	   SYMBOL(add_virtiofs, 0),
+    SYMBOL(add_virtiofs2, 0),	   SYMBOL(add_disk, 0),
+    SYMBOL(add_net_unixstream, 0),
 };
 
 static int resolve(struct libkrun_api *api, struct error *err)
@@ -35,7 +37,7 @@ static int resolve(struct libkrun_api *api, struct error *err)
 		if (!address && symbols[i].required) {
 			error_set(err, 0,
 				  "%s has no %s: not a libkrun krunsh can drive (libkrun 1.x "
-				  "is needed)",
+				  "with external kernels is needed)",
 				  api->path, symbols[i].name);
 			return -1;
 		}

@@ -10,9 +10,12 @@
 
 /* The vsock port the agent connects to (on CID 2, the host); libkrun
  * forwards it to the host session's unix socket. Any port works that
- * nothing else in the guest uses; above 1023 to stay clear of TSI's. */
+ * nothing else in the guest uses. */
 #define AGENT_VSOCK_PORT 10240
 #define AGENT_CHANNEL	 "vsock:10240"
+
+/* Where the agent is in krunsh's initramfs (initramfs.c). */
+#define AGENT_INIT_PATH "/init"
 
 /* libkrun's log levels: 1 errors, 2 warnings. */
 #define LOG_LEVEL_ERROR 1
@@ -25,36 +28,14 @@ void libkrun_vm_fail(const char *call, int32_t ret)
 	_exit(125);
 }
 
-static void configure_root(const struct libkrun_api *api, uint32_t ctx,
-			   const struct libkrun_vm_config *config)
-{
-	if (libkrun_has_readonly_root(api)) {
-		/* shm_size 0: no DAX window, as krun_set_root does. Read-only
-		 * is enforced by libkrun's file server, so a guest root cannot
-		 * remount it writable; the agent overlays a tmpfs on it. */
-		LIBKRUN_CALL("krun_add_virtiofs3",
-			     api->add_virtiofs3(ctx, LIBKRUN_ROOT_TAG, config->root, 0, true));
-		return;
-	}
-	if (!config->allow_writable_root || !api->set_root) {
-		/* The probe refuses this already; kept so the child can never
-		 * share the host root writable by accident. */
-		dprintf(2,
-			"krunsh: libkrun: %s cannot share / read-only (krun_add_virtiofs3 "
-			"is missing)\n",
-			api->set_root ? "this libkrun" : "this libkrun has no krun_set_root and");
-		_exit(125);
-	}
-	LIBKRUN_CALL("krun_set_root", api->set_root(ctx, config->root));
-}
-
 void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_config *config)
 {
 	if (api->set_log_level)
 		LIBKRUN_CALL(
 		    "krun_set_log_level",
 		    api->set_log_level(config->verbose ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR));
-	/* libkrunfw (the guest kernel) is loaded here. */
+	/* Tolerates a missing libkrunfw: it is only needed when no kernel
+	 * is set, and we set ours. */
 	int32_t ctx_or_error = api->create_ctx();
 	if (ctx_or_error < 0)
 		libkrun_vm_fail("krun_create_ctx", ctx_or_error);
@@ -62,10 +43,9 @@ void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_con
 
 	LIBKRUN_CALL("krun_set_vm_config",
 		     api->set_vm_config(ctx, (uint8_t)config->cpus, (uint32_t)config->mem_mib));
-	configure_root(api, ctx, config);
-	if (config->agent_guest_path)
-		libkrun_inject_agent(api, ctx, config);
-	LIBKRUN_CALL("krun_set_workdir", api->set_workdir(ctx, "/"));
+	LIBKRUN_CALL("krun_set_kernel",
+		     api->set_kernel(ctx, config->kernel_image, LIBKRUN_KERNEL_FORMAT_ELF,
+				     config->initramfs, config->cmdline));
 	libkrun_configure_devices(api, ctx, config);
 	if (api->add_vsock_port2)
 		LIBKRUN_CALL(
@@ -75,17 +55,16 @@ void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_con
 		LIBKRUN_CALL("krun_add_vsock_port",
 			     api->add_vsock_port(ctx, AGENT_VSOCK_PORT, config->agent_socket));
 
-	/* Arguments and environment travel on the guest kernel command line,
-	 * each in "..." without escaping: only these fixed words go there.
-	 * The script, the user's environment and the workdir travel in the
-	 * job over the channel. argv excludes argv[0] (libkrun's rule), and
-	 * envp must not be NULL, which would copy the whole host environment
-	 * into the guest. */
-	static const char *const argv[] = {"--channel", AGENT_CHANNEL, "--root", "overlay", NULL};
+	/* libkrun puts the exec path and envp on the kernel command line as
+	 * KRUN_INIT=... and KEY=..., and argv after " -- ": the kernel then
+	 * starts the initramfs's /init (the agent) with these arguments. Only
+	 * fixed words go there: the script, the user's environment and the
+	 * workdir travel in the job over the channel. argv excludes argv[0]
+	 * (libkrun's rule); envp must not be NULL, which would copy the whole
+	 * host environment into the guest. */
+	static const char *const argv[] = {"--channel", AGENT_CHANNEL, NULL};
 	static const char *const envp[] = {"KRUNSH_AGENT=1", NULL};
-	const char *exec_path =
-	    config->agent_guest_path ? config->agent_guest_path : config->agent_path;
-	LIBKRUN_CALL("krun_set_exec", api->set_exec(ctx, exec_path, argv, envp));
+	LIBKRUN_CALL("krun_set_exec", api->set_exec(ctx, AGENT_INIT_PATH, argv, envp));
 
 	int32_t ret = api->start_enter(ctx);
 	/* Returning at all is a failure; a 0 would be a libkrun bug. */

@@ -178,6 +178,31 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, s
 	return kernel_fits(out, cpus, from, path, err);
 }
 
+int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
+			  struct error *err)
+{
+	const char *env = getenv("KRUNSH_KERNEL");
+	if ((option && option[0]) || (env && env[0]))
+		return kernel_locate(option, cpus, out, err);
+	memset(out, 0, sizeof(*out));
+	if (kernel_from_dir(KRUNSH_MINIMAL_KERNELDIR, out) < 0) {
+		error_set(err, 0,
+			  "no minimal guest kernel in %s: run the setup script (see README), or "
+			  "give --kernel PATH",
+			  KRUNSH_MINIMAL_KERNELDIR);
+		return -1;
+	}
+	if (cpus > 1 && out->uniprocessor) {
+		error_set(err, 0,
+			  "--cpus %u: krunsh's minimal guest kernel has one CPU, and the Debian "
+			  "one lacks what this engine needs (vsock, the virtio-fs fixes): use "
+			  "--cpus 1, --engine qemu or --kernel PATH",
+			  cpus);
+		return -1;
+	}
+	return 0;
+}
+
 int cache_dir(char *out, size_t size, struct error *err)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");

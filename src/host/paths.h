@@ -25,6 +25,11 @@ int agent_locate(char *out, size_t size, struct error *err);
  * path may be a kernel directory (vmlinux|vmlinuz, modules/, release,
  * features) or an image file. */
 int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, struct error *err);
+/* As kernel_locate, but without --kernel or KRUNSH_KERNEL only krunsh's
+ * own minimal kernel: the one built with vsock and with the virtio-fs and
+ * overlayfs fixes that libkrun's file server needs (kernel/patches). */
+int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
+			  struct error *err);
 /* $XDG_CACHE_HOME/krunsh or ~/.cache/krunsh, created. */
 int cache_dir(char *out, size_t size, struct error *err);
 

@@ -1,6 +1,7 @@
 /* The QEMU command line. Each choice here was measured under TCG on the
  * project's machines (shared/design.md). */
 #include "qemu_argv.h"
+#include "kernel_cmdline.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,40 +41,24 @@ static const char *option_value(const char *value, char *buf, size_t size)
 	return buf;
 }
 
-static int append_kernel_command_line(const struct qemu_config *c, char *buf, size_t size)
-{
-	/* panic=-1 with -no-reboot turns a guest panic into QEMU exiting, so
-	 * a dead guest is noticed at once instead of by a watchdog. */
-	int n =
-	    snprintf(buf, size,
-		     "%s panic=-1 reboot=t cryptomgr.notests random.trust_cpu=on "
-		     "8250.nr_uarts=1 no_timer_check",
-		     c->verbose ? "console=ttyS0 loglevel=7 krunsh.trace=1" : "quiet loglevel=1");
-	if (n < 0 || (size_t)n >= size)
-		return -1;
-	/* Under TCG, tell the guest the TSC frequency it would otherwise
-	 * calibrate (and on microvm sometimes hang calibrating). */
-	if (c->tsc_khz && !c->use_kvm)
-		n += snprintf(buf + n, size - (size_t)n, " tsc_early_khz=%lu", c->tsc_khz);
-	/* Our minimal kernel ticks from the PIT: skipping the local APIC
-	 * timer's calibration saves 0.24 s under TCG. The Debian kernel hangs
-	 * without that timer on microvm, so only kernels that say so. */
-	if (c->no_apic_timer && !c->use_kvm)
-		n += snprintf(buf + n, size - (size_t)n, " noapictimer");
-	/* The guest adapts its overlay when the file server runs in an
-	 * unprivileged user namespace (see guest_setup.c). */
-	if (c->unprivileged)
-		n += snprintf(buf + n, size - (size_t)n, " krunsh.userns=1");
-	if (c->extra_append && c->extra_append[0])
-		n += snprintf(buf + n, size - (size_t)n, " %s", c->extra_append);
-	return (size_t)n < size ? 0 : -1;
-}
-
 int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 {
 	memset(a, 0, sizeof(*a));
+	/* -no-reboot below makes the guest's reset (reboot=t) end QEMU; the
+	 * one 8250 UART is microvm's serial port, the console under -v. */
+	struct kernel_cmdline_config cmdline = {
+	    .reboot = "t",
+	    .console = "ttyS0",
+	    .serial_port = 1,
+	    .verbose = c->verbose,
+	    .use_kvm = c->use_kvm,
+	    .tsc_khz = c->tsc_khz,
+	    .no_apic_timer = c->no_apic_timer,
+	    .unprivileged = c->unprivileged,
+	    .extra_append = c->extra_append,
+	};
 	char append[2048];
-	if (append_kernel_command_line(c, append, sizeof(append)) < 0)
+	if (kernel_cmdline_build(&cmdline, append, sizeof(append)) < 0)
 		return -1;
 	int r = 0;
 	r |= add(a, "%s", c->qemu_path);

@@ -32,6 +32,17 @@ static void vm_stop(struct engine_vm *vm)
 	vm->helper_count = 0;
 }
 
+int engine_vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
+{
+	if (vm->helper_count >= ENGINE_MAX_HELPERS) {
+		process_kill_and_reap(pid);
+		error_set(err, 0, "too many volumes (at most %d)", ENGINE_MAX_HELPERS - 1);
+		return -1;
+	}
+	vm->helper_pids[vm->helper_count++] = pid;
+	return 0;
+}
+
 /* Once the agent has said hello every socket is connected and nothing in
  * the run dir is needed: remove it now, so even a SIGKILL of krunsh later
  * leaves no file behind. */

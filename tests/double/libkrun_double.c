@@ -1,41 +1,50 @@
 /* TEST DOUBLE of libkrun's C API, for krunsh's contract tests. This is NOT
  * libkrun and boots no VM. It is written from libkrun's documented
- * interface (include/libkrun.h) and shares no code with it.
+ * interface (include/libkrun.h) and what was measured on a real libkrun
+ * (1.19), and shares no code with it.
  *
  * It exports the calls krunsh's krun engine uses, with their documented
  * signatures, and:
  *   - records every call and its arguments, one line each, in the file named
  *     by KRUNSH_DOUBLE_LOG;
- *   - checks the documented rules and fails a call that breaks one with
- *     -EINVAL and a logged "VIOLATION: ..." line: context ids come from
- *     krun_create_ctx; krun_set_exec's argv excludes argv[0]; envp is not
- *     NULL (NULL copies the host environment into the guest); no argument
- *     or environment entry can travel on the kernel command line (a '"', a
- *     newline, a lone "--", more than 256 bytes or more than 32 entries);
- *     the root is shared read-only unless krun_set_root asked otherwise;
- *     krun_add_vsock comes after krun_disable_implicit_vsock, once;
- *     krun_set_port_map comes after the network (vsock) configuration, has
- *     "HOST:GUEST" entries, and is called whenever TSI is on (without it
- *     libkrun exposes every port the guest listens on); a virtio-fs tag is
- *     added once; a share whose host path is listed (one a line) in
+ *   - checks the rules and fails a call that breaks one with -EINVAL and a
+ *     logged "VIOLATION: ..." line: context ids come from krun_create_ctx;
+ *     krun_set_kernel names an existing kernel that is an ELF file when the
+ *     format is 1 (ELF), an existing initramfs and a command line (NULL
+ *     would make libkrun boot with init=/init.krun, which is libkrun's);
+ *     krun_set_exec's argv excludes argv[0]; envp is not NULL (NULL copies
+ *     the host environment into the guest); no argument or environment
+ *     entry can travel on the kernel command line (a '"', a newline, a lone
+ *     "--", more than 256 bytes or more than 32 entries); the root, tag
+ *     krunsh-root, is shared read-only whenever krun_add_virtiofs3 exists;
+ *     krun_set_root (a writable root on libkrun's own /dev/root tag) is not
+ *     used; krun_add_vsock comes after krun_disable_implicit_vsock, once;
+ *     TSI is never asked for and no port map is set: with TSI libkrun binds
+ *     on the host every port the guest listens on, listed in the map or
+ *     not, and krunsh promises no exposure without --publish; a virtio-fs
+ *     tag is added once; a share whose host path is listed (one a line) in
  *     KRUNSH_DOUBLE_EXPECT_READ_ONLY is added read-only (a plain
- *     krun_add_virtiofs/2 cannot be); disk block ids are unique; overlay
- *     files and directories go on a tag added before;
- *     krun_start_enter comes after a VM config, a root and an exec;
+ *     krun_add_virtiofs/2 cannot be); disk block ids are unique;
+ *     krun_add_net_unixstream gets either a path or an fd, and the fd is a
+ *     connected unix stream socket (passt's end is on the other side);
+ *     krun_start_enter comes after a VM config, a kernel, a root and an exec
+ *     whose path is a file in the initramfs;
  *   - fails the call named by KRUNSH_DOUBLE_FAIL with -ENOMEM;
  *   - emulates krun_start_enter as libkrun behaves from outside: it runs
- *     the exec'd program (krunsh's agent) on the host, its vsock channel
- *     replaced by the unix socket registered for that port and its root
- *     setup by "none", then ends the process with _exit(its status) and
- *     never returns on success. An exec path served by
- *     krun_fs_add_overlay_file on the root tag runs from a copy of that
- *     file's data. Volumes, disks and the network are only recorded: the
- *     agent runs on the host, so nothing is mounted or attached.
+ *     the initramfs's init (krunsh's agent, taken out of the cpio archive)
+ *     on the host with the exec argv, its vsock channel replaced by the unix
+ *     socket registered for that port and "--root none" added, then ends
+ *     the process with _exit(its status) and never returns on success.
+ *
+ * What it cannot model: everything the guest kernel does. Nothing is booted,
+ * mounted or attached: the kernel's virtio-fs and overlayfs behaviour on
+ * libkrun's file server (submounts, FS_IOC_GETFLAGS), the vsock and
+ * virtio-net drivers, TSI inside the guest, and passt's traffic are only
+ * tested on a real libkrun (the suite's krun-real engine).
  *
  * Build variants (see the Makefile): -DDOUBLE_OLD_LIBKRUN leaves out the
  * calls newer libkruns added (krun_add_virtiofs3, krun_add_vsock_port2,
- * krun_disable_implicit_vsock, krun_add_vsock, krun_fs_add_overlay_file,
- * krun_fs_add_overlay_dir); -DDOUBLE_BROKEN_LIBKRUN
+ * krun_disable_implicit_vsock, krun_add_vsock); -DDOUBLE_BROKEN_LIBKRUN
  * leaves out the required krun_start_enter; -DDOUBLE_UNMARKED leaves out
  * the marker by which krunsh knows it drives this double. */
 #include <errno.h>
@@ -48,7 +57,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,7 +68,7 @@
 
 /* What krunsh's engine looks for to know it drives this double. The
  * unmarked variant lacks it, so krunsh treats it as a real libkrun (and
- * checks KVM and libkrunfw), which the tests use to reach those checks. */
+ * checks KVM), which the tests use to reach that check. */
 #ifndef DOUBLE_UNMARKED
 EXPORT const char krunsh_contract_double_marker[] = "libkrun contract double (tests only)";
 #endif
@@ -65,11 +77,18 @@ EXPORT const char krunsh_contract_double_marker[] = "libkrun contract double (te
 #define MAX_PORTS	    8
 #define MAX_SHARES	    24
 #define MAX_DISKS	    26
-#define MAX_OVERLAYS	    8
-#define TSI_HIJACK_INET	    1u
+#define MAX_NETS	    8
 #define MAX_CMDLINE_ENTRIES 32 /* the guest kernel panics beyond this */
 #define MAX_ENTRY_LENGTH    256
-#define ROOT_TAG	    "/dev/root"
+/* The tag krunsh's initramfs mounts as its root's lower layer. */
+#define ROOT_TAG "krunsh-root"
+/* libkrun's own root tag (krun_set_root), which its init mounts. */
+#define LIBKRUN_ROOT_TAG "/dev/root"
+/* krun_add_net_unixstream's documented bits. */
+#define NET_ALL_FEATURES                                                                           \
+	((1u << 0) | (1u << 1) | (1u << 7) | (1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) |    \
+	 (1u << 14))
+#define NET_FLAG_DHCP_CLIENT (1u << 1)
 
 struct vsock_port {
 	uint32_t port;
@@ -83,14 +102,6 @@ struct share {
 	bool read_only;
 };
 
-struct overlay {
-	char *tag;
-	char *path;	     /* relative to the share's root */
-	const uint8_t *data; /* NULL for a directory */
-	size_t length;
-	uint32_t mode;
-};
-
 struct block_device {
 	char *id;
 	char *path;
@@ -100,16 +111,16 @@ struct block_device {
 struct context {
 	bool created;
 	bool vm_config;
-	bool root_read_only;
-	bool root_writable; /* krun_set_root */
+	bool root_shared;
+	bool kernel_set;
+	char *initramfs;
 	bool implicit_vsock_disabled;
 	bool explicit_vsock;
 	uint32_t tsi_features; /* of the explicit vsock */
 	bool port_map_set;
 	struct share shares[MAX_SHARES];
 	int share_count;
-	struct overlay overlays[MAX_OVERLAYS];
-	int overlay_count;
+	int net_count;
 	struct block_device disks[MAX_DISKS];
 	int disk_count;
 	char *workdir;
@@ -317,9 +328,64 @@ EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t r
 	return 0;
 }
 
+static bool is_elf(const char *path)
+{
+	unsigned char magic[4] = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool elf = read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+	close(fd);
+	return elf;
+}
+
+/* libkrun checks the paths' metadata here and loads the files in
+ * krun_start_enter; a bad kernel then fails the boot, too late for krunsh
+ * to say why. */
+EXPORT int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path, uint32_t kernel_format,
+			       const char *initramfs, const char *cmdline)
+{
+	INJECTED_FAILURE();
+	char kernel_buf[600], initramfs_buf[600], cmdline_buf[2100];
+	log_line("krun_set_kernel ctx=%u path=%s format=%u initramfs=%s cmdline=%s", ctx_id,
+		 shown(kernel_path, kernel_buf, sizeof(kernel_buf)), kernel_format,
+		 shown(initramfs, initramfs_buf, sizeof(initramfs_buf)),
+		 shown(cmdline, cmdline_buf, sizeof(cmdline_buf)));
+	struct context *c = context_get("krun_set_kernel", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if (!kernel_path || kernel_path[0] != '/' || access(kernel_path, R_OK) < 0)
+		return violation("krun_set_kernel: kernel %s cannot be read", kernel_buf);
+	if (kernel_format > 5)
+		return violation("krun_set_kernel: format %u is unknown", kernel_format);
+	if (kernel_format == 1 && !is_elf(kernel_path))
+		return violation("krun_set_kernel: format 1 (ELF) but %s is not an ELF file: "
+				 "libkrun's ELF loader would fail the boot",
+				 kernel_path);
+	struct stat st;
+	if (!initramfs || stat(initramfs, &st) < 0 || !S_ISREG(st.st_mode))
+		return violation("krun_set_kernel: initramfs %s does not exist (krunsh's agent "
+				 "is its /init)",
+				 initramfs_buf);
+	if (!cmdline)
+		return violation("krun_set_kernel: no command line: libkrun would use its own, "
+				 "with init=/init.krun, which the initramfs does not have");
+	if (strchr(cmdline, '"') || strchr(cmdline, '\n'))
+		return violation("krun_set_kernel: the command line has a '\"' or a newline");
+	if (strstr(cmdline, "init="))
+		return violation("krun_set_kernel: the command line names an init: krunsh's "
+				 "agent is the initramfs's /init");
+	free(c->initramfs);
+	c->initramfs = strdup(initramfs);
+	c->kernel_set = true;
+	return 0;
+}
+
 static int32_t add_share(const char *call, struct context *c, const char *tag, const char *path,
 			 bool read_only);
 
+/* libkrun's writable root on its own tag, for its own init: krunsh's
+ * initramfs neither mounts it nor wants the host root writable. */
 EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 {
 	INJECTED_FAILURE();
@@ -328,14 +394,9 @@ EXPORT int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 	struct context *c = context_get("krun_set_root", ctx_id);
 	if (!c)
 		return -EINVAL;
-	if (!root_path || root_path[0] != '/')
-		return violation("krun_set_root: the root must be an absolute path");
-	if (c->root_read_only)
-		return violation("krun_set_root: a root is already shared with %s", ROOT_TAG);
-	int32_t r = add_share("krun_set_root", c, ROOT_TAG, root_path, false);
-	if (r == 0)
-		c->root_writable = true;
-	return r;
+	return violation("krun_set_root: shares %s writable on %s, which krunsh's initramfs "
+			 "does not mount (its root tag is %s)",
+			 buf, LIBKRUN_ROOT_TAG, ROOT_TAG);
 }
 
 /* Whether the test said this host path must reach the guest read-only. */
@@ -362,21 +423,35 @@ static struct share *find_share(struct context *c, const char *tag)
 }
 
 /* Every virtio-fs device: one tag each; a path the test expects read-only
- * must be shared with the read-only flag. */
+ * must be shared with the read-only flag. The root may be writable only
+ * where this libkrun has no read-only share (the old variant: krunsh's
+ * --allow-writable-root). */
 static int32_t add_share(const char *call, struct context *c, const char *tag, const char *path,
 			 bool read_only)
 {
 	if (!tag || !tag[0] || !path || path[0] != '/')
 		return violation("%s: a tag and an absolute path are required", call);
+	if (strcmp(tag, LIBKRUN_ROOT_TAG) == 0)
+		return violation("%s: tag %s is libkrun's own root, which libkrun fills with its "
+				 "init",
+				 call, tag);
 	if (find_share(c, tag))
 		return violation("%s: tag %s is already shared", call, tag);
 	if (!read_only && expected_read_only(path))
 		return violation("%s: %s is shared writable but must be read-only (use "
 				 "krun_add_virtiofs3 with read_only=true)",
 				 call, path);
+#ifndef DOUBLE_OLD_LIBKRUN
+	if (!read_only && strcmp(tag, ROOT_TAG) == 0)
+		return violation("%s: the root (%s) is shared writable; krunsh must share it "
+				 "read-only with krun_add_virtiofs3",
+				 call, ROOT_TAG);
+#endif
 	if (c->share_count == MAX_SHARES)
 		return -ENOMEM;
 	c->shares[c->share_count++] = (struct share){strdup(tag), strdup(path), read_only};
+	if (strcmp(tag, ROOT_TAG) == 0)
+		c->root_shared = true;
 	return 0;
 }
 
@@ -399,18 +474,7 @@ EXPORT int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char
 	struct context *c = context_get("krun_add_virtiofs3", ctx_id);
 	if (!c)
 		return -EINVAL;
-	if (c_tag && strcmp(c_tag, ROOT_TAG) == 0) {
-		if (!read_only)
-			return violation("krun_add_virtiofs3: the root (%s) is shared writable; "
-					 "krunsh must share it read-only",
-					 ROOT_TAG);
-		if (c->root_writable)
-			return violation("krun_add_virtiofs3: krun_set_root already set a root");
-	}
-	int32_t r = add_share("krun_add_virtiofs3", c, c_tag, c_path, read_only);
-	if (r == 0 && strcmp(c_tag, ROOT_TAG) == 0)
-		c->root_read_only = true;
-	return r;
+	return add_share("krun_add_virtiofs3", c, c_tag, c_path, read_only);
 }
 #endif
 
@@ -423,8 +487,6 @@ EXPORT int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag, const char
 	struct context *c = context_get("krun_add_virtiofs2", ctx_id);
 	if (!c)
 		return -EINVAL;
-	if (c_tag && strcmp(c_tag, ROOT_TAG) == 0)
-		return violation("krun_add_virtiofs2: the root (%s) shared writable", ROOT_TAG);
 	return add_share("krun_add_virtiofs2", c, c_tag, c_path, false);
 }
 
@@ -435,9 +497,49 @@ EXPORT int32_t krun_add_virtiofs(uint32_t ctx_id, const char *c_tag, const char 
 	struct context *c = context_get("krun_add_virtiofs", ctx_id);
 	if (!c)
 		return -EINVAL;
-	if (c_tag && strcmp(c_tag, ROOT_TAG) == 0)
-		return violation("krun_add_virtiofs: the root (%s) shared writable", ROOT_TAG);
 	return add_share("krun_add_virtiofs", c, c_tag, c_path, false);
+}
+
+/* Packets travel on a connected unix stream socket (passt's peer) or one
+ * libkrun connects to by path, never both. */
+EXPORT int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, int fd,
+				       const uint8_t *mac, uint32_t features, uint32_t flags)
+{
+	INJECTED_FAILURE();
+	char path[600];
+	log_line("krun_add_net_unixstream ctx=%u path=%s fd=%s features=0x%x flags=0x%x", ctx_id,
+		 shown(c_path, path, sizeof(path)), fd >= 0 ? "yes" : "no", features, flags);
+	struct context *c = context_get("krun_add_net_unixstream", ctx_id);
+	if (!c)
+		return -EINVAL;
+	if ((fd >= 0) == (c_path != NULL))
+		return violation("krun_add_net_unixstream: give a path or an fd, exactly one");
+	if (!mac)
+		return violation("krun_add_net_unixstream: no MAC address");
+	if (features & ~NET_ALL_FEATURES)
+		return violation("krun_add_net_unixstream: unknown feature bits 0x%x",
+				 features & ~NET_ALL_FEATURES);
+	if (flags & ~NET_FLAG_DHCP_CLIENT)
+		return violation("krun_add_net_unixstream: unknown flags 0x%x", flags);
+	if (fd >= 0) {
+		int type = 0, domain = 0;
+		socklen_t length = sizeof(type);
+		struct sockaddr_storage peer;
+		socklen_t peer_length = sizeof(peer);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) < 0 ||
+		    (length = sizeof(domain),
+		     getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) < 0))
+			return violation("krun_add_net_unixstream: fd %d is not a socket", fd);
+		if (type != SOCK_STREAM || domain != AF_UNIX)
+			return violation(
+			    "krun_add_net_unixstream: fd %d is not a unix stream socket", fd);
+		if (getpeername(fd, (struct sockaddr *)&peer, &peer_length) < 0)
+			return violation("krun_add_net_unixstream: fd %d is not connected", fd);
+	}
+	if (c->net_count == MAX_NETS)
+		return -ENOMEM;
+	c->net_count++;
+	return 0;
 }
 
 /* Raw images only; libkrun opens them when the VM is built. */
@@ -614,81 +716,19 @@ EXPORT int32_t krun_add_vsock(uint32_t ctx_id, uint32_t tsi_features)
 		return violation("krun_add_vsock: only one vsock device is supported");
 	if (tsi_features & ~3u)
 		return violation("krun_add_vsock: unknown TSI feature bits 0x%x", tsi_features);
+	/* Measured on libkrun 1.19: with TSI a guest listener is bound on
+	 * the host at the address the guest asks for (0.0.0.0 included),
+	 * whether or not the port map lists it. */
+	if (tsi_features)
+		return violation("krun_add_vsock: TSI features 0x%x asked for: libkrun would bind "
+				 "on the host any port the guest listens on, and krunsh promises "
+				 "no exposure without --publish",
+				 tsi_features);
 	c->explicit_vsock = true;
 	c->tsi_features = tsi_features;
 	return 0;
 }
 
-/* Overlay entries live on a share added before; intermediate directories
- * must be overlay directories already (the header's -ENOENT). */
-static int32_t add_overlay(const char *call, uint32_t ctx_id, const char *tag, const char *path,
-			   const uint8_t *data, size_t length, uint32_t mode)
-{
-	struct context *c = context_get(call, ctx_id);
-	if (!c)
-		return -EINVAL;
-	if (!tag || !path || !path[0] || path[0] == '/')
-		return violation("%s: a tag and a path relative to the share are required", call);
-	if (!find_share(c, tag)) {
-		violation("%s: tag %s was not added before (libkrun returns -ENOENT)", call, tag);
-		return -ENOENT;
-	}
-	const char *slash = strrchr(path, '/');
-	if (slash) {
-		bool parent = false;
-		for (int i = 0; i < c->overlay_count; i++)
-			parent |= !c->overlays[i].data && strcmp(c->overlays[i].tag, tag) == 0 &&
-				  strlen(c->overlays[i].path) == (size_t)(slash - path) &&
-				  strncmp(c->overlays[i].path, path, (size_t)(slash - path)) == 0;
-		if (!parent) {
-			violation("%s: the parent of %s is not an overlay directory", call, path);
-			return -ENOENT;
-		}
-	}
-	if (c->overlay_count == MAX_OVERLAYS)
-		return -ENOMEM;
-	c->overlays[c->overlay_count++] =
-	    (struct overlay){strdup(tag), strdup(path), data, length, mode};
-	return 0;
-}
-
-EXPORT int32_t krun_fs_add_overlay_file(uint32_t ctx_id, const char *fs_tag, const char *path,
-					const uint8_t *data, size_t data_len, uint32_t mode,
-					bool one_shot)
-{
-	INJECTED_FAILURE();
-	char tag_buf[600], path_buf[600];
-	log_line("krun_fs_add_overlay_file ctx=%u tag=%s path=%s length=%zu mode=0%o "
-		 "one_shot=%s elf=%s",
-		 ctx_id, shown(fs_tag, tag_buf, sizeof(tag_buf)),
-		 shown(path, path_buf, sizeof(path_buf)), data_len, mode,
-		 one_shot ? "true" : "false",
-		 data && data_len >= 4 &&
-			 memcmp(data,
-				"\x7f"
-				"ELF",
-				4) == 0
-		     ? "yes"
-		     : "no");
-	if (!data || data_len == 0)
-		return violation("krun_fs_add_overlay_file: no data");
-	if ((mode & 0170000) != 0100000)
-		return violation("krun_fs_add_overlay_file: mode 0%o is not a regular file", mode);
-	return add_overlay("krun_fs_add_overlay_file", ctx_id, fs_tag, path, data, data_len, mode);
-}
-
-EXPORT int32_t krun_fs_add_overlay_dir(uint32_t ctx_id, const char *fs_tag, const char *path,
-				       uint32_t mode)
-{
-	INJECTED_FAILURE();
-	char tag_buf[600], path_buf[600];
-	log_line("krun_fs_add_overlay_dir ctx=%u tag=%s path=%s mode=0%o", ctx_id,
-		 shown(fs_tag, tag_buf, sizeof(tag_buf)), shown(path, path_buf, sizeof(path_buf)),
-		 mode);
-	if ((mode & 0170000) != 0040000)
-		return violation("krun_fs_add_overlay_dir: mode 0%o is not a directory", mode);
-	return add_overlay("krun_fs_add_overlay_dir", ctx_id, fs_tag, path, NULL, 0, mode);
-}
 #endif
 
 EXPORT int32_t krun_add_vsock_port(uint32_t ctx_id, uint32_t port, const char *c_filepath)
@@ -733,10 +773,16 @@ static void remove_tree(const char *path)
 
 /* The guest's processes die with the VM. Here they are the agent's
  * process group, killed when this process ends, even by SIGKILL: a small
- * guardian child gets a signal when this process dies and does it. */
-static pid_t guardian_start(pid_t agent, const char *run_dir)
+ * guardian child gets a signal when this process dies and does it, and
+ * removes the run dir. Started before the agent, so that no moment exists
+ * when the agent runs unguarded; it learns the agent's pid through a pipe
+ * (*agent_pid_fd, to write it to). */
+static pid_t guardian_start(const char *run_dir, int *agent_pid_fd)
 {
 	pid_t vmm = getpid();
+	int pipe_fds[2];
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return -1;
 	sigset_t usr1;
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
@@ -744,31 +790,37 @@ static pid_t guardian_start(pid_t agent, const char *run_dir)
 	pid_t pid = fork();
 	if (pid != 0) {
 		sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+		close(pipe_fds[0]);
+		*agent_pid_fd = pipe_fds[1];
 		return pid;
 	}
+	close(pipe_fds[1]);
 	prctl(PR_SET_PDEATHSIG, SIGUSR1);
 	if (getppid() == vmm) {
 		int sig;
 		sigwait(&usr1, &sig);
 	}
-	kill(-agent, SIGKILL);
+	pid_t agent = 0;
+	if (read(pipe_fds[0], &agent, sizeof(agent)) == (ssize_t)sizeof(agent) && agent > 0)
+		kill(-agent, SIGKILL);
 	remove_tree(run_dir);
 	_exit(0);
 }
 
-/* The agent's arguments, as the guest would run them, turned into what
- * runs on the host: the vsock channel becomes the unix socket libkrun would
- * forward it to, the root is left alone, and a private run dir is added. */
-static char **translate_args(const struct context *c, const char *run_dir)
+/* The agent's arguments, as the guest kernel would pass them to the
+ * initramfs's init, turned into what runs on the host: the vsock channel
+ * becomes the unix socket libkrun would forward it to, "--root none" leaves
+ * the host alone, and a private run dir is added. */
+static char **translate_args(const struct context *c, const char *program, const char *run_dir)
 {
 	int n = 0;
 	while (c->argv[n])
 		n++;
-	char **args = calloc((size_t)n + 4, sizeof(*args));
+	char **args = calloc((size_t)n + 6, sizeof(*args));
 	if (!args)
 		return NULL;
 	int k = 0;
-	args[k++] = c->exec_path;
+	args[k++] = (char *)program;
 	for (int i = 0; i < n; i++) {
 		const char *a = c->argv[i];
 		if (i > 0 && strcmp(c->argv[i - 1], "--channel") == 0 &&
@@ -789,40 +841,73 @@ static char **translate_args(const struct context *c, const char *run_dir)
 			if (unix_spec)
 				sprintf(unix_spec, "unix:%s", path);
 			args[k++] = unix_spec;
-		} else if (i > 0 && strcmp(c->argv[i - 1], "--root") == 0) {
-			args[k++] = "none";
 		} else {
 			args[k++] = c->argv[i];
 		}
 	}
+	args[k++] = "--root";
+	args[k++] = "none";
 	args[k++] = "--run-dir";
 	args[k++] = (char *)run_dir;
 	args[k] = NULL;
 	return args;
 }
 
-/* An exec path served by krun_fs_add_overlay_file on the root tag: what
- * libkrun's init would find there, written out so the host can exec it.
- * NULL when the path is not an overlay file (it is then the host's). */
-static const char *served_program(const struct context *c, const char *run_dir, char *out,
-				  size_t size)
+static unsigned long cpio_field(const char *header, int index)
 {
-	for (int i = 0; i < c->overlay_count; i++) {
-		const struct overlay *o = &c->overlays[i];
-		if (!o->data || strcmp(o->tag, ROOT_TAG) != 0 || strcmp(o->path, c->exec_path + 1))
-			continue;
-		snprintf(out, size, "%s/served-exec", run_dir);
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, o->mode & 07777);
-		if (fd < 0)
-			return NULL;
-		bool ok = write(fd, o->data, o->length) == (ssize_t)o->length;
-		close(fd);
-		return ok ? out : NULL;
-	}
-	return NULL;
+	char text[9];
+	memcpy(text, header + 6 + 8 * index, 8);
+	text[8] = '\0';
+	return strtoul(text, NULL, 16);
 }
 
-static int run_agent(struct context *c, const char *program, char **args)
+/* The file the guest kernel would run as init: `name` (without its leading
+ * '/') out of the initramfs, a "newc" cpio archive, into a memfd, so that
+ * nothing is left on disk however the run ends. Zero padding between
+ * archives is skipped, as the kernel skips it. Returns the fd or -1. */
+static int extract_from_initramfs(const char *initramfs, const char *name)
+{
+	FILE *f = fopen(initramfs, "re");
+	if (!f)
+		return -1;
+	int found = -1;
+	char header[110];
+	for (;;) {
+		int ch;
+		while ((ch = fgetc(f)) == 0)
+			;
+		if (ch == EOF)
+			break;
+		header[0] = (char)ch;
+		if (fread(header + 1, 1, sizeof(header) - 1, f) != sizeof(header) - 1 ||
+		    memcmp(header, "070701", 6) != 0)
+			break;
+		unsigned long mode = cpio_field(header, 1), size = cpio_field(header, 6),
+			      name_size = cpio_field(header, 11);
+		char entry[4096];
+		if (name_size == 0 || name_size > sizeof(entry) ||
+		    fread(entry, 1, name_size, f) != name_size)
+			break;
+		entry[name_size - 1] = '\0';
+		fseek(f, (long)((4 - (110 + name_size) % 4) % 4), SEEK_CUR);
+		if (strcmp(entry, name) == 0 && (mode & 0170000) == 0100000) {
+			unsigned char *data = malloc(size ? size : 1);
+			int fd = memfd_create("init", MFD_CLOEXEC);
+			if (data && fd >= 0 && fread(data, 1, size, f) == size &&
+			    write(fd, data, size) == (ssize_t)size)
+				found = fd;
+			else if (fd >= 0)
+				close(fd);
+			free(data);
+			break;
+		}
+		fseek(f, (long)(size + (4 - size % 4) % 4), SEEK_CUR);
+	}
+	fclose(f);
+	return found;
+}
+
+static int run_agent(struct context *c, int program, char **args)
 {
 	pid_t vmm = getpid();
 	pid_t pid = fork();
@@ -833,21 +918,20 @@ static int run_agent(struct context *c, const char *program, char **args)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != vmm)
 			_exit(125);
-		if (c->workdir && chdir(c->workdir) < 0)
-			_exit(125); /* libkrun's init: cannot set up the environment */
-		execve(program, args, c->envp);
-		_exit(errno == ENOENT ? 127 : 126); /* libkrun's init codes */
+		fexecve(program, args, c->envp);
+		_exit(127); /* the kernel would panic: no working init */
 	}
 	setpgid(pid, pid);
 	return pid;
 }
 
-/* Whether the guest's AF_INET sockets go through the host (TSI). */
+/* Whether libkrun's vsock device has TSI: the implicit device has it
+ * unless a network device was added. */
 static bool tsi_inet(const struct context *c)
 {
 	if (!c->implicit_vsock_disabled)
-		return true; /* the implicit device has TSI */
-	return c->explicit_vsock && (c->tsi_features & TSI_HIJACK_INET);
+		return c->net_count == 0;
+	return c->explicit_vsock && c->tsi_features != 0;
 }
 
 EXPORT int32_t krun_start_enter(uint32_t ctx_id)
@@ -859,22 +943,26 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 		return -EINVAL;
 	if (!c->vm_config)
 		return violation("krun_start_enter: krun_set_vm_config was not called");
-	if (!c->root_read_only && !c->root_writable)
-		return violation("krun_start_enter: no root: neither krun_add_virtiofs3(%s, "
-				 "read_only=true) nor krun_set_root",
+	if (!c->kernel_set)
+		return violation("krun_start_enter: krun_set_kernel was not called: libkrun would "
+				 "boot libkrunfw's kernel with its own init, not krunsh's agent");
+	if (!c->root_shared)
+		return violation("krun_start_enter: no root: no virtio-fs share with tag %s",
 				 ROOT_TAG);
 	if (!c->exec_path)
 		return violation("krun_start_enter: krun_set_exec was not called");
 	if (c->implicit_vsock_disabled && !c->explicit_vsock && c->port_count)
 		return violation("krun_start_enter: vsock ports are mapped but the implicit vsock "
 				 "device is disabled and no krun_add_vsock replaced it");
-	if (tsi_inet(c) && !c->port_map_set)
-		return violation(
-		    "krun_start_enter: TSI is on and krun_set_port_map was not called: "
-		    "libkrun would expose every port the guest listens on");
-	if (!tsi_inet(c) && c->port_map_set)
-		return violation("krun_start_enter: a port map without TSI (no "
-				 "KRUN_TSI_HIJACK_INET) forwards nothing");
+	if (c->port_map_set)
+		return violation("krun_start_enter: a port map is TSI's, and TSI binds the "
+				 "guest's listeners whatever the map says: publish through the "
+				 "network device's backend instead");
+	/* The implicit device's TSI is harmless only because krunsh's guest
+	 * kernel has no TSI support, which this double cannot check. */
+	if (tsi_inet(c))
+		log_line("krun_start_enter: note: the implicit vsock device has TSI (no "
+			 "krun_disable_implicit_vsock in this libkrun)");
 	for (int i = 0; i < c->disk_count; i++) {
 		/* libkrun opens the images when it builds the VM. */
 		int fd =
@@ -893,20 +981,39 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 	snprintf(run_dir, sizeof(run_dir), "%s/krunsh-double.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(run_dir))
 		return -errno;
-	char **args = translate_args(c, run_dir);
+	/* What the kernel would run: the exec path (KRUN_INIT) is only an
+	 * environment entry for libkrun's init; our kernel runs /init. */
+	int program =
+	    strcmp(c->exec_path, "/init") == 0 ? extract_from_initramfs(c->initramfs, "init") : -1;
+	if (program < 0) {
+		rmdir(run_dir);
+		return violation("krun_start_enter: the guest kernel runs the initramfs's /init, "
+				 "and the exec path is %s, or %s has no /init",
+				 c->exec_path, c->initramfs);
+	}
+	char **args = translate_args(c, "/init", run_dir);
 	if (!args) {
+		close(program);
 		rmdir(run_dir);
 		return -EINVAL;
 	}
-	char served[4200];
-	const char *program = served_program(c, run_dir, served, sizeof(served));
-	agent_pid = run_agent(c, program ? program : c->exec_path, args);
+	int agent_pid_fd = -1;
+	pid_t guardian = guardian_start(run_dir, &agent_pid_fd);
+	agent_pid = run_agent(c, program, args);
+	close(program);
+	if (agent_pid_fd >= 0) {
+		(void)!write(agent_pid_fd, &agent_pid, sizeof(agent_pid));
+		close(agent_pid_fd);
+	}
 	if (agent_pid < 0) {
 		int saved = errno;
+		if (guardian > 0) {
+			kill(guardian, SIGKILL);
+			waitpid(guardian, NULL, 0);
+		}
 		rmdir(run_dir);
 		return -saved;
 	}
-	pid_t guardian = guardian_start(agent_pid, run_dir);
 	struct sigaction sa = {.sa_handler = forward_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);

@@ -2,7 +2,8 @@
 # The behaviour suite: every test_* function in tests/e2e/test_*.sh, once per
 # engine. Engines: qemu (real VMs under KVM or TCG), krun-double (the krun
 # engine against our libkrun contract double: no VM), krun-real (real
-# libkrun; skipped with the reason where libkrun or a usable KVM is missing).
+# libkrun, from KRUNSH_LIBKRUN, LD_LIBRARY_PATH or the loader's cache; skipped
+# with the reason where libkrun or a usable KVM is missing).
 #   tests/e2e/run.sh                 all engines, all tests
 #   KRUNSH_TEST_ENGINES=qemu tests/e2e/run.sh
 #   KRUNSH_TEST_FILTER=exit_status tests/e2e/run.sh   tests whose name matches
@@ -18,12 +19,31 @@ export DEBIAN_KERNEL="${KRUNSH_DEBIAN_KERNEL:-/usr/local/lib/krunsh/kernel}"
 filter=${KRUNSH_TEST_FILTER:-}
 passed=0 failed=0 skipped=0 failures=""
 
+# Where libkrun.so.1 is, as krunsh's dlopen would find it: KRUNSH_LIBKRUN,
+# then LD_LIBRARY_PATH, then the loader's cache. Empty if nowhere.
+libkrun_found() {
+	if [ -n "${KRUNSH_LIBKRUN:-}" ]; then
+		[ -f "$KRUNSH_LIBKRUN" ] && echo "$KRUNSH_LIBKRUN"
+		return
+	fi
+	old_ifs=$IFS
+	IFS=:
+	for dir in ${LD_LIBRARY_PATH:-}; do
+		[ -n "$dir" ] && [ -f "$dir/libkrun.so.1" ] && { IFS=$old_ifs; echo "$dir/libkrun.so.1"; return; }
+	done
+	IFS=$old_ifs
+	ldconfig -p 2>/dev/null | sed -n 's/^[[:space:]]*libkrun\.so\.1 .*=> //p' | head -n 1
+}
+
 krun_real_reason() {
-	if ! ldconfig -p 2>/dev/null | grep -q 'libkrun\.so\.1'; then
-		echo "libkrun.so.1 is not installed (not packaged for Debian 12)"; return
+	if [ -z "$(libkrun_found)" ]; then
+		if [ -n "${KRUNSH_LIBKRUN:-}" ]; then
+			echo "KRUNSH_LIBKRUN=$KRUNSH_LIBKRUN does not exist"; return
+		fi
+		echo "libkrun.so.1 is not installed (not packaged for Debian 12; KRUNSH_LIBKRUN or LD_LIBRARY_PATH can name one)"; return
 	fi
 	if [ -d /sys/module/kvm_pvm ]; then
-		echo "/dev/kvm is PVM (kvm_pvm), which cannot boot libkrun's guest kernel"; return
+		echo "/dev/kvm is PVM (kvm_pvm), which cannot boot a guest kernel"; return
 	fi
 	if [ ! -w /dev/kvm ]; then
 		echo "/dev/kvm is not usable"; return

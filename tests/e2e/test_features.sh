@@ -216,6 +216,7 @@ test_no_network_by_default() {
 
 test_net_reaches_a_host_loopback_server() {
 	needs_a_guest || return
+	only_engine qemu || { skip "krun's passt does not make the gateway the host's loopback (--no-map-gw); see test_net_does_not_reach_the_hosts_loopback"; return; }
 	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
 	mkdir www
 	token="served-$(basename "$TEST_SCRATCH")"
@@ -240,7 +241,6 @@ test_net_reaches_a_host_loopback_server() {
 
 test_publish_forwards_a_host_loopback_port_to_a_guest_server() {
 	needs_a_guest || return
-	only_engine qemu || { skip "krun publishes on the address the guest binds (README): not the 127.0.0.1 forward tested here"; return; }
 	[ -x /bin/busybox ] || { skip "no /bin/busybox on the host for the guest's nc"; return; }
 	host_port=$(features_free_port)
 	guest_port=8123
@@ -250,8 +250,8 @@ test_publish_forwards_a_host_loopback_port_to_a_guest_server() {
 echo hello-from-guest | timeout 40 busybox nc -l -p $guest_port
 EOF
 	guest=$!
-	# Until the guest listens, QEMU accepts on the host port and drops the
-	# connection: retry until the greeting arrives.
+	# Until the guest listens, QEMU (and passt) accept on the host port and
+	# drop the connection: retry until the greeting arrives.
 	python3 - "$host_port" >client.out 2>client.err <<'EOF'
 import socket, sys, time
 deadline = time.time() + 40
@@ -279,6 +279,99 @@ EOF
 	expect_eq "host got the guest's greeting" hello-from-guest "$(cat client.out)" || return 1
 	expect_eq "krunsh exit status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "guest got the host's message" hello-from-host "$(cat out)"
+}
+
+# The host's first IPv4 address that is not loopback, empty if none.
+features_host_address() {
+	ip -4 -o addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# A one-file HTTP server on ADDRESS:$port in the background ($server).
+features_http_server() {
+	mkdir -p www
+	token="served-$(basename "$TEST_SCRATCH")"
+	echo "$token" >www/token.txt
+	port=$(features_free_port)
+	(cd www && exec python3 -m http.server --bind "$1" "$port") >server.log 2>&1 &
+	server=$!
+	trap 'kill $server 2>/dev/null' EXIT
+	i=0
+	until python3 -c "import socket; socket.create_connection(('$1', $port), 1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || { fail "host server did not start: $(cat server.log)"; return 1; }
+		sleep 0.1
+	done
+}
+
+test_net_reaches_a_server_on_the_hosts_address() {
+	needs_a_guest || return
+	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
+	address=$(features_host_address)
+	[ -n "$address" ] || { skip "the host has no IPv4 address but loopback"; return; }
+	case "$address" in 10.0.2.*) skip "the host's $address is inside the guest's own 10.0.2.0/24"; return ;; esac
+	features_http_server "$address" || return 1
+	ks --net --timeout 60 -c "wget -q -T 10 -O - http://$address:$port/token.txt" </dev/null >out 2>err
+	rc=$?
+	kill $server 2>/dev/null
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "fetched from the host" "$token" "$(cat out)"
+}
+
+test_net_does_not_reach_the_hosts_loopback() {
+	needs_a_guest || return
+	only_engine krun-real || { skip "QEMU's user network maps 10.0.2.2 to the host's loopback (README)"; return; }
+	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
+	features_http_server 127.0.0.1 || return 1
+	ks --net --timeout 60 -c "if wget -q -T 5 -O - http://10.0.2.2:$port/token.txt; then echo reached; fi; echo end" \
+		</dev/null >out 2>err
+	rc=$?
+	kill $server 2>/dev/null
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "guest output" end "$(cat out)"
+}
+
+# Every address of the host a client could use for a guest's listener.
+features_host_addresses() {
+	echo 127.0.0.1
+	ip -4 -o addr show 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4 }' | grep -vx 127.0.0.1
+}
+
+test_guest_listeners_are_not_exposed_unless_published() {
+	needs_a_guest || return
+	[ -x /bin/busybox ] || { skip "no /bin/busybox on the host for the guest's nc"; return; }
+	host_port=$(features_free_port)
+	unlisted=$(features_free_port)
+	# The guest listens on every address, on a port the map does not list
+	# and on the published guest port's host number (TSI would bind both).
+	ks --net --publish "$host_port:8123" --timeout 60 --script >out 2>err <<EOF &
+timeout 20 busybox nc -l -p $host_port >/dev/null 2>&1 &
+timeout 20 busybox nc -l -p $unlisted >/dev/null 2>&1 &
+sleep 1
+echo listening
+sleep 8
+echo end
+EOF
+	guest=$!
+	for _ in $(seq 300); do
+		grep -q listening out 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q listening out || { fail "the guest never listened: $(cat err)"; kill $guest; return 1; }
+	# The published port itself is bound on the host's loopback only.
+	reached=""
+	for address in $(features_host_addresses); do
+		ports=$unlisted
+		[ "$address" = 127.0.0.1 ] || ports="$ports $host_port"
+		for p in $ports; do
+			if python3 -c "import socket; socket.create_connection(('$address', $p), 2)" 2>/dev/null; then
+				reached="$reached $address:$p"
+			fi
+		done
+	done
+	wait $guest
+	rc=$?
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "guest listeners reachable from the host" "" "$reached"
 }
 
 test_publish_errors_exit_125() {

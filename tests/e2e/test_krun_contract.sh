@@ -2,7 +2,17 @@
 # contract double (tests/double/libkrun_double.c), which logs every call and
 # fails with a "VIOLATION:" line on a broken rule, and its variants: "old"
 # (no krun_add_virtiofs3 and other newer calls), "broken" (no
-# krun_start_enter) and "unmarked" (taken for a real libkrun).
+# krun_start_enter) and "unmarked" (taken for a real libkrun). What only a
+# real guest kernel shows (mounts, overlay copy-up, networking) is tested by
+# the behaviour suite under krun-real.
+
+# A stand-in kernel directory: the double only checks that the image is an
+# ELF file; no "uniprocessor" feature, so any --cpus is allowed.
+fake_kernel() {
+	mkdir -p "$TEST_SCRATCH/kernel"
+	printf '\177ELF\002\001\001' >"$TEST_SCRATCH/kernel/vmlinux"
+	echo "$TEST_SCRATCH/kernel"
+}
 
 contract_double() {
 	echo "$BUILD_DIR/libkrun-double${1:+-$1}.so.1"
@@ -35,19 +45,26 @@ expect_log_line() {
 
 test_krun_configures_the_vm_as_documented() {
 	contract_only || return
-	out=$(krun_with_double "" --cpus 2 --mem 300 -c 'echo hi' 2>err) ||
+	kernel=$(fake_kernel)
+	out=$(krun_with_double "" --kernel "$kernel" --cpus 2 --mem 300 -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_no_violation || return 1
 	expect_log_line "krun_set_vm_config ctx=0 vcpus=2 ram_mib=300" || return 1
-	# The root is the host's /, read-only, through the root tag.
-	expect_log_line "krun_add_virtiofs3 ctx=0 tag=/dev/root path=/ shm_size=0 read_only=true" ||
+	# Our kernel and initramfs, not libkrunfw's kernel and libkrun's init;
+	# libkrun's "reset" (i8042) ends the VM when the agent reboots.
+	grep -q "^krun_set_kernel ctx=0 path=$kernel/vmlinux format=1 initramfs=/.*\.cpio cmdline=.*reboot=k" \
+		calls.log || fail "no krun_set_kernel with our kernel: $(cat calls.log)" || return 1
+	# The root is the host's /, read-only, on the tag the agent mounts.
+	expect_log_line "krun_add_virtiofs3 ctx=0 tag=krunsh-root path=/ shm_size=0 read_only=true" ||
 		return 1
-	! grep -q '^krun_set_root' calls.log || fail "krun_set_root used with virtiofs3 present" ||
+	! grep -q '^krun_set_root' calls.log || fail "krun_set_root used: $(cat calls.log)" ||
 		return 1
-	# No network: the implicit (TSI) vsock replaced by a plain one.
+	# No network and no TSI: the implicit (TSI) vsock replaced by a plain one.
 	expect_log_line "krun_disable_implicit_vsock ctx=0" || return 1
 	expect_log_line "krun_add_vsock ctx=0 tsi_features=0" || return 1
+	! grep -q '^krun_set_port_map\|^krun_add_net' calls.log ||
+		fail "network calls without --net: $(cat calls.log)" || return 1
 	grep -q '^krun_add_vsock_port2 ctx=0 port=10240 path=.*/agent.sock listen=false$' calls.log ||
 		fail "no vsock port for the agent: $(cat calls.log)" || return 1
 	expect_log_line "krun_start_enter ctx=0"
@@ -57,16 +74,12 @@ test_krun_exec_argv_excludes_argv0_and_envp_is_fixed() {
 	contract_only || return
 	krun_with_double "" -c true 2>err || fail "exit status $?: $(cat err)" || return 1
 	expect_no_violation || return 1
-	agent=$(sed -n 's/^krun_set_exec ctx=0 path=//p' calls.log)
-	case "$agent" in
-	/*/krunsh-agent) ;;
-	*) fail "exec path [$agent] is not the agent"; return 1 ;;
-	esac
-	expect_log_line "krun_set_exec argc=4" || return 1
+	# The initramfs's init is the agent; its argv comes after " -- " on the
+	# kernel command line.
+	expect_log_line "krun_set_exec ctx=0 path=/init" || return 1
+	expect_log_line "krun_set_exec argc=2" || return 1
 	expect_log_line "krun_set_exec argv[0]=--channel" || return 1
 	expect_log_line "krun_set_exec argv[1]=vsock:10240" || return 1
-	expect_log_line "krun_set_exec argv[2]=--root" || return 1
-	expect_log_line "krun_set_exec argv[3]=overlay" || return 1
 	# Never NULL (that copies the host environment), never the user's.
 	expect_log_line "krun_set_exec envc=1" || return 1
 	expect_log_line "krun_set_exec envp[0]=KRUNSH_AGENT=1"
@@ -81,13 +94,15 @@ test_krun_user_script_and_env_never_reach_libkrun() {
 	expect_eq "output" "quoted \"zebra42\" $TEST_SCRATCH/wd
 unicorn-marker" "$out" || return 1
 	expect_no_violation || return 1
+	# Not in any call, the kernel command line included.
+	grep -q '^krun_set_kernel .* cmdline=' calls.log || fail "no kernel command line logged" ||
+		return 1
 	for word in zebra42 MY_SECRET unicorn-marker quoted hostonly "$TEST_SCRATCH/wd"; do
 		if grep -qF -- "$word" calls.log; then
 			fail "[$word] reached libkrun: $(grep -F -- "$word" calls.log)"
 			return 1
 		fi
 	done
-	expect_log_line "krun_set_workdir ctx=0 path=/"
 }
 
 test_krun_missing_library_exits_125_naming_it() {
@@ -141,7 +156,8 @@ test_krun_old_libkrun_runs_with_allow_writable_root() {
 	expect_eq "output" hi "$out" || return 1
 	expect_contains "stderr" "warning:" "$(cat err)" || return 1
 	expect_no_violation || return 1
-	expect_log_line "krun_set_root ctx=0 path=/" || return 1
+	expect_log_line "krun_add_virtiofs2 ctx=0 tag=krunsh-root path=/ shm_size=0 read_only=(no flag: writable)" ||
+		return 1
 	# Without krun_add_vsock_port2 the older call carries the agent port.
 	grep -q '^krun_add_vsock_port ctx=0 port=10240 ' calls.log ||
 		fail "no krun_add_vsock_port: $(cat calls.log)"
@@ -164,7 +180,9 @@ test_krun_engine_auto_chooses_krun_and_says_why() {
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_contains "stderr" "engine auto: krun (" "$(cat err)" || return 1
-	expect_contains "stderr" "contract double" "$(cat err)"
+	expect_contains "stderr" "contract double" "$(cat err)" || return 1
+	# ... and which guest kernel it boots.
+	expect_contains "stderr" "kernel /" "$(cat err)"
 }
 
 test_krun_engine_auto_falls_back_to_qemu_without_libkrun() {
@@ -207,10 +225,39 @@ expect_refusal() {
 	[ ! -s calls.log ] || fail "a VM was configured although refused: $(cat calls.log)"
 }
 
-test_krun_refuses_kernel_option() {
+test_krun_kernel_option_boots_that_kernel() {
 	contract_only || return
-	krun_with_double "" --kernel /nonexistent -c 'echo hi' >out 2>err
-	expect_refusal $? "--kernel is for the qemu engine"
+	kernel=$(fake_kernel)
+	out=$(krun_with_double "" --kernel "$kernel/vmlinux" -c 'echo hi' 2>err) ||
+		fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	grep -q "^krun_set_kernel ctx=0 path=$kernel/vmlinux format=1 " calls.log ||
+		fail "--kernel not booted: $(cat calls.log)"
+}
+
+test_krun_refuses_a_kernel_that_is_not_an_elf_vmlinux() {
+	contract_only || return
+	# A bzImage starts with a boot sector, not an ELF header.
+	printf 'MZ\352\007' >bzImage
+	krun_with_double "" --kernel "$TEST_SCRATCH/bzImage" -c 'echo hi' >out 2>err
+	expect_refusal $? "uncompressed ELF kernel" || return 1
+	krun_with_double "" --kernel "$TEST_SCRATCH/no-such-kernel" -c 'echo hi' >out 2>err
+	expect_refusal $? "no-such-kernel"
+}
+
+test_krun_refuses_more_cpus_than_a_uniprocessor_kernel_has() {
+	contract_only || return
+	kernel=$(fake_kernel)
+	echo uniprocessor >"$kernel/features"
+	krun_with_double "" --kernel "$kernel" --cpus 2 -c 'echo hi' >out 2>err
+	expect_refusal $? "uniprocessor"
+}
+
+test_krun_refuses_when_the_initramfs_cannot_be_built() {
+	contract_only || return
+	KRUNSH_AGENT="$TEST_SCRATCH/no-such-agent" krun_with_double "" -c 'echo hi' >out 2>err
+	expect_refusal $? "KRUNSH_AGENT="
 }
 
 test_krun_volumes_are_virtiofs_shares_with_their_read_only_flag() {
@@ -270,50 +317,84 @@ test_krun_disks_are_raw_block_devices_vda_vdb() {
 	expect_log_line "krun_add_disk ctx=0 block_id=vdb path=$TEST_SCRATCH/b.img read_only=true"
 }
 
-test_krun_without_net_has_no_tsi_and_no_port_map() {
+test_krun_without_net_has_no_tsi_and_no_network_device() {
 	contract_only || return
 	krun_with_double "" -c 'echo hi' >out 2>err || fail "exit status $?: $(cat err)" || return 1
 	expect_no_violation || return 1
 	expect_log_line "krun_add_vsock ctx=0 tsi_features=0" || return 1
-	! grep -q '^krun_set_port_map' calls.log || fail "port map without TSI: $(cat calls.log)"
+	! grep -q '^krun_set_port_map\|^krun_add_net' calls.log ||
+		fail "network without --net: $(cat calls.log)"
 }
 
-test_krun_net_is_tsi_with_an_empty_port_map() {
+needs_passt() {
+	command -v passt >/dev/null || skip "no passt on this machine (Debian package passt)"
+}
+
+test_krun_net_is_virtio_net_to_passt_without_tsi() {
 	contract_only || return
-	out=$(krun_with_double "" --net -c 'echo hi' 2>err) ||
+	needs_passt || return
+	out=$(krun_with_double "" -v --net -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_no_violation || return 1
-	expect_log_line "krun_disable_implicit_vsock ctx=0" || return 1
-	expect_log_line "krun_add_vsock ctx=0 tsi_features=1" || return 1
-	# Empty, not NULL: NULL would expose every port the guest listens on.
-	expect_log_line "krun_set_port_map count=0" || return 1
-	# The port map comes after the network configuration.
-	vsock=$(grep -n '^krun_add_vsock ctx' calls.log | cut -d: -f1)
-	map=$(grep -n '^krun_set_port_map ctx' calls.log | cut -d: -f1)
-	[ "$vsock" -lt "$map" ] || fail "port map (line $map) before the vsock (line $vsock)"
+	# A connected stream socket to passt (the double checks the fd), with
+	# libkrun's offloads for passt, no DHCP flag (the agent sets eth0).
+	expect_log_line "krun_add_net_unixstream ctx=0 path=(null) fd=yes features=0x4c83 flags=0x0" ||
+		return 1
+	expect_log_line "krun_add_vsock ctx=0 tsi_features=0" || return 1
+	! grep -q '^krun_set_port_map' calls.log || fail "a TSI port map: $(cat calls.log)" ||
+		return 1
+	# passt: QEMU's addresses, the gateway not mapped to the host's
+	# loopback, no port forwarded.
+	line=$(grep 'krunsh: starting .*passt ' err)
+	for word in "-F [0-9]" "-a 10.0.2.15 -n 24 -g 10.0.2.2" "--no-map-gw" \
+		"--dns-forward 10.0.2.3" "-t none" "-u none"; do
+		echo "$line" | grep -q -- "$word" || fail "passt without [$word]: $line" || return 1
+	done
 }
 
-test_krun_publish_is_a_tsi_port_map() {
+test_krun_net_without_passt_is_refused() {
 	contract_only || return
-	out=$(krun_with_double "" --publish 8080:80 --publish 9000:9001 -c 'echo hi' 2>err) ||
+	KRUNSH_PASST="$TEST_SCRATCH/no-passt" krun_with_double "" --net -c 'echo hi' >out 2>err
+	expect_refusal $? "needs passt"
+}
+
+test_krun_net_without_a_default_route_is_refused() {
+	contract_only || return
+	needs_passt || return
+	# passt exits at start without an interface to send through: refused
+	# in the probe (so that --engine auto takes QEMU), not a dead network.
+	unshare -rn true 2>/dev/null || skip "no unprivileged network namespace here" || return
+	KRUNSH_DOUBLE_LOG="$TEST_SCRATCH/calls.log" unshare -rn "$KRUNSH" --engine krun \
+		--libkrun "$(contract_double)" --net -c 'echo hi' >out 2>err
+	expect_refusal $? "IPv4 default route"
+}
+
+test_krun_publish_is_a_passt_forward_on_host_loopback() {
+	contract_only || return
+	needs_passt || return
+	out=$(krun_with_double "" -v --publish 8080:80 --publish 9000:9001 -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_no_violation || return 1
-	expect_log_line "krun_add_vsock ctx=0 tsi_features=1" || return 1
-	expect_log_line "krun_set_port_map count=2" || return 1
-	expect_log_line "krun_set_port_map map[0]=8080:80" || return 1
-	expect_log_line "krun_set_port_map map[1]=9000:9001"
+	expect_log_line "krun_add_vsock ctx=0 tsi_features=0" || return 1
+	! grep -q '^krun_set_port_map' calls.log || fail "a TSI port map: $(cat calls.log)" ||
+		return 1
+	line=$(grep 'krunsh: starting .*passt ' err)
+	expect_contains "passt forwards" "-t 127.0.0.1/8080:80 -t 127.0.0.1/9000:9001 -u none" "$line"
 }
 
-test_krun_old_libkrun_still_sets_an_empty_port_map() {
+test_krun_old_libkrun_keeps_its_implicit_vsock_and_sets_no_port_map() {
 	contract_only || return
-	# An old libkrun's implicit vsock always has TSI: the map must still
-	# keep the guest's ports unexposed.
+	# An old libkrun's implicit vsock has TSI; krunsh's kernel cannot use
+	# it, and a port map would not stop TSI's exposure anyway.
 	krun_with_double old --allow-writable-root -c 'echo hi' >out 2>err ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_no_violation || return 1
-	expect_log_line "krun_set_port_map count=0"
+	! grep -q '^krun_set_port_map' calls.log || fail "a TSI port map: $(cat calls.log)" ||
+		return 1
+	grep -q '^krun_start_enter: note: the implicit vsock device has TSI' calls.log ||
+		fail "the double did not note the implicit TSI: $(cat calls.log)"
 }
 
 test_krun_double_catches_port_map_before_network() {
@@ -334,34 +415,95 @@ EOF
 		calls.log || fail "no violation: $(cat calls.log)"
 }
 
-test_krun_root_dir_is_read_only_with_the_agent_injected() {
+# The double's own rules, checked by calling it as krunsh must not.
+double_rejects() {
+	command -v python3 >/dev/null || skip "python3 is needed to call the double directly" || return
+	KRUNSH_DOUBLE_LOG="$TEST_SCRATCH/calls.log" python3 - "$(contract_double)" "$TEST_SCRATCH" \
+		>py.out 2>&1 || fail "the double accepted it: $(cat py.out)" || return 1
+	grep -q "^VIOLATION: $1" calls.log || fail "no violation [$1]: $(cat calls.log)"
+}
+
+test_krun_double_catches_tsi() {
+	contract_only || return
+	double_rejects "krun_add_vsock: TSI features 0x1 asked for" <<'EOF'
+import ctypes, sys
+k = ctypes.CDLL(sys.argv[1])
+ctx = k.krun_create_ctx()
+assert k.krun_disable_implicit_vsock(ctx) == 0
+assert k.krun_add_vsock(ctx, 1) < 0
+EOF
+}
+
+test_krun_double_catches_a_kernel_that_is_not_elf() {
+	contract_only || return
+	echo 'not a kernel' >vmlinux
+	: >initramfs.cpio
+	double_rejects "krun_set_kernel: format 1 (ELF) but .*vmlinux is not an ELF file" <<'EOF'
+import ctypes, sys
+k = ctypes.CDLL(sys.argv[1])
+ctx = k.krun_create_ctx()
+d = sys.argv[2].encode()
+assert k.krun_set_kernel(ctx, d + b"/vmlinux", 1, d + b"/initramfs.cpio", b"quiet") < 0
+EOF
+}
+
+test_krun_double_catches_a_missing_initramfs() {
+	contract_only || return
+	printf '\177ELF' >vmlinux
+	double_rejects "krun_set_kernel: initramfs .* does not exist" <<'EOF'
+import ctypes, sys
+k = ctypes.CDLL(sys.argv[1])
+ctx = k.krun_create_ctx()
+d = sys.argv[2].encode()
+assert k.krun_set_kernel(ctx, d + b"/vmlinux", 1, d + b"/none.cpio", b"quiet") < 0
+EOF
+}
+
+test_krun_double_catches_an_unconnected_net_socket() {
+	contract_only || return
+	double_rejects "krun_add_net_unixstream: fd [0-9]* is not connected" <<'EOF'
+import ctypes, socket, sys
+k = ctypes.CDLL(sys.argv[1])
+ctx = k.krun_create_ctx()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+mac = (ctypes.c_uint8 * 6)(0x52, 0x54, 0, 0x12, 0x34, 0x56)
+assert k.krun_add_net_unixstream(ctx, None, s.fileno(), mac, 0, 0) < 0
+EOF
+}
+
+test_krun_double_catches_a_start_without_our_kernel() {
+	contract_only || return
+	double_rejects "krun_start_enter: krun_set_kernel was not called" <<'EOF'
+import ctypes, sys
+k = ctypes.CDLL(sys.argv[1])
+ctx = k.krun_create_ctx()
+assert k.krun_set_vm_config(ctx, 1, 512) == 0
+assert k.krun_start_enter(ctx) < 0
+EOF
+}
+
+test_krun_root_dir_is_the_read_only_root_share() {
 	contract_only || return
 	mkdir root
 	out=$(krun_with_double "" --root "$TEST_SCRATCH/root" -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_no_violation || return 1
-	expect_log_line "krun_add_virtiofs3 ctx=0 tag=/dev/root path=$TEST_SCRATCH/root shm_size=0 read_only=true" ||
+	# DIR is just another root: the agent comes from the initramfs, so
+	# nothing is put into DIR and DIR needs no dev, proc, sys or run.
+	expect_log_line "krun_add_virtiofs3 ctx=0 tag=krunsh-root path=$TEST_SCRATCH/root shm_size=0 read_only=true" ||
 		return 1
-	grep -q '^krun_fs_add_overlay_file ctx=0 tag=/dev/root path=.krunsh-agent length=[1-9][0-9]* mode=0100755 one_shot=false elf=yes$' \
-		calls.log || fail "agent not served into the root: $(cat calls.log)" || return 1
-	# DIR has no /run, where the agent mounts its tmpfs: served as a dir.
-	expect_log_line "krun_fs_add_overlay_dir ctx=0 tag=/dev/root path=run mode=040755" ||
-		return 1
-	expect_log_line "krun_set_exec ctx=0 path=/.krunsh-agent" || return 1
-	# A DIR with its own /run gets no extra directory.
-	mkdir root/run
-	: >calls.log
-	krun_with_double "" --root "$TEST_SCRATCH/root" -c 'true' >out 2>err ||
-		fail "exit status $?: $(cat err)" || return 1
-	! grep -q '^krun_fs_add_overlay_dir' calls.log ||
-		fail "overlay dir added although DIR has /run: $(cat calls.log)"
+	expect_log_line "krun_set_exec ctx=0 path=/init" || return 1
+	! grep -q '^krun_fs_add_overlay' calls.log || fail "something put into DIR: $(cat calls.log)"
 }
-
-test_krun_old_libkrun_refuses_root_dir() {
+test_krun_old_libkrun_root_dir_is_writable_only_when_allowed() {
 	contract_only || return
 	mkdir root
-	krun_with_double old --allow-writable-root --root "$TEST_SCRATCH/root" -c 'echo hi' \
-		>out 2>err
-	expect_refusal $? "--root needs krun_fs_add_overlay_file"
+	krun_with_double old --root "$TEST_SCRATCH/root" -c 'echo hi' >out 2>err
+	expect_refusal $? "--allow-writable-root" || return 1
+	out=$(krun_with_double old --allow-writable-root --root "$TEST_SCRATCH/root" -c 'echo hi' \
+		2>err) || fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_virtiofs2 ctx=0 tag=krunsh-root path=$TEST_SCRATCH/root shm_size=0 read_only=(no flag: writable)"
 }

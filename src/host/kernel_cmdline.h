@@ -1,0 +1,31 @@
+/* The guest kernel's command line, shared by both engines: they boot the same
+ * kernels with the same agent as PID 1, and differ only in how the VMM
+ * resets the machine and which console it gives. Only fixed words of ours go
+ * there, never user content. */
+#ifndef KRUNSH_KERNEL_CMDLINE_H
+#define KRUNSH_KERNEL_CMDLINE_H
+
+#include <stddef.h>
+
+struct kernel_cmdline_config {
+	/* How the agent's final reboot ends the VM: "t" (triple fault) for
+	 * QEMU with -no-reboot, "k" (the i8042 reset line, which libkrun
+	 * turns into the end of the VM). */
+	const char *reboot;
+	const char *console; /* under -v: "ttyS0" (QEMU), "hvc0" (libkrun) */
+	/* Seconds a panicked guest waits before the reset that ends the VM: 0
+	 * for at once. */
+	int panic_delay;
+	int serial_port; /* the VMM gives one 8250 UART (QEMU microvm) */
+	int verbose;
+	int use_kvm;
+	unsigned long tsc_khz;	  /* under TCG: the host's TSC, 0 if unknown */
+	int no_apic_timer;	  /* the kernel boots (faster) without it under TCG */
+	int unprivileged;	  /* the file server runs in an unprivileged user namespace */
+	const char *extra_append; /* KRUNSH_KERNEL_APPEND, for experiments */
+};
+
+/* Writes the command line into buf; -1 if it does not fit. */
+int kernel_cmdline_build(const struct kernel_cmdline_config *config, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,140 @@
+/* passt as the guest's network. Its options were chosen so that the guest
+ * gets no more than QEMU's user networking gives, and less where that was
+ * a hole: no guest port is reachable from the host unless published, and
+ * the gateway is not the host's loopback. */
+#include "passt.h"
+#include "paths.h"
+#include "spawn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int add(struct passt_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int add(struct passt_argv *a, const char *fmt, ...)
+{
+	if (a->argc + 1 >= (int)(sizeof(a->argv) / sizeof(a->argv[0])))
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(a->storage + a->used, sizeof(a->storage) - a->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(a->storage) - a->used)
+		return -1;
+	a->argv[a->argc++] = a->storage + a->used;
+	a->argv[a->argc] = NULL;
+	a->used += (size_t)n + 1;
+	return 0;
+}
+
+int passt_host_has_default_route(void)
+{
+	FILE *f = fopen("/proc/net/route", "re");
+	if (!f)
+		return 0;
+	char line[512], name[64];
+	unsigned long destination, mask;
+	int found = 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%63s %lx %*x %*x %*d %*d %*d %lx", name, &destination,
+			       &mask) == 3 &&
+			destination == 0 && mask == 0;
+	fclose(f);
+	return found;
+}
+
+int passt_locate(char *out, size_t size)
+{
+	const char *env = getenv("KRUNSH_PASST");
+	return program_locate(env && env[0] ? env : "passt", out, size);
+}
+
+int passt_argv_build(const struct passt_config *c, int fd, struct passt_argv *a)
+{
+	memset(a, 0, sizeof(*a));
+	int r = 0;
+	r |= add(a, "%s", c->passt_path);
+	/* In the foreground: it stays our child, so it can be killed and
+	 * reaped with the VM. */
+	r |= add(a, "-f");
+	if (!c->verbose)
+		r |= add(a, "-q");
+	/* Its messages to stderr (our VMM log), not to the system log. */
+	r |= add(a, "-e");
+	r |= add(a, "-F");
+	r |= add(a, "%d", fd);
+	/* The guest config is fixed (the agent sets it without DHCP) and
+	 * IPv4 only, as with QEMU. */
+	r |= add(a, "-4");
+	r |= add(a, "-a");
+	r |= add(a, "10.0.2.15");
+	r |= add(a, "-n");
+	r |= add(a, "24");
+	r |= add(a, "-g");
+	r |= add(a, "10.0.2.2");
+	/* Without this, passt makes the gateway address the host's loopback:
+	 * the guest could reach every service that listens only on the
+	 * host's 127.0.0.1. */
+	r |= add(a, "--no-map-gw");
+	r |= add(a, "--dns-forward");
+	r |= add(a, "10.0.2.3");
+	/* Published ports only, bound on the host's loopback as QEMU's
+	 * hostfwd; nothing for UDP. */
+	for (size_t i = 0; i < c->port_count; i++) {
+		r |= add(a, "-t");
+		r |= add(a, "127.0.0.1/%u:%u", c->ports[i].host_port, c->ports[i].guest_port);
+	}
+	if (!c->port_count) {
+		r |= add(a, "-t");
+		r |= add(a, "none");
+	}
+	r |= add(a, "-u");
+	r |= add(a, "none");
+	return r ? -1 : 0;
+}
+
+pid_t passt_start(const struct passt_config *c, int *guest_fd, struct error *err)
+{
+	/* A stream socket: libkrun's unixstream backend frames each packet
+	 * with a length, as passt's qemu mode does. */
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		error_set(err, errno, "socketpair for passt");
+		return -1;
+	}
+	struct passt_argv argv;
+	if (passt_argv_build(c, pair[1], &argv) < 0) {
+		close(pair[0]);
+		close(pair[1]);
+		error_set(err, 0, "passt command line too long");
+		return -1;
+	}
+	if (c->verbose) {
+		char line[4096];
+		size_t used = 0;
+		for (int i = 0; i < argv.argc && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
+						 i ? " " : "", argv.argv[i]);
+		log_verbose_message("starting %s", line);
+	}
+	struct spawn_options so = {.keep_fds = &pair[1],
+				   .keep_fd_count = 1,
+				   .stdout_fd = c->log_fd,
+				   .stderr_fd = c->log_fd};
+	pid_t pid = spawn_process(argv.argv, &so, err);
+	/* passt's end lives in passt only: once the VMM's end closes too,
+	 * passt sees the end of its stream and exits, even where it dropped
+	 * to another user (which clears its parent-death signal). */
+	close(pair[1]);
+	if (pid < 0) {
+		close(pair[0]);
+		return -1;
+	}
+	*guest_fd = pair[0];
+	return pid;
+}

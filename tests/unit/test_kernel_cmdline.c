@@ -1,0 +1,53 @@
+/* The guest kernel command line of both engines: how the VM ends, the
+ * console, and the TCG-only words. */
+#include "kernel_cmdline.h"
+#include "unit.h"
+
+static int test_qemu_words(void)
+{
+	struct kernel_cmdline_config c = {.reboot = "t",
+					  .console = "ttyS0",
+					  .serial_port = 1,
+					  .tsc_khz = 2400000,
+					  .no_apic_timer = 1,
+					  .unprivileged = 1};
+	char line[2048];
+	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
+	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
+			 "random.trust_cpu=on no_timer_check 8250.nr_uarts=1 tsc_early_khz=2400000 "
+			 "noapictimer krunsh.userns=1");
+	return 0;
+}
+
+static int test_libkrun_words_under_kvm(void)
+{
+	struct kernel_cmdline_config c = {.reboot = "k",
+					  .console = "hvc0",
+					  .panic_delay = 1,
+					  .verbose = 1,
+					  .use_kvm = 1,
+					  .tsc_khz = 2400000,
+					  .no_apic_timer = 1,
+					  .extra_append = "foo=1"};
+	char line[2048];
+	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
+	EXPECT_STR(line, "console=hvc0 loglevel=7 krunsh.trace=1 panic=1 reboot=k "
+			 "cryptomgr.notests random.trust_cpu=on no_timer_check foo=1");
+	return 0;
+}
+
+static int test_too_small_a_buffer_fails(void)
+{
+	struct kernel_cmdline_config c = {.reboot = "k", .console = "hvc0"};
+	char line[32];
+	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) < 0);
+	return 0;
+}
+
+int main(void)
+{
+	RUN(test_qemu_words);
+	RUN(test_libkrun_words_under_kvm);
+	RUN(test_too_small_a_buffer_fails);
+	return unit_finish();
+}
