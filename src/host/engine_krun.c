@@ -79,10 +79,6 @@ static int check_capabilities(const struct options *opts, struct error *err)
 			  libkrun.path);
 		return -1;
 	}
-	if (res->disk_count > 26) {
-		error_set(err, 0, "--disk: at most 26 disks (vda-vdz) on the krun engine");
-		return -1;
-	}
 	if (!opts->network)
 		return 0;
 	if (!libkrun.add_net_unixstream) {
@@ -92,20 +88,7 @@ static int check_capabilities(const struct options *opts, struct error *err)
 			  libkrun.path);
 		return -1;
 	}
-	if (passt_locate(passt_path, sizeof(passt_path)) < 0) {
-		error_set(err, 0,
-			  "--net on the krun engine needs passt, which is not installed "
-			  "(install the passt package, or set KRUNSH_PASST)");
-		return -1;
-	}
-	if (!passt_host_has_default_route()) {
-		error_set(err, 0,
-			  "--net on the krun engine needs a host interface with an IPv4 default "
-			  "route, which passt sends the guest's traffic through; this host has "
-			  "none (use --engine qemu)");
-		return -1;
-	}
-	return 0;
+	return passt_probe(passt_path, sizeof(passt_path), err);
 }
 
 /* libkrun's ELF loader takes only an uncompressed vmlinux; a bzImage would
@@ -177,30 +160,6 @@ static int krun_probe(const struct options *opts, struct engine_probe *out, stru
 	return 0;
 }
 
-static int start_network(const struct options *opts, struct engine_vm *vm, int *fd,
-			 struct error *err)
-{
-	*fd = -1;
-	if (!opts->network)
-		return 0;
-	struct passt_config config = {
-	    .passt_path = passt_path,
-	    .ports = opts->resources.ports,
-	    .port_count = opts->resources.port_count,
-	    .log_fd = opts->verbose ? 2 : vm->log_fd,
-	    .verbose = opts->verbose,
-	};
-	pid_t pid = passt_start(&config, fd, err);
-	if (pid < 0)
-		return -1;
-	if (engine_vm_add_helper(vm, pid, err) < 0) {
-		close(*fd);
-		*fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
 static int krun_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct options *opts = req->opts;
@@ -242,7 +201,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		return -1;
 	}
 	int network_fd;
-	if (start_network(opts, vm, &network_fd, err) < 0)
+	if (passt_start_for_vm(opts, passt_path, vm, &network_fd, err) < 0)
 		return -1;
 
 	struct libkrun_vm_config config = {

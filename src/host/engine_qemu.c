@@ -5,6 +5,7 @@
 #include "host_tsc.h"
 #include "host_view.h"
 #include "initramfs.h"
+#include "passt.h"
 #include "paths.h"
 #include "qemu_argv.h"
 #include "spawn.h"
@@ -20,6 +21,7 @@
 /* Found by the probe, used by every start (the watchdog may start twice). */
 static char qemu_path[4096];
 static struct guest_kernel qemu_kernel;
+static char qemu_passt_path[4096];
 
 static int qemu_probe(const struct options *opts, struct engine_probe *out, struct error *err)
 {
@@ -40,6 +42,8 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 		return -1;
 	}
 	if (kernel_locate(opts->kernel, opts->cpus, &qemu_kernel, err) < 0)
+		return -1;
+	if (opts->network && passt_probe(qemu_passt_path, sizeof(qemu_passt_path), err) < 0)
 		return -1;
 	snprintf(out->kernel, sizeof(out->kernel), "%s", qemu_kernel.image);
 	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", qemu_kernel.release);
@@ -109,6 +113,12 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		}
 	}
 
+	int network_fd;
+	if (passt_start_for_vm(opts, qemu_passt_path, vm, &network_fd, err) < 0) {
+		free(volume_sockets);
+		host_view_plan_free(&root_view);
+		return -1;
+	}
 	struct qemu_config config = {
 	    .qemu_path = qemu_path,
 	    .use_kvm = req->probe->use_kvm,
@@ -127,9 +137,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .unprivileged = geteuid() != 0,
 	    .volume_sockets = volume_sockets,
 	    .volume_count = res->volume_count,
-	    .network = opts->network,
-	    .ports = res->ports,
-	    .port_count = res->port_count,
+	    .network_fd = network_fd,
 	    .disks = res->disks,
 	    .disk_count = res->disk_count,
 	};
@@ -139,6 +147,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	if (built < 0) {
 		error_set(err, 0, "QEMU command line too long");
 		host_view_plan_free(&root_view);
+		if (network_fd >= 0)
+			close(network_fd);
 		return -1;
 	}
 	if (opts->verbose) {
@@ -150,8 +160,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		log_verbose_message("starting %s", line);
 	}
 	/* QEMU is the device model the guest talks to: no capabilities, its
-	 * own pid, IPC and mount namespaces with the host read-only and the
-	 * secrets hidden, no network unless user-mode networking needs it. */
+	 * own pid, IPC, network and mount namespaces with the host read-only
+	 * and the secrets hidden. */
 	const char *writable[RESOURCES_MAX_DISKS];
 	size_t writable_count = 0;
 	for (size_t i = 0; i < res->disk_count && writable_count < RESOURCES_MAX_DISKS; i++)
@@ -159,7 +169,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 			writable[writable_count++] = res->disks[i].path;
 	struct sandbox_policy sandbox = {
 	    .new_pid_namespace = 1,
-	    .new_network_namespace = !opts->network,
+	    .new_network_namespace = 1, /* its network is passt's socket */
 	    .new_ipc_namespace = 1,
 	    .private_mounts = 1,
 	    .hide = &root_view,
@@ -169,9 +179,14 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	};
 	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
 				   .stderr_fd = opts->verbose ? 2 : vm->log_fd,
-				   .sandbox = &sandbox};
+				   .sandbox = &sandbox,
+				   .keep_fds = &network_fd,
+				   .keep_fd_count = network_fd >= 0 ? 1 : 0};
 	vm->main_pid = spawn_process(argv.argv, &so, err);
 	host_view_plan_free(&root_view);
+	/* QEMU has its copy; passt must see the stream end with the VM. */
+	if (network_fd >= 0)
+		close(network_fd);
 	return vm->main_pid < 0 ? -1 : 0;
 }
 

@@ -3,6 +3,7 @@
  * a hole: no guest port is reachable from the host unless published, and
  * the gateway is not the host's loopback. */
 #include "passt.h"
+#include "engine.h"
 #include "paths.h"
 #include "spawn.h"
 
@@ -137,4 +138,45 @@ pid_t passt_start(const struct passt_config *c, int *guest_fd, struct error *err
 	}
 	*guest_fd = pair[0];
 	return pid;
+}
+
+int passt_probe(char *path, size_t size, struct error *err)
+{
+	if (passt_locate(path, size) < 0) {
+		error_set(err, 0,
+			  "--net needs passt, which is not installed (install the passt package, "
+			  "or set KRUNSH_PASST)");
+		return -1;
+	}
+	if (!passt_host_has_default_route()) {
+		error_set(err, 0,
+			  "--net needs a host interface with an IPv4 default route, which passt "
+			  "sends the guest's traffic through; this host has none");
+		return -1;
+	}
+	return 0;
+}
+
+int passt_start_for_vm(const struct options *opts, const char *passt_path, struct engine_vm *vm,
+		       int *fd, struct error *err)
+{
+	*fd = -1;
+	if (!opts->network)
+		return 0;
+	struct passt_config config = {
+	    .passt_path = passt_path,
+	    .ports = opts->resources.ports,
+	    .port_count = opts->resources.port_count,
+	    .log_fd = opts->verbose ? 2 : vm->log_fd,
+	    .verbose = opts->verbose,
+	};
+	pid_t pid = passt_start(&config, fd, err);
+	if (pid < 0)
+		return -1;
+	if (engine_vm_add_helper(vm, pid, err) < 0) {
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
 }

@@ -39,4 +39,15 @@ int passt_argv_build(const struct passt_config *config, int fd, struct passt_arg
  * krunsh, and also once the VMM's end is closed. */
 pid_t passt_start(const struct passt_config *config, int *guest_fd, struct error *err);
 
+/* For --net: finds passt and checks that it can work here; a one-line
+ * error naming what is missing otherwise. Both engines' probes. */
+int passt_probe(char *path, size_t size, struct error *err);
+
+struct engine_vm;
+struct options;
+/* With --net, starts passt for this VM (its pid becomes one of the VM's
+ * helpers) and gives the VMM's end in *fd; without, *fd is -1. */
+int passt_start_for_vm(const struct options *opts, const char *passt_path, struct engine_vm *vm,
+		       int *fd, struct error *err);
+
 #endif

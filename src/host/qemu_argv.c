@@ -142,15 +142,13 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 		r |= add(a, "-device");
 		r |= add(a, "virtio-blk-device,drive=disk%zu", i);
 	}
-	if (c->network) {
-		char forwards[2048] = "";
-		size_t used = 0;
-		for (size_t i = 0; i < c->port_count && used < sizeof(forwards); i++)
-			used += (size_t)snprintf(forwards + used, sizeof(forwards) - used,
-						 ",hostfwd=tcp:127.0.0.1:%u-:%u",
-						 c->ports[i].host_port, c->ports[i].guest_port);
+	if (c->network_fd >= 0) {
+		/* passt on the other end: the guest's traffic leaves through
+		 * passt, which maps nothing to the host's loopback and
+		 * forwards only published ports (not QEMU's slirp, whose
+		 * 10.0.2.2 is the host's loopback). */
 		r |= add(a, "-netdev");
-		r |= add(a, "user,id=net0%s", forwards);
+		r |= add(a, "stream,id=net0,addr.type=fd,addr.str=%d", c->network_fd);
 		r |= add(a, "-device");
 		r |= add(a, "virtio-net-device,netdev=net0");
 	}

@@ -23,9 +23,7 @@ struct qemu_config {
 	int unprivileged;	      /* virtiofsd is in an unprivileged user namespace */
 	char (*volume_sockets)[4200]; /* one virtiofsd socket per volume */
 	size_t volume_count;
-	int network;
-	const struct port_forward *ports;
-	size_t port_count;
+	int network_fd; /* --net: QEMU's end of passt's stream socket; -1: none */
 	const struct disk *disks;
 	size_t disk_count;
 };
