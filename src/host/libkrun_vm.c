@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* The vsock port the agent connects to (on CID 2, the host); libkrun
@@ -28,8 +29,21 @@ void libkrun_vm_fail(const char *call, int32_t ret)
 	_exit(125);
 }
 
+/* libkrun's file server holds a host fd for every guest inode it has looked
+ * up, in this process: with the usual soft limit of 1024 a guest walking a
+ * big tree gets EMFILE ("Too many open files") from the host. */
+static void raise_open_file_limit(void)
+{
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &limit);
+	}
+}
+
 void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_config *config)
 {
+	raise_open_file_limit();
 	if (api->set_log_level)
 		LIBKRUN_CALL(
 		    "krun_set_log_level",
