@@ -151,6 +151,19 @@ int qemu_argv_build(const struct qemu_config *c, struct qemu_argv *a)
 		r |= add(a, "stream,id=net0,addr.type=fd,addr.str=%d", c->network_fd);
 		r |= add(a, "-device");
 		r |= add(a, "virtio-net-device,netdev=net0");
+	} else if (c->port_count) {
+		char forwards[2048] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < c->port_count && used < sizeof(forwards); i++)
+			used += (size_t)snprintf(forwards + used, sizeof(forwards) - used,
+						 ",hostfwd=tcp:127.0.0.1:%u-:%u",
+						 c->ports[i].host_port, c->ports[i].guest_port);
+		if (used >= sizeof(forwards))
+			return -1;
+		r |= add(a, "-netdev");
+		r |= add(a, "user,id=net0%s", forwards);
+		r |= add(a, "-device");
+		r |= add(a, "virtio-net-device,netdev=net0");
 	}
 	return r ? -1 : 0;
 }

@@ -24,6 +24,10 @@ struct qemu_config {
 	char (*volume_sockets)[4200]; /* one virtiofsd socket per volume */
 	size_t volume_count;
 	int network_fd; /* --net: QEMU's end of passt's stream socket; -1: none */
+	/* --publish: QEMU's own user networking with these forwards instead
+	 * (see engine_qemu.c why); network_fd is then -1. */
+	const struct port_forward *ports;
+	size_t port_count;
 	const struct disk *disks;
 	size_t disk_count;
 };
