@@ -75,7 +75,8 @@ static void finish(const struct agent_config *config, int channel, int status)
 	exit(status);
 }
 
-/* What the job asks for beyond the root: modules, network, volumes. */
+/* What the job asks for beyond the root: modules, network, volumes and
+ * tmpfs mounts. */
 static int prepare_job(const struct job *job, const struct agent_config *config, char *error,
 		       size_t error_size)
 {
@@ -89,7 +90,11 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 			return -1;
 	(void)setup_loopback();
 	/* A name instead of "(none)", so prompts and logs read sensibly. */
-	(void)sethostname("krunsh", 6);
+	const char *hostname = job->hostname ? job->hostname : "krunsh";
+	if (sethostname(hostname, strlen(hostname)) < 0) {
+		snprintf(error, error_size, "--hostname %s: %s", hostname, strerror(errno));
+		return -1;
+	}
 	/* Under libkrun (the only starter of --root overlay) the network is
 	 * TSI: the guest's AF_INET sockets are opened by libkrun on the host,
 	 * there is no eth0 to configure, and resolv.conf stays the root's
@@ -97,6 +102,11 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 	 * networking needs eth0 and that resolver. */
 	if (job->network && config->root_setup == ROOT_SETUP_INITRAMFS &&
 	    setup_network(error, error_size) < 0)
+		return -1;
+	/* tmpfs first: a volume may lie inside one, never the other way
+	 * round (the host refuses overlaps), so no mount point is ever
+	 * created in a share. */
+	if (setup_tmpfs(job, error, error_size) < 0)
 		return -1;
 	return setup_volumes(job, error, error_size);
 }
