@@ -61,6 +61,8 @@ static const char usage_text[] =
     "  -i, --interactive, --rm  accepted, as podman's: krunsh always forwards stdin\n"
     "                       when it does not carry the commands, and always removes\n"
     "                       the VM\n"
+    "  -t, --read-only, --entrypoint  refused, each with its reason (no terminal\n"
+    "                       mode yet; writes never reach the host; no image)\n"
     "      --report FILE    write a JSON summary of the run to FILE (see README)\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
