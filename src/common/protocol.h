@@ -47,18 +47,26 @@ enum frame_type {
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
  * are rejected so that a newer host and older agent fail loudly. */
 enum job_key {
-	JOB_MODE = 1,	      /* u32: enum job_mode */
-	JOB_SHELL = 2,	      /* path of the shell */
-	JOB_WORKDIR = 3,      /* absolute guest path */
-	JOB_ENV = 4,	      /* "KEY=VALUE", repeatable */
-	JOB_SCRIPT = 5,	      /* the program text handed to the shell */
-	JOB_ARG = 6,	      /* exec mode: one argv element, repeatable */
-	JOB_VOLUME = 7,	      /* "TAG\0GUEST_PATH\0ro|rw": mount virtio-fs TAG there */
+	JOB_MODE = 1,	 /* u32: enum job_mode */
+	JOB_SHELL = 2,	 /* path of the shell */
+	JOB_WORKDIR = 3, /* absolute guest path */
+	JOB_ENV = 4,	 /* "KEY=VALUE", repeatable */
+	JOB_SCRIPT = 5,	 /* the program text handed to the shell */
+	JOB_ARG = 6,	 /* exec mode: one argv element, repeatable */
+	/* "TAG\0GUEST_PATH\0ro|rw": mount virtio-fs TAG there; with a 4th
+	 * field "\0NAME" the share holds the single file NAME, which is
+	 * bind-mounted at GUEST_PATH (a single-file volume). */
+	JOB_VOLUME = 7,
 	JOB_RLIMIT = 8,	      /* u32 resource, u64 soft, u64 hard (little-endian) */
 	JOB_NETWORK = 9,      /* u32 1: configure eth0 for user-mode networking */
 	JOB_MODULES = 10,     /* name of an extra module list to load ("net", "blk") */
 	JOB_LINE_EVENTS = 11, /* u32 1: the line-mode script reports line events ($2) */
 	JOB_STDIN = 12,	      /* u32 1: FRAME_STDIN frames feed the program's stdin */
+	/* u32 uid, u32 gid, then u32 supplementary gids: the program runs as
+	 * them (-u); without the record, as root. */
+	JOB_USER = 13,
+	JOB_HOSTNAME = 14, /* the guest's host name (default "krunsh") */
+	JOB_TMPFS = 15,	   /* u32 MS_* flags, "GUEST_PATH\0TMPFS_OPTIONS" */
 };
 
 enum job_mode {

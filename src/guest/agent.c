@@ -76,7 +76,8 @@ static void finish(const struct agent_config *config, int channel, int status)
 	exit(status);
 }
 
-/* What the job asks for beyond the root: modules, network, volumes. */
+/* What the job asks for beyond the root: modules, network, volumes and
+ * tmpfs mounts. */
 static int prepare_job(const struct job *job, const struct agent_config *config, char *error,
 		       size_t error_size)
 {
@@ -90,10 +91,19 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 			return -1;
 	(void)setup_loopback();
 	/* A name instead of "(none)", so prompts and logs read sensibly. */
-	(void)sethostname("krunsh", 6);
+	const char *hostname = job->hostname ? job->hostname : "krunsh";
+	if (sethostname(hostname, strlen(hostname)) < 0) {
+		snprintf(error, error_size, "--hostname %s: %s", hostname, strerror(errno));
+		return -1;
+	}
 	/* Both engines' networks (QEMU's user networking, passt) give the
 	 * same fixed addresses, so eth0 is configured the same way. */
 	if (job->network && setup_network(error, error_size) < 0)
+		return -1;
+	/* tmpfs first: a volume may lie inside one, never the other way
+	 * round (the host refuses overlaps), so no mount point is ever
+	 * created in a share. */
+	if (setup_tmpfs(job, error, error_size) < 0)
 		return -1;
 	return setup_volumes(job, error, error_size);
 }

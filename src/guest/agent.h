@@ -21,6 +21,13 @@ struct job_volume {
 	const char *tag;
 	const char *guest_path;
 	int read_only;
+	const char *file_name; /* single-file volume: the file in the share; else NULL */
+};
+
+struct job_tmpfs {
+	const char *guest_path;
+	const char *options; /* tmpfs data: size=, mode=, nr_inodes= */
+	unsigned long flags; /* MS_* */
 };
 
 struct job_rlimit {
@@ -38,6 +45,13 @@ struct job {
 	size_t volume_count;
 	struct job_rlimit *rlimits;
 	size_t rlimit_count;
+	struct job_tmpfs *tmpfs;
+	size_t tmpfs_count;
+	int user_set; /* JOB_USER: run the program as uid/gid/groups */
+	uint32_t uid, gid;
+	uint32_t *groups;
+	size_t group_count;
+	const char *hostname;	   /* NULL: "krunsh" */
 	const char **module_lists; /* extra module lists to load */
 	size_t module_list_count;
 	const char *shell;
@@ -78,8 +92,10 @@ int setup_early_initramfs(void);
 /* Loads the modules named in /lib/krunsh-modules/order-NAME ("order" for
  * the core set); 0 if the list does not exist. */
 int load_module_list(const char *name, char *error, size_t error_size);
-/* guest_volumes.c: mounts the job's volumes (after the root is set up). */
+/* guest_volumes.c: mounts the job's volumes and tmpfs mounts (after the
+ * root is set up). */
 int setup_volumes(const struct job *job, char *error, size_t error_size);
+int setup_tmpfs(const struct job *job, char *error, size_t error_size);
 /* guest_network.c: loopback always; eth0 for user-mode networking. */
 int setup_loopback(void);
 int setup_network(char *error, size_t error_size);

@@ -17,22 +17,63 @@ static int push(char ***list, size_t *count, char *item)
 	return 0;
 }
 
-/* "TAG\0GUEST\0ro|rw": the copy in the arena keeps the inner NULs. */
+/* The NUL-separated field after `field` within [field, end), or NULL. */
+static const char *next_field(const char *field, const char *end)
+{
+	const char *nul = memchr(field, '\0', (size_t)(end - field));
+	return nul && nul + 1 < end ? nul + 1 : NULL;
+}
+
+/* "TAG\0GUEST\0ro|rw[\0FILE]": the copy in the arena keeps the inner
+ * NULs (and ends in one). */
 static int parse_volume(struct job *job, const char *s, size_t length)
 {
 	const char *end = s + length;
-	const char *guest = memchr(s, '\0', length);
-	if (!guest || ++guest >= end)
+	const char *guest = next_field(s, end);
+	const char *mode = guest ? next_field(guest, end) : NULL;
+	if (!mode || guest[0] != '/')
 		return -1;
-	const char *mode = memchr(guest, '\0', (size_t)(end - guest));
-	if (!mode || ++mode >= end || guest[0] != '/')
+	const char *file = next_field(mode, end);
+	if (file &&
+	    (!file[0] || strchr(file, '/') || strcmp(file, ".") == 0 || strcmp(file, "..") == 0))
 		return -1;
 	struct job_volume *grown = realloc(job->volumes, (job->volume_count + 1) * sizeof(*grown));
 	if (!grown)
 		return -1;
 	job->volumes = grown;
 	job->volumes[job->volume_count++] =
-	    (struct job_volume){s, guest, strncmp(mode, "ro", (size_t)(end - mode)) == 0};
+	    (struct job_volume){s, guest, strcmp(mode, "ro") == 0, file};
+	return 0;
+}
+
+/* u32 flags, "GUEST\0OPTIONS" */
+static int parse_tmpfs(struct job *job, const char *s, size_t length)
+{
+	if (length < 6 || s[4] != '/')
+		return -1;
+	const char *options = next_field(s + 4, s + length);
+	struct job_tmpfs *grown = realloc(job->tmpfs, (job->tmpfs_count + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	job->tmpfs = grown;
+	job->tmpfs[job->tmpfs_count++] =
+	    (struct job_tmpfs){s + 4, options ? options : "", get_u32le((const unsigned char *)s)};
+	return 0;
+}
+
+static int parse_user(struct job *job, const unsigned char *v, size_t length)
+{
+	if (length < 8 || length % 4 || job->user_set)
+		return -1;
+	job->uid = get_u32le(v);
+	job->gid = get_u32le(v + 4);
+	job->group_count = (length - 8) / 4;
+	job->groups = calloc(job->group_count + 1, sizeof(*job->groups));
+	if (!job->groups)
+		return -1;
+	for (size_t i = 0; i < job->group_count; i++)
+		job->groups[i] = get_u32le(v + 8 + 4 * i);
+	job->user_set = 1;
 	return 0;
 }
 
@@ -101,6 +142,19 @@ int job_parse(unsigned char *payload, size_t length, struct job *out, char *erro
 		case JOB_NETWORK:
 			out->network = 1;
 			break;
+		case JOB_TMPFS:
+			if (parse_tmpfs(out, s, rec.length) < 0)
+				goto malformed;
+			break;
+		case JOB_USER:
+			if (parse_user(out, rec.value, rec.length) < 0)
+				goto malformed;
+			break;
+		case JOB_HOSTNAME:
+			if (has_nul || rec.length == 0 || rec.length > 64)
+				goto malformed;
+			out->hostname = s;
+			break;
 		case JOB_LINE_EVENTS:
 			out->line_events = 1;
 			break;
@@ -145,6 +199,8 @@ void job_free(struct job *job)
 	free(job->argv);
 	free(job->volumes);
 	free(job->rlimits);
+	free(job->tmpfs);
+	free(job->groups);
 	free(job->module_lists);
 	free(job->storage);
 	memset(job, 0, sizeof(*job));

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,6 +77,13 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 			dprintf(2, "krunsh: --ulimit: %s\n", strerror(errno));
 			_exit(125);
 		}
+	}
+	/* -u: groups first, then the gid, the uid last (after it the
+	 * others are no longer ours to change). */
+	if (job->user_set && (setgroups(job->group_count, (const gid_t *)job->groups) < 0 ||
+			      setgid(job->gid) < 0 || setuid(job->uid) < 0)) {
+		dprintf(2, "krunsh: --user %u:%u: %s\n", job->uid, job->gid, strerror(errno));
+		_exit(125);
 	}
 	if (job->mode == JOB_MODE_EXEC) {
 		execvpe(job->argv[0], job->argv, job->env);
@@ -184,13 +192,18 @@ struct line_events {
 	struct timespec started;
 };
 
-static int line_events_open(struct line_events *e, const char *run_dir, char *error,
-			    size_t error_size)
+static int line_events_open(struct line_events *e, const struct job *job, const char *run_dir,
+			    char *error, size_t error_size)
 {
 	snprintf(e->path, sizeof(e->path), "%s/line-events", run_dir);
 	unlink(e->path);
 	if (mkfifo(e->path, 0600) < 0) {
 		snprintf(error, error_size, "mkfifo %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	/* -u: the shell opens it for writing as that user. */
+	if (job->user_set && chown(e->path, job->uid, job->gid) < 0) {
+		snprintf(error, error_size, "--user: chown %s: %s", e->path, strerror(errno));
 		return -1;
 	}
 	e->fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -289,6 +302,14 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			 strerror(errno));
 		return -1;
 	}
+	/* -u: the shell reads the script and appends to the failure log
+	 * (created there) as that user. */
+	if (job->user_set &&
+	    (chown(run_dir, job->uid, job->gid) < 0 ||
+	     (job->mode != JOB_MODE_EXEC && chown(script_path, job->uid, job->gid) < 0))) {
+		snprintf(error, error_size, "--user: chown %s: %s", run_dir, strerror(errno));
+		return -1;
+	}
 	if (job->workdir && chdir(job->workdir) < 0) {
 		snprintf(error, error_size, "working directory %s: %s in the guest", job->workdir,
 			 strerror(errno));
@@ -301,7 +322,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	}
 	struct line_events events = {.fd = -1};
 	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
-	    line_events_open(&events, run_dir, error, error_size) < 0)
+	    line_events_open(&events, job, run_dir, error, error_size) < 0)
 		return -1;
 	/* The host's stdin reaches the program unless it carried the
 	 * commands (then the program reads EOF). */

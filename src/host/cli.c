@@ -32,6 +32,7 @@ static const char usage_text[] =
     "      --engine NAME    auto (default), qemu or krun\n"
     "      --cpus N         virtual CPUs (default 1, at most 64)\n"
     "      --mem MIB        guest memory in MiB, or with a G suffix (default 512)\n"
+    "  -m, --memory SIZE    guest memory as podman: bytes, or with b, k, m, g\n"
     "      --kernel PATH    guest kernel (default: $KRUNSH_KERNEL, then the installed one)\n"
     "      --libkrun PATH   libkrun library for --engine krun (default libkrun.so.1)\n"
     "      --allow-writable-root  accept a libkrun too old to share / read-only\n"
@@ -42,14 +43,26 @@ static const char usage_text[] =
     "      --env-file FILE  KEY=VALUE lines, as -e\n"
     "      --clean-env      exec mode (--): only PATH, HOME, TERM, LANG and -e, not\n"
     "                       the host's environment\n"
-    "      --volume HOST:GUEST[:ro|rw]  share a host directory (default rw)\n"
+    "  -u, --user UID[:GID] run the commands as UID (a number or a name) in the guest\n"
+    "      --hostname NAME  the guest's host name (default krunsh)\n"
+    "  -v, --volume HOST:GUEST[:ro|rw]  share a host directory or file (default rw);\n"
+    "                       write a ':' inside a path as \\:\n"
+    "      --mount type=bind,src=HOST,dst=GUEST[,ro]  the same, any path\n"
+    "      --mount type=tmpfs,dst=GUEST[,tmpfs-size=N]  as --tmpfs\n"
+    "      --tmpfs PATH[:OPTS]  a fresh tmpfs at PATH (default rw,noexec,nosuid,nodev)\n"
     "      --disk IMAGE[:ro]  attach a raw image as /dev/vda, /dev/vdb, ...\n"
     "      --net            outbound network (user-mode NAT)\n"
-    "      --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
+    "      --network MODE   none (the default) or user (as --net)\n"
+    "  -p, --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
     "      --ulimit NAME=SOFT[:HARD]  resource limit for the commands (nofile, nproc, ...)\n"
     "      --root DIR       use DIR instead of the host's / as the read-only root\n"
     "Other:\n"
-    "  -v, --verbose        say what krunsh decides; show the guest's boot messages\n"
+    "  -V, --verbose        say what krunsh decides; show the guest's boot messages\n"
+    "  -i, --interactive, --rm  accepted, as podman's: krunsh always forwards stdin\n"
+    "                       when it does not carry the commands, and always removes\n"
+    "                       the VM\n"
+    "  -t, --read-only, --entrypoint  refused, each with its reason (no terminal\n"
+    "                       mode yet; writes never reach the host; no image)\n"
     "      --report FILE    write a JSON summary of the run to FILE (see README)\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
@@ -69,16 +82,21 @@ enum {
 	OPT_TIMEOUT,
 	OPT_VERSION,
 	OPT_REPORT,
-	OPT_VOLUME,
 	OPT_DISK,
 	OPT_NET,
-	OPT_PUBLISH,
 	OPT_ULIMIT,
 	OPT_ROOT,
 	OPT_ENV_FILE,
 	OPT_MASK,
 	OPT_EXPOSE,
 	OPT_CLEAN_ENV,
+	OPT_MOUNT,
+	OPT_TMPFS,
+	OPT_HOSTNAME,
+	OPT_NETWORK,
+	OPT_RM,
+	OPT_READ_ONLY,
+	OPT_ENTRYPOINT,
 };
 
 static const struct option long_options[] = {
@@ -89,26 +107,37 @@ static const struct option long_options[] = {
     {"engine", required_argument, NULL, OPT_ENGINE},
     {"cpus", required_argument, NULL, OPT_CPUS},
     {"mem", required_argument, NULL, OPT_MEM},
+    {"memory", required_argument, NULL, 'm'},
     {"kernel", required_argument, NULL, OPT_KERNEL},
     {"libkrun", required_argument, NULL, OPT_LIBKRUN},
     {"allow-writable-root", no_argument, NULL, OPT_WRITABLE_ROOT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"workdir", required_argument, NULL, 'w'},
     {"env", required_argument, NULL, 'e'},
-    {"verbose", no_argument, NULL, 'v'},
+    {"verbose", no_argument, NULL, 'V'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"report", required_argument, NULL, OPT_REPORT},
-    {"volume", required_argument, NULL, OPT_VOLUME},
+    {"volume", required_argument, NULL, 'v'},
     {"disk", required_argument, NULL, OPT_DISK},
     {"net", no_argument, NULL, OPT_NET},
-    {"publish", required_argument, NULL, OPT_PUBLISH},
+    {"publish", required_argument, NULL, 'p'},
     {"ulimit", required_argument, NULL, OPT_ULIMIT},
     {"root", required_argument, NULL, OPT_ROOT},
     {"env-file", required_argument, NULL, OPT_ENV_FILE},
     {"mask", required_argument, NULL, OPT_MASK},
     {"expose", required_argument, NULL, OPT_EXPOSE},
     {"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
+    {"user", required_argument, NULL, 'u'},
+    {"mount", required_argument, NULL, OPT_MOUNT},
+    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+    {"network", required_argument, NULL, OPT_NETWORK},
+    {"interactive", no_argument, NULL, 'i'},
+    {"tty", no_argument, NULL, 't'},
+    {"rm", no_argument, NULL, OPT_RM},
+    {"read-only", no_argument, NULL, OPT_READ_ONLY},
+    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
     {NULL, 0, NULL, 0},
 };
 
@@ -148,6 +177,42 @@ static int parse_mem(const char *text, unsigned *out)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* -m/--memory as podman reads it: bytes, or a number with b, k, m or g
+ * (powers of 1024, either case); rounded up to whole MiB. */
+static int parse_podman_memory(const char *text, unsigned *out)
+{
+	char *end;
+	if (!text[0] || text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	unsigned shift = 0;
+	if (*end) {
+		const char *units = "bkmg";
+		const char *u = strchr(units, end[0] | 0x20);
+		if (!u || end[1])
+			return -1;
+		shift = 10u * (unsigned)(u - units);
+	}
+	if (errno || v > (1ull << 40))
+		return -1;
+	unsigned long long bytes = v << shift, mib = (bytes + (1u << 20) - 1) >> 20;
+	if (mib < MIN_MEM_MIB || mib > MAX_MEM_MIB)
+		return -1;
+	*out = (unsigned)mib;
+	return 0;
+}
+
+/* A host name the guest's sethostname and a shell prompt take as is:
+ * letters, digits, '-' and '.', at most 64 bytes. */
+static int hostname_valid(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n <= 64 && name[0] != '-' && name[0] != '.' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
+		   n;
 }
 
 static int parse_seconds(const char *text, double *out)
@@ -250,12 +315,13 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	opts->shell = "/bin/sh";
 	opterr = 0;
 	optind = 1;
-	int script_flag = 0;
+	int script_flag = 0, network_none = 0;
+	const char *user_spec = NULL;
 	int c;
 	unsigned long v;
 	/* '+': stop at the first operand, so "-- PROGRAM -x" keeps -x.
 	 * ':': a missing value is ':', not '?' (an unknown option). */
-	while ((c = getopt_long(argc, argv, "+:c:kw:e:vh", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:kw:e:Vhv:p:m:u:it", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opts->command = optarg;
@@ -313,8 +379,67 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (env_append(opts, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
-		case 'v':
+		case 'V':
 			opts->verbose = 1;
+			break;
+		case 'm':
+			if (parse_podman_memory(optarg, &opts->mem_mib) < 0)
+				return bad_value(err, "--memory", optarg,
+						 "bytes, or a number with a b, k, m or g suffix, "
+						 "from 128m to 256g");
+			break;
+		case 'u':
+			user_spec = optarg;
+			break;
+		case OPT_HOSTNAME:
+			if (!hostname_valid(optarg))
+				return bad_value(err, "--hostname", optarg,
+						 "letters, digits, '-' and '.', at most 64");
+			opts->hostname = optarg;
+			break;
+		case OPT_NETWORK:
+			if (strcmp(optarg, "none") == 0) {
+				network_none = 1;
+				opts->network = 0;
+			} else if (strcmp(optarg, "user") == 0) {
+				network_none = 0;
+				opts->network = 1;
+			} else {
+				return bad_value(
+				    err, "--network", optarg,
+				    "none or user (QEMU user-mode NAT, as --net); "
+				    "krunsh has no bridge, host or container networks");
+			}
+			break;
+		case 'i':
+		case OPT_RM:
+			/* What krunsh always does: stdin reaches the commands
+			 * whenever it does not carry them, and nothing of the
+			 * VM outlives the run. */
+			break;
+		case 't':
+			error_set(err, 0,
+				  "-t/--tty is not supported yet: the commands get pipes, not a "
+				  "terminal; drop -t (with -i alone stdin still reaches them)");
+			return CLI_ERROR;
+		case OPT_READ_ONLY:
+			error_set(
+			    err, 0,
+			    "--read-only is not supported: the guest's writes already go to a "
+			    "throw-away overlay and never reach the host; drop it");
+			return CLI_ERROR;
+		case OPT_ENTRYPOINT:
+			error_set(err, 0,
+				  "--entrypoint has no meaning in krunsh (there is no image): put "
+				  "the program after --, as krunsh -- PROGRAM ARGS");
+			return CLI_ERROR;
+		case OPT_MOUNT:
+			if (resources_add_mount(&opts->resources, optarg, err) < 0)
+				return CLI_ERROR;
+			break;
+		case OPT_TMPFS:
+			if (resources_add_tmpfs(&opts->resources, optarg, err) < 0)
+				return CLI_ERROR;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -324,7 +449,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 				return bad_value(err, "--report", optarg, "a file name");
 			opts->report_file = optarg;
 			break;
-		case OPT_VOLUME:
+		case 'v':
 			if (resources_add_volume(&opts->resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
@@ -334,8 +459,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			break;
 		case OPT_NET:
 			opts->network = 1;
+			network_none = 0;
 			break;
-		case OPT_PUBLISH:
+		case 'p':
 			if (resources_add_port(&opts->resources, optarg, err) < 0)
 				return CLI_ERROR;
 			opts->network = 1;
@@ -393,6 +519,13 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			return CLI_ERROR;
 		}
 	}
+	if (network_none && opts->resources.port_count) {
+		error_set(err, 0, "--network none cannot be combined with --publish");
+		return CLI_ERROR;
+	}
+	/* After the loop: a --root given later names the passwd file. */
+	if (user_spec && guest_user_resolve(user_spec, opts->root_dir, &opts->user, err) < 0)
+		return CLI_ERROR;
 	int rest = argc - optind;
 	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
 	if (saw_dashdash) {

@@ -3,6 +3,7 @@
 #define KRUNSH_CLI_H
 
 #include "error.h"
+#include "guest_user.h"
 #include "resources.h"
 
 #include <stddef.h>
@@ -42,6 +43,8 @@ struct options {
 	size_t mask_count;
 	const char **exposed; /* --expose: paths of the default list shown after all */
 	size_t exposed_count;
+	struct guest_user user; /* -u, --user */
+	const char *hostname;	/* --hostname: instead of "krunsh" */
 };
 
 enum cli_result {

@@ -64,6 +64,18 @@ static int check_capabilities(const struct options *opts, struct error *err)
 			  libkrun.path);
 		return -1;
 	}
+	/* libkrun's file server shares a directory; a view holding only one
+	 * file (what the qemu engine serves) would need that server in a
+	 * mount namespace of its own. */
+	for (size_t i = 0; i < res->volume_count; i++) {
+		if (res->volumes[i].is_file) {
+			error_set(err, 0,
+				  "--volume %s: single-file volumes are not supported on the "
+				  "krun engine yet; share its directory or use --engine qemu",
+				  res->volumes[i].host);
+			return -1;
+		}
+	}
 	if (has_read_only_volume(res) && !libkrun_can_share_read_only(&libkrun)) {
 		error_set(err, 0,
 			  "a read-only --volume needs krun_add_virtiofs3 (libkrun 1.18+), "

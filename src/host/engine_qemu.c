@@ -78,7 +78,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	struct host_view_plan root_view;
 	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0)
 		return -1;
-	pid_t fsd = virtiofsd_start(&root_view, fs_socket, vm->log_fd, opts->verbose, err);
+	pid_t fsd = virtiofsd_start(&root_view, fs_socket, vm->log_fd, opts->verbose, NULL, err);
 	if (fsd < 0 || engine_vm_add_helper(vm, fsd, err) < 0) {
 		host_view_plan_free(&root_view);
 		return -1;
@@ -104,8 +104,13 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 			host_view_plan_free(&root_view);
 			return -1;
 		}
+		/* An ordinary user's rw volume: what the guest creates must
+		 * be the user's, never a subordinate uid's (userns_map.h). */
+		struct virtiofsd_own_ids own = {opts->user.set ? opts->user.uid : 0,
+						opts->user.set ? opts->user.gid : 0};
+		int own_only = geteuid() != 0 && !res->volumes[i].read_only;
 		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], vm->log_fd,
-					    opts->verbose, err);
+					    opts->verbose, own_only ? &own : NULL, err);
 		host_view_plan_free(&volume_view);
 		if (pid < 0 || engine_vm_add_helper(vm, pid, err) < 0) {
 			free(volume_sockets);

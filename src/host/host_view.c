@@ -302,6 +302,29 @@ static int hide(const char *path, int is_dir)
 	return mount(EMPTY_FILE, path, "none", MS_BIND, NULL);
 }
 
+/* A single-file volume: the view is a tmpfs holding only an empty file of
+ * the same name with the host file bound onto it, so nothing else of its
+ * directory is shared. The tmpfs is read-only even for a rw volume: the
+ * guest writes the file, never creates beside it. */
+static int build_file_view(const struct host_view_plan *plan)
+{
+	const char *name = strrchr(plan->source, '/') + 1;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", HOST_VIEW_PATH, name);
+	if (mount("none", HOST_VIEW_PATH, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "mode=0755,size=4k,nr_inodes=4") < 0)
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (mount(plan->source, path, "none", MS_BIND, NULL) < 0 ||
+	    mount("none", HOST_VIEW_PATH, "none", MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY,
+		  "mode=0755,size=4k,nr_inodes=4") < 0)
+		return -1;
+	return plan->read_only ? mount_tree_read_only(HOST_VIEW_PATH) : 0;
+}
+
 int host_view_build(const struct host_view_plan *plan)
 {
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
@@ -312,8 +335,14 @@ int host_view_build(const struct host_view_plan *plan)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	if (mkdir(HOST_VIEW_PATH, 0755) < 0 ||
-	    mount(plan->source, HOST_VIEW_PATH, "none", MS_BIND | MS_REC, NULL) < 0)
+	if (mkdir(HOST_VIEW_PATH, 0755) < 0)
+		return -1;
+	struct stat source;
+	if (stat(plan->source, &source) < 0)
+		return -1;
+	if (S_ISREG(source.st_mode))
+		return build_file_view(plan);
+	if (mount(plan->source, HOST_VIEW_PATH, "none", MS_BIND | MS_REC, NULL) < 0)
 		return -1;
 	/* The guest has its own of these; the host's would show every host
 	 * process, device and daemon socket. Over-mounted, not unmounted: in

@@ -47,7 +47,7 @@ void host_view_plan_free(struct host_view_plan *plan);
 
 struct options;
 /* The plan for the guest's root, from the options (--root, --mask,
- * --expose; $TMPDIR for other runs); -v lists what it hides. Shared by
+ * --expose; $TMPDIR for other runs); -V lists what it hides. Shared by
  * the engines. */
 int host_view_plan_for_root(const struct options *opts, const char *own_run_dir,
 			    struct host_view_plan *plan, struct error *err);

@@ -31,6 +31,13 @@ static int env_overridden(const struct options *opts, const char *name, size_t l
 	return 0;
 }
 
+/* Exec mode with -u: an inherited HOME names the host user's home; the
+ * default above replaces it. */
+static int is_replaced_home(const struct options *opts, const char *entry)
+{
+	return opts->user.set && opts->user.home[0] && strncmp(entry, "HOME=", 5) == 0;
+}
+
 /* Exec mode: the host's environment, minus what only means something on
  * the host (host_env.c), minus what -e sets. */
 static int add_host_environment(const struct options *opts, struct job_buffer *b)
@@ -38,7 +45,8 @@ static int add_host_environment(const struct options *opts, struct job_buffer *b
 	extern char **environ;
 	for (char **e = environ; e && *e; e++) {
 		size_t n = strcspn(*e, "=");
-		if ((*e)[n] != '=' || host_env_is_host_only(*e) || env_overridden(opts, *e, n))
+		if ((*e)[n] != '=' || host_env_is_host_only(*e) || env_overridden(opts, *e, n) ||
+		    is_replaced_home(opts, *e))
 			continue;
 		if (job_buffer_add(b, JOB_ENV, *e, strlen(*e)) < 0)
 			return -1;
@@ -64,6 +72,13 @@ static int add_environment(const struct options *opts, struct job_buffer *b, str
 		if (env_overridden(opts, defaults[i].name, strlen(defaults[i].name)))
 			continue;
 		const char *value = getenv(defaults[i].name);
+		/* -u: the user's own home from the guest's passwd, as a login
+		 * (and podman) would set it. */
+		if (strcmp(defaults[i].name, "HOME") == 0 && opts->user.set && opts->user.home[0]) {
+			if (add_env(b, "HOME", opts->user.home) < 0)
+				goto nomem;
+			continue;
+		}
 		/* Inherited already, if the host has it. */
 		if (inherit && value)
 			continue;
@@ -104,8 +119,30 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 				  res->volumes[i].guest);
 		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
 				  res->volumes[i].read_only ? "ro" : "rw");
+		/* The file server's view holds the file under its own name. */
+		if (res->volumes[i].is_file)
+			n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+					  strrchr(res->volumes[i].host, '/') + 1);
 		r = job_buffer_add(b, JOB_VOLUME, record, (size_t)n);
 	}
+	for (size_t i = 0; i < res->tmpfs_count && r == 0; i++) {
+		char record[4400];
+		put_u32le((unsigned char *)record, (uint32_t)res->tmpfs[i].flags);
+		int n = 4 + snprintf(record + 4, sizeof(record) - 4, "%s", res->tmpfs[i].guest);
+		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+				  res->tmpfs[i].data);
+		r = job_buffer_add(b, JOB_TMPFS, record, (size_t)n);
+	}
+	if (r == 0 && opts->user.set) {
+		unsigned char record[4 * (2 + GUEST_USER_MAX_GROUPS)];
+		put_u32le(record, opts->user.uid);
+		put_u32le(record + 4, opts->user.gid);
+		for (size_t i = 0; i < opts->user.group_count; i++)
+			put_u32le(record + 8 + 4 * i, opts->user.groups[i]);
+		r = job_buffer_add(b, JOB_USER, record, 8 + 4 * opts->user.group_count);
+	}
+	if (r == 0 && opts->hostname)
+		r = job_buffer_add(b, JOB_HOSTNAME, opts->hostname, strlen(opts->hostname));
 	for (size_t i = 0; i < res->ulimit_count && r == 0; i++) {
 		unsigned char record[20];
 		put_u32le(record, (uint32_t)res->ulimits[i].resource);

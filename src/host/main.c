@@ -80,12 +80,16 @@ static int decide_exit_status(const struct options *opts, const struct script *s
 		return 128 + SIGPIPE;
 	case SESSION_BOOT_TIMEOUT:
 		log_message(
-		    "the guest showed no sign of life, twice (boot watchdog); run with -v to "
+		    "the guest showed no sign of life, twice (boot watchdog); run with -V to "
 		    "see the boot%s%s",
 		    run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
 		return EXIT_KRUNSH_FAILURE;
 	case SESSION_VM_DIED:
 		report_failed_lines(script, r);
+		if (run->vmm_cause[0]) {
+			log_message("%s: %s", r->message, run->vmm_cause);
+			return EXIT_KRUNSH_FAILURE;
+		}
 		log_message("%s (guest kernel panic, out of memory or power-off?)%s%s", r->message,
 			    run->vmm_log_tail[0] ? "; VMM said: " : "", run->vmm_log_tail);
 		return EXIT_KRUNSH_FAILURE;

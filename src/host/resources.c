@@ -43,64 +43,67 @@ static int has_dot_component(const char *path)
 	return 0;
 }
 
-int resources_add_volume(struct resources *r, const char *spec, struct error *err)
+/* Guest paths of volumes and tmpfs mounts may not overlap: one would hide
+ * the other, or a tmpfs mount point would be created on the host. */
+static int guest_path_taken(const struct resources *r, const char *guest, const char *what,
+			    struct error *err)
 {
-	char copy[8300];
-	if (strlen(spec) >= sizeof(copy)) {
-		error_set(err, 0, "--volume %s: too long", spec);
-		return -1;
-	}
-	strcpy(copy, spec);
-	char *host = copy, *guest = strchr(copy, ':');
-	if (!guest) {
-		error_set(err, 0, "--volume %s: expected HOST:GUEST[:ro|rw]", spec);
-		return -1;
-	}
-	*guest++ = '\0';
-	int read_only = 0;
-	char *mode = strchr(guest, ':');
-	if (mode) {
-		*mode++ = '\0';
-		if (strcmp(mode, "ro") == 0)
-			read_only = 1;
-		else if (strcmp(mode, "rw") != 0) {
-			error_set(err, 0, "--volume %s: mode must be ro or rw, not '%s'", spec,
-				  mode);
-			return -1;
+	for (size_t i = 0; i < r->volume_count; i++) {
+		if (paths_overlap(r->volumes[i].guest, guest)) {
+			error_set(err, 0, "%s: guest path overlaps volume at %s", what,
+				  r->volumes[i].guest);
+			return 1;
 		}
 	}
+	for (size_t i = 0; i < r->tmpfs_count; i++) {
+		if (paths_overlap(r->tmpfs[i].guest, guest)) {
+			error_set(err, 0, "%s: guest path overlaps --tmpfs at %s", what,
+				  r->tmpfs[i].guest);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A plain absolute guest path other than /, into out (trailing slashes
+ * dropped). */
+static int guest_path_check(char out[4096], const char *guest, const char *what, struct error *err)
+{
+	if (guest[0] != '/' || strlen(guest) >= 4096) {
+		error_set(err, 0, "%s: the guest path must be absolute", what);
+		return -1;
+	}
+	strcpy(out, guest);
+	strip_trailing_slashes(out);
+	if (strcmp(out, "/") == 0 || has_dot_component(out)) {
+		error_set(err, 0, "%s: the guest path must be a plain path other than /", what);
+		return -1;
+	}
+	return 0;
+}
+
+int resources_add_volume_paths(struct resources *r, const char *host, const char *guest,
+			       int read_only, const char *what, struct error *err)
+{
 	if (host[0] != '/' || guest[0] != '/') {
-		error_set(err, 0, "--volume %s: both paths must be absolute", spec);
+		error_set(err, 0, "%s: both paths must be absolute", what);
 		return -1;
 	}
 	struct volume v = {.read_only = read_only};
 	if (!realpath(host, v.host)) {
-		error_set(err, errno, "--volume %s: host path %s", spec, host);
+		error_set(err, errno, "%s: host path %s", what, host);
 		return -1;
 	}
 	struct stat st;
-	if (stat(v.host, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		error_set(err, 0, "--volume %s: host path %s is not a directory", spec, host);
+	if (stat(v.host, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		error_set(err, 0, "%s: host path %s is neither a directory nor a regular file",
+			  what, host);
 		return -1;
 	}
-	if (strlen(guest) >= sizeof(v.guest)) {
-		error_set(err, 0, "--volume %s: guest path too long", spec);
+	v.is_file = S_ISREG(st.st_mode);
+	if (guest_path_check(v.guest, guest, what, err) < 0 ||
+	    guest_path_taken(r, v.guest, what, err))
 		return -1;
-	}
-	strcpy(v.guest, guest);
-	strip_trailing_slashes(v.guest);
-	if (strcmp(v.guest, "/") == 0 || has_dot_component(v.guest)) {
-		error_set(err, 0, "--volume %s: guest path must be a plain directory other than /",
-			  spec);
-		return -1;
-	}
-	for (size_t i = 0; i < r->volume_count; i++) {
-		if (paths_overlap(r->volumes[i].guest, v.guest)) {
-			error_set(err, 0, "--volume %s: guest path overlaps volume at %s", spec,
-				  r->volumes[i].guest);
-			return -1;
-		}
-	}
 	struct volume *g = grow(r->volumes, r->volume_count, sizeof(*g));
 	if (!g) {
 		error_set(err, ENOMEM, "--volume");
@@ -108,6 +111,28 @@ int resources_add_volume(struct resources *r, const char *spec, struct error *er
 	}
 	r->volumes = g;
 	r->volumes[r->volume_count++] = v;
+	return 0;
+}
+
+int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned long flags,
+			     const char *data, const char *what, struct error *err)
+{
+	struct tmpfs_mount t = {.flags = flags};
+	if (strlen(data) >= sizeof(t.data)) {
+		error_set(err, 0, "%s: options too long", what);
+		return -1;
+	}
+	strcpy(t.data, data);
+	if (guest_path_check(t.guest, guest, what, err) < 0 ||
+	    guest_path_taken(r, t.guest, what, err))
+		return -1;
+	struct tmpfs_mount *g = grow(r->tmpfs, r->tmpfs_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "--tmpfs");
+		return -1;
+	}
+	r->tmpfs = g;
+	r->tmpfs[r->tmpfs_count++] = t;
 	return 0;
 }
 
@@ -253,5 +278,6 @@ void resources_free(struct resources *r)
 	free(r->disks);
 	free(r->ports);
 	free(r->ulimits);
+	free(r->tmpfs);
 	memset(r, 0, sizeof(*r));
 }

@@ -14,6 +14,16 @@ struct volume {
 	char host[4096];  /* canonical absolute host path */
 	char guest[4096]; /* absolute guest path */
 	int read_only;
+	/* A single file, not a directory: its file server shares a view
+	 * holding only that file, which the agent bind-mounts at guest. */
+	int is_file;
+};
+
+/* --tmpfs PATH[:OPTIONS]: a fresh tmpfs the agent mounts at guest. */
+struct tmpfs_mount {
+	char guest[4096];
+	unsigned long flags; /* MS_* */
+	char data[256];	     /* size=, mode=, nr_inodes= for tmpfs itself */
 };
 
 struct disk {
@@ -40,10 +50,26 @@ struct resources {
 	size_t port_count;
 	struct ulimit_spec *ulimits;
 	size_t ulimit_count;
+	struct tmpfs_mount *tmpfs;
+	size_t tmpfs_count;
 };
 
-/* --volume HOST:GUEST[:ro|rw] (default rw). */
+/* -v, --volume HOST:GUEST[:ro|rw] (default rw); a backslash makes the
+ * next character literal, so \: is a ':' inside a path. HOST is a directory or a single file. */
 int resources_add_volume(struct resources *r, const char *spec, struct error *err);
+/* --mount type=bind,src=HOST,dst=GUEST[,ro|readonly] (podman's names:
+ * source/target/destination too), or type=tmpfs,dst=GUEST[,tmpfs-size=N]
+ * [,tmpfs-mode=OCTAL]: paths with ':' need no escape here. */
+int resources_add_mount(struct resources *r, const char *spec, struct error *err);
+/* --tmpfs PATH[:OPTIONS], OPTIONS as podman's: comma-separated rw, ro,
+ * exec, noexec, suid, nosuid, dev, nodev, size=, mode=, nr_inodes=;
+ * podman's defaults rw,noexec,nosuid,nodev. */
+int resources_add_tmpfs(struct resources *r, const char *spec, struct error *err);
+/* The checks behind the three above (src/host/mount_spec.c parses). */
+int resources_add_volume_paths(struct resources *r, const char *host, const char *guest,
+			       int read_only, const char *what, struct error *err);
+int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned long flags,
+			     const char *data, const char *what, struct error *err);
 /* --disk IMAGE[:ro] */
 int resources_add_disk(struct resources *r, const char *spec, struct error *err);
 /* --publish HOST_PORT:GUEST_PORT (TCP, bound to 127.0.0.1 on the host) */

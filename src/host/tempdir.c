@@ -38,11 +38,14 @@ int tempdir_create(char *path, size_t size, int *lock_fd, struct error *err)
 	}
 	/* Held for the run's life, and by the VMM children that share the
 	 * open file (libkrun's forked VMM): released by the kernel however
-	 * the run ends. */
-	char lock[4200];
+	 * the run ends. Locked under another name and renamed into place: a
+	 * concurrent run's sweep that opened the lock between its creation
+	 * and our flock would take it for stale and remove our directory. */
+	char lock[4200], unlocked[4200];
 	snprintf(lock, sizeof(lock), "%s/" TEMPDIR_LOCK, path);
-	*lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0) {
+	snprintf(unlocked, sizeof(unlocked), "%s/" TEMPDIR_LOCK ".new", path);
+	*lock_fd = open(unlocked, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0 || rename(unlocked, lock) < 0) {
 		error_set(err, errno, "cannot lock the private directory %s", path);
 		if (*lock_fd >= 0)
 			close(*lock_fd);

@@ -31,6 +31,19 @@ int userns_child_wait_for_map(const int sync_to_parent, const int sync_from_pare
 	return userns_map_self(0, 0);
 }
 
+int userns_child_wait_for_own_uid_map(const int sync_to_parent, const int sync_from_parent,
+				      unsigned inside_uid, unsigned inside_gid)
+{
+	char answer = 'f';
+	if (write(sync_to_parent, "u", 1) != 1 || read(sync_from_parent, &answer, 1) != 1)
+		answer = 'f';
+	if (answer != 'g')
+		return userns_map_self(inside_uid, inside_gid);
+	char map[64];
+	snprintf(map, sizeof(map), "%u %u 1", inside_uid, (unsigned)geteuid());
+	return write_proc_file("/proc/self/uid_map", map);
+}
+
 int userns_map_self(unsigned inside_uid, unsigned inside_gid)
 {
 	char map[64];
@@ -91,11 +104,18 @@ static int run_map_helper(const char *helper, pid_t child, unsigned own, unsigne
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-void userns_parent_map(pid_t child, int sync_from_child, int sync_to_child)
+void userns_parent_map(pid_t child, int sync_from_child, int sync_to_child, int gids_only)
 {
 	char ready;
 	char answer = 'f';
-	if (read(sync_from_child, &ready, 1) == 1) {
+	int unshared = read(sync_from_child, &ready, 1) == 1;
+	if (unshared && gids_only) {
+		struct passwd *pw = getpwuid(geteuid());
+		unsigned long gs, gc;
+		if (pw && subordinate_range("/etc/subgid", pw->pw_name, geteuid(), &gs, &gc) == 0 &&
+		    run_map_helper("newgidmap", child, getegid(), gs, gc) == 0)
+			answer = 'g';
+	} else if (unshared) {
 		struct passwd *pw = getpwuid(geteuid());
 		unsigned long us, uc, gs, gc;
 		if (pw && subordinate_range("/etc/subuid", pw->pw_name, geteuid(), &us, &uc) == 0 &&

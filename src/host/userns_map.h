@@ -11,6 +11,16 @@
  * namespace may not call setgroups). Returns 0 or -1 with errno. */
 int userns_child_wait_for_map(const int sync_to_parent, const int sync_from_parent);
 
+/* For a file server whose guest may create files (a rw volume): only the
+ * user's own uid is mapped, to inside_uid (the uid the guest's commands
+ * run as), so whatever the guest creates is the user's, and a chown to any
+ * other id fails in the guest with EINVAL instead of leaving a file owned
+ * by a subordinate uid the user cannot remove. Gids: the parent's
+ * newgidmap range when it has one (setgroups stays allowed), else only the
+ * user's own gid, at inside_gid. Pair with userns_parent_map(..., 1). */
+int userns_child_wait_for_own_uid_map(const int sync_to_parent, const int sync_from_parent,
+				      unsigned inside_uid, unsigned inside_gid);
+
 /* Right after unshare(CLONE_NEWUSER), without a helper: maps our own uid
  * and gid (only those) to inside_uid/inside_gid; setgroups is then denied. */
 int userns_map_self(unsigned inside_uid, unsigned inside_gid);
@@ -19,7 +29,8 @@ int userns_map_self(unsigned inside_uid, unsigned inside_gid);
  * newuidmap/newgidmap from the uidmap package, using the user's ranges in
  * /etc/subuid and /etc/subgid: uid/gid 0 is the user, 1.. the subordinate
  * range. That leaves setgroups allowed, which virtiofsd needs (it drops its
- * supplementary groups at start). Answers the child either way. */
-void userns_parent_map(pid_t child, int sync_from_child, int sync_to_child);
+ * supplementary groups at start). Answers the child either way. With
+ * gids_only, only the gid map (see userns_child_wait_for_own_uid_map). */
+void userns_parent_map(pid_t child, int sync_from_child, int sync_to_child, int gids_only);
 
 #endif

@@ -16,7 +16,12 @@ struct host_view_plan;
  * assembled and (when read-only) every mount of it is read-only, so even a
  * guest root that remounts the share read-write cannot write through or
  * see past a mask. */
+/* own_ids: NULL, or (an ordinary user's rw volume) the ids the guest's
+ * commands run as, the only ones mapped to the user (userns_map.h). */
+struct virtiofsd_own_ids {
+	unsigned uid, gid;
+};
 pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket_path, int log_fd,
-		      int verbose, struct error *err);
+		      int verbose, const struct virtiofsd_own_ids *own_ids, struct error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include "unix_socket.h"
 #include "tempdir.h"
 #include "text.h"
+#include "vmm_log.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -49,6 +50,22 @@ int engine_vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
 static void remove_run_dir(void *path)
 {
 	tempdir_remove(path);
+}
+
+/* The log's last 4 KiB, for a known cause further up than its last line. */
+static void explain_log(int fd, char *cause, size_t size)
+{
+	char text[4096];
+	cause[0] = '\0';
+	off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	if (end <= 0)
+		return;
+	off_t start = end > (off_t)sizeof(text) - 1 ? end - (off_t)sizeof(text) + 1 : 0;
+	ssize_t n = pread(fd, text, sizeof(text) - 1, start);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	vmm_log_explain(text, cause, size);
 }
 
 static void read_log_tail(int fd, char *out, size_t size)
@@ -144,8 +161,10 @@ static int run_attempt(const struct engine *engine, const struct engine_probe *p
 		};
 		session_run(&sc, &out->session);
 		if (out->session.outcome == SESSION_VM_DIED ||
-		    out->session.outcome == SESSION_BOOT_TIMEOUT)
+		    out->session.outcome == SESSION_BOOT_TIMEOUT) {
 			read_log_tail(vm.log_fd, out->vmm_log_tail, sizeof(out->vmm_log_tail));
+			explain_log(vm.log_fd, out->vmm_cause, sizeof(out->vmm_cause));
+		}
 	}
 	vm_stop(&vm);
 	if (vm.log_fd >= 0)

@@ -10,6 +10,7 @@ struct vm_run_result {
 	struct session_result session;
 	int watchdog_retries;
 	char vmm_log_tail[600]; /* last lines the VMM printed, for failures */
+	char vmm_cause[600];	/* a known cause found in the log (vmm_log.h), or "" */
 };
 
 /* What the session sends and what it may expect back. */

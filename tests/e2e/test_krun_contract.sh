@@ -176,7 +176,7 @@ test_krun_failing_libkrun_call_is_reported() {
 
 test_krun_engine_auto_chooses_krun_and_says_why() {
 	contract_only || return
-	out=$("$KRUNSH" --engine auto -v --libkrun "$(contract_double)" -c 'echo hi' 2>err) ||
+	out=$("$KRUNSH" --engine auto -V --libkrun "$(contract_double)" -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_contains "stderr" "engine auto: krun (" "$(cat err)" || return 1
@@ -187,7 +187,7 @@ test_krun_engine_auto_chooses_krun_and_says_why() {
 
 test_krun_engine_auto_falls_back_to_qemu_without_libkrun() {
 	only_engine qemu || skip "boots QEMU: runs once, under the qemu engine" || return
-	out=$("$KRUNSH" --engine auto -v --libkrun /nonexistent/libkrun.so.1 -c 'echo hi' 2>err) ||
+	out=$("$KRUNSH" --engine auto -V --libkrun /nonexistent/libkrun.so.1 -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_contains "stderr" "engine auto: qemu, because krun is not usable: cannot load libkrun /nonexistent/libkrun.so.1" \

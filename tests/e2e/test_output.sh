@@ -70,7 +70,7 @@ test_200_mb_output_with_bounded_memory() {
 
 test_verbose_shows_boot_messages_on_stderr_only() {
 	only_engine qemu krun-real || { skip "contract double runs on the host: no VM to isolate"; return; }
-	ks -v -c 'echo out' </dev/null >out 2>err || fail "exit status $?" || return 1
+	ks -V -c 'echo out' </dev/null >out 2>err || fail "exit status $?" || return 1
 	expect_eq "stdout" out "$(cat out)" || return 1
 	expect_contains "kernel messages on stderr" "Linux version" "$(cat err)"
 }

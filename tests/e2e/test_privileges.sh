@@ -123,7 +123,7 @@ test_expose_gives_one_secret_back_and_v_lists_the_masks() {
 	mkdir -p "$home/.ssh"
 	echo PUBLIC-ENOUGH > "$home/.netrc"
 	echo PRIVATE-KEY > "$home/.ssh/id_ed25519"
-	HOME=$home ks -v --expose "$home/.netrc" -c "cat $home/.netrc; cat $home/.ssh/id_ed25519" \
+	HOME=$home ks -V --expose "$home/.netrc" -c "cat $home/.netrc; cat $home/.ssh/id_ed25519" \
 		</dev/null >out 2>err
 	expect_contains "exposed file" PUBLIC-ENOUGH "$(cat out)" || return 1
 	if grep -q PRIVATE-KEY out; then fail "the unexposed key was read"; return 1; fi

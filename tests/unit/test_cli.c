@@ -50,7 +50,7 @@ static int test_defaults(void)
 static int test_good_values_are_parsed(void)
 {
 	EXPECT(parse("--cpus", "2", "--mem", "256", "--timeout", "2.5", "--engine", "qemu",
-		     "--workdir", "/srv", "--shell", "/bin/bash", "-v", "-k", NULL) == CLI_RUN);
+		     "--workdir", "/srv", "--shell", "/bin/bash", "-V", "-k", NULL) == CLI_RUN);
 	EXPECT(opts.cpus == 2 && opts.mem_mib == 256 && opts.timeout_seconds == 2.5);
 	EXPECT_STR(opts.engine, "qemu");
 	EXPECT_STR(opts.workdir, "/srv");
@@ -157,11 +157,76 @@ static int test_every_bad_value_is_refused_with_a_message(void)
 	return bad;
 }
 
+/* podman run's spellings (issue 11, item 8). */
+static int test_podman_habits(void)
+{
+	EXPECT(parse("-v", "/tmp:/mnt:ro", "-p", "8080:80", "-m", "1g", "-i", "--rm", NULL) ==
+	       CLI_RUN);
+	EXPECT(opts.resources.volume_count == 1 && opts.resources.volumes[0].read_only);
+	EXPECT_STR(opts.resources.volumes[0].guest, "/mnt");
+	EXPECT(opts.resources.port_count == 1 && opts.network && opts.mem_mib == 1024);
+	EXPECT(!opts.verbose);
+	EXPECT(parse("--memory", "536870912", NULL) == CLI_RUN && opts.mem_mib == 512);
+	EXPECT(parse("--memory=300M", NULL) == CLI_RUN && opts.mem_mib == 300);
+	EXPECT(parse("-m", "262144k", NULL) == CLI_RUN && opts.mem_mib == 256);
+	EXPECT(parse("-m", "134217729b", NULL) == CLI_RUN && opts.mem_mib == 129);
+	EXPECT(parse("--network", "none", "--net", NULL) == CLI_RUN && opts.network);
+	EXPECT(parse("--net", "--network", "none", NULL) == CLI_RUN && !opts.network);
+	EXPECT(parse("--network", "user", NULL) == CLI_RUN && opts.network);
+	EXPECT(parse("-u", "0", "--hostname", "build-1.example", NULL) == CLI_RUN);
+	EXPECT(opts.user.set && opts.user.uid == 0 && opts.user.gid == 0);
+	EXPECT_STR(opts.hostname, "build-1.example");
+	EXPECT(parse("--user", "4242:7", NULL) == CLI_RUN);
+	EXPECT(opts.user.uid == 4242 && opts.user.gid == 7 && opts.user.group_count == 0);
+	EXPECT(parse("-u", "4243", NULL) == CLI_RUN && opts.user.gid == 4243);
+	EXPECT(parse("-u", "root", NULL) == CLI_RUN && opts.user.uid == 0);
+	EXPECT_STR(opts.user.home, "/root");
+	EXPECT(parse("--tmpfs", "/x:size=1m,mode=1777,exec", NULL) == CLI_RUN);
+	EXPECT_STR(opts.resources.tmpfs[0].data, "size=1m,mode=1777");
+	EXPECT(parse("--mount", "type=bind,src=/tmp,dst=/a:b,readonly", NULL) == CLI_RUN);
+	EXPECT_STR(opts.resources.volumes[0].guest, "/a:b");
+	EXPECT(opts.resources.volumes[0].read_only);
+	EXPECT(parse("-v", "/tmp:/a\\:b", NULL) == CLI_RUN);
+	EXPECT_STR(opts.resources.volumes[0].guest, "/a:b");
+	EXPECT(!opts.resources.volumes[0].read_only);
+	EXPECT(parse("-v", "/etc/hostname:/h:ro", NULL) == CLI_RUN);
+	EXPECT(opts.resources.volumes[0].is_file);
+	return 0;
+}
+
+static int test_podman_options_krunsh_lacks_are_refused(void)
+{
+	int bad = 0;
+	bad |= expect_refused("not supported yet", "-t", NULL, NULL);
+	bad |= expect_refused("not supported yet", "-it", NULL, NULL);
+	bad |= expect_refused("--read-only", "--read-only", NULL, NULL);
+	bad |= expect_refused("put the program after --", "--entrypoint", "/bin/x", NULL);
+	bad |= expect_refused("none or user", "--network", "host", NULL);
+	bad |= expect_refused("cannot be combined", "--network", "none", "-p8080:80");
+	bad |= expect_refused("--memory", "-m", "127m", NULL);
+	bad |= expect_refused("--memory", "-m", "1t", NULL);
+	bad |= expect_refused("--memory", "-m", "1gb", NULL);
+	bad |= expect_refused("--memory", "-m", "g", NULL);
+	bad |= expect_refused("--hostname", "--hostname", "a b", NULL);
+	bad |= expect_refused("--hostname", "--hostname", "", NULL);
+	bad |= expect_refused("no user", "-u", "no-such-user-here", NULL);
+	bad |= expect_refused("no group", "-u", "0:no-such-group-here", NULL);
+	bad |= expect_refused("--user", "-u", "-1", NULL);
+	bad |= expect_refused("write a ':' inside a path", "-v", "/tmp:/a:b:ro", NULL);
+	bad |= expect_refused("mode must be ro or rw", "-v", "/tmp:/a:z", NULL);
+	bad |= expect_refused("unknown option", "--tmpfs", "/x:bogus", NULL);
+	bad |= expect_refused("bad value", "--tmpfs", "/x:size=big", NULL);
+	bad |= expect_refused("overlaps", "--tmpfs", "/x", "--tmpfs=/x/y");
+	bad |= expect_refused("type=volume", "--mount", "type=volume,dst=/x", NULL);
+	bad |= expect_refused("required", "--mount", "type=bind,src=/tmp", NULL);
+	return bad;
+}
+
 static int test_parse_can_run_twice(void)
 {
 	/* A refused option must not leave state that spoils the next parse. */
-	EXPECT(parse("-vZ", NULL) == CLI_ERROR);
-	EXPECT(parse("-v", "--cpus", "3", NULL) == CLI_RUN);
+	EXPECT(parse("-VZ", NULL) == CLI_ERROR);
+	EXPECT(parse("-V", "--cpus", "3", NULL) == CLI_RUN);
 	EXPECT(opts.verbose && opts.cpus == 3);
 	return 0;
 }
@@ -174,6 +239,8 @@ int main(void)
 	RUN(test_env_entries_are_collected);
 	RUN(test_help_and_version_exit_ok);
 	RUN(test_every_bad_value_is_refused_with_a_message);
+	RUN(test_podman_habits);
+	RUN(test_podman_options_krunsh_lacks_are_refused);
 	RUN(test_parse_can_run_twice);
 	cli_free(&opts);
 	return unit_finish();

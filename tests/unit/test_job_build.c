@@ -19,6 +19,11 @@ struct decoded {
 	char args[8][64];
 	int arg_count;
 	int forward_stdin;
+	int user_set;
+	uint32_t uid, gid;
+	char hostname[80];
+	char tmpfs[256];
+	unsigned long tmpfs_flags;
 };
 static struct decoded d;
 
@@ -61,6 +66,29 @@ static int decode(void)
 			break;
 		case JOB_STDIN:
 			d.forward_stdin = 1;
+			break;
+		case JOB_USER:
+			if (r.length < 8)
+				return -1;
+			d.user_set = 1;
+			d.uid = get_u32le(r.value);
+			d.gid = get_u32le(r.value + 4);
+			break;
+		case JOB_HOSTNAME:
+			copy(d.hostname, sizeof(d.hostname), &r);
+			break;
+		case JOB_TMPFS:
+			/* "PATH\0DATA" after the flags: shown as "PATH DATA". */
+			if (r.length < 5)
+				return -1;
+			d.tmpfs_flags = get_u32le(r.value);
+			{
+				const char *path = (const char *)r.value + 4;
+				size_t n = strnlen(path, r.length - 4);
+				int rest = (int)(r.length - 4 - n) - 1;
+				snprintf(d.tmpfs, sizeof(d.tmpfs), "%.*s %.*s", (int)n, path,
+					 rest > 0 ? rest : 0, path + n + 1);
+			}
 			break;
 		default:
 			return -1;
@@ -230,6 +258,26 @@ static int test_exec_mode_inherits_the_host_environment(void)
 	return 0;
 }
 
+/* -u, --hostname and --tmpfs reach the guest as their records; -u sets
+ * HOME from the passwd entry unless -e HOME says otherwise. */
+static int test_podman_options_become_records(void)
+{
+	char *argv[] = {"krunsh", "-u",	     "root:0",		 "--hostname",
+			"box",	  "--tmpfs", "/scratch:size=1m", NULL};
+	setenv("HOME", "/home/someone", 1);
+	EXPECT(build("true\n", argv) == 0);
+	EXPECT(d.user_set && d.uid == 0 && d.gid == 0);
+	EXPECT_STR(env_value("HOME"), "/root");
+	EXPECT_STR(d.hostname, "box");
+	EXPECT_STR(d.tmpfs, "/scratch size=1m");
+	EXPECT(d.tmpfs_flags != 0);
+	char *with_home[] = {"krunsh", "-u", "0", "-e", "HOME=/x", NULL};
+	EXPECT(build("true\n", with_home) == 0);
+	EXPECT_STR(env_value("HOME"), "/x");
+	EXPECT(env_count_named("HOME") == 1);
+	return 0;
+}
+
 int main(void)
 {
 	RUN(test_host_secret_is_not_passed);
@@ -238,6 +286,7 @@ int main(void)
 	RUN(test_env_option_of_unset_variable_fails);
 	RUN(test_mode_shell_workdir_and_script);
 	RUN(test_exec_mode_inherits_the_host_environment);
+	RUN(test_podman_options_become_records);
 	cli_free(&opts);
 	job_buffer_free(&job);
 	return unit_finish();
