@@ -5,6 +5,8 @@
  * share, the agent's channel a vsock port that libkrun forwards to the
  * session's unix socket, and --net a virtio-net device to passt. */
 #include "engine.h"
+#include "host_view.h"
+#include "sandbox.h"
 #include "initramfs.h"
 #include "kernel_cmdline.h"
 #include "libkrun_api.h"
@@ -233,9 +235,63 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 			    config.cpus, config.mem_mib, cmdline);
 	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
 				   .stderr_fd = opts->verbose ? 2 : vm->log_fd};
-	pid_t pid = spawn_fork(&so, err);
-	if (pid == 0)
+	/* The libkrun VMM is the guest's device model and its file server
+	 * in one process: sandboxed like QEMU (its own pid, IPC, network and
+	 * mount namespaces; the host read-only but for rw disks and volumes;
+	 * no inherited fd), serving the root from the view without the host's
+	 * /proc, /sys, /dev, /run and secrets. It keeps its capabilities: as
+	 * the file server it must serve files as their owners. Not for the
+	 * contract double, which runs the agent on the host in place. */
+	struct host_view_plan root_view;
+	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0) {
+		if (network_fd >= 0)
+			close(network_fd);
+		return -1;
+	}
+	const struct resources *res = &opts->resources;
+	const char **writable = calloc(res->disk_count + res->volume_count + 1, sizeof(*writable));
+	size_t writable_count = 0;
+	for (size_t i = 0; writable && i < res->disk_count; i++)
+		if (!res->disks[i].read_only)
+			writable[writable_count++] = res->disks[i].path;
+	for (size_t i = 0; writable && i < res->volume_count; i++)
+		if (!res->volumes[i].read_only)
+			writable[writable_count++] = res->volumes[i].host;
+	struct sandbox_policy sandbox = {
+	    .new_pid_namespace = 1,
+	    .new_network_namespace = 1, /* no TSI: the network is passt's socket */
+	    .new_ipc_namespace = 1,
+	    .private_mounts = 1,
+	    .serve_view = &root_view,
+	    .writable = writable,
+	    .writable_count = writable_count,
+	};
+	pid_t pid = writable ? spawn_fork(&so, err) : -1;
+	if (!writable)
+		error_set(err, ENOMEM, "starting libkrun");
+	if (pid == 0) {
+		if (!libkrun.is_contract_double) {
+			/* The agent's socket through a descriptor of the run
+			 * dir: the view's tmpfs over /run must not hide it
+			 * when $TMPDIR lies there. */
+			int keep[2] = {open(req->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC),
+				       network_fd};
+			sandbox_close_inherited_fds(keep, 2);
+			if (keep[0] < 0 || sandbox_enter(&sandbox) < 0) {
+				dprintf(2, "krunsh: sandboxing the libkrun VMM: %s\n",
+					strerror(errno));
+				_exit(125);
+			}
+			static char socket_path[64];
+			snprintf(socket_path, sizeof(socket_path), "/proc/self/fd/%d/agent.sock",
+				 keep[0]);
+			config.agent_socket = socket_path;
+			config.root = HOST_VIEW_PATH;
+		}
 		libkrun_vm_enter(&libkrun, &config);
+	}
+	free(writable);
+	host_view_plan_free(&root_view);
 	/* The VM child has its copy; passt must see the end of its stream
 	 * when the VM ends, so no other copy stays open here. */
 	if (network_fd >= 0)
