@@ -333,7 +333,7 @@ needs_passt() {
 test_krun_net_is_virtio_net_to_passt_without_tsi() {
 	contract_only || return
 	needs_passt || return
-	out=$(krun_with_double "" -v --net -c 'echo hi' 2>err) ||
+	out=$(krun_with_double "" -V --net -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_no_violation || return 1
@@ -373,7 +373,7 @@ test_krun_net_without_a_default_route_is_refused() {
 test_krun_publish_is_a_passt_forward_on_host_loopback() {
 	contract_only || return
 	needs_passt || return
-	out=$(krun_with_double "" -v --publish 8080:80 --publish 9000:9001 -c 'echo hi' 2>err) ||
+	out=$(krun_with_double "" -V --publish 8080:80 --publish 9000:9001 -c 'echo hi' 2>err) ||
 		fail "exit status $?: $(cat err)" || return 1
 	expect_eq "output" hi "$out" || return 1
 	expect_no_violation || return 1
