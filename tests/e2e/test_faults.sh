@@ -231,14 +231,15 @@ test_closed_host_stdout_exits_141_promptly() {
 test_boot_watchdog_retries_a_frozen_first_boot() {
 	faults_need_freezable_boot || return
 	use_private_tmpdir
-	export KRUNSH_TEST_FREEZE_FIRST_BOOT=1 KRUNSH_BOOT_TIMEOUT=3
+	# 5 s: the retry's boot must fit in it on a loaded machine too.
+	export KRUNSH_TEST_FREEZE_FIRST_BOOT=1 KRUNSH_BOOT_TIMEOUT=5
 	faults_run --report report.json -c 'echo hi'
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stdout" hi "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	grep -q '"watchdog_retries": 1,' report.json || fail "report: $(cat report.json)" || return 1
 	grep -q '"outcome": "exited",' report.json || fail "report: $(cat report.json)" || return 1
-	[ "$secs" -ge 3 ] && [ "$secs" -le 15 ] || fail "took ${secs}s (watchdog 3 s)" || return 1
+	[ "$secs" -ge 5 ] && [ "$secs" -le 20 ] || fail "took ${secs}s (watchdog 5 s)" || return 1
 	# Neither the frozen VM nor the good one remains.
 	expect_gone "$children"
 }
