@@ -154,7 +154,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .disks = res->disks,
 	    .disk_count = res->disk_count,
 	};
-	struct qemu_argv argv;
+	struct argv_list argv;
 	int built = qemu_argv_build(&config, &argv);
 	free(volume_sockets);
 	if (built < 0) {

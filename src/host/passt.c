@@ -8,30 +8,11 @@
 #include "spawn.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static int add(struct passt_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int add(struct passt_argv *a, const char *fmt, ...)
-{
-	if (a->argc + 1 >= (int)(sizeof(a->argv) / sizeof(a->argv[0])))
-		return -1;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(a->storage + a->used, sizeof(a->storage) - a->used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(a->storage) - a->used)
-		return -1;
-	a->argv[a->argc++] = a->storage + a->used;
-	a->argv[a->argc] = NULL;
-	a->used += (size_t)n + 1;
-	return 0;
-}
 
 int passt_host_has_default_route(void)
 {
@@ -55,47 +36,48 @@ int passt_locate(char *out, size_t size)
 	return program_locate(env && env[0] ? env : "passt", out, size);
 }
 
-int passt_argv_build(const struct passt_config *c, int fd, struct passt_argv *a)
+int passt_argv_build(const struct passt_config *c, int fd, struct argv_list *a)
 {
 	memset(a, 0, sizeof(*a));
 	int r = 0;
-	r |= add(a, "%s", c->passt_path);
+	r |= argv_list_add(a, "%s", c->passt_path);
 	/* In the foreground: it stays our child, so it can be killed and
 	 * reaped with the VM. */
-	r |= add(a, "-f");
+	r |= argv_list_add(a, "-f");
 	if (!c->verbose)
-		r |= add(a, "-q");
+		r |= argv_list_add(a, "-q");
 	/* Its messages to stderr (our VMM log), not to the system log. */
-	r |= add(a, "-e");
-	r |= add(a, "-F");
-	r |= add(a, "%d", fd);
+	r |= argv_list_add(a, "-e");
+	r |= argv_list_add(a, "-F");
+	r |= argv_list_add(a, "%d", fd);
 	/* The guest config is fixed (the agent sets it without DHCP) and
 	 * IPv4 only, as with QEMU. */
-	r |= add(a, "-4");
-	r |= add(a, "-a");
-	r |= add(a, "10.0.2.15");
-	r |= add(a, "-n");
-	r |= add(a, "24");
-	r |= add(a, "-g");
-	r |= add(a, "10.0.2.2");
+	r |= argv_list_add(a, "-4");
+	r |= argv_list_add(a, "-a");
+	r |= argv_list_add(a, "10.0.2.15");
+	r |= argv_list_add(a, "-n");
+	r |= argv_list_add(a, "24");
+	r |= argv_list_add(a, "-g");
+	r |= argv_list_add(a, "10.0.2.2");
 	/* Without this, passt makes the gateway address the host's loopback:
 	 * the guest could reach every service that listens only on the
 	 * host's 127.0.0.1. */
-	r |= add(a, "--no-map-gw");
-	r |= add(a, "--dns-forward");
-	r |= add(a, "10.0.2.3");
+	r |= argv_list_add(a, "--no-map-gw");
+	r |= argv_list_add(a, "--dns-forward");
+	r |= argv_list_add(a, "10.0.2.3");
 	/* Published ports only, bound on the host's loopback as QEMU's
 	 * hostfwd; nothing for UDP. */
 	for (size_t i = 0; i < c->port_count; i++) {
-		r |= add(a, "-t");
-		r |= add(a, "127.0.0.1/%u:%u", c->ports[i].host_port, c->ports[i].guest_port);
+		r |= argv_list_add(a, "-t");
+		r |= argv_list_add(a, "127.0.0.1/%u:%u", c->ports[i].host_port,
+				   c->ports[i].guest_port);
 	}
 	if (!c->port_count) {
-		r |= add(a, "-t");
-		r |= add(a, "none");
+		r |= argv_list_add(a, "-t");
+		r |= argv_list_add(a, "none");
 	}
-	r |= add(a, "-u");
-	r |= add(a, "none");
+	r |= argv_list_add(a, "-u");
+	r |= argv_list_add(a, "none");
 	return r ? -1 : 0;
 }
 
@@ -108,7 +90,7 @@ pid_t passt_start(const struct passt_config *c, int *guest_fd, struct error *err
 		error_set(err, errno, "socketpair for passt");
 		return -1;
 	}
-	struct passt_argv argv;
+	struct argv_list argv;
 	if (passt_argv_build(c, pair[1], &argv) < 0) {
 		close(pair[0]);
 		close(pair[1]);

@@ -6,6 +6,7 @@
 #ifndef KRUNSH_PASST_H
 #define KRUNSH_PASST_H
 
+#include "argv_list.h"
 #include "error.h"
 #include "resources.h"
 
@@ -20,20 +21,13 @@ struct passt_config {
 	int verbose;
 };
 
-struct passt_argv {
-	char *argv[64 + 2 * 64];
-	int argc;
-	char storage[8192];
-	size_t used;
-};
-
 /* passt leaves through the host's interface with the IPv4 default route,
  * and exits at start when there is none; whether this host has one. */
 int passt_host_has_default_route(void);
 /* KRUNSH_PASST, then passt in PATH; -1 if there is none. */
 int passt_locate(char *out, size_t size);
 /* passt's command line for the connected socket `fd`; -1 if it does not fit. */
-int passt_argv_build(const struct passt_config *config, int fd, struct passt_argv *out);
+int passt_argv_build(const struct passt_config *config, int fd, struct argv_list *out);
 /* Starts passt on a new socketpair; *guest_fd is the VMM's end (close-on-exec,
  * to be handed to the VMM). Returns passt's pid, or -1. passt dies with
  * krunsh, and also once the VMM's end is closed. */

@@ -1,6 +1,7 @@
 #ifndef KRUNSH_QEMU_ARGV_H
 #define KRUNSH_QEMU_ARGV_H
 
+#include "argv_list.h"
 #include "resources.h"
 
 #include <stddef.h>
@@ -32,14 +33,7 @@ struct qemu_config {
 	size_t disk_count;
 };
 
-struct qemu_argv {
-	char *argv[256];
-	int argc;
-	char storage[65536];
-	size_t used;
-};
-
 /* Fills out->argv (NULL-terminated); -1 if it would not fit. */
-int qemu_argv_build(const struct qemu_config *config, struct qemu_argv *out);
+int qemu_argv_build(const struct qemu_config *config, struct argv_list *out);
 
 #endif

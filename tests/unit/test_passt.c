@@ -3,7 +3,7 @@
 #include "passt.h"
 #include "unit.h"
 
-static const char *joined(const struct passt_argv *a, char *buf, size_t size)
+static const char *joined(const struct argv_list *a, char *buf, size_t size)
 {
 	size_t used = 0;
 	buf[0] = '\0';
@@ -15,7 +15,7 @@ static const char *joined(const struct passt_argv *a, char *buf, size_t size)
 static int test_no_port_is_forwarded_without_publish(void)
 {
 	struct passt_config config = {.passt_path = "/usr/bin/passt"};
-	struct passt_argv argv;
+	struct argv_list argv;
 	char line[2048];
 	EXPECT(passt_argv_build(&config, 7, &argv) == 0);
 	EXPECT_STR(joined(&argv, line, sizeof(line)),
@@ -30,7 +30,7 @@ static int test_published_ports_bind_the_host_loopback(void)
 	struct port_forward ports[] = {{8080, 80}, {9000, 9001}};
 	struct passt_config config = {
 	    .passt_path = "passt", .ports = ports, .port_count = 2, .verbose = 1};
-	struct passt_argv argv;
+	struct argv_list argv;
 	char line[2048];
 	EXPECT(passt_argv_build(&config, 3, &argv) == 0);
 	EXPECT(strstr(joined(&argv, line, sizeof(line)),
@@ -47,7 +47,7 @@ static int test_too_many_ports_do_not_overflow(void)
 	for (unsigned i = 0; i < 1000; i++)
 		ports[i] = (struct port_forward){10000 + i, 10000 + i};
 	struct passt_config config = {.passt_path = "passt", .ports = ports, .port_count = 1000};
-	struct passt_argv argv;
+	struct argv_list argv;
 	EXPECT(passt_argv_build(&config, 3, &argv) < 0);
 	return 0;
 }
