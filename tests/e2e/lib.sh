@@ -118,7 +118,9 @@ expect_gone() {
 # until the guest has printed. Sets job (the background job), pid (krunsh)
 # and children (krunsh's child processes at that point).
 start_long_run() {
-	ks -c 'echo started; sleep 60' </dev/null >out 2>err &
+	# fd 7 is inherited from the file LONG_RUN_FD7 names, for the tests
+	# that check it does not reach the VMM (/dev/null otherwise).
+	ks -c 'echo started; sleep 60' </dev/null >out 2>err 7<"${LONG_RUN_FD7:-/dev/null}" &
 	job=$!
 	pid=$(krunsh_pid_of "$job") || { fail "cannot find the krunsh process"; return 1; }
 	for _ in $(seq 300); do

@@ -14,14 +14,7 @@ priv_status_field() {
 priv_start() {
 	use_private_tmpdir
 	echo secret-fd > inherited
-	ks -c 'echo started; sleep 30' </dev/null >out 2>err 7<inherited &
-	job=$!
-	pid=$(krunsh_pid_of "$job") || { fail "no krunsh process"; return 1; }
-	for _ in $(seq 300); do
-		grep -q started out 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q started out || { fail "the guest never printed: $(cat err)"; kill "$pid"; return 1; }
+	LONG_RUN_FD7=inherited start_long_run
 }
 
 priv_stop() {
