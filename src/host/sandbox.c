@@ -27,9 +27,9 @@ static int compare_fds(const void *a, const void *b)
 
 void sandbox_close_inherited_fds(const int *keep, int keep_count)
 {
-	int sorted[16];
+	int sorted[SANDBOX_MAX_KEPT_FDS];
 	int n = 0;
-	for (int i = 0; i < keep_count && n < 16; i++)
+	for (int i = 0; i < keep_count && n < SANDBOX_MAX_KEPT_FDS; i++)
 		if (keep[i] > 2)
 			sorted[n++] = keep[i];
 	qsort(sorted, (size_t)n, sizeof(int), compare_fds);
