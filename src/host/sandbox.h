@@ -32,7 +32,7 @@ struct sandbox_policy {
 
 /* Closes every fd >= 3 but those in keep (the stdio and kept fds set up
  * by spawn): an fd krunsh inherited must not reach a VMM. At most
- * SANDBOX_MAX_KEPT_FDS kept; more is a caller's bug and keeps none. */
+ * SANDBOX_MAX_KEPT_FDS are kept (no caller needs more than two). */
 #define SANDBOX_MAX_KEPT_FDS 16
 void sandbox_close_inherited_fds(const int *keep, int keep_count);
 
