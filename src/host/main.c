@@ -5,6 +5,7 @@
 #include "error.h"
 #include "job_build.h"
 #include "report.h"
+#include "runner_outputs.h"
 #include "script.h"
 #include "session.h"
 #include "tempdir.h"
@@ -139,7 +140,8 @@ int main(int argc, char **argv)
 	const struct engine *engine = NULL;
 	struct engine_probe probe;
 	int ran = 0;
-	if (read_input(&opts, &script, &err) < 0 || job_build(&opts, &script, &job, &err) < 0 ||
+	if (read_input(&opts, &script, &err) < 0 || runner_outputs_add_volumes(&opts, &err) < 0 ||
+	    job_build(&opts, &script, &job, &err) < 0 ||
 	    !(engine = engine_select(&opts, &probe, &err))) {
 		error_print(&err);
 		goto out;

@@ -159,3 +159,41 @@ test_real_hands_exec_mode_passes_the_host_environment() {
 	! grep -q ^PROBE_FAIL= out || { fail "line mode passed PROBE_FAIL"; return 1; }
 	grep -q ^PATH= out || { fail "line mode lost PATH: $(cat out)"; return 1; }
 }
+
+# Real runners (issue 11, items 1 and 2): `go test -exec 'krunsh --'` gives
+# the native result and the native coverage profile (the profile is written
+# into go's build directory, which krunsh now shares read-write), and the
+# environment the runner sets reaches the test.
+test_go_test_exec_matches_native_with_coverprofile_and_env() {
+	only_engine qemu krun-real || { skip "needs a VM: the test binary's files are the point"; return; }
+	command -v go >/dev/null || { skip "go is not installed (Debian package golang-go)"; return; }
+	mkdir gop && cd gop || return 1
+	printf 'module example.com/probe\n\ngo 1.19\n' > go.mod
+	printf 'package probe\n\nimport "os"\n\nfunc Add(a, b int) int {\n\tif a < 0 {\n\t\treturn 0\n\t}\n\treturn a + b\n}\n\nfunc Fails() bool { return os.Getenv("PROBE_FAIL") == "1" }\n' > probe.go
+	printf 'package probe\n\nimport "testing"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal("add")\n\t}\n\tif Fails() {\n\t\tt.Fatal("PROBE_FAIL is set")\n\t}\n}\n' > probe_test.go
+	export GOCACHE="$TEST_SCRATCH/gocache" GOPATH="$TEST_SCRATCH/gopath" GOFLAGS=-mod=mod GOTOOLCHAIN=local
+	runner="$KRUNSH --engine ${ENGINE%%-*}"
+	[ "$ENGINE" = krun-real ] && runner="$KRUNSH --engine krun"
+	go test -coverprofile=native.out . >native.log 2>&1 || { cat native.log >&2; fail "native go test failed"; return 1; }
+	go test -exec "$runner --" -coverprofile=vm.out . >vm.log 2>&1 || { cat vm.log >&2; fail "go test under krunsh failed"; return 1; }
+	expect_eq "coverage profile" "$(cat native.out)" "$(cat vm.out)" || return 1
+	PROBE_FAIL=1 go test -exec "$runner --" . >fail.log 2>&1
+	expect_eq "status with PROBE_FAIL=1 (fails natively)" 1 "$?" || { cat fail.log >&2; return 1; }
+	expect_contains "the test saw PROBE_FAIL" "PROBE_FAIL is set" "$(cat fail.log)"
+}
+
+# The cargo runner: a test reading CARGO_MANIFEST_DIR, as cargo sets it.
+test_cargo_test_runner_matches_native() {
+	only_engine qemu krun-real || { skip "needs a VM"; return; }
+	command -v cargo >/dev/null || { skip "cargo is not installed"; return; }
+	mkdir -p crate/src && cd crate || return 1
+	printf '[package]\nname = "probe"\nversion = "0.1.0"\nedition = "2021"\n' > Cargo.toml
+	printf '#[test]\nfn manifest_dir_is_set() {\n    let d = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");\n    assert!(std::path::Path::new(&d).join("Cargo.toml").exists());\n}\n' > src/lib.rs
+	export CARGO_TARGET_DIR="$TEST_SCRATCH/target" CARGO_NET_OFFLINE=true
+	cargo test -q >native.log 2>&1 || { cat native.log >&2; fail "native cargo test failed"; return 1; }
+	engine=${ENGINE%%-*}
+	[ "$ENGINE" = krun-real ] && engine=krun
+	CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER="$KRUNSH --engine $engine --" cargo test -q >vm.log 2>&1 ||
+		{ cat vm.log >&2; fail "cargo test under krunsh failed"; return 1; }
+	expect_contains "the test ran and passed" "1 passed" "$(cat vm.log)"
+}
