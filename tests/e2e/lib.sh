@@ -37,6 +37,13 @@ only_engine() {
 	return 1
 }
 
+# For tests that need a real guest (mounts, devices, a network): the
+# contract double runs the agent on the host, where nothing is attached.
+needs_a_guest() {
+	only_engine qemu krun-real && return 0
+	skip "contract double runs the agent on the host: nothing is mounted/attached"
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
 	if [ "$2" != "$3" ]; then

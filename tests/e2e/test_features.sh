@@ -4,11 +4,6 @@
 # on krun-double (the agent runs on the host, nothing is mounted or
 # attached) those tests skip; the rest run on every engine.
 
-needs_a_guest() {
-	only_engine qemu krun-real && return 0
-	skip "contract double runs the agent on the host: nothing is mounted/attached"
-}
-
 # expect_krunsh_error WHAT: the last run (status in $rc, output in out/err)
 # was refused by krunsh itself: 125, one "krunsh: " line, nothing on stdout.
 expect_krunsh_error() {

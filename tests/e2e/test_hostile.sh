@@ -51,11 +51,6 @@ hostile_expect() {
 	expect_gone "" 3
 }
 
-hostile_skip_debian() {
-	[ "$ENGINE" = qemu-debian ] && skip "hostile suite runs on the default kernel only"
-	return 0
-}
-
 test_hostile_wrong_protocol_version_is_refused() {
 	hostile_run wrong-version -c true
 	hostile_expect 125 "protocol version 999"

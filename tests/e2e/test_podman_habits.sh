@@ -4,11 +4,6 @@
 # --entrypoint refused with a reason. Single-file volumes and host paths
 # with ':' work.
 
-podman_needs_a_guest() {
-	only_engine qemu krun-real && return 0
-	skip "the contract double runs the agent on the host: nothing is mounted there"
-}
-
 # The last run (status $rc, out, err) was refused by krunsh: 125, one
 # "krunsh: " line naming $2, nothing on stdout.
 podman_expect_refused() {
@@ -20,7 +15,7 @@ podman_expect_refused() {
 }
 
 test_dash_v_is_a_volume_and_verbose_is_dash_capital_v() {
-	podman_needs_a_guest || return
+	needs_a_guest || return
 	mkdir share
 	printf 'shared\n' >share/f
 	out=$(ks -v "$PWD/share:/mnt/share:ro" -c 'cat /mnt/share/f' </dev/null 2>err)
@@ -68,7 +63,7 @@ after" "$(cat dir/notes)"
 }
 
 test_host_paths_with_a_colon_through_escape_and_mount() {
-	podman_needs_a_guest || return
+	needs_a_guest || return
 	mkdir -p "a:b"
 	printf 'colon\n' >"a:b/f"
 	out=$(ks -v "$PWD/a\\:b:/mnt/x\\:y" -c 'cat "/mnt/x:y/f"' </dev/null 2>err)
@@ -97,7 +92,7 @@ $(getent passwd nobody | cut -d: -f6)" "$(cat out)" || return 1
 }
 
 test_user_files_in_the_overlay() {
-	podman_needs_a_guest || return
+	needs_a_guest || return
 	# Most of the root is root's, as on the host: /tmp is everyone's.
 	out=$(ks -u 4242 -c 'touch /tmp/mine && stat -c %u /tmp/mine; touch /etc/x 2>/dev/null || echo denied' </dev/null 2>err)
 	expect_eq "-u in the overlay" "4242
@@ -105,7 +100,7 @@ denied" "$out" || { cat err >&2; return 1; }
 }
 
 test_hostname_tmpfs_network_and_memory() {
-	podman_needs_a_guest || return
+	needs_a_guest || return
 	out=$(ks --hostname build-7 --tmpfs /scratch:size=2m,mode=1777 --network none -m 300m --script \
 		</dev/null 2>err <<'EOF'
 hostname
