@@ -21,15 +21,20 @@ SANITIZE   ?=
 ALL_CFLAGS  = $(BASEFLAGS) $(CFLAGS) $(SANITIZE)
 ALL_LDFLAGS = $(LDFLAGS) $(SANITIZE)
 
-COMMON_SRC := src/common/protocol.c
-HOST_SRC   := $(wildcard src/host/*.c)
-GUEST_SRC  := $(wildcard src/guest/*.c)
-HOST_LIB_SRC := $(filter-out src/host/main.c,$(HOST_SRC)) $(COMMON_SRC)
+# The layout is the architecture: proto/ the wire protocol (host and guest),
+# lib/ the library (VMs, executions, engines), cli/ the krunsh command on top
+# of it, agent/ the guest's side.
+PROTO_SRC  := $(wildcard proto/*.c)
+LIB_SRC    := $(shell find lib -name '*.c') $(PROTO_SRC)
+CLI_SRC    := $(filter-out cli/main.c,$(wildcard cli/*.c))
+AGENT_SRC  := $(wildcard agent/*.c)
 
-HOST_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(HOST_LIB_SRC))
-MAIN_OBJ   := $(BUILD)/src/host/main.o
+LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+CLI_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+MAIN_OBJ   := $(BUILD)/cli/main.o
 # The agent is static: the initramfs holds nothing else, no libc.
-GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(GUEST_SRC) $(COMMON_SRC))
+GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(AGENT_SRC) $(PROTO_SRC))
+INCLUDES   := -I. -I$(BUILD)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 DOUBLE_SRC := $(wildcard tests/double/*.c)
@@ -45,19 +50,23 @@ $(BUILD)/config.h: Makefile
 	@printf '#define KRUNSH_VERSION "%s"\n#define KRUNSH_LIBEXECDIR "%s"\n#define KRUNSH_KERNELDIR "%s"\n#define KRUNSH_MINIMAL_KERNELDIR "%s"\n#define KRUNSH_MINIMAL_SMP_KERNELDIR "%s"\n' \
 		'$(VERSION)' '$(LIBEXECDIR)' '$(KERNELDIR)' '$(MINIMAL_KERNELDIR)' '$(MINIMAL_SMP_KERNELDIR)' > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/src/%.o: src/%.c $(BUILD)/config.h
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(BUILD) -c $< -o $@
-
 $(BUILD)/guest/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASEFLAGS) $(CFLAGS) -I. -c $< -o $@
 
-$(BUILD)/libkrunsh.a: $(HOST_OBJ)
+$(BUILD)/%.o: %.c $(BUILD)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(BUILD)/libkrunsh.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/libkrunsh.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ldl -lm
+# The command's own modules, apart so that unit tests can link them.
+$(BUILD)/krunsh-cli.a: $(CLI_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--start-group $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a -Wl,--end-group -ldl -lm
 
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 	$(CC) -static $(LDFLAGS) -o $@ $^
@@ -86,9 +95,9 @@ $(BUILD)/libkrun-double-unmarked.so.1: $(DOUBLE_SRC)
 	@mkdir -p $(@D)
 	$(DOUBLE_BUILD) -DDOUBLE_UNMARKED
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkrunsh.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -I$(BUILD) -Isrc/host -Isrc/common -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) -ldl -lm
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) -o $@ $< -Wl,--start-group $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a -Wl,--end-group $(ALL_LDFLAGS) -ldl -lm
 
 check-unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -106,7 +115,7 @@ check: all check-unit
 	@tests/e2e/run.sh
 
 $(BUILD)/mkcpio: tools/mkcpio.c $(BUILD)/libkrunsh.a
-	$(CC) $(ALL_CFLAGS) -I$(BUILD) -Isrc/host -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS)
 
 $(BUILD)/bench/bare-init: bench/bare_init.c
 	@mkdir -p $(@D)
@@ -117,14 +126,14 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 
 # libFuzzer targets (clang): the line-mode parser, the guest's frame decoder
 # and the host's channel reader with its policy.
-FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc/host -Isrc/common -I$(BUILD)
-$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c src/host/script.c src/host/line_syntax.c src/host/text.c src/host/error.c
+FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
+$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c src/common/protocol.c
+$(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c src/host/frame_reader.c src/host/channel_policy.c src/common/protocol.c
+$(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c lib/channel/channel_policy.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel

@@ -1,7 +1,7 @@
 /* mkcpio OUT NAME=FILE...: a newc cpio of the given files (mode 0755), with
  * /dev/console, using krunsh's own writer. Used by the benchmark to pack its
  * baseline init; no cpio package needed. */
-#include "initramfs.h"
+#include "lib/guest/initramfs.h"
 
 #include <fcntl.h>
 #include <stdio.h>

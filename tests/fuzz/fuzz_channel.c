@@ -4,8 +4,8 @@
  * checks what the host promises whatever the guest sends: no frame longer
  * than its type allows, payloads inside the reader's buffer, never more
  * line records than the script has lines. */
-#include "channel_policy.h"
-#include "frame_reader.h"
+#include "lib/channel/channel_policy.h"
+#include "lib/channel/frame_reader.h"
 
 #include <stdint.h>
 #include <stdlib.h>

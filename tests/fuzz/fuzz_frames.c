@@ -1,6 +1,6 @@
 /* libFuzzer target: the host's decoder of what the guest sends (frames)
  * and the job record reader, fed arbitrary bytes in arbitrary chunks. */
-#include "protocol.h"
+#include "proto/protocol.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: the command-line parser of line mode (script_build and
  * the line table), fed arbitrary input. The first byte picks the mode. */
-#include "script.h"
+#include "cli/script.h"
 
 #include <stdint.h>
 #include <stdlib.h>

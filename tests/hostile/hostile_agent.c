@@ -4,8 +4,8 @@
  * KRUNSH_AGENT (QEMU: as PID 1 of the initramfs; the libkrun double: run on
  * the host) and takes the attack from the job's environment, KRUNSH_ATTACK,
  * so that one binary serves every engine. Tests only; never installed. */
-#include "../../src/guest/agent.h"
-#include "../../src/common/protocol.h"
+#include "agent/agent.h"
+#include "proto/protocol.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
-/* Command-line parsing (src/host/cli.c): good values land in struct
+/* Command-line parsing (cli/options.c): good values land in struct
  * options, every bad one is refused with a message naming it. */
-#include "cli.h"
+#include "cli/options.h"
 #include "unit.h"
 
 #include <fcntl.h>

@@ -1,9 +1,9 @@
 /* What the host does with bytes from the guest: the frame reader's limits
  * and in-place frames (frame_reader.c), the channel policy
  * (channel_policy.c) and the sanitising of guest text (text.c). */
-#include "channel_policy.h"
-#include "frame_reader.h"
-#include "text.h"
+#include "lib/channel/channel_policy.h"
+#include "lib/channel/frame_reader.h"
+#include "lib/util/text.h"
 #include "unit.h"
 
 static struct frame_reader reader;

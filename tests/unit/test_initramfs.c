@@ -1,6 +1,6 @@
-/* The cpio "newc" writer behind the guest initramfs (src/host/initramfs.c
+/* The cpio "newc" writer behind the guest initramfs (lib/guest/initramfs.c
  * cpio_add): header fields, name and data padding to 4 bytes, trailer. */
-#include "initramfs.h"
+#include "lib/guest/initramfs.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
-/* Building the job for the guest (src/host/job_build.c): mode, shell,
+/* Building the job for the guest (lib/exec/job_build.c): mode, shell,
  * workdir, script, and a minimal environment: never the host's wholesale. */
-#include "cli.h"
-#include "job_build.h"
+#include "cli/options.h"
+#include "lib/exec/job_build.h"
 #include "unit.h"
 
 #include <stdlib.h>

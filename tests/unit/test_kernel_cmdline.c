@@ -1,6 +1,6 @@
 /* The guest kernel command line of both engines: how the VM ends, the
  * console, and the TCG-only words. */
-#include "kernel_cmdline.h"
+#include "lib/guest/kernel_cmdline.h"
 #include "unit.h"
 
 static int test_qemu_words(void)

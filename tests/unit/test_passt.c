@@ -1,6 +1,6 @@
 /* passt's command line: the fixed guest addresses, the gateway not mapped
  * to the host's loopback, and only published ports, on the host's loopback. */
-#include "passt.h"
+#include "lib/net/passt.h"
 #include "unit.h"
 
 static const char *joined(const struct argv_list *a, char *buf, size_t size)

@@ -1,6 +1,6 @@
 /* Guest kernel lookup: directories, image files, and the CPU limit of a
  * uniprocessor kernel. */
-#include "paths.h"
+#include "lib/guest/paths.h"
 #include "unit.h"
 
 #include <stdlib.h>

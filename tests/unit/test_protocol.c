@@ -1,6 +1,6 @@
 /* The frame decoder (split feeds, oversize lengths, truncation) and job
- * records (src/common/protocol.c). */
-#include "protocol.h"
+ * records (proto/protocol.c). */
+#include "proto/protocol.h"
 #include "unit.h"
 
 #include <stdint.h>

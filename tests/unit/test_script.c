@@ -1,6 +1,6 @@
-/* Line-mode script building (src/host/script.c): which lines run, how they
+/* Line-mode script building (cli/script.c): which lines run, how they
  * are numbered and quoted, and what is refused. */
-#include "script.h"
+#include "cli/script.h"
 #include "unit.h"
 
 #include <stdlib.h>

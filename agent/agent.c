@@ -1,0 +1,175 @@
+/* krunsh-agent: the program the guest runs for krunsh.
+ *
+ * PID 1 of krunsh's initramfs on both engines: it loads the kernel's modules
+ * (if any), builds the overlay root over the host's read-only virtio-fs share
+ * and talks to the host over a virtio-serial port (QEMU) or vsock (libkrun,
+ * `--channel vsock:PORT`). The contract double runs it in place with a unix
+ * socket and `--root none`. The job itself never travels on the kernel
+ * command line. */
+#include "agent/agent.h"
+#include "proto/protocol.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+/* The kernel hands init every command line word it does not know, before
+ * the words after "--" (libkrun adds some, such as "tsi_hijack"): so
+ * options are looked for anywhere, and other words are skipped. */
+static void parse_args(int argc, char **argv, struct agent_config *config)
+{
+	config->root_setup = ROOT_SETUP_INITRAMFS;
+	config->channel = "serial";
+	config->run_dir = "/run/krunsh";
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--channel") == 0)
+			config->channel = argv[++i];
+		else if (strcmp(argv[i], "--run-dir") == 0)
+			config->run_dir = argv[++i];
+		else if (strcmp(argv[i], "--root") == 0)
+			config->root_setup =
+			    strcmp(argv[++i], "none") == 0 ? ROOT_SETUP_NONE : ROOT_SETUP_INITRAMFS;
+	}
+}
+
+/* The last frames (output, exit status, an error) may still sit in the
+ * virtio-serial or vsock queue when the agent is done: powering off or
+ * exiting now would drop them when the device is torn down, as happens with
+ * a slow reader on the host. So wait until the host, which has read
+ * everything and stops the VM once it has the status, closes the channel.
+ * Bounded, in case the host is gone. */
+static void wait_for_host_close(int channel)
+{
+	if (channel < 0)
+		return;
+	unsigned char buf[4096];
+	for (int waited_ms = 0; waited_ms < 60000;) {
+		struct pollfd p = {.fd = channel, .events = POLLIN};
+		int r = poll(&p, 1, 1000);
+		if (r < 0 && errno != EINTR)
+			return;
+		if (r == 0) {
+			waited_ms += 1000;
+			continue;
+		}
+		if (r > 0 && read(channel, buf, sizeof(buf)) <= 0)
+			return;
+	}
+}
+
+/* PID 1 must never return. Reset rather than power off: with -no-reboot
+ * QEMU exits at once, also on kernels without ACPI. */
+static void finish(const struct agent_config *config, int channel, int status)
+{
+	wait_for_host_close(channel);
+	if (config->root_setup == ROOT_SETUP_INITRAMFS && getpid() == 1) {
+		sync();
+		reboot(RB_AUTOBOOT);
+		for (;;)
+			pause();
+	}
+	exit(status);
+}
+
+/* What the job asks for beyond the root: modules, network, volumes and
+ * tmpfs mounts. */
+static int prepare_job(const struct job *job, const struct agent_config *config, char *error,
+		       size_t error_size)
+{
+	/* The contract double runs on the host: its clock is the host's. */
+	if (config->root_setup == ROOT_SETUP_NONE)
+		return 0;
+	if (job->host_clock_ns && clock_set_from_host(job->host_clock_ns, error, error_size) < 0)
+		return -1;
+	for (size_t i = 0; i < job->module_list_count; i++)
+		if (load_module_list(job->module_lists[i], error, error_size) < 0)
+			return -1;
+	(void)setup_loopback();
+	/* A name instead of "(none)", so prompts and logs read sensibly. */
+	const char *hostname = job->hostname ? job->hostname : "krunsh";
+	if (sethostname(hostname, strlen(hostname)) < 0) {
+		snprintf(error, error_size, "--hostname %s: %s", hostname, strerror(errno));
+		return -1;
+	}
+	/* Both engines' networks (QEMU's user networking, passt) give the
+	 * same fixed addresses, so eth0 is configured the same way. */
+	if (job->network && setup_network(error, error_size) < 0)
+		return -1;
+	/* tmpfs first: a volume may lie inside one, never the other way
+	 * round (the host refuses overlaps), so no mount point is ever
+	 * created in a share. */
+	if (setup_tmpfs(job, error, error_size) < 0)
+		return -1;
+	return setup_volumes(job, error, error_size);
+}
+
+int main(int argc, char **argv)
+{
+	struct agent_config config;
+	parse_args(argc, argv, &config);
+	/* Writing to a program that closed its stdin is an EPIPE to handle,
+	 * not a reason for the agent to die. */
+	signal(SIGPIPE, SIG_IGN);
+	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
+		finish(&config, -1, 125);
+	trace_init();
+	trace("modules loaded, opening channel %s", config.channel);
+
+	int channel = channel_open(config.channel);
+	if (channel < 0) {
+		fprintf(stderr, "krunsh-agent: cannot open channel %s: %s\n", config.channel,
+			strerror(errno));
+		finish(&config, channel, 125);
+	}
+	if (channel_send_u32(channel, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION) < 0)
+		finish(&config, channel, 125);
+	clock_mark_hello();
+
+	trace("hello sent");
+	char error[512] = "";
+	if (setup_root(config.root_setup, error, sizeof(error)) < 0) {
+		channel_send_error(channel, "guest setup: %s", error);
+		finish(&config, channel, 125);
+	}
+	unsigned char *payload;
+	size_t length;
+	if (channel_receive(channel, FRAME_JOB, &payload, &length) < 0) {
+		channel_send_error(channel, "receiving the job: %s", strerror(errno));
+		finish(&config, channel, 125);
+	}
+	trace("root ready, job received (%zu bytes)", length);
+	struct job job;
+	if (job_parse(payload, length, &job, error, sizeof(error)) < 0) {
+		channel_send_error(channel, "%s", error);
+		finish(&config, channel, 125);
+	}
+	free(payload);
+	length = 0;
+	if (channel_receive(channel, FRAME_CLOCK, &payload, &length) < 0 || length != 8) {
+		channel_send_error(channel, "receiving the host's clock: %s",
+				   length != 8 ? "bad length" : strerror(errno));
+		finish(&config, channel, 125);
+	}
+	job.host_clock_ns = get_u64le(payload);
+	free(payload);
+	if (prepare_job(&job, &config, error, sizeof(error)) < 0) {
+		channel_send_error(channel, "%s", error);
+		finish(&config, channel, 125);
+	}
+	trace("job prepared, starting it");
+	int status = run_job(channel, &job, config.run_dir, error, sizeof(error));
+	if (status < 0) {
+		channel_send_error(channel, "%s", error);
+		finish(&config, channel, 125);
+	}
+	trace("job ended with status %d", status);
+	channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
+	job_free(&job);
+	finish(&config, channel, status);
+	return status;
+}

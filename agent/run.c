@@ -1,0 +1,424 @@
+/* Runs the job's program with stdout and stderr on pipes (so isatty() is
+ * false as on the host with a pipe) and streams both to the host as frames. */
+#include "agent/agent.h"
+#include "proto/protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static int write_file(const char *path, const char *data, size_t length)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, length) < 0) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* ". 'PATH'", with PATH single-quoted for the shell. */
+static int shell_source_command(char *out, size_t size, const char *path)
+{
+	size_t n = 0;
+	const char *prefix = ". '";
+	for (const char *p = prefix; *p && n < size; p++)
+		out[n++] = *p;
+	for (const char *p = path; *p; p++) {
+		const char *piece = *p == '\'' ? "'\\''" : NULL;
+		size_t len = piece ? 4 : 1;
+		if (n + len + 2 > size)
+			return -1;
+		if (piece)
+			memcpy(out + n, piece, len);
+		else
+			out[n] = *p;
+		n += len;
+	}
+	if (n + 2 > size)
+		return -1;
+	out[n++] = '\'';
+	out[n] = '\0';
+	return 0;
+}
+
+static void child_exec(const struct job *job, const char *script_path, const char *log_path,
+		       const char *events_path, int stdin_fd, int stdout_fd, int stderr_fd)
+{
+	dup2(stdin_fd, 0);
+	dup2(stdout_fd, 1);
+	dup2(stderr_fd, 2);
+	/* PID 1 ignores nothing, but make sure the program starts with default
+	 * dispositions and an empty mask, as from a login shell. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	for (size_t i = 0; i < job->rlimit_count; i++) {
+		struct rlimit lim = {(rlim_t)job->rlimits[i].soft, (rlim_t)job->rlimits[i].hard};
+		if (setrlimit(job->rlimits[i].resource, &lim) < 0) {
+			dprintf(2, "krunsh: --ulimit: %s\n", strerror(errno));
+			_exit(125);
+		}
+	}
+	/* -u: groups first, then the gid, the uid last (after it the
+	 * others are no longer ours to change). */
+	if (job->user_set && (setgroups(job->group_count, (const gid_t *)job->groups) < 0 ||
+			      setgid(job->gid) < 0 || setuid(job->uid) < 0)) {
+		dprintf(2, "krunsh: --user %u:%u: %s\n", job->uid, job->gid, strerror(errno));
+		_exit(125);
+	}
+	if (job->mode == JOB_MODE_EXEC) {
+		execvpe(job->argv[0], job->argv, job->env);
+	} else {
+		/* `sh -c '. SCRIPT' krunsh ...` rather than `sh SCRIPT`: the
+		 * shell names $0 in its messages, and the user should read
+		 * "krunsh: ..." there, not our internal path. */
+		char source[600];
+		if (shell_source_command(source, sizeof(source), script_path) < 0) {
+			dprintf(2, "krunsh: script path too long\n");
+			_exit(125);
+		}
+		char *argv[] = {(char *)job->shell,  "-c", source, "krunsh", (char *)log_path,
+				(char *)events_path, NULL};
+		if (job->mode != JOB_MODE_SHELL_LINES)
+			argv[4] = NULL;
+		else if (!job->line_events)
+			argv[5] = NULL;
+		execve(job->shell, argv, job->env);
+	}
+	int saved = errno;
+	dprintf(2, "krunsh: cannot run %s: %s\n",
+		job->mode == JOB_MODE_EXEC ? job->argv[0] : job->shell, strerror(saved));
+	_exit(saved == ENOENT ? 127 : 126);
+}
+
+/* Sends what the program wrote; returns 0 at EOF, 1 if more may come. */
+static int relay_pipe(int channel, int *fd, uint32_t type)
+{
+	static unsigned char buf[FRAME_OUTPUT_MAX];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	if (channel_send(channel, type, buf, (size_t)n) < 0) {
+		/* Host went away: nothing left to deliver to. */
+		_exit(125);
+	}
+	return 1;
+}
+
+/* Host stdin on its way to the program's stdin pipe. While a chunk waits
+ * for the pipe, the channel is not read: the program's pace sets the host's. */
+struct stdin_relay {
+	int fd;
+	unsigned char buf[FRAME_OUTPUT_MAX];
+	size_t offset, length;
+	int eof;
+};
+
+static void stdin_relay_write(struct stdin_relay *r)
+{
+	ssize_t n = write(r->fd, r->buf + r->offset, r->length - r->offset);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		/* The program closed its stdin: drop the rest, as a pipe would. */
+		r->length = r->offset = 0;
+		close(r->fd);
+		r->fd = -1;
+		return;
+	}
+	r->offset += (size_t)n;
+	if (r->offset == r->length) {
+		r->offset = r->length = 0;
+		if (r->eof) {
+			close(r->fd);
+			r->fd = -1;
+		}
+	}
+}
+
+static void stdin_relay_read(int channel, struct stdin_relay *r)
+{
+	struct frame_header h;
+	const unsigned char *payload;
+	if (channel_next_frame(channel, &h, &payload) < 0) {
+		r->eof = 1;
+		close(r->fd);
+		r->fd = -1;
+		return;
+	}
+	if (h.type == FRAME_STDIN_EOF) {
+		close(r->fd);
+		r->fd = -1;
+	} else if (h.type == FRAME_STDIN && h.length <= sizeof(r->buf)) {
+		memcpy(r->buf, payload, h.length);
+		r->offset = 0;
+		r->length = h.length;
+		stdin_relay_write(r);
+	}
+}
+
+/* --report timing of each line: the shell writes "S LINE" and "E LINE
+ * STATUS" lines to a FIFO; the agent stamps them as they arrive. */
+struct line_events {
+	int fd, keep_open_fd;
+	char path[512];
+	char partial[256];
+	size_t partial_length;
+	unsigned open_line;
+	struct timespec started;
+};
+
+static int line_events_open(struct line_events *e, const struct job *job, const char *run_dir,
+			    char *error, size_t error_size)
+{
+	snprintf(e->path, sizeof(e->path), "%s/line-events", run_dir);
+	unlink(e->path);
+	if (mkfifo(e->path, 0600) < 0) {
+		snprintf(error, error_size, "mkfifo %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	/* -u: the shell opens it for writing as that user. */
+	if (job->user_set && chown(e->path, job->uid, job->gid) < 0) {
+		snprintf(error, error_size, "--user: chown %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	e->fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* Our own writer keeps the FIFO from reading EOF between the shell's
+	 * writes, and lets the shell's opens never block. */
+	e->keep_open_fd = open(e->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (e->fd < 0 || e->keep_open_fd < 0) {
+		snprintf(error, error_size, "opening %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void send_line_result(int channel, unsigned line, unsigned status, uint64_t micros)
+{
+	unsigned char payload[16];
+	put_u32le(payload, line);
+	put_u32le(payload + 4, status);
+	put_u64le(payload + 8, micros);
+	(void)channel_send(channel, FRAME_LINE_RESULT, payload, sizeof(payload));
+}
+
+static uint64_t micros_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t us =
+	    (int64_t)(now.tv_sec - t0->tv_sec) * 1000000 + (now.tv_nsec - t0->tv_nsec) / 1000;
+	return us > 0 ? (uint64_t)us : 0;
+}
+
+static void line_event(struct line_events *e, int channel, const char *text)
+{
+	unsigned line, status;
+	if (sscanf(text, "S %u", &line) == 1) {
+		e->open_line = line;
+		clock_gettime(CLOCK_MONOTONIC, &e->started);
+	} else if (sscanf(text, "E %u %u", &line, &status) == 2 && line == e->open_line) {
+		send_line_result(channel, line, status, micros_since(&e->started));
+		e->open_line = 0;
+	}
+}
+
+static void line_events_read(struct line_events *e, int channel)
+{
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(e->fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (e->partial_length < sizeof(e->partial) - 1)
+					e->partial[e->partial_length++] = buf[i];
+				continue;
+			}
+			e->partial[e->partial_length] = '\0';
+			line_event(e, channel, e->partial);
+			e->partial_length = 0;
+		}
+	}
+}
+
+static void line_events_finish(struct line_events *e, int channel, int final_status)
+{
+	if (e->open_line)
+		send_line_result(channel, e->open_line, (unsigned)final_status,
+				 micros_since(&e->started));
+	close(e->fd);
+	close(e->keep_open_fd);
+	unlink(e->path);
+}
+
+static void report_failed_lines(int channel, const char *log_path)
+{
+	FILE *log = fopen(log_path, "re");
+	if (!log)
+		return;
+	unsigned line, status;
+	while (fscanf(log, "%u %u", &line, &status) == 2) {
+		unsigned char payload[8];
+		put_u32le(payload, line);
+		put_u32le(payload + 4, status);
+		(void)channel_send(channel, FRAME_LINE_FAILED, payload, sizeof(payload));
+	}
+	fclose(log);
+}
+
+int run_job(int channel, const struct job *job, const char *run_dir, char *error, size_t error_size)
+{
+	char script_path[512], log_path[512];
+	snprintf(script_path, sizeof(script_path), "%s/script", run_dir);
+	snprintf(log_path, sizeof(log_path), "%s/failed-lines", run_dir);
+	mkdir(run_dir, 0700);
+	if (job->mode != JOB_MODE_EXEC &&
+	    write_file(script_path, job->script, job->script_length) < 0) {
+		snprintf(error, error_size, "writing the script to %s: %s", script_path,
+			 strerror(errno));
+		return -1;
+	}
+	/* -u: the shell reads the script and appends to the failure log
+	 * (created there) as that user. */
+	if (job->user_set &&
+	    (chown(run_dir, job->uid, job->gid) < 0 ||
+	     (job->mode != JOB_MODE_EXEC && chown(script_path, job->uid, job->gid) < 0))) {
+		snprintf(error, error_size, "--user: chown %s: %s", run_dir, strerror(errno));
+		return -1;
+	}
+	if (job->workdir && chdir(job->workdir) < 0) {
+		snprintf(error, error_size, "working directory %s: %s in the guest", job->workdir,
+			 strerror(errno));
+		return -1;
+	}
+	int out[2], err[2];
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		snprintf(error, error_size, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	struct line_events events = {.fd = -1};
+	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
+	    line_events_open(&events, job, run_dir, error, error_size) < 0)
+		return -1;
+	/* The host's stdin reaches the program unless it carried the
+	 * commands (then the program reads EOF). */
+	int in[2] = {-1, -1};
+	if (job->forward_stdin) {
+		if (pipe2(in, O_CLOEXEC) < 0) {
+			snprintf(error, error_size, "pipe: %s", strerror(errno));
+			return -1;
+		}
+	} else {
+		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(error, error_size, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(job, script_path, log_path, events.path, in[0], out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	struct stdin_relay relay = {.fd = in[1]};
+	if (relay.fd >= 0)
+		fcntl(relay.fd, F_SETFL, O_NONBLOCK);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	int out_fd = out[0], err_fd = err[0];
+	int exited = 0, wstatus = 0;
+	while (!exited) {
+		int want_channel = relay.fd >= 0 && !relay.length;
+		struct pollfd fds[6] = {
+		    {.fd = out_fd, .events = POLLIN},
+		    {.fd = err_fd, .events = POLLIN},
+		    {.fd = pidfd, .events = POLLIN},
+		    {.fd = want_channel ? channel : -1, .events = POLLIN},
+		    {.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
+		    {.fd = events.fd, .events = POLLIN},
+		};
+		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
+			break; /* no pidfd: fall back to waiting after EOF */
+		int timeout = want_channel && channel_buffered() ? 0 : -1;
+		if (poll(fds, 6, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents)
+			relay_pipe(channel, &out_fd, FRAME_STDOUT);
+		if (fds[1].revents)
+			relay_pipe(channel, &err_fd, FRAME_STDERR);
+		if (fds[4].revents)
+			stdin_relay_write(&relay);
+		if (want_channel && (fds[3].revents || channel_buffered()))
+			stdin_relay_read(channel, &relay);
+		if (fds[5].revents)
+			line_events_read(&events, channel);
+		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
+			exited = 1;
+	}
+	if (relay.fd >= 0)
+		close(relay.fd);
+	if (!exited)
+		waitpid(pid, &wstatus, 0);
+	/* The program is gone. What it wrote is in the pipes already; a
+	 * background process that keeps them open must not hold the run
+	 * hostage, so take only what is there now. */
+	int fds_left[2] = {out_fd, err_fd};
+	uint32_t types[2] = {FRAME_STDOUT, FRAME_STDERR};
+	for (int i = 0; i < 2; i++) {
+		if (fds_left[i] < 0)
+			continue;
+		fcntl(fds_left[i], F_SETFL, O_NONBLOCK);
+		while (fds_left[i] >= 0) {
+			struct pollfd p = {.fd = fds_left[i], .events = POLLIN};
+			if (poll(&p, 1, 0) <= 0)
+				break;
+			if (!relay_pipe(channel, &fds_left[i], types[i]))
+				break;
+		}
+		if (fds_left[i] >= 0)
+			close(fds_left[i]);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (job->mode == JOB_MODE_SHELL_LINES)
+		report_failed_lines(channel, log_path);
+	if (events.fd >= 0) {
+		line_events_read(&events, channel);
+		/* A line that ended the shell itself (exit, a signal) never
+		 * reported its end: close it with the shell's status. */
+		int final = WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
+		line_events_finish(&events, channel, final);
+	}
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
+}

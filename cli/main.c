@@ -1,0 +1,187 @@
+/* krunsh: read commands, run them in a throw-away microVM, exit with their
+ * status. This file decides the exit status; everything else returns values. */
+#include "cli/options.h"
+#include "lib/engine/engine.h"
+#include "lib/util/error.h"
+#include "lib/exec/job_build.h"
+#include "cli/report.h"
+#include "cli/runner_outputs.h"
+#include "cli/script.h"
+#include "lib/vm/session.h"
+#include "lib/vm/tempdir.h"
+#include "lib/vm/vm_run.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int read_input(const struct options *opts, struct script *script, struct error *err)
+{
+	char *input = NULL;
+	size_t length = 0;
+	if (opts->mode == INPUT_EXEC)
+		return script_build(strdup(""), 0, 0, 0, script, err);
+	if (opts->command) {
+		input = strdup(opts->command);
+		length = input ? strlen(input) : 0;
+		/* -c is one command string, run as sh -c would. */
+		return input ? script_build(input, length, 0, 0, script, err) : -1;
+	}
+	if (opts->script_file) {
+		if (script_read_file(opts->script_file, &input, &length, err) < 0)
+			return -1;
+	} else {
+		if (isatty(0)) {
+			error_set(err, 0,
+				  "standard input is a terminal: pipe the commands in "
+				  "(echo 'make test' | krunsh), or give FILE or -c COMMAND");
+			return -1;
+		}
+		if (script_read_fd(0, &input, &length, err) < 0)
+			return -1;
+	}
+	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
+		    (opts->report_file ? SCRIPT_LINE_EVENTS : 0);
+	return script_build(input, length, opts->mode == INPUT_LINES, flags, script, err);
+}
+
+static void report_failed_lines(const struct script *script, const struct session_result *r)
+{
+	for (size_t i = 0; i < r->failed_count; i++) {
+		const struct script_line *line = script_find_line(script, r->failed[i].line);
+		if (!line) {
+			log_message("a command failed with status %u", r->failed[i].status);
+			continue;
+		}
+		char text[200];
+		script_line_describe(script, line, text, sizeof(text));
+		log_message("line %u failed with status %u: %s", r->failed[i].line,
+			    r->failed[i].status, text);
+	}
+}
+
+static int decide_exit_status(const struct options *opts, const struct script *script,
+			      const struct vm_run_result *run)
+{
+	const struct session_result *r = &run->session;
+	switch (r->outcome) {
+	case SESSION_EXITED:
+		report_failed_lines(script, r);
+		return r->exit_status;
+	case SESSION_TIMEOUT:
+		log_message("timed out after %g s; the VM was stopped", opts->timeout_seconds);
+		return EXIT_KRUNSH_TIMEOUT;
+	case SESSION_SIGNALLED:
+		log_message("stopped by signal %d (%s); the VM was stopped", r->signal,
+			    strsignal(r->signal));
+		return 128 + r->signal;
+	case SESSION_OUTPUT_CLOSED:
+		/* Like any command writing into a closed pipe (| head -1). */
+		return 128 + SIGPIPE;
+	case SESSION_BOOT_TIMEOUT:
+		log_message(
+		    "the guest showed no sign of life, twice (boot watchdog); run with -V to "
+		    "see the boot%s%s",
+		    run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
+		return EXIT_KRUNSH_FAILURE;
+	case SESSION_VM_DIED:
+		report_failed_lines(script, r);
+		if (run->vmm_cause[0]) {
+			log_message("%s: %s", r->message, run->vmm_cause);
+			return EXIT_KRUNSH_FAILURE;
+		}
+		log_message("%s (guest kernel panic, out of memory or power-off?)%s%s", r->message,
+			    run->vmm_log_tail[0] ? "; VMM said: " : "", run->vmm_log_tail);
+		return EXIT_KRUNSH_FAILURE;
+	case SESSION_AGENT_ERROR:
+		log_message("in the guest: %s", r->message);
+		return EXIT_KRUNSH_FAILURE;
+	case SESSION_PROTOCOL_ERROR:
+		log_message("protocol error: %s", r->message);
+		return EXIT_KRUNSH_FAILURE;
+	}
+	return EXIT_KRUNSH_FAILURE;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	struct error err = {0};
+	enum cli_result cr = cli_parse(argc, argv, &opts, &err);
+	if (cr == CLI_EXIT_OK)
+		return 0;
+	if (cr == CLI_ERROR) {
+		error_print(&err);
+		cli_free(&opts);
+		return EXIT_KRUNSH_FAILURE;
+	}
+	log_verbose = opts.verbose;
+	double started = monotonic_seconds();
+	if (session_signals_install() < 0) {
+		log_message("cannot set up signal handling");
+		return EXIT_KRUNSH_FAILURE;
+	}
+	tempdir_sweep_stale();
+
+	/* Before anything runs: a report that cannot be written fails the
+	 * run now, not after the commands did their work. */
+	struct report_file report = {.fd = -1};
+	if (opts.report_file && report_file_open(opts.report_file, &report, &err) < 0) {
+		error_print(&err);
+		cli_free(&opts);
+		return EXIT_KRUNSH_FAILURE;
+	}
+
+	int status = EXIT_KRUNSH_FAILURE;
+	struct script script = {0};
+	struct job_buffer job = {0};
+	struct vm_run_result run = {0};
+	const struct engine *engine = NULL;
+	struct engine_probe probe;
+	int ran = 0;
+	if (read_input(&opts, &script, &err) < 0 || runner_outputs_add_volumes(&opts, &err) < 0 ||
+	    job_build(&opts, &script, &job, &err) < 0 ||
+	    !(engine = engine_select(&opts, &probe, &err))) {
+		error_print(&err);
+		goto out;
+	}
+	log_verbose_message("%s", probe.reason);
+	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
+	struct vm_job vm_job = {.data = job.data,
+				.length = job.length,
+				.line_count = script.line_count,
+				.line_results = opts.report_file != NULL};
+	if (vm_run(engine, &probe, &opts, &vm_job, deadline, &run, &err) < 0) {
+		error_print(&err);
+		goto out;
+	}
+	ran = 1;
+	log_verbose_message("guest alive after %.3f s, finished after %.3f s, watchdog retries %d",
+			    run.session.boot_seconds, monotonic_seconds() - started,
+			    run.watchdog_retries);
+	status = decide_exit_status(&opts, &script, &run);
+out:
+	if (opts.report_file) {
+		struct run_summary summary = {
+		    .opts = &opts,
+		    .engine = engine ? engine->name : NULL,
+		    .probe = engine ? &probe : NULL,
+		    .script = &script,
+		    .run = ran ? &run : NULL,
+		    .total_seconds = monotonic_seconds() - started,
+		    .exit_status = status,
+		    .error = err.message[0] ? err.message : NULL,
+		};
+		struct error report_err = {0};
+		if (report_write(&report, &summary, &report_err) < 0) {
+			error_print(&report_err);
+			status = EXIT_KRUNSH_FAILURE;
+		}
+	}
+	session_result_free(&run.session);
+	job_buffer_free(&job);
+	script_free(&script);
+	cli_free(&opts);
+	return status;
+}

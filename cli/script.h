@@ -1,0 +1,47 @@
+/* Turns what the user gave (lines, a script, a command) into the program
+ * text the guest shell runs, and remembers each line for error messages. */
+#ifndef KRUNSH_SCRIPT_H
+#define KRUNSH_SCRIPT_H
+
+#include "lib/util/error.h"
+
+#include <stddef.h>
+
+struct script_line {
+	unsigned number; /* first physical line, 1-based */
+	size_t offset;	 /* into the input text */
+	size_t length;
+};
+
+struct script {
+	char *text; /* what the guest shell runs */
+	size_t text_length;
+	struct script_line *lines; /* line mode only */
+	size_t line_count;
+	char *input; /* the user's input, kept for messages */
+	size_t input_length;
+};
+
+/* Hard cap on input so a runaway producer cannot exhaust host memory. */
+#define SCRIPT_INPUT_MAX (64u * 1024u * 1024u)
+
+int script_read_fd(int fd, char **out, size_t *length, struct error *err);
+int script_read_file(const char *path, char **out, size_t *length, struct error *err);
+
+enum script_flags {
+	SCRIPT_KEEP_GOING = 1,	/* run every line, exit with the first failure */
+	SCRIPT_LINE_EVENTS = 2, /* report each line's start and status (for --report) */
+};
+
+/* Takes ownership of input. line_mode: build the stop-on-failure program;
+ * otherwise run the input verbatim. flags: enum script_flags. */
+int script_build(char *input, size_t length, int line_mode, int flags, struct script *out,
+		 struct error *err);
+/* The line whose number is `number`, for messages (NULL if unknown). */
+const struct script_line *script_find_line(const struct script *s, unsigned number);
+/* Printable, single-line, bounded rendering of a line for stderr. */
+void script_line_describe(const struct script *s, const struct script_line *line, char *buf,
+			  size_t size);
+void script_free(struct script *s);
+
+#endif

@@ -1,0 +1,305 @@
+/* The libkrun engine: libkrun (loaded at run time) boots krunsh's own guest
+ * kernel and initramfs under KVM, as the QEMU engine does, so the agent is
+ * PID 1 and sets up the same overlay root; libkrun's init and its bundled
+ * kernel (libkrunfw) are not used. The host root is a read-only virtio-fs
+ * share, the agent's channel a vsock port that libkrun forwards to the
+ * session's unix socket, and --net a virtio-net device to passt. */
+#include "lib/engine/engine.h"
+#include "lib/sandbox/host_view.h"
+#include "lib/sandbox/sandbox.h"
+#include "lib/guest/initramfs.h"
+#include "lib/guest/kernel_cmdline.h"
+#include "lib/engine/krun/libkrun_api.h"
+#include "lib/net/passt.h"
+#include "lib/guest/paths.h"
+#include "lib/vm/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct libkrun_api libkrun;
+/* Found (and built) by the probe, used by every start. */
+static struct guest_kernel krun_kernel;
+static char krun_initramfs[4096];
+static char passt_path[4096];
+
+static const char *library_path(const struct options *opts)
+{
+	if (opts->libkrun_path && opts->libkrun_path[0])
+		return opts->libkrun_path;
+	const char *env = getenv("KRUNSH_LIBKRUN");
+	return env && env[0] ? env : "libkrun.so.1";
+}
+
+static int check_root_sharing(const struct options *opts, struct error *err)
+{
+	if (libkrun_can_share_read_only(&libkrun) || opts->allow_writable_root)
+		return 0;
+	error_set(err, 0,
+		  "%s has no krun_add_virtiofs3, so it cannot share the host root "
+		  "read-only (libkrun 1.18+ can): refusing; give --allow-writable-root to "
+		  "accept a guest that can write to your files",
+		  libkrun.path);
+	return -1;
+}
+
+static int has_read_only_volume(const struct resources *res)
+{
+	for (size_t i = 0; i < res->volume_count; i++)
+		if (res->volumes[i].read_only)
+			return 1;
+	return 0;
+}
+
+/* What the options ask of this libkrun's optional calls and of the host.
+ * Checked in the probe, before the VM child: there a missing call could
+ * only end the run, and --engine auto could not choose QEMU any more. */
+static int check_capabilities(const struct options *opts, struct error *err)
+{
+	const struct resources *res = &opts->resources;
+	if (!libkrun_can_share_writable(&libkrun)) {
+		error_set(err, 0, "%s has no krun_add_virtiofs*: it cannot share the root",
+			  libkrun.path);
+		return -1;
+	}
+	/* libkrun's file server shares a directory; a view holding only one
+	 * file (what the qemu engine serves) would need that server in a
+	 * mount namespace of its own. */
+	for (size_t i = 0; i < res->volume_count; i++) {
+		if (res->volumes[i].is_file) {
+			error_set(err, 0,
+				  "--volume %s: single-file volumes are not supported on the "
+				  "krun engine yet; share its directory or use --engine qemu",
+				  res->volumes[i].host);
+			return -1;
+		}
+	}
+	if (has_read_only_volume(res) && !libkrun_can_share_read_only(&libkrun)) {
+		error_set(err, 0,
+			  "a read-only --volume needs krun_add_virtiofs3 (libkrun 1.18+), "
+			  "which %s lacks: without it the guest could write to the "
+			  "volume; use :rw, a newer libkrun or --engine qemu",
+			  libkrun.path);
+		return -1;
+	}
+	if (res->disk_count && !libkrun.add_disk) {
+		error_set(err, 0,
+			  "--disk needs krun_add_disk, which %s lacks (libkrun built "
+			  "without its blk feature?); use --engine qemu",
+			  libkrun.path);
+		return -1;
+	}
+	if (!opts->network)
+		return 0;
+	if (!libkrun.add_net_unixstream) {
+		error_set(err, 0,
+			  "--net needs krun_add_net_unixstream, which %s lacks (libkrun "
+			  "built without its net feature?); use --engine qemu",
+			  libkrun.path);
+		return -1;
+	}
+	return passt_probe(passt_path, sizeof(passt_path), err);
+}
+
+/* libkrun's ELF loader takes only an uncompressed vmlinux; a bzImage would
+ * fail inside the VM child, too late for --engine auto. */
+static int check_kernel_is_elf(const struct guest_kernel *kernel, struct error *err)
+{
+	unsigned char magic[4] = {0};
+	int fd = open(kernel->image, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n == (ssize_t)sizeof(magic) && memcmp(magic, "\177ELF", 4) == 0)
+		return 0;
+	error_set(err, 0,
+		  "the krun engine boots an uncompressed ELF kernel (vmlinux), and %s is "
+		  "not one",
+		  kernel->image);
+	return -1;
+}
+
+/* The guest kernel and its initramfs (the agent as /init), both as the
+ * QEMU engine finds and builds them. */
+static int prepare_guest(const struct options *opts, struct error *err)
+{
+	char agent[4096];
+	if (minimal_kernel_locate(opts->kernel, opts->cpus, &krun_kernel, err) < 0 ||
+	    check_kernel_is_elf(&krun_kernel, err) < 0 ||
+	    agent_locate(agent, sizeof(agent), err) < 0)
+		return -1;
+	return initramfs_get(agent, &krun_kernel, krun_initramfs, sizeof(krun_initramfs), err);
+}
+
+static int krun_probe(const struct options *opts, struct engine_probe *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (libkrun_load(library_path(opts), &libkrun, err) < 0)
+		return -1;
+	if (check_root_sharing(opts, err) < 0 || check_capabilities(opts, err) < 0)
+		return -1;
+	if (prepare_guest(opts, err) < 0)
+		return -1;
+	snprintf(out->kernel, sizeof(out->kernel), "%s", krun_kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", krun_kernel.release);
+	char what[4500];
+	snprintf(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", krun_kernel.image,
+		 krun_kernel.release[0] ? " (" : "", krun_kernel.release,
+		 krun_kernel.release[0] ? ")" : "",
+		 libkrun_can_share_read_only(&libkrun) ? "read-only" : "WRITABLE",
+		 opts->network ? "network through passt" : "no network");
+	if (libkrun.is_contract_double) {
+		/* The one special case: the double runs the agent on the host,
+		 * so KVM is not involved. */
+		snprintf(out->accelerator, sizeof(out->accelerator), "none");
+		snprintf(out->reason, sizeof(out->reason),
+			 "krun driving the libkrun contract double %s (a test double: no VM, "
+			 "KVM not checked; %.300s)",
+			 libkrun.path, what);
+		return 0;
+	}
+	char kvm_reason[400];
+	if (!kvm_usable(kvm_reason, sizeof(kvm_reason))) {
+		error_set(err, 0, "libkrun needs a usable KVM, and here %s", kvm_reason);
+		return -1;
+	}
+	out->use_kvm = 1;
+	snprintf(out->accelerator, sizeof(out->accelerator), "kvm");
+	snprintf(out->reason, sizeof(out->reason), "libkrun %.200s booting %.200s: %.100s",
+		 libkrun.path, what, kvm_reason);
+	return 0;
+}
+
+static int krun_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
+{
+	const struct options *opts = req->opts;
+	if (check_root_sharing(opts, err) < 0)
+		return -1;
+	if (!libkrun_can_share_read_only(&libkrun))
+		log_message("warning: %s cannot share the root read-only: the guest can write to "
+			    "your files (--allow-writable-root)",
+			    libkrun.path);
+	log_verbose_message("kernel %s%s%s%s", krun_kernel.image,
+			    krun_kernel.release[0] ? " (" : "", krun_kernel.release,
+			    krun_kernel.release[0] ? ")" : "");
+
+	/* libkrun's, passt's and the guest console's messages, kept for the
+	 * error message if the VM does not come up; unlinked with the run
+	 * dir. */
+	char log_path[4200];
+	snprintf(log_path, sizeof(log_path), "%s/vmm.log", req->run_dir);
+	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
+
+	/* libkrun ends the VM on the i8042 reset (reboot=k) with which the
+	 * agent finishes; its console is hvc0; libkrun is always KVM. It ends
+	 * the process on that reset without draining the vsock queue, so a
+	 * panicked guest waits a second first: the output it sent before the
+	 * panic still reaches the host. */
+	struct kernel_cmdline_config words = {
+	    .reboot = "k",
+	    .console = "hvc0",
+	    .panic_delay = 1,
+	    .verbose = opts->verbose,
+	    .use_kvm = 1,
+	    .no_apic_timer = krun_kernel.no_apic_timer,
+	    .unprivileged = geteuid() != 0,
+	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	};
+	char cmdline[2048];
+	if (kernel_cmdline_build(&words, cmdline, sizeof(cmdline)) < 0) {
+		error_set(err, 0, "guest kernel command line too long");
+		return -1;
+	}
+	int network_fd;
+	if (passt_start_for_vm(opts, passt_path, vm, &network_fd, err) < 0)
+		return -1;
+
+	struct libkrun_vm_config config = {
+	    .cpus = opts->cpus,
+	    .mem_mib = opts->mem_mib,
+	    .allow_writable_root = opts->allow_writable_root,
+	    .kernel_image = krun_kernel.image,
+	    .initramfs = krun_initramfs,
+	    .cmdline = cmdline,
+	    .root = opts->root_dir && opts->root_dir[0] ? opts->root_dir : "/",
+	    .agent_socket = req->agent_socket,
+	    .network_fd = network_fd,
+	    .resources = &opts->resources,
+	    .verbose = opts->verbose,
+	};
+	log_verbose_message("starting libkrun %s: %u vCPU, %u MiB, cmdline %s", libkrun.path,
+			    config.cpus, config.mem_mib, cmdline);
+	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
+				   .stderr_fd = opts->verbose ? 2 : vm->log_fd};
+	/* The libkrun VMM is the guest's device model and its file server
+	 * in one process: sandboxed like QEMU (its own pid, IPC, network and
+	 * mount namespaces; the host read-only but for rw disks and volumes;
+	 * no inherited fd), serving the root from the view without the host's
+	 * /proc, /sys, /dev, /run and secrets. It keeps its capabilities: as
+	 * the file server it must serve files as their owners. Not for the
+	 * contract double, which runs the agent on the host in place. */
+	struct host_view_plan root_view;
+	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0) {
+		if (network_fd >= 0)
+			close(network_fd);
+		return -1;
+	}
+	const struct resources *res = &opts->resources;
+	const char **writable = calloc(res->disk_count + res->volume_count + 1, sizeof(*writable));
+	size_t writable_count = 0;
+	for (size_t i = 0; writable && i < res->disk_count; i++)
+		if (!res->disks[i].read_only)
+			writable[writable_count++] = res->disks[i].path;
+	for (size_t i = 0; writable && i < res->volume_count; i++)
+		if (!res->volumes[i].read_only)
+			writable[writable_count++] = res->volumes[i].host;
+	struct sandbox_policy sandbox = {
+	    .new_pid_namespace = 1,
+	    .new_network_namespace = 1, /* no TSI: the network is passt's socket */
+	    .new_ipc_namespace = 1,
+	    .private_mounts = 1,
+	    .serve_view = &root_view,
+	    .writable = writable,
+	    .writable_count = writable_count,
+	};
+	pid_t pid = writable ? spawn_fork(&so, err) : -1;
+	if (!writable)
+		error_set(err, ENOMEM, "starting libkrun");
+	if (pid == 0) {
+		if (!libkrun.is_contract_double) {
+			/* The agent's socket through a descriptor of the run
+			 * dir: the view's tmpfs over /run must not hide it
+			 * when $TMPDIR lies there. */
+			int keep[2] = {open(req->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC),
+				       network_fd};
+			sandbox_close_inherited_fds(keep, 2);
+			if (keep[0] < 0 || sandbox_enter(&sandbox) < 0) {
+				dprintf(2, "krunsh: sandboxing the libkrun VMM: %s\n",
+					strerror(errno));
+				_exit(125);
+			}
+			static char socket_path[64];
+			snprintf(socket_path, sizeof(socket_path), "/proc/self/fd/%d/agent.sock",
+				 keep[0]);
+			config.agent_socket = socket_path;
+			config.root = HOST_VIEW_PATH;
+		}
+		libkrun_vm_enter(&libkrun, &config);
+	}
+	free(writable);
+	host_view_plan_free(&root_view);
+	/* The VM child has its copy; passt must see the end of its stream
+	 * when the VM ends, so no other copy stays open here. */
+	if (network_fd >= 0)
+		close(network_fd);
+	if (pid < 0)
+		return -1;
+	vm->main_pid = pid;
+	return 0;
+}
+
+const struct engine engine_krun = {.name = "krun", .probe = krun_probe, .start = krun_start};

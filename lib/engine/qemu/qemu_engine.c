@@ -1,0 +1,211 @@
+/* The QEMU engine: microvm, the guest kernel from a Debian package, the
+ * host root over virtio-fs (read-only, enforced by virtiofsd's mount
+ * namespace), and the agent channel on a virtio-serial port. */
+#include "lib/engine/engine.h"
+#include "lib/engine/qemu/host_tsc.h"
+#include "lib/sandbox/host_view.h"
+#include "lib/guest/initramfs.h"
+#include "lib/net/passt.h"
+#include "lib/guest/paths.h"
+#include "lib/engine/qemu/qemu_argv.h"
+#include "lib/vm/spawn.h"
+#include "lib/engine/qemu/virtiofsd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Found by the probe, used by every start (the watchdog may start twice). */
+static char qemu_path[4096];
+static struct guest_kernel qemu_kernel;
+static char qemu_passt_path[4096];
+
+static int qemu_probe(const struct options *opts, struct engine_probe *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	const char *qemu = getenv("KRUNSH_QEMU");
+	if (program_locate(qemu && qemu[0] ? qemu : "qemu-system-x86_64", qemu_path,
+			   sizeof(qemu_path)) < 0) {
+		error_set(err, 0,
+			  "qemu-system-x86_64 not found (install the qemu-system-x86 package, or "
+			  "set KRUNSH_QEMU)");
+		return -1;
+	}
+	if (access(virtiofsd_path(), X_OK) < 0) {
+		error_set(err, errno,
+			  "virtiofsd not found at %s (install qemu-system-common, or "
+			  "set KRUNSH_VIRTIOFSD)",
+			  virtiofsd_path());
+		return -1;
+	}
+	if (kernel_locate(opts->kernel, opts->cpus, &qemu_kernel, err) < 0)
+		return -1;
+	if (opts->network && !opts->resources.port_count &&
+	    passt_probe(qemu_passt_path, sizeof(qemu_passt_path), err) < 0)
+		return -1;
+	snprintf(out->kernel, sizeof(out->kernel), "%s", qemu_kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", qemu_kernel.release);
+	char kvm_reason[400];
+	out->use_kvm = kvm_usable(kvm_reason, sizeof(kvm_reason));
+	snprintf(out->accelerator, sizeof(out->accelerator), "%s", out->use_kvm ? "kvm" : "tcg");
+	snprintf(out->reason, sizeof(out->reason), "qemu with %s: %s", out->accelerator,
+		 kvm_reason);
+	return 0;
+}
+
+static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
+{
+	const struct options *opts = req->opts;
+	const struct guest_kernel *kernel = &qemu_kernel;
+	char agent[4096], initramfs[4096];
+	if (agent_locate(agent, sizeof(agent), err) < 0 ||
+	    initramfs_get(agent, kernel, initramfs, sizeof(initramfs), err) < 0)
+		return -1;
+	log_verbose_message("kernel %s%s%s%s", kernel->image, kernel->release[0] ? " (" : "",
+			    kernel->release, kernel->release[0] ? ")" : "");
+
+	/* QEMU's and virtiofsd's own messages, kept for the error message if
+	 * the VM does not come up; the file is unlinked with the run dir. */
+	char log_path[4200];
+	snprintf(log_path, sizeof(log_path), "%s/vmm.log", req->run_dir);
+	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
+
+	char fs_socket[4200];
+	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
+	struct host_view_plan root_view;
+	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0)
+		return -1;
+	pid_t fsd = virtiofsd_start(&root_view, fs_socket, vm->log_fd, opts->verbose, NULL, err);
+	if (fsd < 0 || engine_vm_add_helper(vm, fsd, err) < 0) {
+		host_view_plan_free(&root_view);
+		return -1;
+	}
+
+	const struct resources *res = &opts->resources;
+	char(*volume_sockets)[4200] = NULL;
+	if (res->volume_count) {
+		volume_sockets = calloc(res->volume_count, sizeof(*volume_sockets));
+		if (!volume_sockets) {
+			error_set(err, ENOMEM, "starting volumes");
+			host_view_plan_free(&root_view);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < res->volume_count; i++) {
+		snprintf(volume_sockets[i], sizeof(volume_sockets[i]), "%s/vol%zu.sock",
+			 req->run_dir, i);
+		struct host_view_plan volume_view;
+		if (host_view_plan(&volume_view, res->volumes[i].host, res->volumes[i].read_only,
+				   NULL, 0, NULL, 0, NULL, NULL, err) < 0) {
+			free(volume_sockets);
+			host_view_plan_free(&root_view);
+			return -1;
+		}
+		/* An ordinary user's rw volume: what the guest creates must
+		 * be the user's, never a subordinate uid's (userns_map.h). */
+		struct virtiofsd_own_ids own = {opts->user.set ? opts->user.uid : 0,
+						opts->user.set ? opts->user.gid : 0};
+		int own_only = geteuid() != 0 && !res->volumes[i].read_only;
+		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], vm->log_fd,
+					    opts->verbose, own_only ? &own : NULL, err);
+		host_view_plan_free(&volume_view);
+		if (pid < 0 || engine_vm_add_helper(vm, pid, err) < 0) {
+			free(volume_sockets);
+			host_view_plan_free(&root_view);
+			return -1;
+		}
+	}
+
+	/* --net is passt, which keeps the guest off the host's loopback.
+	 * --publish is still QEMU's own user networking (hostfwd): passt
+	 * 2023-03 accepted published connections here but never delivered
+	 * them to the guest (README's threat model says what that costs). */
+	int network_fd = -1;
+	if (!res->port_count &&
+	    passt_start_for_vm(opts, qemu_passt_path, vm, &network_fd, err) < 0) {
+		free(volume_sockets);
+		host_view_plan_free(&root_view);
+		return -1;
+	}
+	struct qemu_config config = {
+	    .qemu_path = qemu_path,
+	    .use_kvm = req->probe->use_kvm,
+	    .no_acpi = kernel->no_acpi,
+	    .no_apic_timer = kernel->no_apic_timer,
+	    .cpus = opts->cpus,
+	    .mem_mib = opts->mem_mib,
+	    .kernel_image = kernel->image,
+	    .initramfs = initramfs,
+	    .agent_socket = req->agent_socket,
+	    .virtiofs_socket = fs_socket,
+	    .tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
+	    .verbose = opts->verbose,
+	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	    .cpu_model = getenv("KRUNSH_QEMU_CPU"),
+	    .unprivileged = geteuid() != 0,
+	    .volume_sockets = volume_sockets,
+	    .volume_count = res->volume_count,
+	    .network_fd = network_fd,
+	    .ports = res->ports,
+	    .port_count = res->port_count,
+	    .disks = res->disks,
+	    .disk_count = res->disk_count,
+	};
+	struct argv_list argv;
+	int built = qemu_argv_build(&config, &argv);
+	free(volume_sockets);
+	if (built < 0) {
+		error_set(err, 0, "QEMU command line too long");
+		host_view_plan_free(&root_view);
+		if (network_fd >= 0)
+			close(network_fd);
+		return -1;
+	}
+	if (opts->verbose) {
+		char line[8192];
+		size_t used = 0;
+		for (int i = 0; i < argv.argc && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
+						 i ? " " : "", argv.argv[i]);
+		log_verbose_message("starting %s", line);
+	}
+	/* QEMU is the device model the guest talks to: no capabilities, its
+	 * own pid, IPC, network and mount namespaces with the host read-only
+	 * and the secrets hidden. */
+	const char *writable[RESOURCES_MAX_DISKS];
+	size_t writable_count = 0;
+	for (size_t i = 0; i < res->disk_count && writable_count < RESOURCES_MAX_DISKS; i++)
+		if (!res->disks[i].read_only)
+			writable[writable_count++] = res->disks[i].path;
+	struct sandbox_policy sandbox = {
+	    .new_pid_namespace = 1,
+	    /* its network is passt's socket, unless --publish */
+	    .new_network_namespace = !res->port_count,
+	    .new_ipc_namespace = 1,
+	    .private_mounts = 1,
+	    .hide = &root_view,
+	    .writable = writable,
+	    .writable_count = writable_count,
+	    .drop_capabilities = 1,
+	};
+	struct spawn_options so = {.stdout_fd = opts->verbose ? 2 : vm->log_fd,
+				   .stderr_fd = opts->verbose ? 2 : vm->log_fd,
+				   .sandbox = &sandbox,
+				   .keep_fds = &network_fd,
+				   .keep_fd_count = network_fd >= 0 ? 1 : 0};
+	vm->main_pid = spawn_process(argv.argv, &so, err);
+	host_view_plan_free(&root_view);
+	/* QEMU has its copy; passt must see the stream end with the VM. */
+	if (network_fd >= 0)
+		close(network_fd);
+	return vm->main_pid < 0 ? -1 : 0;
+}
+
+const struct engine engine_qemu = {
+    .name = "qemu",
+    .probe = qemu_probe,
+    .start = qemu_start,
+};

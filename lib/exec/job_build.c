@@ -1,0 +1,202 @@
+#include "lib/exec/job_build.h"
+#include "cli/host_env.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int add_env(struct job_buffer *b, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	char *entry = malloc(n + v + 2);
+	if (!entry)
+		return -1;
+	memcpy(entry, name, n);
+	entry[n] = '=';
+	memcpy(entry + n + 1, value, v + 1);
+	int r = job_buffer_add(b, JOB_ENV, entry, n + v + 1);
+	free(entry);
+	return r;
+}
+
+/* Whether an -e entry sets NAME (of LENGTH bytes): it wins over ours. */
+static int env_overridden(const struct options *opts, const char *name, size_t length)
+{
+	for (size_t k = 0; k < opts->env_count; k++)
+		if (strncmp(opts->env[k], name, length) == 0 &&
+		    (opts->env[k][length] == '=' || opts->env[k][length] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Exec mode with -u: an inherited HOME names the host user's home; the
+ * default above replaces it. */
+static int is_replaced_home(const struct options *opts, const char *entry)
+{
+	return opts->user.set && opts->user.home[0] && strncmp(entry, "HOME=", 5) == 0;
+}
+
+/* Exec mode: the host's environment, minus what only means something on
+ * the host (host_env.c), minus what -e sets. */
+static int add_host_environment(const struct options *opts, struct job_buffer *b)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++) {
+		size_t n = strcspn(*e, "=");
+		if ((*e)[n] != '=' || host_env_is_host_only(*e) || env_overridden(opts, *e, n) ||
+		    is_replaced_home(opts, *e))
+			continue;
+		if (job_buffer_add(b, JOB_ENV, *e, strlen(*e)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_environment(const struct options *opts, struct job_buffer *b, struct error *err)
+{
+	int inherit = opts->mode == INPUT_EXEC && !opts->clean_env;
+	if (inherit && add_host_environment(opts, b) < 0)
+		goto nomem;
+	static const struct {
+		const char *name, *fallback;
+	} defaults[] = {
+	    {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+	    {"HOME", "/root"},
+	    {"TERM", NULL},
+	    {"LANG", NULL},
+	};
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		/* Overridden by an -e of the same name: skip the default. */
+		if (env_overridden(opts, defaults[i].name, strlen(defaults[i].name)))
+			continue;
+		const char *value = getenv(defaults[i].name);
+		/* -u: the user's own home from the guest's passwd, as a login
+		 * (and podman) would set it. */
+		if (strcmp(defaults[i].name, "HOME") == 0 && opts->user.set && opts->user.home[0]) {
+			if (add_env(b, "HOME", opts->user.home) < 0)
+				goto nomem;
+			continue;
+		}
+		/* Inherited already, if the host has it. */
+		if (inherit && value)
+			continue;
+		if (!value)
+			value = defaults[i].fallback;
+		if (value && add_env(b, defaults[i].name, value) < 0)
+			goto nomem;
+	}
+	for (size_t k = 0; k < opts->env_count; k++) {
+		const char *entry = opts->env[k];
+		if (strchr(entry, '=')) {
+			if (job_buffer_add(b, JOB_ENV, entry, strlen(entry)) < 0)
+				goto nomem;
+			continue;
+		}
+		const char *value = getenv(entry);
+		if (!value) {
+			error_set(err, 0, "-e %s: not set in the host environment", entry);
+			return -1;
+		}
+		if (add_env(b, entry, value) < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	error_set(err, ENOMEM, "building the job");
+	return -1;
+}
+
+static int add_resources(const struct options *opts, struct job_buffer *b, struct error *err)
+{
+	const struct resources *res = &opts->resources;
+	int r = 0;
+	for (size_t i = 0; i < res->volume_count && r == 0; i++) {
+		char record[4200];
+		int n = snprintf(record, sizeof(record), "%s%zu", VOLUME_TAG_PREFIX, i);
+		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+				  res->volumes[i].guest);
+		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+				  res->volumes[i].read_only ? "ro" : "rw");
+		/* The file server's view holds the file under its own name. */
+		if (res->volumes[i].is_file)
+			n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+					  strrchr(res->volumes[i].host, '/') + 1);
+		r = job_buffer_add(b, JOB_VOLUME, record, (size_t)n);
+	}
+	for (size_t i = 0; i < res->tmpfs_count && r == 0; i++) {
+		char record[4400];
+		put_u32le((unsigned char *)record, (uint32_t)res->tmpfs[i].flags);
+		int n = 4 + snprintf(record + 4, sizeof(record) - 4, "%s", res->tmpfs[i].guest);
+		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
+				  res->tmpfs[i].data);
+		r = job_buffer_add(b, JOB_TMPFS, record, (size_t)n);
+	}
+	if (r == 0 && opts->user.set) {
+		unsigned char record[4 * (2 + GUEST_USER_MAX_GROUPS)];
+		put_u32le(record, opts->user.uid);
+		put_u32le(record + 4, opts->user.gid);
+		for (size_t i = 0; i < opts->user.group_count; i++)
+			put_u32le(record + 8 + 4 * i, opts->user.groups[i]);
+		r = job_buffer_add(b, JOB_USER, record, 8 + 4 * opts->user.group_count);
+	}
+	if (r == 0 && opts->hostname)
+		r = job_buffer_add(b, JOB_HOSTNAME, opts->hostname, strlen(opts->hostname));
+	for (size_t i = 0; i < res->ulimit_count && r == 0; i++) {
+		unsigned char record[20];
+		put_u32le(record, (uint32_t)res->ulimits[i].resource);
+		put_u64le(record + 4, res->ulimits[i].soft);
+		put_u64le(record + 12, res->ulimits[i].hard);
+		r = job_buffer_add(b, JOB_RLIMIT, record, sizeof(record));
+	}
+	if (r == 0 && opts->network)
+		r = job_buffer_add_u32(b, JOB_NETWORK, 1) < 0 ||
+			    job_buffer_add(b, JOB_MODULES, "net", 3) < 0
+			? -1
+			: 0;
+	if (r == 0 && opts->report_file && opts->mode == INPUT_LINES && !opts->command)
+		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
+	if (r == 0 && cli_stdin_reaches_commands(opts))
+		r = job_buffer_add_u32(b, JOB_STDIN, 1);
+	if (r == 0 && res->disk_count)
+		r = job_buffer_add(b, JOB_MODULES, "blk", 3);
+	if (r < 0)
+		error_set(err, ENOMEM, "building the job");
+	return r;
+}
+
+int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
+	      struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	uint32_t mode = opts->mode == INPUT_EXEC    ? JOB_MODE_EXEC
+			: opts->mode == INPUT_LINES ? JOB_MODE_SHELL_LINES
+						    : JOB_MODE_SHELL_SCRIPT;
+	char cwd[4096];
+	const char *workdir = opts->workdir;
+	/* Under --root the caller's directory means nothing: start at /. */
+	if (!workdir)
+		workdir = opts->root_dir ? "/" : getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+	int r = job_buffer_add_u32(out, JOB_MODE, mode);
+	r |= job_buffer_add(out, JOB_SHELL, opts->shell, strlen(opts->shell));
+	r |= job_buffer_add(out, JOB_WORKDIR, workdir, strlen(workdir));
+	if (r < 0) {
+		error_set(err, ENOMEM, "building the job");
+		return -1;
+	}
+	if (add_environment(opts, out, err) < 0 || add_resources(opts, out, err) < 0)
+		return -1;
+	if (opts->mode == INPUT_EXEC) {
+		for (char **a = opts->exec_argv; *a; a++)
+			if (job_buffer_add(out, JOB_ARG, *a, strlen(*a)) < 0)
+				r = -1;
+	} else {
+		r = job_buffer_add(out, JOB_SCRIPT, script->text, script->text_length);
+	}
+	if (r < 0) {
+		error_set(err, ENOMEM, "building the job");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,283 @@
+#include "lib/spec/resources.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+static void *grow(void *array, size_t count, size_t size)
+{
+	return realloc(array, (count + 1) * size);
+}
+
+/* /a and /a/b overlap; /a and /ab do not. */
+static int paths_overlap(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t n = la < lb ? la : lb;
+	if (strncmp(a, b, n) != 0)
+		return 0;
+	return la == lb || (la < lb ? b[la] == '/' : a[lb] == '/');
+}
+
+static void strip_trailing_slashes(char *p)
+{
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+}
+
+static int has_dot_component(const char *path)
+{
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* Guest paths of volumes and tmpfs mounts may not overlap: one would hide
+ * the other, or a tmpfs mount point would be created on the host. */
+static int guest_path_taken(const struct resources *r, const char *guest, const char *what,
+			    struct error *err)
+{
+	for (size_t i = 0; i < r->volume_count; i++) {
+		if (paths_overlap(r->volumes[i].guest, guest)) {
+			error_set(err, 0, "%s: guest path overlaps volume at %s", what,
+				  r->volumes[i].guest);
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < r->tmpfs_count; i++) {
+		if (paths_overlap(r->tmpfs[i].guest, guest)) {
+			error_set(err, 0, "%s: guest path overlaps --tmpfs at %s", what,
+				  r->tmpfs[i].guest);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A plain absolute guest path other than /, into out (trailing slashes
+ * dropped). */
+static int guest_path_check(char out[4096], const char *guest, const char *what, struct error *err)
+{
+	if (guest[0] != '/' || strlen(guest) >= 4096) {
+		error_set(err, 0, "%s: the guest path must be absolute", what);
+		return -1;
+	}
+	strcpy(out, guest);
+	strip_trailing_slashes(out);
+	if (strcmp(out, "/") == 0 || has_dot_component(out)) {
+		error_set(err, 0, "%s: the guest path must be a plain path other than /", what);
+		return -1;
+	}
+	return 0;
+}
+
+int resources_add_volume_paths(struct resources *r, const char *host, const char *guest,
+			       int read_only, const char *what, struct error *err)
+{
+	if (host[0] != '/' || guest[0] != '/') {
+		error_set(err, 0, "%s: both paths must be absolute", what);
+		return -1;
+	}
+	struct volume v = {.read_only = read_only};
+	if (!realpath(host, v.host)) {
+		error_set(err, errno, "%s: host path %s", what, host);
+		return -1;
+	}
+	struct stat st;
+	if (stat(v.host, &st) < 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		error_set(err, 0, "%s: host path %s is neither a directory nor a regular file",
+			  what, host);
+		return -1;
+	}
+	v.is_file = S_ISREG(st.st_mode);
+	if (guest_path_check(v.guest, guest, what, err) < 0 ||
+	    guest_path_taken(r, v.guest, what, err))
+		return -1;
+	struct volume *g = grow(r->volumes, r->volume_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "--volume");
+		return -1;
+	}
+	r->volumes = g;
+	r->volumes[r->volume_count++] = v;
+	return 0;
+}
+
+int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned long flags,
+			     const char *data, const char *what, struct error *err)
+{
+	struct tmpfs_mount t = {.flags = flags};
+	if (strlen(data) >= sizeof(t.data)) {
+		error_set(err, 0, "%s: options too long", what);
+		return -1;
+	}
+	strcpy(t.data, data);
+	if (guest_path_check(t.guest, guest, what, err) < 0 ||
+	    guest_path_taken(r, t.guest, what, err))
+		return -1;
+	struct tmpfs_mount *g = grow(r->tmpfs, r->tmpfs_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "--tmpfs");
+		return -1;
+	}
+	r->tmpfs = g;
+	r->tmpfs[r->tmpfs_count++] = t;
+	return 0;
+}
+
+int resources_add_disk(struct resources *r, const char *spec, struct error *err)
+{
+	struct disk d = {0};
+	size_t n = strlen(spec);
+	if (n >= sizeof(d.path)) {
+		error_set(err, 0, "--disk: path too long");
+		return -1;
+	}
+	strcpy(d.path, spec);
+	if (n > 3 && strcmp(d.path + n - 3, ":ro") == 0) {
+		d.path[n - 3] = '\0';
+		d.read_only = 1;
+	}
+	struct stat st;
+	if (stat(d.path, &st) < 0) {
+		error_set(err, errno, "--disk %s", d.path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		error_set(err, 0, "--disk %s: not a raw image file or block device", d.path);
+		return -1;
+	}
+	if (r->disk_count >= RESOURCES_MAX_DISKS) {
+		error_set(err, 0, "--disk: at most 8 disks");
+		return -1;
+	}
+	struct disk *g = grow(r->disks, r->disk_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "--disk");
+		return -1;
+	}
+	r->disks = g;
+	r->disks[r->disk_count++] = d;
+	return 0;
+}
+
+static int parse_port(const char *s, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > 65535)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int resources_add_port(struct resources *r, const char *spec, struct error *err)
+{
+	char copy[64];
+	struct port_forward p;
+	char *colon;
+	if (strlen(spec) >= sizeof(copy) || !(colon = strchr(strcpy(copy, spec), ':'))) {
+		error_set(err, 0, "--publish %s: expected HOST_PORT:GUEST_PORT", spec);
+		return -1;
+	}
+	*colon = '\0';
+	if (parse_port(copy, &p.host_port) < 0 || parse_port(colon + 1, &p.guest_port) < 0) {
+		error_set(err, 0, "--publish %s: ports are numbers from 1 to 65535", spec);
+		return -1;
+	}
+	struct port_forward *g = grow(r->ports, r->port_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "--publish");
+		return -1;
+	}
+	r->ports = g;
+	r->ports[r->port_count++] = p;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} ulimit_names[] = {
+    {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},	    {"core", RLIMIT_CORE},
+    {"stack", RLIMIT_STACK},   {"fsize", RLIMIT_FSIZE},	    {"as", RLIMIT_AS},
+    {"cpu", RLIMIT_CPU},       {"memlock", RLIMIT_MEMLOCK}, {"data", RLIMIT_DATA},
+};
+
+static int parse_limit(const char *s, unsigned long long *out)
+{
+	if (strcmp(s, "unlimited") == 0) {
+		*out = RLIM_INFINITY;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int resources_add_ulimit(struct resources *r, const char *spec, struct error *err)
+{
+	char copy[128];
+	char *eq;
+	if (strlen(spec) >= sizeof(copy) || !(eq = strchr(strcpy(copy, spec), '='))) {
+		error_set(err, 0, "--ulimit %s: expected NAME=SOFT[:HARD]", spec);
+		return -1;
+	}
+	*eq++ = '\0';
+	struct ulimit_spec u = {.resource = -1};
+	for (size_t i = 0; i < sizeof(ulimit_names) / sizeof(ulimit_names[0]); i++)
+		if (strcmp(copy, ulimit_names[i].name) == 0)
+			u.resource = ulimit_names[i].resource;
+	if (u.resource < 0) {
+		error_set(err, 0,
+			  "--ulimit %s: unknown limit '%s' (nofile, nproc, core, stack, "
+			  "fsize, as, cpu, memlock, data)",
+			  spec, copy);
+		return -1;
+	}
+	char *colon = strchr(eq, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (parse_limit(eq, &u.soft) < 0 || parse_limit(colon ? colon : eq, &u.hard) < 0) {
+		error_set(err, 0, "--ulimit %s: limits are numbers or 'unlimited'", spec);
+		return -1;
+	}
+	if (u.soft > u.hard) {
+		error_set(err, 0, "--ulimit %s: soft limit above hard limit", spec);
+		return -1;
+	}
+	struct ulimit_spec *g = grow(r->ulimits, r->ulimit_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "--ulimit");
+		return -1;
+	}
+	r->ulimits = g;
+	r->ulimits[r->ulimit_count++] = u;
+	return 0;
+}
+
+void resources_free(struct resources *r)
+{
+	free(r->volumes);
+	free(r->disks);
+	free(r->ports);
+	free(r->ulimits);
+	free(r->tmpfs);
+	memset(r, 0, sizeof(*r));
+}

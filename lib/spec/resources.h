@@ -1,0 +1,82 @@
+/* What the guest gets beyond the root: volumes, disks, forwarded ports and
+ * resource limits, parsed and checked before anything starts. */
+#ifndef KRUNSH_RESOURCES_H
+#define KRUNSH_RESOURCES_H
+
+/* Disks a VM can have: /dev/vda to /dev/vdh. */
+#define RESOURCES_MAX_DISKS 8
+
+#include "lib/util/error.h"
+
+#include <stddef.h>
+
+struct volume {
+	char host[4096];  /* canonical absolute host path */
+	char guest[4096]; /* absolute guest path */
+	int read_only;
+	/* A single file, not a directory: its file server shares a view
+	 * holding only that file, which the agent bind-mounts at guest. */
+	int is_file;
+};
+
+/* --tmpfs PATH[:OPTIONS]: a fresh tmpfs the agent mounts at guest. */
+struct tmpfs_mount {
+	char guest[4096];
+	unsigned long flags; /* MS_* */
+	char data[256];	     /* size=, mode=, nr_inodes= for tmpfs itself */
+};
+
+struct disk {
+	char path[4096];
+	int read_only;
+};
+
+struct port_forward {
+	unsigned host_port;
+	unsigned guest_port;
+};
+
+struct ulimit_spec {
+	int resource; /* RLIMIT_* */
+	unsigned long long soft, hard;
+};
+
+struct resources {
+	struct volume *volumes;
+	size_t volume_count;
+	struct disk *disks;
+	size_t disk_count;
+	struct port_forward *ports;
+	size_t port_count;
+	struct ulimit_spec *ulimits;
+	size_t ulimit_count;
+	struct tmpfs_mount *tmpfs;
+	size_t tmpfs_count;
+};
+
+/* -v, --volume HOST:GUEST[:ro|rw] (default rw); a backslash makes the
+ * next character literal, so \: is a ':' inside a path. HOST is a directory or a single file. */
+int resources_add_volume(struct resources *r, const char *spec, struct error *err);
+/* --mount type=bind,src=HOST,dst=GUEST[,ro|readonly] (podman's names:
+ * source/target/destination too), or type=tmpfs,dst=GUEST[,tmpfs-size=N]
+ * [,tmpfs-mode=OCTAL]: paths with ':' need no escape here. */
+int resources_add_mount(struct resources *r, const char *spec, struct error *err);
+/* --tmpfs PATH[:OPTIONS], OPTIONS as podman's: comma-separated rw, ro,
+ * exec, noexec, suid, nosuid, dev, nodev, size=, mode=, nr_inodes=;
+ * podman's defaults rw,noexec,nosuid,nodev. */
+int resources_add_tmpfs(struct resources *r, const char *spec, struct error *err);
+/* The checks behind the three above (cli/mount_spec.c parses). */
+int resources_add_volume_paths(struct resources *r, const char *host, const char *guest,
+			       int read_only, const char *what, struct error *err);
+int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned long flags,
+			     const char *data, const char *what, struct error *err);
+/* --disk IMAGE[:ro] */
+int resources_add_disk(struct resources *r, const char *spec, struct error *err);
+/* --publish HOST_PORT:GUEST_PORT (TCP, bound to 127.0.0.1 on the host) */
+int resources_add_port(struct resources *r, const char *spec, struct error *err);
+/* --ulimit NAME=SOFT[:HARD], NAME as in ulimit(1) long names: nofile, nproc,
+ * core, stack, fsize, as, cpu, memlock; "unlimited" allowed. */
+int resources_add_ulimit(struct resources *r, const char *spec, struct error *err);
+void resources_free(struct resources *r);
+
+#endif
