@@ -34,7 +34,7 @@ CLI_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
 MAIN_OBJ   := $(BUILD)/cli/main.o
 # The agent is static: the initramfs holds nothing else, no libc.
 GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(AGENT_SRC) $(PROTO_SRC))
-INCLUDES   := -I. -I$(BUILD)
+INCLUDES   := -I. -Iinclude -I$(BUILD)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 DOUBLE_SRC := $(wildcard tests/double/*.c)
@@ -43,7 +43,8 @@ DOUBLE_SRC := $(wildcard tests/double/*.c)
 DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1 $(BUILD)/libkrun-double-old.so.1 \
 	$(BUILD)/libkrun-double-broken.so.1 $(BUILD)/libkrun-double-unmarked.so.1)
 HOSTILE_AGENT := $(BUILD)/tests/hostile-agent
-all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB) $(HOSTILE_AGENT)
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB) $(HOSTILE_AGENT) $(EXAMPLES)
 
 $(BUILD)/config.h: Makefile
 	@mkdir -p $(@D)
@@ -70,6 +71,11 @@ $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
 
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 	$(CC) -static $(LDFLAGS) -o $@ $^
+
+# The examples see only the public header, as a user's program does.
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libkrunsh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) -ldl -lm
 
 # A guest agent that attacks the host on purpose (tests/hostile; tests
 # only, never installed): the agent's own channel and setup code, another main.

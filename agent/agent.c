@@ -108,6 +108,42 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 	return setup_volumes(job, error, error_size);
 }
 
+/* The executions the host sends, one after another, until it closes the
+ * channel. Returns the last one's status (the contract double's exit). */
+static int run_executions(int channel, const struct agent_config *config)
+{
+	int status = 0;
+	for (;;) {
+		struct frame_header h;
+		const unsigned char *payload;
+		if (channel_next_frame(channel, &h, &payload) < 0)
+			return status;
+		/* Anything else is late stdin of an execution that ended. */
+		if (h.type != FRAME_EXEC || h.exec == FRAME_EXEC_VM)
+			continue;
+		channel_set_exec(h.exec);
+		char error[512] = "";
+		struct job job;
+		if (job_parse(payload, h.length, JOB_PART_EXEC, &job, error, sizeof(error)) < 0) {
+			channel_send_error(channel, "%s", error);
+			channel_set_exec(FRAME_EXEC_VM);
+			status = 125;
+			continue;
+		}
+		trace("execution %u starting", h.exec);
+		status = run_job(channel, &job, config->run_dir, error, sizeof(error));
+		if (status < 0) {
+			channel_send_error(channel, "%s", error);
+			status = 125;
+		} else {
+			trace("execution %u ended with status %d", h.exec, status);
+			channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
+		}
+		job_free(&job);
+		channel_set_exec(FRAME_EXEC_VM);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct agent_config config;
@@ -138,13 +174,13 @@ int main(int argc, char **argv)
 	}
 	unsigned char *payload;
 	size_t length;
-	if (channel_receive(channel, FRAME_JOB, &payload, &length) < 0) {
-		channel_send_error(channel, "receiving the job: %s", strerror(errno));
+	if (channel_receive(channel, FRAME_SETUP, &payload, &length) < 0) {
+		channel_send_error(channel, "receiving the VM's setup: %s", strerror(errno));
 		finish(&config, channel, 125);
 	}
-	trace("root ready, job received (%zu bytes)", length);
-	struct job job;
-	if (job_parse(payload, length, &job, error, sizeof(error)) < 0) {
+	trace("root ready, setup received (%zu bytes)", length);
+	struct job setup;
+	if (job_parse(payload, length, JOB_PART_SETUP, &setup, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "%s", error);
 		finish(&config, channel, 125);
 	}
@@ -155,21 +191,15 @@ int main(int argc, char **argv)
 				   length != 8 ? "bad length" : strerror(errno));
 		finish(&config, channel, 125);
 	}
-	job.host_clock_ns = get_u64le(payload);
+	setup.host_clock_ns = get_u64le(payload);
 	free(payload);
-	if (prepare_job(&job, &config, error, sizeof(error)) < 0) {
+	if (prepare_job(&setup, &config, error, sizeof(error)) < 0) {
 		channel_send_error(channel, "%s", error);
 		finish(&config, channel, 125);
 	}
-	trace("job prepared, starting it");
-	int status = run_job(channel, &job, config.run_dir, error, sizeof(error));
-	if (status < 0) {
-		channel_send_error(channel, "%s", error);
-		finish(&config, channel, 125);
-	}
-	trace("job ended with status %d", status);
-	channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
-	job_free(&job);
+	trace("VM prepared, waiting for executions");
+	int status = run_executions(channel, &config);
+	job_free(&setup);
 	finish(&config, channel, status);
 	return status;
 }

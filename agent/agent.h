@@ -75,6 +75,9 @@ void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int channel_open(const char *spec);
 /* Writes all of data, retrying short writes and EINTR. */
 int write_all(int fd, const void *data, size_t length);
+/* Frames sent from now on belong to this execution (FRAME_EXEC_VM: the VM). */
+void channel_set_exec(uint32_t exec);
+uint32_t channel_exec_id(void);
 int channel_send(int fd, uint32_t type, const void *payload, size_t length);
 int channel_send_u32(int fd, uint32_t type, uint32_t value);
 void channel_send_error(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,9 +108,14 @@ int setup_root(enum root_setup how, char *error, size_t error_size);
 void clock_mark_hello(void);
 int clock_set_from_host(uint64_t host_nanoseconds, char *error, size_t error_size);
 
-/* guest_job.c */
-int job_parse(unsigned char *payload, size_t length, struct job *out, char *error,
-	      size_t error_size);
+/* job.c: the records of a SETUP (the VM's) or an EXEC frame (one
+ * execution's); a record of the other kind is malformed. */
+enum job_part {
+	JOB_PART_SETUP,
+	JOB_PART_EXEC,
+};
+int job_parse(const unsigned char *payload, size_t length, enum job_part part, struct job *out,
+	      char *error, size_t error_size);
 void job_free(struct job *job);
 
 /* guest_run.c: runs the job and returns its exit status (0-255), or -1 with

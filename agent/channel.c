@@ -134,10 +134,25 @@ int write_all(int fd, const void *data, size_t length)
 	return 0;
 }
 
+/* The execution the agent is running: its id goes on every frame sent. */
+static uint32_t channel_exec = FRAME_EXEC_VM;
+
+void channel_set_exec(uint32_t exec)
+{
+	channel_exec = exec;
+}
+
+uint32_t channel_exec_id(void)
+{
+	return channel_exec;
+}
+
 int channel_send(int fd, uint32_t type, const void *payload, size_t length)
 {
 	unsigned char header[FRAME_HEADER_SIZE];
-	frame_header_encode(header, type, (uint32_t)length);
+	/* The hello is the VM's, whatever runs. */
+	frame_header_encode(header, type, type == FRAME_HELLO ? FRAME_EXEC_VM : channel_exec,
+			    (uint32_t)length);
 	if (write_all(fd, header, sizeof(header)) < 0)
 		return -1;
 	return length ? write_all(fd, payload, length) : 0;

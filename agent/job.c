@@ -90,8 +90,8 @@ static int parse_rlimit(struct job *job, const unsigned char *v)
 
 /* Record values are not NUL-terminated on the wire: copy each string into
  * one arena so the job owns a single allocation. */
-int job_parse(unsigned char *payload, size_t length, struct job *out, char *error,
-	      size_t error_size)
+int job_parse(const unsigned char *payload, size_t length, enum job_part part, struct job *out,
+	      char *error, size_t error_size)
 {
 	memset(out, 0, sizeof(*out));
 	out->storage = malloc(length + 1);
@@ -107,6 +107,12 @@ int job_parse(unsigned char *payload, size_t length, struct job *out, char *erro
 		/* 8 header bytes per record leave room for every terminator. */
 		used += rec.length + 1;
 		int has_nul = memchr(rec.value, '\0', rec.length) != NULL;
+		if (job_key_is_setup(rec.key) != (part == JOB_PART_SETUP) &&
+		    rec.key >= JOB_MODE && rec.key <= JOB_TMPFS) {
+			snprintf(error, error_size, "job record %u in the wrong frame", rec.key);
+			job_free(out);
+			return -1;
+		}
 		switch (rec.key) {
 		case JOB_MODE:
 			if (rec.length != 4)
@@ -180,7 +186,8 @@ int job_parse(unsigned char *payload, size_t length, struct job *out, char *erro
 		goto malformed;
 	if (!out->env && push(&out->env, &env_count, NULL) < 0)
 		goto nomem;
-	if (out->mode == JOB_MODE_EXEC ? !out->argv : !(out->shell && out->script))
+	if (part == JOB_PART_EXEC &&
+	    (out->mode == JOB_MODE_EXEC ? !out->argv : !(out->shell && out->script)))
 		goto malformed;
 	return 0;
 malformed:

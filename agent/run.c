@@ -170,6 +170,8 @@ static void stdin_relay_read(int channel, struct stdin_relay *r)
 		r->fd = -1;
 		return;
 	}
+	if (h.exec != channel_exec_id())
+		return; /* not this execution's: a late frame of an earlier one */
 	if (h.type == FRAME_STDIN_EOF) {
 		close(r->fd);
 		r->fd = -1;

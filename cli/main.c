@@ -7,12 +7,14 @@
 #include "cli/report.h"
 #include "cli/runner_outputs.h"
 #include "cli/script.h"
+#include "cli/signals.h"
 #include "lib/vm/session.h"
 #include "lib/vm/tempdir.h"
 #include "lib/vm/vm_run.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,6 +63,54 @@ static void report_failed_lines(const struct script *script, const struct sessio
 	}
 }
 
+#define DEFAULT_BOOT_TIMEOUT 20.0
+
+static double boot_timeout(void)
+{
+	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
+	double v = s ? strtod(s, NULL) : 0;
+	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
+}
+
+/* One VM, one execution: the job. */
+static int run_job(const struct engine *engine, const struct engine_probe *probe,
+		   const struct options *opts, const struct script *script, double deadline,
+		   struct vm_run_result *run, struct error *err)
+{
+	struct job_buffer setup = {0}, job = {0};
+	struct vm *vm = NULL;
+	int r = -1;
+	if (job_build_setup(opts, &setup, err) < 0 || job_build_exec(opts, script, cli_stdin_reaches_commands(opts), &job, err) < 0)
+		goto out;
+	struct vm_setup vm_setup = {
+	    .data = setup.data,
+	    .length = setup.length,
+	    .boot_timeout = boot_timeout(),
+	    .cancel_fd = signals_fd(),
+	    /* Test hook for the watchdog: freeze the first VM as a hung boot
+	     * would, without touching the guest. */
+	    .freeze_first_boot = getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL,
+	};
+	if (vm_start(engine, probe, opts, &vm_setup, deadline, &vm, run, err) < 0)
+		goto out;
+	r = 0;
+	if (!vm)
+		goto out;
+	struct vm_job vm_job = {.data = job.data,
+				.length = job.length,
+				.line_count = script->line_count,
+				.line_results = opts->report_file != NULL,
+				.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
+				.stdout_fd = 1,
+				.stderr_fd = 2};
+	vm_exec(vm, &vm_job, deadline, run);
+	vm_stop(vm);
+out:
+	job_buffer_free(&setup);
+	job_buffer_free(&job);
+	return r;
+}
+
 static int decide_exit_status(const struct options *opts, const struct script *script,
 			      const struct vm_run_result *run)
 {
@@ -100,6 +150,8 @@ static int decide_exit_status(const struct options *opts, const struct script *s
 	case SESSION_PROTOCOL_ERROR:
 		log_message("protocol error: %s", r->message);
 		return EXIT_KRUNSH_FAILURE;
+	case SESSION_ALIVE: /* the start's outcome, never a run's end */
+		break;
 	}
 	return EXIT_KRUNSH_FAILURE;
 }
@@ -108,6 +160,7 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 	struct error err = {0};
+	log_set_sink(log_to_stderr, NULL);
 	enum cli_result cr = cli_parse(argc, argv, &opts, &err);
 	if (cr == CLI_EXIT_OK)
 		return 0;
@@ -118,7 +171,7 @@ int main(int argc, char **argv)
 	}
 	log_verbose = opts.verbose;
 	double started = monotonic_seconds();
-	if (session_signals_install() < 0) {
+	if (signals_install() < 0) {
 		log_message("cannot set up signal handling");
 		return EXIT_KRUNSH_FAILURE;
 	}
@@ -135,24 +188,18 @@ int main(int argc, char **argv)
 
 	int status = EXIT_KRUNSH_FAILURE;
 	struct script script = {0};
-	struct job_buffer job = {0};
 	struct vm_run_result run = {0};
 	const struct engine *engine = NULL;
 	struct engine_probe probe;
 	int ran = 0;
 	if (read_input(&opts, &script, &err) < 0 || runner_outputs_add_volumes(&opts, &err) < 0 ||
-	    job_build(&opts, &script, &job, &err) < 0 ||
 	    !(engine = engine_select(&opts, &probe, &err))) {
 		error_print(&err);
 		goto out;
 	}
 	log_verbose_message("%s", probe.reason);
 	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
-	struct vm_job vm_job = {.data = job.data,
-				.length = job.length,
-				.line_count = script.line_count,
-				.line_results = opts.report_file != NULL};
-	if (vm_run(engine, &probe, &opts, &vm_job, deadline, &run, &err) < 0) {
+	if (run_job(engine, &probe, &opts, &script, deadline, &run, &err) < 0) {
 		error_print(&err);
 		goto out;
 	}
@@ -180,7 +227,6 @@ out:
 		}
 	}
 	session_result_free(&run.session);
-	job_buffer_free(&job);
 	script_free(&script);
 	cli_free(&opts);
 	return status;

@@ -46,6 +46,7 @@ static const char *outcome_name(const struct vm_run_result *run)
 	    [SESSION_AGENT_ERROR] = "agent-error",
 	    [SESSION_PROTOCOL_ERROR] = "protocol-error",
 	    [SESSION_OUTPUT_CLOSED] = "output-closed",
+	    [SESSION_ALIVE] = "not-finished", /* never the end of a run */
 	};
 	return run ? names[run->session.outcome] : "not-started";
 }

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, uint32_t length)
+void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, uint32_t exec,
+			 uint32_t length)
 {
 	put_u32le(out, type);
 	put_u32le(out + 4, length);
+	put_u32le(out + 8, exec);
 }
 
 long frame_guest_payload_max(uint32_t type)
@@ -55,6 +57,7 @@ enum decode_result frame_decoder_feed(struct frame_decoder *d, const unsigned ch
 		if (d->header_fill == FRAME_HEADER_SIZE) {
 			d->current.type = get_u32le(d->header);
 			d->current.length = get_u32le(d->header + 4);
+			d->current.exec = get_u32le(d->header + 8);
 			if (d->current.length > d->max_payload)
 				return DECODE_ERROR;
 			free(d->payload);

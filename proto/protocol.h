@@ -1,8 +1,14 @@
 /* Wire protocol between the krunsh host and the guest agent.
  *
  * One byte stream (a virtio-serial port under QEMU, a vsock or unix socket
- * under libkrun) carries frames both ways.  A frame is an 8-byte header
- * (type, payload length; both little-endian u32) followed by the payload.
+ * under libkrun) carries frames both ways.  A frame is a 12-byte header
+ * (type, payload length, execution id; little-endian u32 each) followed by
+ * the payload.
+ *
+ * One VM runs a sequence of executions. Execution id 0 is the VM itself
+ * (HELLO, SETUP, CLOCK, an agent error before any execution); the host
+ * numbers executions from 1, and every frame of one execution, both ways,
+ * carries its id, so that a frame of one can never be taken for another's.
  * Everything the guest produces shares this one channel so that stdout,
  * stderr and the exit status cannot overtake each other and flow control is
  * end to end: when the host stops reading, the guest's writes block.
@@ -13,11 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KRUNSH_PROTOCOL_VERSION 1u
-#define FRAME_HEADER_SIZE	8u
+#define KRUNSH_PROTOCOL_VERSION 2u
+#define FRAME_HEADER_SIZE	12u
+/* The id of frames about the VM rather than one execution. */
+#define FRAME_EXEC_VM 0u
 /* Output frames stay small so that a slow host reader bounds guest memory. */
 #define FRAME_OUTPUT_MAX (64u * 1024u)
-/* The job frame carries the whole script; cap it so a corrupt length cannot
+/* An execution's frame carries the whole script; cap it so a corrupt length cannot
  * make the guest allocate without bound. Frames the host reads from the
  * guest have far smaller limits of their own (frame_guest_payload_max). */
 #define FRAME_PAYLOAD_MAX (256u * 1024u * 1024u)
@@ -26,26 +34,34 @@
 
 enum frame_type {
 	/* guest -> host */
-	FRAME_HELLO = 1,       /* agent is alive; payload: u32 protocol version */
+	FRAME_HELLO = 1,       /* agent is alive; payload: u32 protocol version (id 0) */
 	FRAME_STDOUT = 2,      /* payload: bytes for host stdout */
 	FRAME_STDERR = 3,      /* payload: bytes for host stderr */
 	FRAME_LINE_FAILED = 4, /* payload: u32 line, u32 status (line mode) */
-	FRAME_EXIT = 5,	       /* payload: u32 exit status 0-255, final frame */
-	FRAME_AGENT_ERROR = 6, /* payload: message; the agent could not run the job */
+	FRAME_EXIT = 5,	       /* payload: u32 exit status 0-255, the execution's last frame */
+	/* payload: message; the agent could not set up the VM (id 0) or
+	 * start the execution (its id) */
+	FRAME_AGENT_ERROR = 6,
 	FRAME_LINE_RESULT = 7, /* payload: u32 line, u32 status, u64 microseconds (--report) */
 	/* host -> guest */
-	FRAME_JOB = 64,	  /* payload: job records (see below) */
-	FRAME_STDIN = 65, /* payload: bytes for the program's stdin (exec mode) */
+	/* payload: an execution's job records (see below); its id is new */
+	FRAME_EXEC = 64,
+	FRAME_STDIN = 65, /* payload: bytes for the program's stdin */
 	FRAME_STDIN_EOF = 66,
 	/* payload: u64 the host's CLOCK_REALTIME in ns, stamped as it is sent
-	 * right after the hello (the job goes out when the VMM connects, which
-	 * for QEMU is at its start, long before the guest can read it). The
-	 * agent reads it after the job and sets the guest's clock. */
+	 * right after the hello (the setup goes out when the VMM connects,
+	 * which for QEMU is at its start, long before the guest can read it).
+	 * The agent reads it after the setup and sets the guest's clock. */
 	FRAME_CLOCK = 67,
+	/* payload: the VM's job records (volumes, tmpfs, network, modules,
+	 * host name), once, first; id 0 */
+	FRAME_SETUP = 68,
 };
 
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
- * are rejected so that a newer host and older agent fail loudly. */
+ * are rejected so that a newer host and older agent fail loudly. SETUP
+ * carries the VM's records (job_key_is_setup), EXEC the others; a record
+ * in the wrong frame is rejected too. */
 enum job_key {
 	JOB_MODE = 1,	 /* u32: enum job_mode */
 	JOB_SHELL = 2,	 /* path of the shell */
@@ -80,7 +96,15 @@ enum job_mode {
 struct frame_header {
 	uint32_t type;
 	uint32_t length;
+	uint32_t exec; /* execution id; FRAME_EXEC_VM for the VM's frames */
 };
+
+/* Whether a job record belongs to SETUP (the VM) rather than EXEC. */
+static inline int job_key_is_setup(uint32_t key)
+{
+	return key == JOB_VOLUME || key == JOB_NETWORK || key == JOB_MODULES ||
+	       key == JOB_HOSTNAME || key == JOB_TMPFS;
+}
 
 static inline void put_u32le(unsigned char *p, uint32_t v)
 {
@@ -132,7 +156,8 @@ enum decode_result frame_decoder_feed(struct frame_decoder *d, const unsigned ch
 				      size_t *len, struct frame_header *out,
 				      const unsigned char **payload);
 
-void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, uint32_t length);
+void frame_header_encode(unsigned char out[FRAME_HEADER_SIZE], uint32_t type, uint32_t exec,
+			 uint32_t length);
 
 /* The largest payload a guest may send in a frame of this type, or -1 when
  * the guest never sends such frames. The host checks it on the header, so a

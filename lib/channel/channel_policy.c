@@ -2,9 +2,20 @@
 
 #include <stdio.h>
 
-void channel_policy_init(struct channel_policy *p, size_t line_count, int line_results)
+void channel_policy_init(struct channel_policy *p)
 {
-	*p = (struct channel_policy){.line_count = line_count, .line_results = line_results};
+	*p = (struct channel_policy){0};
+}
+
+void channel_policy_begin_exec(struct channel_policy *p, uint32_t exec, size_t line_count,
+			       int line_results)
+{
+	p->exec = exec;
+	p->exec_ended = 0;
+	p->line_count = line_count;
+	p->line_results = line_results;
+	p->failed_seen = 0;
+	p->results_seen = 0;
 }
 
 /* Every rejection is one line for the user, then the run ends with 125. */
@@ -25,15 +36,29 @@ enum channel_verdict channel_policy_check(struct channel_policy *p, const struct
 			    version, KRUNSH_PROTOCOL_VERSION);
 		if (p->hello_seen)
 			return REJECT("a second hello from the guest");
+		if (h->exec != FRAME_EXEC_VM)
+			return REJECT("hello from the guest for execution %u", h->exec);
 		p->hello_seen = 1;
 		return CHANNEL_ACCEPT;
 	}
 	if (!p->hello_seen)
 		return REJECT("frame type %u from the guest before its hello", h->type);
+	/* The VM's own error (its setup failed) ends whatever runs. */
+	if (h->type == FRAME_AGENT_ERROR && h->exec == FRAME_EXEC_VM)
+		return CHANNEL_ACCEPT;
+	if (!p->exec || h->exec != p->exec)
+		return REJECT("frame type %u from the guest for execution %u, which is not "
+			      "running",
+			      h->type, h->exec);
+	if (p->exec_ended)
+		return REJECT("frame type %u from the guest after execution %u ended", h->type,
+			      h->exec);
 	switch (h->type) {
 	case FRAME_STDOUT:
 	case FRAME_STDERR:
+		return CHANNEL_ACCEPT;
 	case FRAME_AGENT_ERROR:
+		p->exec_ended = 1;
 		return CHANNEL_ACCEPT;
 	case FRAME_EXIT:
 		if (h->length != (uint32_t)exact)
@@ -41,6 +66,7 @@ enum channel_verdict channel_policy_check(struct channel_policy *p, const struct
 		if (get_u32le(payload) > 255)
 			return REJECT("exit status %u from the guest is not 0-255",
 				      get_u32le(payload));
+		p->exec_ended = 1;
 		return CHANNEL_ACCEPT;
 	case FRAME_LINE_FAILED:
 		if (h->length != (uint32_t)exact)

@@ -17,11 +17,14 @@ enum frame_read frame_reader_next(struct frame_reader *r, struct frame_header *o
 	const unsigned char *frame = r->buffer + r->start;
 	out->type = get_u32le(frame);
 	out->length = get_u32le(frame + 4);
+	out->exec = get_u32le(frame + 8);
 	long max = frame_guest_payload_max(out->type);
 	if (max < 0)
 		return FRAME_READ_UNKNOWN_TYPE;
 	if (out->length > (unsigned long)max)
 		return FRAME_READ_TOO_LONG;
+	if (out->type == FRAME_HELLO && out->exec != FRAME_EXEC_VM)
+		return FRAME_READ_OLD_HELLO;
 	if (held < FRAME_HEADER_SIZE + out->length)
 		return FRAME_READ_NEED_MORE;
 	*payload = frame + FRAME_HEADER_SIZE;

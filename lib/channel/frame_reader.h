@@ -21,6 +21,10 @@ enum frame_read {
 	FRAME_READ_FRAME = 1,
 	FRAME_READ_UNKNOWN_TYPE = -1, /* a type the guest never sends */
 	FRAME_READ_TOO_LONG = -2,     /* longer than its type allows */
+	/* A hello of protocol version 1, whose 8-byte header put its version
+	 * where the execution id is now (out->exec): refused on the header,
+	 * as an old agent sends nothing more before its job. */
+	FRAME_READ_OLD_HELLO = -3,
 };
 
 void frame_reader_init(struct frame_reader *r);

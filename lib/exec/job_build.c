@@ -1,5 +1,5 @@
 #include "lib/exec/job_build.h"
-#include "cli/host_env.h"
+#include "lib/exec/host_env.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -108,8 +108,11 @@ nomem:
 	return -1;
 }
 
-static int add_resources(const struct options *opts, struct job_buffer *b, struct error *err)
+/* The VM's records (FRAME_SETUP): what is mounted, the network, the
+ * modules those need, the host name. */
+int job_build_setup(const struct options *opts, struct job_buffer *out, struct error *err)
 {
+	memset(out, 0, sizeof(*out));
 	const struct resources *res = &opts->resources;
 	int r = 0;
 	for (size_t i = 0; i < res->volume_count && r == 0; i++) {
@@ -123,7 +126,7 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 		if (res->volumes[i].is_file)
 			n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
 					  strrchr(res->volumes[i].host, '/') + 1);
-		r = job_buffer_add(b, JOB_VOLUME, record, (size_t)n);
+		r = job_buffer_add(out, JOB_VOLUME, record, (size_t)n);
 	}
 	for (size_t i = 0; i < res->tmpfs_count && r == 0; i++) {
 		char record[4400];
@@ -131,9 +134,29 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 		int n = 4 + snprintf(record + 4, sizeof(record) - 4, "%s", res->tmpfs[i].guest);
 		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
 				  res->tmpfs[i].data);
-		r = job_buffer_add(b, JOB_TMPFS, record, (size_t)n);
+		r = job_buffer_add(out, JOB_TMPFS, record, (size_t)n);
 	}
-	if (r == 0 && opts->user.set) {
+	if (r == 0 && opts->hostname)
+		r = job_buffer_add(out, JOB_HOSTNAME, opts->hostname, strlen(opts->hostname));
+	if (r == 0 && opts->network)
+		r = job_buffer_add_u32(out, JOB_NETWORK, 1) < 0 ||
+			    job_buffer_add(out, JOB_MODULES, "net", 3) < 0
+			? -1
+			: 0;
+	if (r == 0 && res->disk_count)
+		r = job_buffer_add(out, JOB_MODULES, "blk", 3);
+	if (r < 0)
+		error_set(err, ENOMEM, "building the VM's setup");
+	return r;
+}
+
+/* One execution's limits, user and channels. */
+static int add_exec_resources(const struct options *opts, int forward_stdin, struct job_buffer *b,
+			      struct error *err)
+{
+	const struct resources *res = &opts->resources;
+	int r = 0;
+	if (opts->user.set) {
 		unsigned char record[4 * (2 + GUEST_USER_MAX_GROUPS)];
 		put_u32le(record, opts->user.uid);
 		put_u32le(record + 4, opts->user.gid);
@@ -141,8 +164,6 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 			put_u32le(record + 8 + 4 * i, opts->user.groups[i]);
 		r = job_buffer_add(b, JOB_USER, record, 8 + 4 * opts->user.group_count);
 	}
-	if (r == 0 && opts->hostname)
-		r = job_buffer_add(b, JOB_HOSTNAME, opts->hostname, strlen(opts->hostname));
 	for (size_t i = 0; i < res->ulimit_count && r == 0; i++) {
 		unsigned char record[20];
 		put_u32le(record, (uint32_t)res->ulimits[i].resource);
@@ -150,24 +171,17 @@ static int add_resources(const struct options *opts, struct job_buffer *b, struc
 		put_u64le(record + 12, res->ulimits[i].hard);
 		r = job_buffer_add(b, JOB_RLIMIT, record, sizeof(record));
 	}
-	if (r == 0 && opts->network)
-		r = job_buffer_add_u32(b, JOB_NETWORK, 1) < 0 ||
-			    job_buffer_add(b, JOB_MODULES, "net", 3) < 0
-			? -1
-			: 0;
 	if (r == 0 && opts->report_file && opts->mode == INPUT_LINES && !opts->command)
 		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
-	if (r == 0 && cli_stdin_reaches_commands(opts))
+	if (r == 0 && forward_stdin)
 		r = job_buffer_add_u32(b, JOB_STDIN, 1);
-	if (r == 0 && res->disk_count)
-		r = job_buffer_add(b, JOB_MODULES, "blk", 3);
 	if (r < 0)
 		error_set(err, ENOMEM, "building the job");
 	return r;
 }
 
-int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
-	      struct error *err)
+int job_build_exec(const struct options *opts, const struct script *script, int forward_stdin,
+		   struct job_buffer *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	uint32_t mode = opts->mode == INPUT_EXEC    ? JOB_MODE_EXEC
@@ -185,7 +199,7 @@ int job_build(const struct options *opts, const struct script *script, struct jo
 		error_set(err, ENOMEM, "building the job");
 		return -1;
 	}
-	if (add_environment(opts, out, err) < 0 || add_resources(opts, out, err) < 0)
+	if (add_environment(opts, out, err) < 0 || add_exec_resources(opts, forward_stdin, out, err) < 0)
 		return -1;
 	if (opts->mode == INPUT_EXEC) {
 		for (char **a = opts->exec_argv; *a; a++)

@@ -14,7 +14,11 @@
 /* Volume i is the virtio-fs tag VOLUME_TAG_PREFIX + i on every engine. */
 #define VOLUME_TAG_PREFIX "krunsh-vol"
 
-int job_build(const struct options *opts, const struct script *script, struct job_buffer *out,
-	      struct error *err);
+/* The VM's records, sent once (FRAME_SETUP). */
+int job_build_setup(const struct options *opts, struct job_buffer *out, struct error *err);
+/* One execution's records (FRAME_EXEC); with forward_stdin the host sends
+ * the program's stdin. */
+int job_build_exec(const struct options *opts, const struct script *script, int forward_stdin,
+		   struct job_buffer *out, struct error *err);
 
 #endif

@@ -25,20 +25,38 @@ void error_print(const struct error *err)
 	fprintf(stderr, "krunsh: %s\n", err->message[0] ? err->message : "unknown error");
 }
 
-static void vlog(const char *fmt, va_list ap)
+/* The command's sink: one write per message so concurrent runs sharing a
+ * terminal do not interleave mid-line. */
+void log_to_stderr(void *data, int verbose, const char *line)
 {
+	(void)data;
+	(void)verbose;
+	fprintf(stderr, "krunsh: %s\n", line);
+}
+
+static log_sink_fn log_sink;
+static void *log_sink_data;
+
+void log_set_sink(log_sink_fn sink, void *data)
+{
+	log_sink = sink;
+	log_sink_data = data;
+}
+
+static void vlog(int verbose, const char *fmt, va_list ap)
+{
+	if (!log_sink)
+		return;
 	char line[2048];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	/* One write per message so concurrent runs sharing a terminal do not
-	 * interleave mid-line. */
-	fprintf(stderr, "krunsh: %s\n", line);
+	log_sink(log_sink_data, verbose, line);
 }
 
 void log_message(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog(0, fmt, ap);
 	va_end(ap);
 }
 
@@ -48,6 +66,6 @@ void log_verbose_message(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	vlog(1, fmt, ap);
 	va_end(ap);
 }

@@ -20,7 +20,12 @@ void error_set(struct error *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void error_print(const struct error *err);
 
-/* Messages of krunsh's own go to stderr, always prefixed, never to stdout. */
+/* Messages of krunsh's own go to the sink: the command's prints them on
+ * stderr, prefixed, never on stdout; the library's is its caller's log
+ * callback, or none. */
+typedef void (*log_sink_fn)(void *data, int verbose, const char *line);
+void log_set_sink(log_sink_fn sink, void *data);
+void log_to_stderr(void *data, int verbose, const char *line);
 void log_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern int log_verbose;
 void log_verbose_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,45 +23,6 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-
-static int signal_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char b = (unsigned char)sig;
-	(void)!write(signal_pipe[1], &b, 1);
-	errno = saved;
-}
-
-static void on_write_alarm(int sig)
-{
-	(void)sig;
-}
-
-int session_signals_install(void)
-{
-	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -1;
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* Interrupts a write to a terminal that is stopped (^S) or any other
-	 * output that blocks: SA_RESTART is left out on purpose. */
-	struct sigaction alarm_sa = {.sa_handler = on_write_alarm};
-	sigemptyset(&alarm_sa.sa_mask);
-	sigaction(SIGALRM, &alarm_sa, NULL);
-	/* A closed stdout is an EPIPE we handle, not a death. */
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
-int session_signal_fd(void)
-{
-	return signal_pipe[0];
-}
 
 double monotonic_seconds(void)
 {
@@ -78,26 +39,29 @@ struct pending_output {
 	const unsigned char *data;
 	size_t length;
 	size_t chunk; /* pipes: one page per POLLOUT so a write never blocks */
+	int is_stdout;
 };
 
 struct session {
 	const struct session_config *config;
-	struct session_result *result;
 	int conn;
 	int vm_pidfd;
 	int alive;
-	int done;
-	int stderr_closed;
+	int broken; /* an execution ended other than by its exit: no more */
 	double started;
 	struct channel_policy policy;
-	struct pending_output pending;
-	/* host -> guest: the job, then stdin frames */
+	/* host -> guest, one queue in order: the setup, the clock (at the
+	 * hello), then each execution's job and stdin frames */
 	unsigned char *out;
-	size_t out_offset, out_length;
+	size_t out_offset, out_length, out_capacity;
+	/* the wait in progress: until the hello, or one execution's exit */
+	struct session_result *result;
+	const struct session_exec *exec;
+	uint32_t exec_id; /* of the execution running, 0 before the first */
+	int done;
 	int stdin_open;
-	/* FRAME_CLOCK, queued at the hello after the job, stamped as sent */
-	unsigned char clock[FRAME_HEADER_SIZE + 8];
-	size_t clock_offset, clock_length;
+	int stderr_closed;
+	struct pending_output pending;
 	size_t chunk_stdout, chunk_stderr;
 	struct frame_reader reader; /* last: 64 KiB */
 };
@@ -152,6 +116,8 @@ static void record_line_result(struct session *s, const unsigned char *payload)
 							 get_u64le(payload + 8)};
 }
 
+static void queue_clock(struct session *s);
+
 static void handle_frame(struct session *s, const struct frame_header *h,
 			 const unsigned char *payload)
 {
@@ -160,18 +126,22 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 		if (!s->alive) {
 			s->alive = 1;
 			s->result->boot_seconds = monotonic_seconds() - s->started;
-			s->clock_length = sizeof(s->clock);
+			queue_clock(s);
 			if (s->config->on_alive)
 				s->config->on_alive(s->config->on_alive_data);
 		}
+		/* The boot wait ends here; what follows is an execution's. */
+		if (!s->exec)
+			finish(s, SESSION_ALIVE, NULL);
 		break;
 	case FRAME_STDOUT:
 	case FRAME_STDERR: {
-		int fd = h->type == FRAME_STDOUT ? 1 : 2;
-		if (fd == 2 && s->stderr_closed)
+		int out = h->type == FRAME_STDOUT;
+		if (!out && s->stderr_closed)
 			break;
-		s->pending = (struct pending_output){fd, payload, h->length,
-						     fd == 1 ? s->chunk_stdout : s->chunk_stderr};
+		s->pending = (struct pending_output){
+		    out ? s->exec->stdout_fd : s->exec->stderr_fd, payload, h->length,
+		    out ? s->chunk_stdout : s->chunk_stderr, out};
 		break;
 	}
 	case FRAME_LINE_RESULT:
@@ -211,6 +181,13 @@ static void process_input(struct session *s)
 			       h.type);
 			return;
 		}
+		if (r == FRAME_READ_OLD_HELLO) {
+			finish(s, SESSION_PROTOCOL_ERROR,
+			       "the guest agent speaks protocol version %u, this krunsh version "
+			       "%u: install krunsh and its agent from the same build",
+			       h.exec, KRUNSH_PROTOCOL_VERSION);
+			return;
+		}
 		if (r == FRAME_READ_TOO_LONG) {
 			finish(s, SESSION_PROTOCOL_ERROR,
 			       "frame type %u from the guest is %u bytes long, more than its %ld",
@@ -220,6 +197,7 @@ static void process_input(struct session *s)
 		char why[256];
 		if (channel_policy_check(&s->policy, &h, payload, why, sizeof(why)) !=
 		    CHANNEL_ACCEPT) {
+			s->broken = 1;
 			finish(s, SESSION_PROTOCOL_ERROR, "%s", why);
 			return;
 		}
@@ -247,9 +225,18 @@ static void read_from_guest(struct session *s)
 /* A write to a pipe of at most one page after POLLOUT never blocks. Other
  * outputs (a terminal stopped with ^S, a file on a stuck disk) may: a
  * timer interrupts such a write, so the timeout and signals still act. */
+static int alarm_handled(void)
+{
+	struct sigaction sa;
+	return sigaction(SIGALRM, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+	       sa.sa_handler != SIG_IGN;
+}
+
+/* The timer needs a SIGALRM handler installed without SA_RESTART (the
+ * caller's: a library installs none); without one the write may block. */
 static ssize_t write_bounded(int fd, const void *data, size_t length, int may_block)
 {
-	if (!may_block)
+	if (!may_block || !alarm_handled())
 		return write(fd, data, length);
 	struct itimerval t = {.it_value = {.tv_usec = 100 * 1000}};
 	setitimer(ITIMER_REAL, &t, NULL);
@@ -269,7 +256,7 @@ static void write_pending_output(struct session *s)
 	if (w < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		if (p->fd == 1) {
+		if (p->is_stdout) {
 			finish(s, SESSION_OUTPUT_CLOSED, NULL);
 		} else {
 			s->stderr_closed = 1;
@@ -283,23 +270,47 @@ static void write_pending_output(struct session *s)
 		process_input(s);
 }
 
-static void queue_stdin(struct session *s)
+/* Room for a frame of up to `length` payload bytes at the queue's end
+ * (what is unsent moves to the front first); NULL when out of memory. */
+static unsigned char *queue_space(struct session *s, size_t length)
 {
-	unsigned char *buf = s->out;
-	if (!buf)
-		return;
-	ssize_t n = read(s->config->stdin_fd, buf + FRAME_HEADER_SIZE, FRAME_OUTPUT_MAX);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		frame_header_encode(buf, FRAME_STDIN_EOF, 0);
-		s->out_length = FRAME_HEADER_SIZE;
-		s->stdin_open = 0;
-	} else {
-		frame_header_encode(buf, FRAME_STDIN, (uint32_t)n);
-		s->out_length = FRAME_HEADER_SIZE + (size_t)n;
+	if (s->out_offset == s->out_length) {
+		s->out_offset = s->out_length = 0;
+	} else if (s->out_offset > 0) {
+		memmove(s->out, s->out + s->out_offset, s->out_length - s->out_offset);
+		s->out_length -= s->out_offset;
+		s->out_offset = 0;
 	}
-	s->out_offset = 0;
+	size_t need = s->out_length + FRAME_HEADER_SIZE + length;
+	if (need > s->out_capacity) {
+		size_t cap = need > FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX
+				 ? need
+				 : FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX;
+		unsigned char *grown = realloc(s->out, cap);
+		if (!grown)
+			return NULL;
+		s->out = grown;
+		s->out_capacity = cap;
+	}
+	return s->out + s->out_length;
+}
+
+static void queue_commit(struct session *s, uint32_t type, uint32_t exec, size_t length)
+{
+	frame_header_encode(s->out + s->out_length, type, exec, (uint32_t)length);
+	s->out_length += FRAME_HEADER_SIZE + length;
+}
+
+static int queue_frame(struct session *s, uint32_t type, uint32_t exec,
+		       const unsigned char *data, size_t length)
+{
+	unsigned char *frame = queue_space(s, length);
+	if (!frame)
+		return -1;
+	if (length)
+		memcpy(frame + FRAME_HEADER_SIZE, data, length);
+	queue_commit(s, type, exec, length);
+	return 0;
 }
 
 static uint64_t realtime_nanoseconds(void)
@@ -309,34 +320,40 @@ static uint64_t realtime_nanoseconds(void)
 	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
-static void write_clock_to_guest(struct session *s)
+/* Stamped at the hello: the setup has long been sent by then (QEMU
+ * connects at its start), so the clock leaves at once. */
+static void queue_clock(struct session *s)
 {
-	if (s->clock_offset == 0) {
-		frame_header_encode(s->clock, FRAME_CLOCK, 8);
-		put_u64le(s->clock + FRAME_HEADER_SIZE, realtime_nanoseconds());
-	}
-	ssize_t w = send(s->conn, s->clock + s->clock_offset, s->clock_length - s->clock_offset,
-			 MSG_NOSIGNAL);
-	if (w < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			finish(s, SESSION_VM_DIED, "the VM stopped before the commands finished");
-		return;
-	}
-	s->clock_offset += (size_t)w;
+	unsigned char now[8];
+	put_u64le(now, realtime_nanoseconds());
+	if (queue_frame(s, FRAME_CLOCK, FRAME_EXEC_VM, now, sizeof(now)) < 0)
+		finish(s, SESSION_PROTOCOL_ERROR, "out of memory");
 }
 
-/* The clock frame follows the job, and stdin frames follow both. */
+/* Only called with nothing unsent: one stdin frame at a time. */
+static void queue_stdin(struct session *s)
+{
+	unsigned char *frame = queue_space(s, FRAME_OUTPUT_MAX);
+	if (!frame)
+		return;
+	ssize_t n = read(s->exec->stdin_fd, frame + FRAME_HEADER_SIZE, FRAME_OUTPUT_MAX);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		queue_commit(s, FRAME_STDIN_EOF, s->exec_id, 0);
+		s->stdin_open = 0;
+	} else {
+		queue_commit(s, FRAME_STDIN, s->exec_id, (size_t)n);
+	}
+}
+
 static int guest_output_pending(const struct session *s)
 {
-	return s->out_offset < s->out_length || s->clock_offset < s->clock_length;
+	return s->out_offset < s->out_length;
 }
 
 static void write_to_guest(struct session *s)
 {
-	if (s->out_offset == s->out_length) {
-		write_clock_to_guest(s);
-		return;
-	}
 	ssize_t w =
 	    send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset, MSG_NOSIGNAL);
 	if (w < 0) {
@@ -365,123 +382,179 @@ static int vm_exited(const struct session *s)
 	       info.si_pid != 0;
 }
 
-static int build_job_frame(struct session *s)
+struct session *session_open(const struct session_config *config)
 {
-	size_t total = FRAME_HEADER_SIZE + s->config->job_length;
-	size_t cap = total > FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX
-			 ? total
-			 : FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX;
-	s->out = malloc(cap);
-	if (!s->out)
-		return -1;
-	frame_header_encode(s->out, FRAME_JOB, (uint32_t)s->config->job_length);
-	memcpy(s->out + FRAME_HEADER_SIZE, s->config->job, s->config->job_length);
-	s->out_length = total;
-	s->out_offset = 0;
-	return 0;
+	struct session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->config = config;
+	s->conn = -1;
+	s->started = monotonic_seconds();
+	s->vm_pidfd = (int)syscall(SYS_pidfd_open, config->vm_pid, 0);
+	frame_reader_init(&s->reader);
+	channel_policy_init(&s->policy);
+	if (queue_frame(s, FRAME_SETUP, FRAME_EXEC_VM, config->setup, config->setup_length) < 0) {
+		session_close(s);
+		return NULL;
+	}
+	return s;
 }
 
-void session_run(const struct session_config *config, struct session_result *result)
+/* The one loop behind both waits: until finish() is called. */
+static void session_loop(struct session *s, double deadline)
 {
-	memset(result, 0, sizeof(*result));
-	struct session s = {.config = config, .result = result, .conn = -1};
-	s.started = monotonic_seconds();
-	s.vm_pidfd = (int)syscall(SYS_pidfd_open, config->vm_pid, 0);
-	s.stdin_open = config->stdin_fd >= 0;
-	s.chunk_stdout = write_chunk_for(1);
-	s.chunk_stderr = write_chunk_for(2);
-	frame_reader_init(&s.reader);
-	channel_policy_init(&s.policy, config->line_count, config->line_results);
-	if (build_job_frame(&s) < 0) {
-		finish(&s, SESSION_PROTOCOL_ERROR, "out of memory");
-	}
-	while (!s.done) {
+	const struct session_config *config = s->config;
+	struct session_result *result = s->result;
+	/* Frames already read (they came with the hello) go first. */
+	process_input(s);
+	while (!s->done) {
 		struct pollfd fds[6];
 		int n = 0;
 		int i_signal = -1, i_pidfd = -1, i_listen = -1, i_conn = -1, i_out = -1,
 		    i_stdin = -1;
-		fds[i_signal = n++] = (struct pollfd){.fd = config->signal_fd, .events = POLLIN};
-		if (s.vm_pidfd >= 0)
-			fds[i_pidfd = n++] = (struct pollfd){.fd = s.vm_pidfd, .events = POLLIN};
-		if (s.conn < 0) {
+		if (config->cancel_fd >= 0)
+			fds[i_signal = n++] =
+			    (struct pollfd){.fd = config->cancel_fd, .events = POLLIN};
+		if (s->vm_pidfd >= 0)
+			fds[i_pidfd = n++] = (struct pollfd){.fd = s->vm_pidfd, .events = POLLIN};
+		if (s->conn < 0) {
 			fds[i_listen = n++] =
 			    (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
 		} else {
 			short ev = 0;
-			if (!s.pending.length)
+			if (!s->pending.length)
 				ev |= POLLIN;
-			if (guest_output_pending(&s))
+			if (guest_output_pending(s))
 				ev |= POLLOUT;
-			fds[i_conn = n++] = (struct pollfd){.fd = s.conn, .events = ev};
+			fds[i_conn = n++] = (struct pollfd){.fd = s->conn, .events = ev};
 		}
-		if (s.pending.length)
-			fds[i_out = n++] = (struct pollfd){.fd = s.pending.fd, .events = POLLOUT};
-		if (s.conn >= 0 && s.alive && s.stdin_open && !guest_output_pending(&s))
+		if (s->pending.length)
+			fds[i_out = n++] = (struct pollfd){.fd = s->pending.fd, .events = POLLOUT};
+		if (s->conn >= 0 && s->alive && s->stdin_open && !guest_output_pending(s))
 			fds[i_stdin = n++] =
-			    (struct pollfd){.fd = config->stdin_fd, .events = POLLIN};
+			    (struct pollfd){.fd = s->exec->stdin_fd, .events = POLLIN};
 
 		double now = monotonic_seconds();
 		double wake = -1;
-		if (!s.alive)
-			wake = s.started + config->boot_timeout;
-		if (config->deadline > 0 && (wake < 0 || config->deadline < wake))
-			wake = config->deadline;
+		if (!s->alive)
+			wake = s->started + config->boot_timeout;
+		if (deadline > 0 && (wake < 0 || deadline < wake))
+			wake = deadline;
 		int timeout_ms = -1;
 		if (wake >= 0) {
 			if (now >= wake) {
-				if (config->deadline > 0 && now >= config->deadline)
-					finish(&s, SESSION_TIMEOUT, NULL);
+				s->broken = 1;
+				if (deadline > 0 && now >= deadline)
+					finish(s, SESSION_TIMEOUT, NULL);
 				else
-					finish(&s, SESSION_BOOT_TIMEOUT, NULL);
+					finish(s, SESSION_BOOT_TIMEOUT, NULL);
 				break;
 			}
 			timeout_ms = (int)((wake - now) * 1000.0) + 1;
 		}
 		/* Without a pidfd (kernels before 5.3) a VM that dies before it
 		 * connects is only noticed by polling waitid. */
-		if (s.vm_pidfd < 0 && s.conn < 0 && (timeout_ms < 0 || timeout_ms > 100))
+		if (s->vm_pidfd < 0 && s->conn < 0 && (timeout_ms < 0 || timeout_ms > 100))
 			timeout_ms = 100;
 		int r = poll(fds, (nfds_t)n, timeout_ms);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			finish(&s, SESSION_PROTOCOL_ERROR, "poll: %s", strerror(errno));
+			s->broken = 1;
+			finish(s, SESSION_PROTOCOL_ERROR, "poll: %s", strerror(errno));
 			break;
 		}
-		if (fds[i_signal].revents) {
+		if (i_signal >= 0 && fds[i_signal].revents) {
 			unsigned char sig = 0;
-			if (read(config->signal_fd, &sig, 1) == 1) {
+			if (read(config->cancel_fd, &sig, 1) == 1) {
 				result->signal = sig;
-				finish(&s, SESSION_SIGNALLED, NULL);
+				s->broken = 1;
+				finish(s, SESSION_SIGNALLED, NULL);
 				break;
 			}
 		}
 		if (i_out >= 0 && fds[i_out].revents)
-			write_pending_output(&s);
+			write_pending_output(s);
 		if (i_conn >= 0 && (fds[i_conn].revents & POLLOUT))
-			write_to_guest(&s);
+			write_to_guest(s);
 		if (i_conn >= 0 && (fds[i_conn].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !s.pending.length && !s.done)
-			read_from_guest(&s);
+		    !s->pending.length && !s->done)
+			read_from_guest(s);
 		if (i_listen >= 0 && fds[i_listen].revents)
-			accept_agent(&s);
+			accept_agent(s);
 		if (i_stdin >= 0 && fds[i_stdin].revents)
-			queue_stdin(&s);
+			queue_stdin(s);
 		/* Once the VM has ended, whatever it sent is still in the
 		 * socket: keep reading until EOF. Only a VM that never
 		 * connected ends the session here. */
 		if (i_pidfd >= 0 && fds[i_pidfd].revents) {
-			close(s.vm_pidfd);
-			s.vm_pidfd = -1;
+			close(s->vm_pidfd);
+			s->vm_pidfd = -1;
 		}
-		if (s.vm_pidfd < 0 && s.conn < 0 && !s.done && vm_exited(&s))
-			finish(&s, SESSION_VM_DIED, "the VM exited before the guest started");
+		if (s->vm_pidfd < 0 && s->conn < 0 && !s->done && vm_exited(s))
+			finish(s, SESSION_VM_DIED, "the VM exited before the guest started");
 	}
-	if (s.conn >= 0)
-		close(s.conn);
-	if (s.vm_pidfd >= 0)
-		close(s.vm_pidfd);
-	free(s.out);
+	if (s->done && s->result->outcome != SESSION_EXITED &&
+	    s->result->outcome != SESSION_ALIVE)
+		s->broken = 1;
+}
+
+static void begin_wait(struct session *s, struct session_result *result)
+{
+	memset(result, 0, sizeof(*result));
+	s->result = result;
+	s->done = 0;
+}
+
+void session_wait_alive(struct session *s, double deadline, struct session_result *result)
+{
+	begin_wait(s, result);
+	if (s->alive) {
+		result->outcome = SESSION_ALIVE;
+		return;
+	}
+	session_loop(s, deadline);
+	result->boot_seconds = s->alive ? result->boot_seconds : 0;
+}
+
+void session_run_exec(struct session *s, const struct session_exec *exec, double deadline,
+		      struct session_result *result)
+{
+	begin_wait(s, result);
+	if (s->broken || !s->alive) {
+		finish(s, SESSION_PROTOCOL_ERROR, "the VM cannot run another execution");
+		return;
+	}
+	s->exec = exec;
+	s->exec_id++;
+	s->stdin_open = exec->stdin_fd >= 0;
+	s->stderr_closed = 0;
+	s->pending = (struct pending_output){0};
+	s->chunk_stdout = write_chunk_for(exec->stdout_fd);
+	s->chunk_stderr = write_chunk_for(exec->stderr_fd);
+	channel_policy_begin_exec(&s->policy, s->exec_id, exec->line_count, exec->line_results);
+	if (queue_frame(s, FRAME_EXEC, s->exec_id, exec->job, exec->job_length) < 0) {
+		s->broken = 1;
+		finish(s, SESSION_PROTOCOL_ERROR, "out of memory");
+		return;
+	}
+	session_loop(s, deadline);
+	/* The next execution's frames must not be relayed to this one's
+	 * fds, nor a late stdin frame of this one be sent. */
+	s->exec = NULL;
+	s->stdin_open = 0;
+}
+
+void session_close(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->conn >= 0)
+		close(s->conn);
+	if (s->vm_pidfd >= 0)
+		close(s->vm_pidfd);
+	free(s->out);
+	free(s);
 }
 
 void session_result_free(struct session_result *result)

@@ -1,6 +1,8 @@
-/* The host end of a run: accepts the agent's connection, sends the job,
- * relays output with back-pressure, enforces the boot watchdog and the
- * timeout, and reports how the run ended. Shared by every engine. */
+/* The host end of a VM's channel: accepts the agent's connection, sends the
+ * VM's setup, waits for the hello under the boot watchdog, then relays one
+ * execution after another: sends its job, relays its output with
+ * back-pressure, enforces the deadline and reports how it ended. Shared by
+ * every engine. */
 #ifndef KRUNSH_SESSION_H
 #define KRUNSH_SESSION_H
 
@@ -11,12 +13,13 @@
 enum session_outcome {
 	SESSION_EXITED,		/* the agent reported an exit status */
 	SESSION_BOOT_TIMEOUT,	/* no sign of life from the guest in time */
-	SESSION_TIMEOUT,	/* --timeout expired */
-	SESSION_SIGNALLED,	/* krunsh got SIGINT/SIGTERM/SIGHUP */
+	SESSION_TIMEOUT,	/* the deadline passed */
+	SESSION_SIGNALLED,	/* the cancel fd became readable (krunsh: a signal) */
 	SESSION_VM_DIED,	/* the VM ended without reporting a status */
 	SESSION_AGENT_ERROR,	/* the agent could not set up or start the job */
 	SESSION_PROTOCOL_ERROR, /* garbage on the channel */
-	SESSION_OUTPUT_CLOSED,	/* host stdout is a closed pipe */
+	SESSION_OUTPUT_CLOSED,	/* the output fd is a closed pipe */
+	SESSION_ALIVE,		/* session_wait_alive: the guest said hello */
 };
 
 struct failed_line {
@@ -30,39 +33,56 @@ struct line_result {
 	uint64_t micros;
 };
 
+/* What one VM's channel needs, for its whole life. */
 struct session_config {
 	int listen_fd; /* the agent connects here */
 	pid_t vm_pid;  /* the VMM process: its end ends the session */
-	const unsigned char *job;
-	size_t job_length;
-	double boot_timeout; /* seconds from start to the agent's hello */
-	double deadline;     /* absolute CLOCK_MONOTONIC seconds; 0: none */
-	int signal_fd;	     /* readable when a terminating signal came */
-	int stdin_fd;	     /* exec mode: forwarded to the program; -1: none */
-	size_t line_count;   /* line mode: the script's lines bound the line events */
-	int line_results;    /* --report: the guest sends a result per line */
+	const unsigned char *setup; /* FRAME_SETUP's records, sent first */
+	size_t setup_length;
+	double boot_timeout; /* seconds from the start to the agent's hello */
+	/* Readable when the caller wants the wait to stop; one byte is read
+	 * from it and reported as `signal` (krunsh writes signal numbers). */
+	int cancel_fd;
 	void (*on_alive)(void *data);
 	void *on_alive_data;
+};
+
+/* One execution. */
+struct session_exec {
+	const unsigned char *job; /* FRAME_EXEC's records */
+	size_t job_length;
+	int stdin_fd;	   /* forwarded to the program; -1: none */
+	int stdout_fd;	   /* where the guest's stdout goes */
+	int stderr_fd;	   /* and its stderr */
+	size_t line_count; /* line mode: the script's lines bound the line events */
+	int line_results;  /* the guest sends a result per line */
 };
 
 struct session_result {
 	enum session_outcome outcome;
 	int exit_status;     /* SESSION_EXITED */
-	int signal;	     /* SESSION_SIGNALLED */
+	int signal;	     /* SESSION_SIGNALLED: the byte read from cancel_fd */
 	double boot_seconds; /* start to hello */
 	struct failed_line *failed;
 	size_t failed_count;
-	struct line_result *lines; /* --report: every line run, in order */
+	struct line_result *lines; /* every line run, in order */
 	size_t line_count;
 	char message[1024];
 };
 
-double monotonic_seconds(void);
-void session_run(const struct session_config *config, struct session_result *result);
-void session_result_free(struct session_result *result);
+struct session;
 
-/* Terminating signals are turned into bytes on a pipe the session polls. */
-int session_signals_install(void);
-int session_signal_fd(void);
+double monotonic_seconds(void);
+/* NULL when out of memory. */
+struct session *session_open(const struct session_config *config);
+/* Until the agent's hello (SESSION_ALIVE) or why not. The deadline is
+ * absolute CLOCK_MONOTONIC seconds, 0 for none. */
+void session_wait_alive(struct session *s, double deadline, struct session_result *result);
+/* Runs one execution on a live session, until its exit or why not; after
+ * anything but SESSION_EXITED the session is unusable. */
+void session_run_exec(struct session *s, const struct session_exec *exec, double deadline,
+		      struct session_result *result);
+void session_close(struct session *s);
+void session_result_free(struct session_result *result);
 
 #endif

@@ -15,16 +15,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DEFAULT_BOOT_TIMEOUT 20.0
+struct vm {
+	const struct engine *engine;
+	const struct engine_probe *probe;
+	const struct options *opts;
+	struct engine_vm evm;
+	char run_dir[4096];
+	int lock_fd;
+	int listen_fd;
+	struct session_config session_config;
+	struct session *session;
+};
 
-static double boot_timeout(void)
-{
-	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
-	double v = s ? strtod(s, NULL) : 0;
-	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
-}
-
-static void vm_stop(struct engine_vm *vm)
+static void vm_processes_stop(struct engine_vm *vm)
 {
 	process_kill_and_reap(vm->main_pid);
 	for (int i = 0; i < vm->helper_count; i++)
@@ -117,80 +120,137 @@ static void test_freeze_vm(pid_t pid)
 	kill(-pid, SIGSTOP);
 }
 
-static int run_attempt(const struct engine *engine, const struct engine_probe *probe,
-		       const struct options *opts, const struct vm_job *job, double deadline,
-		       int attempt, struct vm_run_result *out, struct error *err)
+/* Everything of one attempt, in reverse order of its making. */
+static void attempt_end(struct vm *vm)
 {
-	char run_dir[4096];
-	int lock_fd = -1;
-	if (tempdir_create(run_dir, sizeof(run_dir), &lock_fd, err) < 0)
-		return -1;
-	char agent_socket[4200];
-	snprintf(agent_socket, sizeof(agent_socket), "%s/agent.sock", run_dir);
-	int listen_fd = unix_listen(agent_socket, SOCK_NONBLOCK, err);
-	if (listen_fd < 0) {
-		tempdir_remove(run_dir);
-		close(lock_fd);
-		return -1;
-	}
-	struct engine_request req = {.opts = opts,
-				     .probe = probe,
-				     .run_dir = run_dir,
-				     .agent_socket = agent_socket,
-				     .attempt = attempt};
-	struct engine_vm vm = {.log_fd = -1};
-	int r = engine->start(&req, &vm, err);
-	if (r == 0) {
-		/* Test hook for the watchdog: freeze the first VM as a hung
-		 * boot would, without touching the guest. */
-		if (attempt == 0 && getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT"))
-			test_freeze_vm(vm.main_pid);
-		struct session_config sc = {
-		    .listen_fd = listen_fd,
-		    .vm_pid = vm.main_pid,
-		    .job = job->data,
-		    .job_length = job->length,
-		    .line_count = job->line_count,
-		    .line_results = job->line_results,
-		    .boot_timeout = boot_timeout(),
-		    .deadline = deadline,
-		    .signal_fd = session_signal_fd(),
-		    .stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
-		    .on_alive = remove_run_dir,
-		    .on_alive_data = run_dir,
-		};
-		session_run(&sc, &out->session);
-		if (out->session.outcome == SESSION_VM_DIED ||
-		    out->session.outcome == SESSION_BOOT_TIMEOUT) {
-			read_log_tail(vm.log_fd, out->vmm_log_tail, sizeof(out->vmm_log_tail));
-			explain_log(vm.log_fd, out->vmm_cause, sizeof(out->vmm_cause));
-		}
-	}
-	vm_stop(&vm);
-	if (vm.log_fd >= 0)
-		close(vm.log_fd);
-	close(listen_fd);
-	tempdir_remove(run_dir);
-	close(lock_fd);
-	return r;
+	session_close(vm->session);
+	vm->session = NULL;
+	vm_processes_stop(&vm->evm);
+	if (vm->evm.log_fd >= 0)
+		close(vm->evm.log_fd);
+	vm->evm.log_fd = -1;
+	if (vm->listen_fd >= 0)
+		close(vm->listen_fd);
+	vm->listen_fd = -1;
+	if (vm->run_dir[0])
+		tempdir_remove(vm->run_dir);
+	vm->run_dir[0] = '\0';
+	if (vm->lock_fd >= 0)
+		close(vm->lock_fd);
+	vm->lock_fd = -1;
 }
 
-int vm_run(const struct engine *engine, const struct engine_probe *probe,
-	   const struct options *opts, const struct vm_job *job, double deadline,
-	   struct vm_run_result *out, struct error *err)
+static void explain_failure(struct vm *vm, struct vm_run_result *out)
 {
+	if (out->session.outcome != SESSION_VM_DIED && out->session.outcome != SESSION_BOOT_TIMEOUT)
+		return;
+	read_log_tail(vm->evm.log_fd, out->vmm_log_tail, sizeof(out->vmm_log_tail));
+	explain_log(vm->evm.log_fd, out->vmm_cause, sizeof(out->vmm_cause));
+}
+
+/* One boot: 0 with the session's outcome in out (alive or not), -1 with err
+ * when the engine could not start. */
+static int start_attempt(struct vm *vm, const struct vm_setup *setup, double deadline,
+			 int attempt, struct vm_run_result *out, struct error *err)
+{
+	if (tempdir_create(vm->run_dir, sizeof(vm->run_dir), &vm->lock_fd, err) < 0) {
+		vm->run_dir[0] = '\0';
+		return -1;
+	}
+	char agent_socket[4200];
+	snprintf(agent_socket, sizeof(agent_socket), "%s/agent.sock", vm->run_dir);
+	vm->listen_fd = unix_listen(agent_socket, SOCK_NONBLOCK, err);
+	if (vm->listen_fd < 0)
+		return -1;
+	struct engine_request req = {.opts = vm->opts,
+				     .probe = vm->probe,
+				     .run_dir = vm->run_dir,
+				     .agent_socket = agent_socket,
+				     .attempt = attempt};
+	vm->evm = (struct engine_vm){.log_fd = -1};
+	if (vm->engine->start(&req, &vm->evm, err) < 0)
+		return -1;
+	if (attempt == 0 && setup->freeze_first_boot)
+		test_freeze_vm(vm->evm.main_pid);
+	vm->session_config = (struct session_config){
+	    .listen_fd = vm->listen_fd,
+	    .vm_pid = vm->evm.main_pid,
+	    .setup = setup->data,
+	    .setup_length = setup->length,
+	    .boot_timeout = setup->boot_timeout,
+	    .cancel_fd = setup->cancel_fd,
+	    .on_alive = remove_run_dir,
+	    .on_alive_data = vm->run_dir,
+	};
+	vm->session = session_open(&vm->session_config);
+	if (!vm->session) {
+		error_set(err, ENOMEM, "starting the VM's session");
+		return -1;
+	}
+	session_wait_alive(vm->session, deadline, &out->session);
+	explain_failure(vm, out);
+	return 0;
+}
+
+int vm_start(const struct engine *engine, const struct engine_probe *probe,
+	     const struct options *opts, const struct vm_setup *setup, double deadline,
+	     struct vm **vm_out, struct vm_run_result *out, struct error *err)
+{
+	*vm_out = NULL;
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		error_set(err, ENOMEM, "starting the VM");
+		return -1;
+	}
+	*vm = (struct vm){.engine = engine, .probe = probe, .opts = opts, .lock_fd = -1,
+			  .listen_fd = -1, .evm = {.log_fd = -1}};
 	for (int attempt = 0; attempt < 2; attempt++) {
 		session_result_free(&out->session);
-		if (run_attempt(engine, probe, opts, job, deadline, attempt, out, err) < 0)
+		if (start_attempt(vm, setup, deadline, attempt, out, err) < 0) {
+			attempt_end(vm);
+			free(vm);
 			return -1;
+		}
+		if (out->session.outcome == SESSION_ALIVE) {
+			*vm_out = vm;
+			return 0;
+		}
+		attempt_end(vm);
 		if (out->session.outcome != SESSION_BOOT_TIMEOUT)
 			break;
 		if (attempt == 0) {
 			out->watchdog_retries++;
 			log_verbose_message(
 			    "no sign of life from the guest in %.0f s: retrying once",
-			    boot_timeout());
+			    setup->boot_timeout);
 		}
 	}
+	free(vm);
 	return 0;
+}
+
+void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm_run_result *out)
+{
+	double boot_seconds = out->session.boot_seconds;
+	session_result_free(&out->session);
+	struct session_exec exec = {
+	    .job = job->data,
+	    .job_length = job->length,
+	    .stdin_fd = job->stdin_fd,
+	    .stdout_fd = job->stdout_fd,
+	    .stderr_fd = job->stderr_fd,
+	    .line_count = job->line_count,
+	    .line_results = job->line_results,
+	};
+	session_run_exec(vm->session, &exec, deadline, &out->session);
+	out->session.boot_seconds = boot_seconds;
+	explain_failure(vm, out);
+}
+
+void vm_stop(struct vm *vm)
+{
+	if (!vm)
+		return;
+	attempt_end(vm);
+	free(vm);
 }

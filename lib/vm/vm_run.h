@@ -1,5 +1,6 @@
-/* Starts a VM with the chosen engine and runs one session with it, with the
- * boot watchdog's single retry; always leaves no process or file behind. */
+/* A VM: started with the chosen engine (with the boot watchdog's single
+ * retry), running executions one after another, stopped with no process or
+ * file left behind. */
 #ifndef KRUNSH_VM_RUN_H
 #define KRUNSH_VM_RUN_H
 
@@ -13,16 +14,36 @@ struct vm_run_result {
 	char vmm_cause[600];	/* a known cause found in the log (vmm_log.h), or "" */
 };
 
-/* What the session sends and what it may expect back. */
+/* What the VM gets once (FRAME_SETUP's records) and how it is watched. */
+struct vm_setup {
+	const unsigned char *data;
+	size_t length;
+	double boot_timeout; /* seconds to the hello, per attempt */
+	int cancel_fd;	     /* readable: stop waiting (session.h); -1: none */
+	int freeze_first_boot; /* test hook: the first attempt hangs as a boot can */
+};
+
+/* One execution: its records and where its I/O goes. */
 struct vm_job {
 	const unsigned char *data;
 	size_t length;
 	size_t line_count; /* line mode: lines of the script, else 0 */
 	int line_results;  /* --report asked for a result per line */
+	int stdin_fd;	   /* forwarded to the program; -1: none */
+	int stdout_fd, stderr_fd;
 };
 
-int vm_run(const struct engine *engine, const struct engine_probe *probe,
-	   const struct options *opts, const struct vm_job *job, double deadline,
-	   struct vm_run_result *out, struct error *err);
+struct vm;
+
+/* 0 with *out once the guest is alive; 0 with *out NULL when it never
+ * came alive (out->session says why: boot timeout twice, deadline, cancel,
+ * VM died, protocol error); -1 with err when the host could not start it. */
+int vm_start(const struct engine *engine, const struct engine_probe *probe,
+	     const struct options *opts, const struct vm_setup *setup, double deadline,
+	     struct vm **vm_out, struct vm_run_result *out, struct error *err);
+/* Runs one execution; out->session says how it ended. After anything but
+ * SESSION_EXITED the VM runs nothing more (stop it). */
+void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm_run_result *out);
+void vm_stop(struct vm *vm);
 
 #endif

@@ -29,7 +29,7 @@ hostile_run() {
 	use_private_tmpdir
 	hostile_baseline || return 1
 	started=$(date +%s.%N)
-	KRUNSH_AGENT="$HOSTILE_AGENT" ks --report r.json -e KRUNSH_ATTACK="$attack" "$@" \
+	KRUNSH_AGENT="$HOSTILE_AGENT" ks --report r.json --hostname "$attack" "$@" \
 		<"${HOSTILE_INPUT:-/dev/null}" >out 2>err
 	rc=$?
 	secs=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
@@ -103,7 +103,7 @@ test_hostile_flood_of_line_results_is_bounded() {
 test_hostile_line_results_not_asked_for_are_refused() {
 	printf 'true\n' > one-line
 	use_private_tmpdir
-	KRUNSH_AGENT="$HOSTILE_AGENT" ks -e KRUNSH_ATTACK=result-flood one-line </dev/null >out 2>err
+	KRUNSH_AGENT="$HOSTILE_AGENT" ks --hostname result-flood one-line </dev/null >out 2>err
 	rc=$?
 	expect_eq "exit status" 125 "$rc" || return 1
 	expect_contains "message" "line results from the guest, which were not asked for" "$(cat err)" || return 1
@@ -146,6 +146,18 @@ test_hostile_second_hello_is_refused() {
 	hostile_expect 125 "a second hello"
 }
 
+test_hostile_output_for_another_execution_is_refused() {
+	hostile_run other-exec -c true
+	hostile_expect 125 "which is not running"
+	expect_eq "forged output relayed" "" "$(cat out)"
+}
+
+test_hostile_output_as_the_vm_is_refused() {
+	hostile_run vm-output -c true
+	hostile_expect 125 "execution 0, which is not running"
+	expect_eq "forged output relayed" "" "$(cat out)"
+}
+
 test_hostile_agent_that_never_reads_stdin_does_not_hang_krunsh() {
 	head -c 8000000 /dev/zero > big-input
 	HOSTILE_INPUT=big-input hostile_run ignore-stdin -- /bin/true
@@ -162,7 +174,7 @@ test_hostile_stdout_flood_into_a_stalled_pipe_still_times_out() {
 	sleep 30 < stalled &
 	holder=$!
 	started=$(date +%s.%N)
-	KRUNSH_AGENT="$HOSTILE_AGENT" ks --timeout 3 --report r.json -e KRUNSH_ATTACK=stdout-flood \
+	KRUNSH_AGENT="$HOSTILE_AGENT" ks --timeout 3 --report r.json --hostname stdout-flood \
 		-c true </dev/null >stalled 2>err
 	rc=$?
 	secs=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%d", b - a }')
@@ -178,7 +190,7 @@ test_hostile_stdout_flood_into_a_stalled_pipe_yields_to_sigterm() {
 	mkfifo stalled
 	sleep 30 < stalled &
 	holder=$!
-	KRUNSH_AGENT="$HOSTILE_AGENT" ks -e KRUNSH_ATTACK=stdout-flood -c true </dev/null >stalled 2>err &
+	KRUNSH_AGENT="$HOSTILE_AGENT" ks --hostname stdout-flood -c true </dev/null >stalled 2>err &
 	job=$!
 	pid=$(krunsh_pid_of "$job") || { fail "no krunsh process"; return 1; }
 	sleep 2
@@ -201,7 +213,7 @@ test_hostile_stdout_flood_into_a_stopped_terminal_still_times_out() {
 export ENGINE="$ENGINE" BUILD_DIR="$BUILD_DIR" KRUNSH="$KRUNSH" DEBIAN_KERNEL="$DEBIAN_KERNEL"
 export TMPDIR="$TMPDIR" TEST_SCRATCH="$TEST_SCRATCH" KRUNSH_AGENT="$HOSTILE_AGENT"
 . "$here/lib.sh"
-ks --timeout 4 -e KRUNSH_ATTACK=stdout-flood -c true 2>err
+ks --timeout 4 --hostname stdout-flood -c true 2>err
 echo "rc=\$?" > rc.txt
 EOS
 	chmod +x run.sh

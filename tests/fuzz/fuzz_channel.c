@@ -3,7 +3,9 @@
  * then the channel policy — fed arbitrary bytes in arbitrary chunks. It
  * checks what the host promises whatever the guest sends: no frame longer
  * than its type allows, payloads inside the reader's buffer, never more
- * line records than the script has lines. */
+ * line records than the script has lines, never a frame of an execution
+ * other than the running one. Each accepted exit starts the next
+ * execution, as a caller running several on one VM does. */
 #include "lib/channel/channel_policy.h"
 #include "lib/channel/frame_reader.h"
 
@@ -27,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct frame_reader reader;
 	frame_reader_init(&reader);
 	struct channel_policy policy;
-	channel_policy_init(&policy, line_count, results);
+	channel_policy_init(&policy);
+	channel_policy_begin_exec(&policy, 1, line_count, results);
 	size_t consumed = 0;
 	while (consumed < size) {
 		size_t room;
@@ -68,6 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (policy.failed_seen > line_count || policy.results_seen > line_count ||
 			    (!results && policy.results_seen))
 				abort();
+			int vm_frame = h.type == FRAME_HELLO ||
+				       (h.type == FRAME_AGENT_ERROR && h.exec == FRAME_EXEC_VM);
+			if (!vm_frame && h.exec != policy.exec)
+				abort();
+			if (h.type == FRAME_EXIT)
+				channel_policy_begin_exec(&policy, policy.exec + 1, line_count,
+							  results);
 		}
 	}
 	return 0;

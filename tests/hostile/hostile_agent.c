@@ -50,7 +50,7 @@ static void finish(int channel, int close_first)
 static void send_header(int ch, uint32_t type, uint32_t length)
 {
 	unsigned char h[FRAME_HEADER_SIZE];
-	frame_header_encode(h, type, length);
+	frame_header_encode(h, type, channel_exec_id(), length);
 	(void)write_all(ch, h, sizeof(h));
 }
 
@@ -69,7 +69,7 @@ static void flood(int ch, uint32_t type, const unsigned char *payload, uint32_t 
 	static unsigned char buf[256 * 1024];
 	size_t frame = FRAME_HEADER_SIZE + length, used = 0;
 	while (used + frame <= sizeof(buf)) {
-		frame_header_encode(buf + used, type, length);
+		frame_header_encode(buf + used, type, channel_exec_id(), length);
 		memcpy(buf + used + FRAME_HEADER_SIZE, payload, length);
 		used += frame;
 	}
@@ -77,17 +77,23 @@ static void flood(int ch, uint32_t type, const unsigned char *payload, uint32_t 
 		;
 }
 
-static const char *attack_of(const struct job *job)
-{
-	for (char **e = job->env; e && *e; e++)
-		if (strncmp(*e, "KRUNSH_ATTACK=", 14) == 0)
-			return *e + 14;
-	return "";
-}
-
-static void hello(int ch)
+static void send_hello(int ch)
 {
 	(void)channel_send_u32(ch, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION);
+}
+
+/* The hello, then the host's first execution: the attack's frames carry
+ * its id, so that they meet the host's checks of an execution's frames. */
+static void hello(int ch)
+{
+	send_hello(ch);
+	struct frame_header h;
+	const unsigned char *payload;
+	do {
+		if (channel_next_frame(ch, &h, &payload) < 0)
+			finish(ch, 1);
+	} while (h.type != FRAME_EXEC);
+	channel_set_exec(h.exec);
 }
 
 int main(int argc, char **argv)
@@ -105,12 +111,14 @@ int main(int argc, char **argv)
 		finish(-1, 1);
 	unsigned char *payload;
 	size_t length;
-	struct job job;
+	struct job setup;
 	char error[256];
-	if (channel_receive(ch, FRAME_JOB, &payload, &length) < 0 ||
-	    job_parse(payload, length, &job, error, sizeof(error)) < 0)
+	/* The attack is the VM's host name (--hostname): the setup comes
+	 * before the hello, so attacks on the hello know theirs too. */
+	if (channel_receive(ch, FRAME_SETUP, &payload, &length) < 0 ||
+	    job_parse(payload, length, JOB_PART_SETUP, &setup, error, sizeof(error)) < 0)
 		finish(ch, 1);
-	const char *attack = attack_of(&job);
+	const char *attack = setup.hostname ? setup.hostname : "";
 	static unsigned char big[FRAME_OUTPUT_MAX];
 	memset(big, 'A', sizeof(big));
 
@@ -184,8 +192,20 @@ int main(int argc, char **argv)
 		hello(ch);
 		flood(ch, FRAME_STDOUT, big, sizeof(big));
 	} else if (strcmp(attack, "hello-twice") == 0) {
+		send_hello(ch);
+		send_hello(ch);
+	} else if (strcmp(attack, "other-exec") == 0) {
+		/* Output for an execution the host never started. */
 		hello(ch);
+		channel_set_exec(channel_exec_id() + 1);
+		(void)channel_send(ch, FRAME_STDOUT, "forged\n", 7);
+		(void)channel_send_u32(ch, FRAME_EXIT, 0);
+	} else if (strcmp(attack, "vm-output") == 0) {
+		/* Output as the VM's (id 0), which no execution owns. */
 		hello(ch);
+		channel_set_exec(FRAME_EXEC_VM);
+		(void)channel_send(ch, FRAME_STDOUT, "forged\n", 7);
+		(void)channel_send_u32(ch, FRAME_EXIT, 0);
 	} else {
 		hello(ch);
 		(void)channel_send(ch, FRAME_STDOUT, "no attack\n", 10);

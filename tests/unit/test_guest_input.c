@@ -19,7 +19,7 @@ static void feed(const unsigned char *data, size_t length)
 static int test_oversized_stdout_header_is_refused_before_its_payload(void)
 {
 	unsigned char h[FRAME_HEADER_SIZE];
-	frame_header_encode(h, FRAME_STDOUT, FRAME_OUTPUT_MAX + 1);
+	frame_header_encode(h, FRAME_STDOUT, 1, FRAME_OUTPUT_MAX + 1);
 	frame_reader_init(&reader);
 	feed(h, sizeof(h));
 	struct frame_header out;
@@ -32,7 +32,7 @@ static int test_oversized_stdout_header_is_refused_before_its_payload(void)
 static int test_unknown_type_is_refused(void)
 {
 	unsigned char h[FRAME_HEADER_SIZE];
-	frame_header_encode(h, FRAME_JOB, 0); /* host -> guest only */
+	frame_header_encode(h, FRAME_EXEC, 1, 0); /* host -> guest only */
 	frame_reader_init(&reader);
 	feed(h, sizeof(h));
 	struct frame_header out;
@@ -41,12 +41,28 @@ static int test_unknown_type_is_refused(void)
 	return 0;
 }
 
+static int test_hello_of_protocol_1_is_refused_on_its_header(void)
+{
+	/* Version 1's 8-byte header, then its version: read as 12 bytes. */
+	unsigned char v1[12] = {0};
+	put_u32le(v1, FRAME_HELLO);
+	put_u32le(v1 + 4, 4);
+	put_u32le(v1 + 8, 1);
+	frame_reader_init(&reader);
+	feed(v1, sizeof(v1));
+	struct frame_header out;
+	const unsigned char *payload;
+	EXPECT(frame_reader_next(&reader, &out, &payload) == FRAME_READ_OLD_HELLO);
+	EXPECT(out.exec == 1);
+	return 0;
+}
+
 static int test_largest_frame_arrives_in_place_across_reads(void)
 {
 	static unsigned char stream[2 * (FRAME_HEADER_SIZE + FRAME_OUTPUT_MAX)];
 	size_t n = 0;
 	for (int f = 0; f < 2; f++) {
-		frame_header_encode(stream + n, FRAME_STDOUT, FRAME_OUTPUT_MAX);
+		frame_header_encode(stream + n, FRAME_STDOUT, 1, FRAME_OUTPUT_MAX);
 		n += FRAME_HEADER_SIZE;
 		memset(stream + n, 'a' + f, FRAME_OUTPUT_MAX);
 		n += FRAME_OUTPUT_MAX;
@@ -78,23 +94,38 @@ static int test_largest_frame_arrives_in_place_across_reads(void)
 	return 0;
 }
 
-static int check(struct channel_policy *p, uint32_t type, uint32_t a, uint32_t length)
+/* A frame of execution `exec`. */
+static int check_of(struct channel_policy *p, uint32_t exec, uint32_t type, uint32_t a,
+		    uint32_t length)
 {
 	unsigned char payload[16] = {0};
 	put_u32le(payload, a);
-	struct frame_header h = {type, length};
+	struct frame_header h = {type, length, exec};
 	char why[256];
 	return channel_policy_check(p, &h, payload, why, sizeof(why)) == CHANNEL_ACCEPT;
+}
+
+/* A frame of the running execution (the hello: the VM's). */
+static int check(struct channel_policy *p, uint32_t type, uint32_t a, uint32_t length)
+{
+	return check_of(p, type == FRAME_HELLO ? FRAME_EXEC_VM : p->exec, type, a, length);
+}
+
+/* A policy with execution 1 running, bounded by `lines` script lines. */
+static void policy_start(struct channel_policy *p, size_t lines, int results)
+{
+	channel_policy_init(p);
+	channel_policy_begin_exec(p, 1, lines, results);
 }
 
 static int test_policy_wants_hello_with_our_version_first(void)
 {
 	struct channel_policy p;
-	channel_policy_init(&p, 1, 0);
+	policy_start(&p, 1, 0);
 	EXPECT(!check(&p, FRAME_STDOUT, 0, 3));
-	channel_policy_init(&p, 1, 0);
+	policy_start(&p, 1, 0);
 	EXPECT(!check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION + 1, 4));
-	channel_policy_init(&p, 1, 0);
+	policy_start(&p, 1, 0);
 	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
 	EXPECT(!check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
 	return 0;
@@ -103,20 +134,42 @@ static int test_policy_wants_hello_with_our_version_first(void)
 static int test_policy_bounds_line_records_by_the_script(void)
 {
 	struct channel_policy p;
-	channel_policy_init(&p, 2, 0);
+	policy_start(&p, 2, 0);
 	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
 	EXPECT(check(&p, FRAME_LINE_FAILED, 1, 8));
 	EXPECT(check(&p, FRAME_LINE_FAILED, 2, 8));
 	EXPECT(!check(&p, FRAME_LINE_FAILED, 3, 8));
-	channel_policy_init(&p, 2, 0);
+	policy_start(&p, 2, 0);
 	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
 	EXPECT(!check(&p, FRAME_LINE_RESULT, 1, 16)); /* not asked for */
-	channel_policy_init(&p, 1, 1);
+	policy_start(&p, 1, 1);
 	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
 	EXPECT(check(&p, FRAME_LINE_RESULT, 1, 16));
 	EXPECT(!check(&p, FRAME_LINE_RESULT, 1, 16));
 	EXPECT(!check(&p, FRAME_EXIT, 256, 4));
 	EXPECT(check(&p, FRAME_EXIT, 255, 4));
+	return 0;
+}
+
+static int test_policy_takes_only_the_running_executions_frames(void)
+{
+	struct channel_policy p;
+	channel_policy_init(&p);
+	EXPECT(!check_of(&p, 1, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4)); /* the VM's */
+	EXPECT(check_of(&p, 0, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+	EXPECT(!check_of(&p, 0, FRAME_STDOUT, 0, 3)); /* no execution yet */
+	EXPECT(!check_of(&p, 1, FRAME_STDOUT, 0, 3));
+	channel_policy_begin_exec(&p, 1, 0, 0);
+	EXPECT(check_of(&p, 1, FRAME_STDOUT, 0, 3));
+	EXPECT(!check_of(&p, 2, FRAME_STDOUT, 0, 3)); /* not started */
+	EXPECT(!check_of(&p, 0, FRAME_STDOUT, 0, 3));
+	EXPECT(check_of(&p, 1, FRAME_EXIT, 0, 4));
+	EXPECT(!check_of(&p, 1, FRAME_STDOUT, 0, 3)); /* after its exit */
+	EXPECT(!check_of(&p, 1, FRAME_EXIT, 0, 4));
+	channel_policy_begin_exec(&p, 2, 0, 0);
+	EXPECT(!check_of(&p, 1, FRAME_STDOUT, 0, 3)); /* a late frame of 1 */
+	EXPECT(check_of(&p, 2, FRAME_STDOUT, 0, 3));
+	EXPECT(check_of(&p, 0, FRAME_AGENT_ERROR, 0, 3)); /* the VM's own error */
 	return 0;
 }
 
@@ -138,6 +191,8 @@ int main(void)
 	RUN(test_oversized_stdout_header_is_refused_before_its_payload);
 	RUN(test_unknown_type_is_refused);
 	RUN(test_largest_frame_arrives_in_place_across_reads);
+	RUN(test_hello_of_protocol_1_is_refused_on_its_header);
+	RUN(test_policy_takes_only_the_running_executions_frames);
 	RUN(test_policy_wants_hello_with_our_version_first);
 	RUN(test_policy_bounds_line_records_by_the_script);
 	RUN(test_sanitised_text_is_one_line_without_controls);

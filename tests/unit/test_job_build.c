@@ -128,8 +128,25 @@ static int build(const char *text, char **argv)
 	if (cli_parse(argc, argv, &opts, &err) != CLI_RUN)
 		return -2;
 	struct script s = {.text = (char *)text, .text_length = strlen(text)};
-	if (job_build(&opts, &s, &job, &err) < 0)
+	struct job_buffer setup = {0};
+	if (job_build_setup(&opts, &setup, &err) < 0 || job_build_exec(&opts, &s, cli_stdin_reaches_commands(&opts), &job, &err) < 0) {
+		job_buffer_free(&setup);
 		return -1;
+	}
+	/* Each record in its own frame's part, then decoded as one. */
+	int misplaced = 0;
+	struct job_record r;
+	size_t offset = 0;
+	while (job_next_record(job.data, job.length, &offset, &r) == 1)
+		misplaced += job_key_is_setup(r.key);
+	offset = 0;
+	while (job_next_record(setup.data, setup.length, &offset, &r) == 1) {
+		misplaced += !job_key_is_setup(r.key);
+		job_buffer_add(&job, r.key, r.value, r.length);
+	}
+	job_buffer_free(&setup);
+	if (misplaced)
+		return -4;
 	return decode() == 0 ? 0 : -3;
 }
 

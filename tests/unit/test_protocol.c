@@ -11,13 +11,13 @@
 static size_t make_stream(unsigned char *buf)
 {
 	size_t n = 0;
-	frame_header_encode(buf + n, FRAME_STDOUT, 5);
+	frame_header_encode(buf + n, FRAME_STDOUT, 7, 5);
 	n += FRAME_HEADER_SIZE;
 	memcpy(buf + n, "hello", 5);
 	n += 5;
-	frame_header_encode(buf + n, FRAME_STDIN_EOF, 0);
+	frame_header_encode(buf + n, FRAME_STDIN_EOF, 7, 0);
 	n += FRAME_HEADER_SIZE;
-	frame_header_encode(buf + n, FRAME_STDERR, 300);
+	frame_header_encode(buf + n, FRAME_STDERR, 7, 300);
 	n += FRAME_HEADER_SIZE;
 	for (int i = 0; i < 300; i++)
 		buf[n++] = (unsigned char)i;
@@ -32,7 +32,7 @@ static int check_frames(const struct frame_header *h, unsigned char payloads[][3
 		return 1;
 	if (h[1].type != FRAME_STDIN_EOF || h[1].length != 0)
 		return 1;
-	if (h[2].type != FRAME_STDERR || h[2].length != 300)
+	if (h[2].type != FRAME_STDERR || h[2].length != 300 || h[2].exec != 7)
 		return 1;
 	for (int i = 0; i < 300; i++)
 		if (payloads[2][i] != (unsigned char)i)
@@ -112,7 +112,7 @@ static int test_oversize_length_is_rejected(void)
 	const unsigned char *payload;
 
 	frame_decoder_init(&d, 16);
-	frame_header_encode(header, FRAME_STDOUT, 17);
+	frame_header_encode(header, FRAME_STDOUT, 7, 17);
 	const unsigned char *p = header;
 	size_t left = sizeof(header);
 	EXPECT(frame_decoder_feed(&d, &p, &left, &out, &payload) == DECODE_ERROR);
@@ -120,7 +120,7 @@ static int test_oversize_length_is_rejected(void)
 
 	/* A length near 4 GiB must be refused before any allocation. */
 	frame_decoder_init(&d, FRAME_PAYLOAD_MAX);
-	frame_header_encode(header, FRAME_STDOUT, UINT32_MAX);
+	frame_header_encode(header, FRAME_STDOUT, 7, UINT32_MAX);
 	p = header;
 	left = sizeof(header);
 	EXPECT(frame_decoder_feed(&d, &p, &left, &out, &payload) == DECODE_ERROR);
@@ -131,7 +131,7 @@ static int test_oversize_length_is_rejected(void)
 static int test_length_at_the_limit_is_accepted(void)
 {
 	unsigned char stream[FRAME_HEADER_SIZE + 16];
-	frame_header_encode(stream, FRAME_STDOUT, 16);
+	frame_header_encode(stream, FRAME_STDOUT, 7, 16);
 	memset(stream + FRAME_HEADER_SIZE, 'x', 16);
 	struct frame_decoder d;
 	frame_decoder_init(&d, 16);

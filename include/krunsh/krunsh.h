@@ -1,0 +1,125 @@
+/* libkrunsh: run programs in throw-away microVMs.
+ *
+ * A VM is started from a VM spec (engine, size, what is shared with it),
+ * then runs executions one after another, each from a process spec (a
+ * program and its arguments, or a shell script), with its stdout and stderr
+ * relayed byte-exact to the caller's fds and its exit status returned. The
+ * guest sees a read-only view of the host under a throw-away overlay: what
+ * one execution writes outside a volume, the next one sees; all of it goes
+ * when the VM stops.
+ *
+ * Errors are values (struct krunsh_error) with a one-line message. The
+ * library never exits, never installs signal handlers and writes nothing to
+ * stderr of its own: messages go to the log callback, if one is given.
+ * Thread safety: one VM is used by one thread at a time.
+ *
+ * Build with `pkg-config --cflags --libs krunsh`. */
+#ifndef KRUNSH_KRUNSH_H
+#define KRUNSH_KRUNSH_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KRUNSH_EXPORT __attribute__((visibility("default")))
+
+struct krunsh_error {
+	int code; /* enum krunsh_error_code */
+	char message[1024];
+};
+
+enum krunsh_error_code {
+	KRUNSH_OK = 0,
+	KRUNSH_E_INVALID,     /* a spec is wrong: the message says which field */
+	KRUNSH_E_UNAVAILABLE, /* no engine can run here, or a part is missing */
+	KRUNSH_E_START,	      /* the VM did not come up (boot, VMM, guest setup) */
+	KRUNSH_E_SYSTEM,      /* a host call failed */
+	KRUNSH_E_STATE,	      /* the VM cannot run anything more */
+};
+
+/* Lines the library would have printed; verbose ones only when asked. */
+typedef void (*krunsh_log_fn)(void *data, int verbose, const char *line);
+
+struct krunsh_volume {
+	const char *host_path;	/* a directory or file on the host */
+	const char *guest_path; /* absolute, where the guest sees it */
+	int read_only;
+};
+
+struct krunsh_vm_spec {
+	const char *engine; /* "auto" or NULL, "qemu", "krun" */
+	unsigned cpus;	    /* 0: 1 */
+	unsigned mem_mib;   /* 0: the default (512) */
+	const char *kernel; /* NULL: krunsh's own guest kernel */
+	const char *root;   /* NULL: the host's / (read-only); else a directory tree */
+	const struct krunsh_volume *volumes;
+	size_t volume_count;
+	int network;	      /* user-mode networking (passt); 0: none */
+	const char *hostname; /* NULL: "krunsh" */
+	double boot_timeout;  /* seconds per boot attempt, one retry; 0: 20 */
+	double timeout;	      /* seconds for the whole start; 0: none */
+	/* Readable when the caller wants a start or an execution to stop
+	 * (a signal pipe, an eventfd); -1: none. One byte is read from it. */
+	int cancel_fd;
+	krunsh_log_fn log;
+	void *log_data;
+	int verbose;
+};
+
+struct krunsh_proc_spec {
+	/* Either argv (NULL-terminated; argv[0] looked up in the guest's
+	 * PATH) or script (run by /bin/sh), not both. */
+	const char *const *argv;
+	const char *script;
+	const char *const *env; /* "NAME=VALUE", NULL-terminated; PATH and HOME
+				   have defaults; nothing comes from the host */
+	const char *workdir;	/* NULL: / */
+	double timeout;		/* seconds; 0: none */
+};
+
+struct krunsh_io {
+	int stdin_fd;  /* forwarded to the program until EOF; -1: empty stdin */
+	int stdout_fd; /* the program's stdout goes here, byte-exact */
+	int stderr_fd; /* and its stderr */
+};
+
+enum krunsh_exec_end {
+	KRUNSH_EXEC_EXITED,	   /* status holds its exit status (128+N: signal N) */
+	KRUNSH_EXEC_TIMEOUT,	   /* the spec's timeout passed; the VM is unusable */
+	KRUNSH_EXEC_CANCELLED,	   /* the cancel fd became readable */
+	KRUNSH_EXEC_VM_DIED,	   /* the guest went away (panic, power-off, OOM) */
+	KRUNSH_EXEC_GUEST_ERROR,   /* the guest could not start it, or broke protocol */
+	KRUNSH_EXEC_OUTPUT_CLOSED, /* stdout_fd is a pipe nobody reads */
+};
+
+struct krunsh_exec_result {
+	enum krunsh_exec_end end;
+	int status;	   /* KRUNSH_EXEC_EXITED: 0-255 */
+	int cancel_byte;   /* KRUNSH_EXEC_CANCELLED: the byte read */
+	char message[1024]; /* why, when it did not exit */
+};
+
+typedef struct krunsh_vm krunsh_vm;
+
+/* Starts a VM and waits until its guest is up. 0 with *vm, or -1 with err. */
+KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
+				  struct krunsh_error *err);
+/* Runs one execution to its end. 0 with result (also when the program
+ * failed: see result->end), or -1 with err when it could not be run. After
+ * any end but KRUNSH_EXEC_EXITED the VM runs nothing more. */
+KRUNSH_EXPORT int krunsh_vm_exec(krunsh_vm *vm, const struct krunsh_proc_spec *proc,
+				 const struct krunsh_io *io, struct krunsh_exec_result *result,
+				 struct krunsh_error *err);
+/* Stops the VM and removes everything it left on the host. NULL is fine. */
+KRUNSH_EXPORT void krunsh_vm_stop(krunsh_vm *vm);
+/* The engine the VM runs on ("qemu", "krun"). */
+KRUNSH_EXPORT const char *krunsh_vm_engine(const krunsh_vm *vm);
+KRUNSH_EXPORT const char *krunsh_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,238 @@
+/* The public API (include/krunsh/krunsh.h) over the library's VM and
+ * execution code: checks the caller's specs, turns them into the records
+ * the guest is sent, and the library's outcomes into the API's. */
+#include "krunsh/krunsh.h"
+#include "config.h"
+#include "lib/engine/engine.h"
+#include "lib/exec/job_build.h"
+#include "lib/vm/vm_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct krunsh_vm {
+	struct options opts; /* the VM's spec as the engines read it */
+	const struct engine *engine;
+	struct engine_probe probe;
+	struct vm *vm;
+	struct vm_run_result run;
+};
+
+/* Errors are set where the library's own are; this copies one out. */
+static int fail(struct krunsh_error *err, int code, const struct error *inner)
+{
+	if (err) {
+		err->code = code;
+		snprintf(err->message, sizeof(err->message), "%s", inner->message);
+	}
+	return -1;
+}
+
+static int fail_text(struct krunsh_error *err, int code, const char *text)
+{
+	struct error inner;
+	snprintf(inner.message, sizeof(inner.message), "%s", text);
+	return fail(err, code, &inner);
+}
+
+static int vm_options(const struct krunsh_vm_spec *spec, struct options *opts,
+		      struct error *err)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->mode = INPUT_SCRIPT;
+	opts->engine = spec->engine ? spec->engine : "auto";
+	if (strcmp(opts->engine, "auto") != 0 && strcmp(opts->engine, "qemu") != 0 &&
+	    strcmp(opts->engine, "krun") != 0) {
+		error_set(err, 0, "engine %s: expected auto, qemu or krun", opts->engine);
+		return -1;
+	}
+	opts->cpus = spec->cpus ? spec->cpus : 1;
+	opts->mem_mib = spec->mem_mib ? spec->mem_mib : 512;
+	if (opts->cpus > 64 || opts->mem_mib < 64) {
+		error_set(err, 0, "cpus must be 1-64 and mem_mib at least 64");
+		return -1;
+	}
+	opts->shell = "/bin/sh";
+	opts->kernel = spec->kernel;
+	opts->root_dir = spec->root;
+	opts->network = spec->network;
+	opts->hostname = spec->hostname;
+	opts->verbose = spec->verbose;
+	opts->clean_env = 1; /* nothing of the caller's environment */
+	for (size_t i = 0; i < spec->volume_count; i++) {
+		const struct krunsh_volume *v = &spec->volumes[i];
+		char what[64];
+		snprintf(what, sizeof(what), "volume %zu", i);
+		if (!v->host_path || !v->guest_path) {
+			error_set(err, 0, "%s: host_path and guest_path are required", what);
+			return -1;
+		}
+		if (resources_add_volume_paths(&opts->resources, v->host_path, v->guest_path,
+					       v->read_only, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int start_failure(const struct vm_run_result *run, struct krunsh_error *err)
+{
+	const struct session_result *r = &run->session;
+	char text[1400];
+	switch (r->outcome) {
+	case SESSION_BOOT_TIMEOUT:
+		snprintf(text, sizeof(text), "the guest showed no sign of life, twice%s%s",
+			 run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
+		break;
+	case SESSION_TIMEOUT:
+		snprintf(text, sizeof(text), "the start timed out");
+		break;
+	case SESSION_SIGNALLED:
+		snprintf(text, sizeof(text), "the start was cancelled");
+		break;
+	default:
+		snprintf(text, sizeof(text), "%s%s%s", r->message[0] ? r->message : "the VM failed",
+			 run->vmm_cause[0] ? ": " : "", run->vmm_cause);
+		break;
+	}
+	return fail_text(err, KRUNSH_E_START, text);
+}
+
+static double deadline_of(double timeout)
+{
+	return timeout > 0 ? monotonic_seconds() + timeout : 0;
+}
+
+int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out,
+		    struct krunsh_error *err)
+{
+	*out = NULL;
+	struct error inner = {0};
+	struct krunsh_vm *k = calloc(1, sizeof(*k));
+	if (!k)
+		return fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
+	log_set_sink(spec->log, spec->log_data);
+	log_verbose = spec->verbose;
+	struct job_buffer setup = {0};
+	int code = KRUNSH_E_INVALID;
+	if (vm_options(spec, &k->opts, &inner) < 0)
+		goto failed;
+	code = KRUNSH_E_UNAVAILABLE;
+	if (!(k->engine = engine_select(&k->opts, &k->probe, &inner)))
+		goto failed;
+	log_verbose_message("%s", k->probe.reason);
+	code = KRUNSH_E_SYSTEM;
+	if (job_build_setup(&k->opts, &setup, &inner) < 0)
+		goto failed;
+	struct vm_setup vm_setup = {
+	    .data = setup.data,
+	    .length = setup.length,
+	    .boot_timeout = spec->boot_timeout > 0 ? spec->boot_timeout : 20,
+	    .cancel_fd = spec->cancel_fd,
+	};
+	code = KRUNSH_E_START;
+	if (vm_start(k->engine, &k->probe, &k->opts, &vm_setup, deadline_of(spec->timeout), &k->vm,
+		     &k->run, &inner) < 0)
+		goto failed;
+	job_buffer_free(&setup);
+	if (!k->vm) {
+		start_failure(&k->run, err);
+		krunsh_vm_stop(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+failed:
+	job_buffer_free(&setup);
+	krunsh_vm_stop(k);
+	return fail(err, code, &inner);
+}
+
+static enum krunsh_exec_end end_of(enum session_outcome outcome)
+{
+	switch (outcome) {
+	case SESSION_EXITED:
+		return KRUNSH_EXEC_EXITED;
+	case SESSION_TIMEOUT:
+	case SESSION_BOOT_TIMEOUT:
+		return KRUNSH_EXEC_TIMEOUT;
+	case SESSION_SIGNALLED:
+		return KRUNSH_EXEC_CANCELLED;
+	case SESSION_VM_DIED:
+		return KRUNSH_EXEC_VM_DIED;
+	case SESSION_OUTPUT_CLOSED:
+		return KRUNSH_EXEC_OUTPUT_CLOSED;
+	case SESSION_AGENT_ERROR:
+	case SESSION_PROTOCOL_ERROR:
+	case SESSION_ALIVE:
+		break;
+	}
+	return KRUNSH_EXEC_GUEST_ERROR;
+}
+
+int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const struct krunsh_io *io,
+		   struct krunsh_exec_result *result, struct krunsh_error *err)
+{
+	memset(result, 0, sizeof(*result));
+	if (!k || !k->vm)
+		return fail_text(err, KRUNSH_E_STATE, "no VM");
+	if (!proc->argv == !proc->script)
+		return fail_text(err, KRUNSH_E_INVALID, "give either argv or script");
+	if (proc->argv && !proc->argv[0])
+		return fail_text(err, KRUNSH_E_INVALID, "argv is empty");
+	if (proc->workdir && proc->workdir[0] != '/')
+		return fail_text(err, KRUNSH_E_INVALID, "workdir must be absolute");
+	/* The execution's part of the options; the VM's part stays. */
+	struct options opts = k->opts;
+	opts.mode = proc->argv ? INPUT_EXEC : INPUT_SCRIPT;
+	opts.exec_argv = (char **)proc->argv;
+	opts.workdir = proc->workdir ? proc->workdir : "/";
+	size_t env_count = 0;
+	while (proc->env && proc->env[env_count]) {
+		if (!strchr(proc->env[env_count], '='))
+			return fail_text(err, KRUNSH_E_INVALID, "env entries must be NAME=VALUE");
+		env_count++;
+	}
+	opts.env = (char **)proc->env;
+	opts.env_count = env_count;
+	struct script script = {.text = (char *)(proc->script ? proc->script : ""),
+				.text_length = proc->script ? strlen(proc->script) : 0};
+	struct job_buffer job = {0};
+	struct error inner = {0};
+	if (job_build_exec(&opts, &script, io->stdin_fd >= 0, &job, &inner) < 0)
+		return fail(err, KRUNSH_E_SYSTEM, &inner);
+	struct vm_job vm_job = {.data = job.data,
+				.length = job.length,
+				.stdin_fd = io->stdin_fd,
+				.stdout_fd = io->stdout_fd,
+				.stderr_fd = io->stderr_fd};
+	vm_exec(k->vm, &vm_job, deadline_of(proc->timeout), &k->run);
+	job_buffer_free(&job);
+	const struct session_result *r = &k->run.session;
+	result->end = end_of(r->outcome);
+	result->status = r->exit_status;
+	result->cancel_byte = r->signal;
+	snprintf(result->message, sizeof(result->message), "%s%s%s", r->message,
+		 k->run.vmm_cause[0] ? ": " : "", k->run.vmm_cause);
+	return 0;
+}
+
+void krunsh_vm_stop(krunsh_vm *k)
+{
+	if (!k)
+		return;
+	vm_stop(k->vm);
+	session_result_free(&k->run.session);
+	resources_free(&k->opts.resources);
+	free(k);
+}
+
+const char *krunsh_vm_engine(const krunsh_vm *k)
+{
+	return k && k->engine ? k->engine->name : NULL;
+}
+
+const char *krunsh_version(void)
+{
+	return KRUNSH_VERSION;
+}
