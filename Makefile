@@ -67,7 +67,7 @@ $(BUILD)/krunsh-cli.a: $(CLI_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) -Wl,--start-group $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a -Wl,--end-group -ldl -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a -ldl -lm
 
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 	$(CC) -static $(LDFLAGS) -o $@ $^
@@ -103,7 +103,7 @@ $(BUILD)/libkrun-double-unmarked.so.1: $(DOUBLE_SRC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(INCLUDES) -o $@ $< -Wl,--start-group $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a -Wl,--end-group $(ALL_LDFLAGS) -ldl -lm
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) -o $@ $< $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) -ldl -lm
 
 check-unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)

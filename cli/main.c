@@ -1,5 +1,7 @@
 /* krunsh: read commands, run them in a throw-away microVM, exit with their
  * status. This file decides the exit status; everything else returns values. */
+#include "cli/environment.h"
+#include "cli/guest_env.h"
 #include "cli/options.h"
 #include "lib/engine/engine.h"
 #include "lib/util/error.h"
@@ -22,7 +24,7 @@ static int read_input(const struct options *opts, struct script *script, struct 
 {
 	char *input = NULL;
 	size_t length = 0;
-	if (opts->mode == INPUT_EXEC)
+	if (opts->proc.mode == INPUT_EXEC)
 		return script_build(strdup(""), 0, 0, 0, script, err);
 	if (opts->command) {
 		input = strdup(opts->command);
@@ -45,7 +47,7 @@ static int read_input(const struct options *opts, struct script *script, struct 
 	}
 	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
 		    (opts->report_file ? SCRIPT_LINE_EVENTS : 0);
-	return script_build(input, length, opts->mode == INPUT_LINES, flags, script, err);
+	return script_build(input, length, opts->proc.mode == INPUT_LINES, flags, script, err);
 }
 
 static void report_failed_lines(const struct script *script, const struct session_result *r)
@@ -80,7 +82,9 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 	struct job_buffer setup = {0}, job = {0};
 	struct vm *vm = NULL;
 	int r = -1;
-	if (job_build_setup(opts, &setup, err) < 0 || job_build_exec(opts, script, cli_stdin_reaches_commands(opts), &job, err) < 0)
+	if (job_build_setup(&opts->vm, &setup, err) < 0 ||
+	    job_build_exec(&opts->vm, &opts->proc, script->text, script->text_length,
+			   cli_stdin_reaches_commands(opts), &job, err) < 0)
 		goto out;
 	struct vm_setup vm_setup = {
 	    .data = setup.data,
@@ -91,7 +95,7 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 	     * would, without touching the guest. */
 	    .freeze_first_boot = getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL,
 	};
-	if (vm_start(engine, probe, opts, &vm_setup, deadline, &vm, run, err) < 0)
+	if (vm_start(engine, probe, &opts->vm, &vm_setup, deadline, &vm, run, err) < 0)
 		goto out;
 	r = 0;
 	if (!vm)
@@ -161,6 +165,9 @@ int main(int argc, char **argv)
 	struct options opts;
 	struct error err = {0};
 	log_set_sink(log_to_stderr, NULL);
+	static struct host_config host;
+	environment_read(&host);
+	host_config_set(&host);
 	enum cli_result cr = cli_parse(argc, argv, &opts, &err);
 	if (cr == CLI_EXIT_OK)
 		return 0;
@@ -169,7 +176,7 @@ int main(int argc, char **argv)
 		cli_free(&opts);
 		return EXIT_KRUNSH_FAILURE;
 	}
-	log_verbose = opts.verbose;
+	log_verbose = opts.vm.verbose;
 	double started = monotonic_seconds();
 	if (signals_install() < 0) {
 		log_message("cannot set up signal handling");
@@ -193,7 +200,8 @@ int main(int argc, char **argv)
 	struct engine_probe probe;
 	int ran = 0;
 	if (read_input(&opts, &script, &err) < 0 || runner_outputs_add_volumes(&opts, &err) < 0 ||
-	    !(engine = engine_select(&opts, &probe, &err))) {
+	    guest_env_build(&opts, &err) < 0 ||
+	    !(engine = engine_select(&opts.vm, &probe, &err))) {
 		error_print(&err);
 		goto out;
 	}

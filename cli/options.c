@@ -242,13 +242,13 @@ static int env_name_valid(const char *entry)
 
 static int env_append(struct options *opts, char *entry, struct error *err)
 {
-	char **grown = realloc(opts->env, (opts->env_count + 1) * sizeof(char *));
+	char **grown = realloc(opts->proc.env, (opts->proc.env_count + 1) * sizeof(char *));
 	if (!grown) {
 		error_set(err, ENOMEM, "parsing options");
 		return -1;
 	}
-	opts->env = grown;
-	opts->env[opts->env_count++] = entry;
+	opts->proc.env = grown;
+	opts->proc.env[opts->proc.env_count++] = entry;
 	return 0;
 }
 
@@ -305,14 +305,27 @@ static enum cli_result bad_value(struct error *err, const char *option, const ch
 	return CLI_ERROR;
 }
 
+/* What the specs take from more than one flag. */
+static enum cli_result specs_complete(struct options *opts)
+{
+	/* --report times each line of line mode (not of -c, one command). */
+	opts->proc.line_events =
+	    opts->report_file && opts->proc.mode == INPUT_LINES && !opts->command;
+	/* rw volumes' new files belong to the user the commands run as. */
+	opts->vm.owner_set = opts->proc.user.set;
+	opts->vm.owner_uid = opts->proc.user.uid;
+	opts->vm.owner_gid = opts->proc.user.gid;
+	return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct error *err)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->mode = INPUT_LINES;
-	opts->engine = "auto";
-	opts->cpus = 1;
-	opts->mem_mib = 512;
-	opts->shell = "/bin/sh";
+	opts->proc.mode = INPUT_LINES;
+	opts->vm.engine = "auto";
+	opts->vm.cpus = 1;
+	opts->vm.mem_mib = 512;
+	opts->proc.shell = "/bin/sh";
 	opterr = 0;
 	optind = 1;
 	int script_flag = 0, network_none = 0;
@@ -335,33 +348,33 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		case OPT_SHELL:
 			if (optarg[0] != '/')
 				return bad_value(err, "--shell", optarg, "an absolute path");
-			opts->shell = optarg;
+			opts->proc.shell = optarg;
 			break;
 		case OPT_ENGINE:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "qemu") &&
 			    strcmp(optarg, "krun"))
 				return bad_value(err, "--engine", optarg, "auto, qemu or krun");
-			opts->engine = optarg;
+			opts->vm.engine = optarg;
 			break;
 		case OPT_CPUS:
 			if (parse_unsigned(optarg, 1, MAX_CPUS, &v) < 0)
 				return bad_value(err, "--cpus", optarg,
 						 "a whole number from 1 to 64");
-			opts->cpus = (unsigned)v;
+			opts->vm.cpus = (unsigned)v;
 			break;
 		case OPT_MEM:
-			if (parse_mem(optarg, &opts->mem_mib) < 0)
+			if (parse_mem(optarg, &opts->vm.mem_mib) < 0)
 				return bad_value(err, "--mem", optarg,
 						 "MiB from 128 to 262144, or a G suffix");
 			break;
 		case OPT_KERNEL:
-			opts->kernel = optarg;
+			opts->vm.kernel = optarg;
 			break;
 		case OPT_LIBKRUN:
-			opts->libkrun_path = optarg;
+			opts->vm.libkrun_path = optarg;
 			break;
 		case OPT_WRITABLE_ROOT:
-			opts->allow_writable_root = 1;
+			opts->vm.allow_writable_root = 1;
 			break;
 		case OPT_TIMEOUT:
 			if (parse_seconds(optarg, &opts->timeout_seconds) < 0)
@@ -371,7 +384,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		case 'w':
 			if (optarg[0] != '/')
 				return bad_value(err, "--workdir", optarg, "an absolute path");
-			opts->workdir = optarg;
+			opts->proc.workdir = optarg;
 			break;
 		case 'e':
 			if (!env_name_valid(optarg))
@@ -380,10 +393,10 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 				return CLI_ERROR;
 			break;
 		case 'V':
-			opts->verbose = 1;
+			opts->vm.verbose = 1;
 			break;
 		case 'm':
-			if (parse_podman_memory(optarg, &opts->mem_mib) < 0)
+			if (parse_podman_memory(optarg, &opts->vm.mem_mib) < 0)
 				return bad_value(err, "--memory", optarg,
 						 "bytes, or a number with a b, k, m or g suffix, "
 						 "from 128m to 256g");
@@ -395,15 +408,15 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (!hostname_valid(optarg))
 				return bad_value(err, "--hostname", optarg,
 						 "letters, digits, '-' and '.', at most 64");
-			opts->hostname = optarg;
+			opts->vm.hostname = optarg;
 			break;
 		case OPT_NETWORK:
 			if (strcmp(optarg, "none") == 0) {
 				network_none = 1;
-				opts->network = 0;
+				opts->vm.network = 0;
 			} else if (strcmp(optarg, "user") == 0) {
 				network_none = 0;
-				opts->network = 1;
+				opts->vm.network = 1;
 			} else {
 				return bad_value(
 				    err, "--network", optarg,
@@ -434,11 +447,11 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 				  "the program after --, as krunsh -- PROGRAM ARGS");
 			return CLI_ERROR;
 		case OPT_MOUNT:
-			if (resources_add_mount(&opts->resources, optarg, err) < 0)
+			if (resources_add_mount(&opts->vm.resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case OPT_TMPFS:
-			if (resources_add_tmpfs(&opts->resources, optarg, err) < 0)
+			if (resources_add_tmpfs(&opts->vm.resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case 'h':
@@ -450,24 +463,24 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->report_file = optarg;
 			break;
 		case 'v':
-			if (resources_add_volume(&opts->resources, optarg, err) < 0)
+			if (resources_add_volume(&opts->vm.resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case OPT_DISK:
-			if (resources_add_disk(&opts->resources, optarg, err) < 0)
+			if (resources_add_disk(&opts->vm.resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case OPT_NET:
-			opts->network = 1;
+			opts->vm.network = 1;
 			network_none = 0;
 			break;
 		case 'p':
-			if (resources_add_port(&opts->resources, optarg, err) < 0)
+			if (resources_add_port(&opts->vm.resources, optarg, err) < 0)
 				return CLI_ERROR;
-			opts->network = 1;
+			opts->vm.network = 1;
 			break;
 		case OPT_ULIMIT:
-			if (resources_add_ulimit(&opts->resources, optarg, err) < 0)
+			if (resources_add_ulimit(&opts->vm.resources, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case OPT_MASK:
@@ -477,8 +490,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 				return bad_value(err, c == OPT_MASK ? "--mask" : "--expose", optarg,
 						 c == OPT_MASK ? "an existing absolute host path"
 							       : "an absolute host path");
-			const char ***list = c == OPT_MASK ? &opts->masks : &opts->exposed;
-			size_t *count = c == OPT_MASK ? &opts->mask_count : &opts->exposed_count;
+			const char ***list = c == OPT_MASK ? &opts->vm.masks : &opts->vm.exposed;
+			size_t *count = c == OPT_MASK ? &opts->vm.mask_count : &opts->vm.exposed_count;
 			const char **grown = realloc(*list, (*count + 1) * sizeof(**list));
 			if (!grown) {
 				error_set(err, ENOMEM, "parsing options");
@@ -493,7 +506,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (optarg[0] != '/' || stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
 				return bad_value(err, "--root", optarg,
 						 "an absolute path of an existing directory");
-			opts->root_dir = optarg;
+			opts->vm.root_dir = optarg;
 			break;
 		}
 		case OPT_ENV_FILE:
@@ -519,12 +532,12 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			return CLI_ERROR;
 		}
 	}
-	if (network_none && opts->resources.port_count) {
+	if (network_none && opts->vm.resources.port_count) {
 		error_set(err, 0, "--network none cannot be combined with --publish");
 		return CLI_ERROR;
 	}
 	/* After the loop: a --root given later names the passwd file. */
-	if (user_spec && guest_user_resolve(user_spec, opts->root_dir, &opts->user, err) < 0)
+	if (user_spec && guest_user_resolve(user_spec, opts->vm.root_dir, &opts->proc.user, err) < 0)
 		return CLI_ERROR;
 	int rest = argc - optind;
 	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
@@ -539,9 +552,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			    "-- PROGRAM cannot be combined with -c, --script or --keep-going");
 			return CLI_ERROR;
 		}
-		opts->mode = INPUT_EXEC;
-		opts->exec_argv = argv + optind;
-		return CLI_RUN;
+		opts->proc.mode = INPUT_EXEC;
+		opts->proc.exec_argv = argv + optind;
+		return specs_complete(opts);
 	}
 	if (rest > 1) {
 		/* Typically a test runner's `-exec krunsh`: name the fix, since
@@ -560,27 +573,29 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		opts->script_file = argv[optind];
 	}
 	if (script_flag)
-		opts->mode = INPUT_SCRIPT;
-	return CLI_RUN;
+		opts->proc.mode = INPUT_SCRIPT;
+	return specs_complete(opts);
 }
 
 int cli_stdin_reaches_commands(const struct options *opts)
 {
-	return opts->mode == INPUT_EXEC || opts->command || opts->script_file;
+	return opts->proc.mode == INPUT_EXEC || opts->command || opts->script_file;
 }
 
 void cli_free(struct options *opts)
 {
-	free(opts->env);
-	opts->env = NULL;
+	free(opts->proc.env);
+	opts->proc.env = NULL;
+	free(opts->proc.host_env);
+	opts->proc.host_env = NULL;
 	for (size_t i = 0; i < opts->owned_env_count; i++)
 		free(opts->owned_env[i]);
 	free(opts->owned_env);
 	opts->owned_env = NULL;
 	opts->owned_env_count = 0;
-	resources_free(&opts->resources);
-	free(opts->masks);
-	free(opts->exposed);
-	opts->masks = opts->exposed = NULL;
-	opts->mask_count = opts->exposed_count = 0;
+	resources_free(&opts->vm.resources);
+	free(opts->vm.masks);
+	free(opts->vm.exposed);
+	opts->vm.masks = opts->vm.exposed = NULL;
+	opts->vm.mask_count = opts->vm.exposed_count = 0;
 }

@@ -71,8 +71,8 @@ int report_write(struct report_file *file, const struct run_summary *s, struct e
 	json_string(f, s->probe && s->probe->kernel[0] ? s->probe->kernel : NULL);
 	fprintf(f, ",\n  \"kernel_release\": ");
 	json_string(f, s->probe && s->probe->kernel_release[0] ? s->probe->kernel_release : NULL);
-	const char *mode = s->opts->mode == INPUT_EXEC			       ? "exec"
-			   : s->opts->command || s->opts->mode == INPUT_SCRIPT ? "script"
+	const char *mode = s->opts->proc.mode == INPUT_EXEC			       ? "exec"
+			   : s->opts->command || s->opts->proc.mode == INPUT_SCRIPT ? "script"
 									       : "lines";
 	fprintf(f, ",\n  \"mode\": \"%s\"", mode);
 	if (s->run)

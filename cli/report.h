@@ -3,6 +3,7 @@
 #define KRUNSH_REPORT_H
 
 #include "lib/engine/engine.h"
+#include "cli/options.h"
 #include "cli/report_file.h"
 #include "cli/script.h"
 #include "lib/vm/vm_run.h"

@@ -69,26 +69,26 @@ static int directory_of(const char *path, const char *base, int is_dir, char *ou
 
 static int add(struct options *opts, const char *dir, struct error *err)
 {
-	if (strcmp(dir, "/") == 0 || covered_by_a_volume(&opts->resources, dir))
+	if (strcmp(dir, "/") == 0 || covered_by_a_volume(&opts->vm.resources, dir))
 		return 0;
 	log_verbose_message(
 	    "the program writes into %s: shared read-write so its files reach the host", dir);
-	return resources_add_volume_paths(&opts->resources, dir, dir, 0, "a -test output directory",
+	return resources_add_volume_paths(&opts->vm.resources, dir, dir, 0, "a -test output directory",
 					  err);
 }
 
 int runner_outputs_add_volumes(struct options *opts, struct error *err)
 {
-	if (opts->mode != INPUT_EXEC || !opts->exec_argv)
+	if (opts->proc.mode != INPUT_EXEC || !opts->proc.exec_argv)
 		return 0;
 	char cwd[PATH_MAX];
-	const char *base = opts->workdir;
+	const char *base = opts->proc.workdir;
 	if (!base) {
 		if (!getcwd(cwd, sizeof(cwd)))
 			return 0;
 		base = cwd;
 	}
-	char **argv = opts->exec_argv;
+	char **argv = opts->proc.exec_argv;
 	/* Relative file names go to -test.outputdir when it is given. */
 	for (int i = 1; argv[i]; i++) {
 		const char *v = flag_value(argv, i, "-test.outputdir");

@@ -1,7 +1,9 @@
 /* One VM, three commands run in it one after another, each one's exit
  * status printed: what libkrunsh is for. Build it as any user would:
  *   cc three_commands.c $(pkg-config --cflags --libs krunsh)
- * Usage: three_commands [ENGINE]   (auto, qemu or krun) */
+ * Usage: three_commands [ENGINE [AGENT]]
+ *   ENGINE auto, qemu or krun; AGENT a krunsh-agent other than the
+ *   installed one (a build tree's). */
 #include <krunsh/krunsh.h>
 
 #include <stdio.h>
@@ -9,7 +11,9 @@
 
 int main(int argc, char **argv)
 {
-	struct krunsh_vm_spec spec = {.engine = argc > 1 ? argv[1] : "auto", .cancel_fd = -1};
+	struct krunsh_vm_spec spec = {.engine = argc > 1 ? argv[1] : "auto",
+				      .agent = argc > 2 ? argv[2] : NULL,
+				      .cancel_fd = -1};
 	struct krunsh_error err;
 	krunsh_vm *vm;
 	if (krunsh_vm_start(&spec, &vm, &err) < 0) {

@@ -66,6 +66,10 @@ struct krunsh_vm_spec {
 	krunsh_log_fn log;
 	void *log_data;
 	int verbose;
+	/* Parts other than the installed ones (a build tree's); NULL: installed. */
+	const char *agent;	/* krunsh-agent */
+	const char *libkrun;	/* libkrun.so.1 for the krun engine */
+	const char *tmpdir;	/* where run directories go; NULL: /tmp */
 };
 
 struct krunsh_proc_spec {

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "lib/engine/engine.h"
 #include "lib/exec/job_build.h"
+#include "lib/spec/host_config.h"
 #include "lib/vm/vm_run.h"
 
 #include <errno.h>
@@ -12,7 +13,8 @@
 #include <string.h>
 
 struct krunsh_vm {
-	struct options opts; /* the VM's spec as the engines read it */
+	struct vm_spec spec; /* as the engines read it */
+	struct host_config host;
 	const struct engine *engine;
 	struct engine_probe probe;
 	struct vm *vm;
@@ -36,11 +38,10 @@ static int fail_text(struct krunsh_error *err, int code, const char *text)
 	return fail(err, code, &inner);
 }
 
-static int vm_options(const struct krunsh_vm_spec *spec, struct options *opts,
+static int vm_options(const struct krunsh_vm_spec *spec, struct vm_spec *opts,
 		      struct error *err)
 {
 	memset(opts, 0, sizeof(*opts));
-	opts->mode = INPUT_SCRIPT;
 	opts->engine = spec->engine ? spec->engine : "auto";
 	if (strcmp(opts->engine, "auto") != 0 && strcmp(opts->engine, "qemu") != 0 &&
 	    strcmp(opts->engine, "krun") != 0) {
@@ -53,13 +54,11 @@ static int vm_options(const struct krunsh_vm_spec *spec, struct options *opts,
 		error_set(err, 0, "cpus must be 1-64 and mem_mib at least 64");
 		return -1;
 	}
-	opts->shell = "/bin/sh";
 	opts->kernel = spec->kernel;
 	opts->root_dir = spec->root;
 	opts->network = spec->network;
 	opts->hostname = spec->hostname;
 	opts->verbose = spec->verbose;
-	opts->clean_env = 1; /* nothing of the caller's environment */
 	for (size_t i = 0; i < spec->volume_count; i++) {
 		const struct krunsh_volume *v = &spec->volumes[i];
 		char what[64];
@@ -113,16 +112,20 @@ int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out,
 		return fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
 	log_set_sink(spec->log, spec->log_data);
 	log_verbose = spec->verbose;
+	/* Read while the VM starts (the parts, the run directory), not after. */
+	k->host = (struct host_config){
+	    .agent = spec->agent, .libkrun = spec->libkrun, .tmpdir = spec->tmpdir};
+	host_config_set(&k->host);
 	struct job_buffer setup = {0};
 	int code = KRUNSH_E_INVALID;
-	if (vm_options(spec, &k->opts, &inner) < 0)
+	if (vm_options(spec, &k->spec, &inner) < 0)
 		goto failed;
 	code = KRUNSH_E_UNAVAILABLE;
-	if (!(k->engine = engine_select(&k->opts, &k->probe, &inner)))
+	if (!(k->engine = engine_select(&k->spec, &k->probe, &inner)))
 		goto failed;
 	log_verbose_message("%s", k->probe.reason);
 	code = KRUNSH_E_SYSTEM;
-	if (job_build_setup(&k->opts, &setup, &inner) < 0)
+	if (job_build_setup(&k->spec, &setup, &inner) < 0)
 		goto failed;
 	struct vm_setup vm_setup = {
 	    .data = setup.data,
@@ -131,10 +134,11 @@ int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out,
 	    .cancel_fd = spec->cancel_fd,
 	};
 	code = KRUNSH_E_START;
-	if (vm_start(k->engine, &k->probe, &k->opts, &vm_setup, deadline_of(spec->timeout), &k->vm,
+	if (vm_start(k->engine, &k->probe, &k->spec, &vm_setup, deadline_of(spec->timeout), &k->vm,
 		     &k->run, &inner) < 0)
 		goto failed;
 	job_buffer_free(&setup);
+	host_config_set(NULL);
 	if (!k->vm) {
 		start_failure(&k->run, err);
 		krunsh_vm_stop(k);
@@ -143,6 +147,7 @@ int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out,
 	*out = k;
 	return 0;
 failed:
+	host_config_set(NULL);
 	job_buffer_free(&setup);
 	krunsh_vm_stop(k);
 	return fail(err, code, &inner);
@@ -182,24 +187,27 @@ int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const stru
 		return fail_text(err, KRUNSH_E_INVALID, "argv is empty");
 	if (proc->workdir && proc->workdir[0] != '/')
 		return fail_text(err, KRUNSH_E_INVALID, "workdir must be absolute");
-	/* The execution's part of the options; the VM's part stays. */
-	struct options opts = k->opts;
-	opts.mode = proc->argv ? INPUT_EXEC : INPUT_SCRIPT;
-	opts.exec_argv = (char **)proc->argv;
-	opts.workdir = proc->workdir ? proc->workdir : "/";
 	size_t env_count = 0;
 	while (proc->env && proc->env[env_count]) {
 		if (!strchr(proc->env[env_count], '='))
 			return fail_text(err, KRUNSH_E_INVALID, "env entries must be NAME=VALUE");
 		env_count++;
 	}
-	opts.env = (char **)proc->env;
-	opts.env_count = env_count;
-	struct script script = {.text = (char *)(proc->script ? proc->script : ""),
-				.text_length = proc->script ? strlen(proc->script) : 0};
+	/* Nothing of the caller's environment: the guest's is PATH, HOME
+	 * and what env names. */
+	struct proc_spec spec = {
+	    .mode = proc->argv ? INPUT_EXEC : INPUT_SCRIPT,
+	    .shell = "/bin/sh",
+	    .exec_argv = (char **)proc->argv,
+	    .env = (char **)proc->env,
+	    .env_count = env_count,
+	    .workdir = proc->workdir ? proc->workdir : "/",
+	};
+	const char *script = proc->script ? proc->script : "";
 	struct job_buffer job = {0};
 	struct error inner = {0};
-	if (job_build_exec(&opts, &script, io->stdin_fd >= 0, &job, &inner) < 0)
+	if (job_build_exec(&k->spec, &spec, script, strlen(script), io->stdin_fd >= 0, &job,
+			   &inner) < 0)
 		return fail(err, KRUNSH_E_SYSTEM, &inner);
 	struct vm_job vm_job = {.data = job.data,
 				.length = job.length,
@@ -223,7 +231,7 @@ void krunsh_vm_stop(krunsh_vm *k)
 		return;
 	vm_stop(k->vm);
 	session_result_free(&k->run.session);
-	resources_free(&k->opts.resources);
+	resources_free(&k->spec.resources);
 	free(k);
 }
 

@@ -3,7 +3,7 @@
 #ifndef KRUNSH_ENGINE_H
 #define KRUNSH_ENGINE_H
 
-#include "cli/options.h"
+#include "lib/spec/spec.h"
 #include "lib/util/error.h"
 
 #include <sys/types.h>
@@ -18,7 +18,7 @@ struct engine_probe {
 
 /* Everything an engine needs to start one VM. */
 struct engine_request {
-	const struct options *opts;
+	const struct vm_spec *opts;
 	const struct engine_probe *probe;
 	const char *run_dir;	  /* private temp dir of this attempt */
 	const char *agent_socket; /* unix socket the agent's channel must reach */
@@ -41,7 +41,7 @@ struct engine {
 	const char *name;
 	/* Can this engine run here? Cheap: must not start a VM. Returns 0, or
 	 * -1 with a message saying what is missing. */
-	int (*probe)(const struct options *opts, struct engine_probe *out, struct error *err);
+	int (*probe)(const struct vm_spec *opts, struct engine_probe *out, struct error *err);
 	int (*start)(const struct engine_request *req, struct engine_vm *vm, struct error *err);
 };
 
@@ -49,7 +49,7 @@ extern const struct engine engine_qemu;
 extern const struct engine engine_krun;
 
 /* engine_select.c: --engine NAME, or for auto the best that works here. */
-const struct engine *engine_select(const struct options *opts, struct engine_probe *probe,
+const struct engine *engine_select(const struct vm_spec *opts, struct engine_probe *probe,
 				   struct error *err);
 
 /* kvm_probe.c: whether KVM can boot a normal guest here; why not if not. */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct engine *engine_select(const struct options *opts, struct engine_probe *probe,
+const struct engine *engine_select(const struct vm_spec *opts, struct engine_probe *probe,
 				   struct error *err)
 {
 	if (strcmp(opts->engine, "qemu") == 0)

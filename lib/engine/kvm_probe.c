@@ -2,6 +2,7 @@
  * /dev/kvm but a stock kernel does not boot on it, and QEMU then aborts or
  * spins. These checks cost about a millisecond and start nothing. */
 #include "lib/engine/engine.h"
+#include "lib/spec/host_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,10 +29,10 @@ static int cpu_has_virtualization(void)
 
 int kvm_usable(char *reason, size_t size)
 {
-	const char *dev = getenv("KRUNSH_KVM_DEVICE");
+	const char *dev = host_config()->kvm_device;
 	if (!dev)
 		dev = "/dev/kvm";
-	if (getenv("KRUNSH_DISABLE_KVM")) {
+	if (host_config()->disable_kvm) {
 		snprintf(reason, size, "KVM disabled by KRUNSH_DISABLE_KVM");
 		return 0;
 	}

@@ -1,5 +1,4 @@
 #include "lib/exec/job_build.h"
-#include "lib/exec/host_env.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +21,7 @@ static int add_env(struct job_buffer *b, const char *name, const char *value)
 }
 
 /* Whether an -e entry sets NAME (of LENGTH bytes): it wins over ours. */
-static int env_overridden(const struct options *opts, const char *name, size_t length)
+static int env_overridden(const struct proc_spec *opts, const char *name, size_t length)
 {
 	for (size_t k = 0; k < opts->env_count; k++)
 		if (strncmp(opts->env[k], name, length) == 0 &&
@@ -33,45 +32,41 @@ static int env_overridden(const struct options *opts, const char *name, size_t l
 
 /* Exec mode with -u: an inherited HOME names the host user's home; the
  * default above replaces it. */
-static int is_replaced_home(const struct options *opts, const char *entry)
+static int is_replaced_home(const struct proc_spec *opts, const char *entry)
 {
 	return opts->user.set && opts->user.home[0] && strncmp(entry, "HOME=", 5) == 0;
 }
 
-/* Exec mode: the host's environment, minus what only means something on
- * the host (host_env.c), minus what -e sets. */
-static int add_host_environment(const struct options *opts, struct job_buffer *b)
+static int host_env_has(const struct proc_spec *opts, const char *name)
 {
-	extern char **environ;
-	for (char **e = environ; e && *e; e++) {
-		size_t n = strcspn(*e, "=");
-		if ((*e)[n] != '=' || host_env_is_host_only(*e) || env_overridden(opts, *e, n) ||
-		    is_replaced_home(opts, *e))
-			continue;
-		if (job_buffer_add(b, JOB_ENV, *e, strlen(*e)) < 0)
-			return -1;
-	}
+	size_t n = strlen(name);
+	for (char **e = opts->host_env; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return 1;
 	return 0;
 }
 
-static int add_environment(const struct options *opts, struct job_buffer *b, struct error *err)
+/* The caller's host entries (minus what -e sets), the defaults the guest
+ * always has, then the -e entries, which win. */
+static int add_environment(const struct proc_spec *opts, struct job_buffer *b, struct error *err)
 {
-	int inherit = opts->mode == INPUT_EXEC && !opts->clean_env;
-	if (inherit && add_host_environment(opts, b) < 0)
-		goto nomem;
+	for (char **e = opts->host_env; e && *e; e++) {
+		size_t n = strcspn(*e, "=");
+		if ((*e)[n] != '=' || env_overridden(opts, *e, n) || is_replaced_home(opts, *e))
+			continue;
+		if (job_buffer_add(b, JOB_ENV, *e, strlen(*e)) < 0)
+			goto nomem;
+	}
 	static const struct {
 		const char *name, *fallback;
 	} defaults[] = {
 	    {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 	    {"HOME", "/root"},
-	    {"TERM", NULL},
-	    {"LANG", NULL},
 	};
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		/* Overridden by an -e of the same name: skip the default. */
 		if (env_overridden(opts, defaults[i].name, strlen(defaults[i].name)))
 			continue;
-		const char *value = getenv(defaults[i].name);
 		/* -u: the user's own home from the guest's passwd, as a login
 		 * (and podman) would set it. */
 		if (strcmp(defaults[i].name, "HOME") == 0 && opts->user.set && opts->user.home[0]) {
@@ -79,27 +74,17 @@ static int add_environment(const struct options *opts, struct job_buffer *b, str
 				goto nomem;
 			continue;
 		}
-		/* Inherited already, if the host has it. */
-		if (inherit && value)
-			continue;
-		if (!value)
-			value = defaults[i].fallback;
-		if (value && add_env(b, defaults[i].name, value) < 0)
+		if (!host_env_has(opts, defaults[i].name) &&
+		    add_env(b, defaults[i].name, defaults[i].fallback) < 0)
 			goto nomem;
 	}
 	for (size_t k = 0; k < opts->env_count; k++) {
 		const char *entry = opts->env[k];
-		if (strchr(entry, '=')) {
-			if (job_buffer_add(b, JOB_ENV, entry, strlen(entry)) < 0)
-				goto nomem;
-			continue;
-		}
-		const char *value = getenv(entry);
-		if (!value) {
-			error_set(err, 0, "-e %s: not set in the host environment", entry);
+		if (!strchr(entry, '=')) {
+			error_set(err, 0, "environment entry %s has no value", entry);
 			return -1;
 		}
-		if (add_env(b, entry, value) < 0)
+		if (job_buffer_add(b, JOB_ENV, entry, strlen(entry)) < 0)
 			goto nomem;
 	}
 	return 0;
@@ -110,7 +95,7 @@ nomem:
 
 /* The VM's records (FRAME_SETUP): what is mounted, the network, the
  * modules those need, the host name. */
-int job_build_setup(const struct options *opts, struct job_buffer *out, struct error *err)
+int job_build_setup(const struct vm_spec *opts, struct job_buffer *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	const struct resources *res = &opts->resources;
@@ -151,10 +136,10 @@ int job_build_setup(const struct options *opts, struct job_buffer *out, struct e
 }
 
 /* One execution's limits, user and channels. */
-static int add_exec_resources(const struct options *opts, int forward_stdin, struct job_buffer *b,
-			      struct error *err)
+static int add_exec_resources(const struct vm_spec *vm, const struct proc_spec *opts,
+			      int forward_stdin, struct job_buffer *b, struct error *err)
 {
-	const struct resources *res = &opts->resources;
+	const struct resources *res = &vm->resources;
 	int r = 0;
 	if (opts->user.set) {
 		unsigned char record[4 * (2 + GUEST_USER_MAX_GROUPS)];
@@ -171,7 +156,7 @@ static int add_exec_resources(const struct options *opts, int forward_stdin, str
 		put_u64le(record + 12, res->ulimits[i].hard);
 		r = job_buffer_add(b, JOB_RLIMIT, record, sizeof(record));
 	}
-	if (r == 0 && opts->report_file && opts->mode == INPUT_LINES && !opts->command)
+	if (r == 0 && opts->line_events)
 		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
 	if (r == 0 && forward_stdin)
 		r = job_buffer_add_u32(b, JOB_STDIN, 1);
@@ -180,7 +165,8 @@ static int add_exec_resources(const struct options *opts, int forward_stdin, str
 	return r;
 }
 
-int job_build_exec(const struct options *opts, const struct script *script, int forward_stdin,
+int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts,
+		   const char *script, size_t script_length, int forward_stdin,
 		   struct job_buffer *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
@@ -191,7 +177,7 @@ int job_build_exec(const struct options *opts, const struct script *script, int 
 	const char *workdir = opts->workdir;
 	/* Under --root the caller's directory means nothing: start at /. */
 	if (!workdir)
-		workdir = opts->root_dir ? "/" : getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+		workdir = vm->root_dir ? "/" : getcwd(cwd, sizeof(cwd)) ? cwd : "/";
 	int r = job_buffer_add_u32(out, JOB_MODE, mode);
 	r |= job_buffer_add(out, JOB_SHELL, opts->shell, strlen(opts->shell));
 	r |= job_buffer_add(out, JOB_WORKDIR, workdir, strlen(workdir));
@@ -199,14 +185,14 @@ int job_build_exec(const struct options *opts, const struct script *script, int 
 		error_set(err, ENOMEM, "building the job");
 		return -1;
 	}
-	if (add_environment(opts, out, err) < 0 || add_exec_resources(opts, forward_stdin, out, err) < 0)
+	if (add_environment(opts, out, err) < 0 || add_exec_resources(vm, opts, forward_stdin, out, err) < 0)
 		return -1;
 	if (opts->mode == INPUT_EXEC) {
 		for (char **a = opts->exec_argv; *a; a++)
 			if (job_buffer_add(out, JOB_ARG, *a, strlen(*a)) < 0)
 				r = -1;
 	} else {
-		r = job_buffer_add(out, JOB_SCRIPT, script->text, script->text_length);
+		r = job_buffer_add(out, JOB_SCRIPT, script, script_length);
 	}
 	if (r < 0) {
 		error_set(err, ENOMEM, "building the job");

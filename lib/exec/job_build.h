@@ -3,9 +3,8 @@
 #define KRUNSH_JOB_BUILD_H
 
 #include "proto/protocol.h"
-#include "cli/options.h"
+#include "lib/spec/spec.h"
 #include "lib/util/error.h"
-#include "cli/script.h"
 
 /* The guest gets this minimal environment plus what -e asks for, never the
  * host's environment wholesale. */
@@ -15,10 +14,11 @@
 #define VOLUME_TAG_PREFIX "krunsh-vol"
 
 /* The VM's records, sent once (FRAME_SETUP). */
-int job_build_setup(const struct options *opts, struct job_buffer *out, struct error *err);
+int job_build_setup(const struct vm_spec *vm, struct job_buffer *out, struct error *err);
 /* One execution's records (FRAME_EXEC); with forward_stdin the host sends
  * the program's stdin. */
-int job_build_exec(const struct options *opts, const struct script *script, int forward_stdin,
-		   struct job_buffer *out, struct error *err);
+int job_build_exec(const struct vm_spec *vm, const struct proc_spec *proc, const char *script,
+		   size_t script_length, int forward_stdin, struct job_buffer *out,
+		   struct error *err);
 
 #endif

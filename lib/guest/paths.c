@@ -1,4 +1,5 @@
 #include "lib/guest/paths.h"
+#include "lib/spec/host_config.h"
 #include "config.h"
 
 #include <errno.h>
@@ -24,7 +25,7 @@ static int is_dir(const char *path)
 
 int agent_locate(char *out, size_t size, struct error *err)
 {
-	const char *env = getenv("KRUNSH_AGENT");
+	const char *env = host_config()->agent;
 	if (env && env[0]) {
 		if (!is_file(env)) {
 			error_set(err, 0, "KRUNSH_AGENT=%s is not a file", env);
@@ -120,7 +121,7 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, s
 	const char *from = "--kernel";
 	const char *path = option;
 	if (!path || !path[0]) {
-		path = getenv("KRUNSH_KERNEL");
+		path = host_config()->kernel;
 		from = "KRUNSH_KERNEL";
 	}
 	if (!path || !path[0]) {
@@ -181,7 +182,7 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, s
 int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out,
 			  struct error *err)
 {
-	const char *env = getenv("KRUNSH_KERNEL");
+	const char *env = host_config()->kernel;
 	if ((option && option[0]) || (env && env[0]))
 		return kernel_locate(option, cpus, out, err);
 	memset(out, 0, sizeof(*out));
@@ -205,12 +206,12 @@ int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel
 
 int cache_dir(char *out, size_t size, struct error *err)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *xdg = host_config()->cache_home;
 	char base[4096];
 	if (xdg && xdg[0] == '/') {
 		snprintf(base, sizeof(base), "%s", xdg);
 	} else {
-		const char *home = getenv("HOME");
+		const char *home = host_config()->home;
 		if (!home || home[0] != '/') {
 			struct passwd *pw = getpwuid(getuid());
 			home = pw ? pw->pw_dir : "/tmp";
@@ -263,7 +264,7 @@ int program_locate(const char *name, char *out, size_t size)
 		snprintf(out, size, "%s", name);
 		return access(out, X_OK);
 	}
-	const char *path = getenv("PATH");
+	const char *path = host_config()->path;
 	if (!path || !path[0])
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {

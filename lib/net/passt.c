@@ -3,6 +3,7 @@
  * a hole: no guest port is reachable from the host unless published, and
  * the gateway is not the host's loopback. */
 #include "lib/net/passt.h"
+#include "lib/spec/host_config.h"
 #include "lib/engine/engine.h"
 #include "lib/guest/paths.h"
 #include "lib/vm/spawn.h"
@@ -32,7 +33,7 @@ int passt_host_has_default_route(void)
 
 int passt_locate(char *out, size_t size)
 {
-	const char *env = getenv("KRUNSH_PASST");
+	const char *env = host_config()->passt;
 	return program_locate(env && env[0] ? env : "passt", out, size);
 }
 
@@ -139,7 +140,7 @@ int passt_probe(char *path, size_t size, struct error *err)
 	return 0;
 }
 
-int passt_start_for_vm(const struct options *opts, const char *passt_path, struct engine_vm *vm,
+int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, struct engine_vm *vm,
 		       int *fd, struct error *err)
 {
 	*fd = -1;

@@ -38,10 +38,10 @@ pid_t passt_start(const struct passt_config *config, int *guest_fd, struct error
 int passt_probe(char *path, size_t size, struct error *err);
 
 struct engine_vm;
-struct options;
+struct vm_spec;
 /* With --net, starts passt for this VM (its pid becomes one of the VM's
  * helpers) and gives the VMM's end in *fd; without, *fd is -1. */
-int passt_start_for_vm(const struct options *opts, const char *passt_path, struct engine_vm *vm,
+int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, struct engine_vm *vm,
 		       int *fd, struct error *err);
 
 #endif

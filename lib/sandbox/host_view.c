@@ -1,5 +1,6 @@
 #include "lib/sandbox/host_view.h"
-#include "cli/options.h"
+#include "lib/spec/host_config.h"
+#include "lib/spec/spec.h"
 #include "lib/guest/paths.h"
 
 #include <dirent.h>
@@ -189,7 +190,7 @@ int host_view_plan(struct host_view_plan *plan, const char *source, int read_onl
 		}
 		if (d)
 			closedir(d);
-		const char *home = getenv("HOME");
+		const char *home = host_config()->home;
 		if (r == 0 && home && home[0] == '/')
 			r = plan_home(plan, home);
 		if (r == 0 && tmpdir)
@@ -369,10 +370,10 @@ int host_view_build(const struct host_view_plan *plan)
 	return plan->read_only ? mount_tree_read_only(HOST_VIEW_PATH) : 0;
 }
 
-int host_view_plan_for_root(const struct options *opts, const char *own_run_dir,
+int host_view_plan_for_root(const struct vm_spec *opts, const char *own_run_dir,
 			    struct host_view_plan *plan, struct error *err)
 {
-	const char *tmpdir = getenv("TMPDIR");
+	const char *tmpdir = host_config()->tmpdir;
 	if (host_view_plan(plan, opts->root_dir ? opts->root_dir : "/", 1,
 			   (const char *const *)opts->masks, opts->mask_count,
 			   (const char *const *)opts->exposed, opts->exposed_count,

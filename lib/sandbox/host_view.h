@@ -45,11 +45,11 @@ int host_view_plan(struct host_view_plan *plan, const char *source, int read_onl
 		   struct error *err);
 void host_view_plan_free(struct host_view_plan *plan);
 
-struct options;
+struct vm_spec;
 /* The plan for the guest's root, from the options (--root, --mask,
  * --expose; $TMPDIR for other runs); -V lists what it hides. Shared by
  * the engines. */
-int host_view_plan_for_root(const struct options *opts, const char *own_run_dir,
+int host_view_plan_for_root(const struct vm_spec *opts, const char *own_run_dir,
 			    struct host_view_plan *plan, struct error *err);
 
 /* In the child, inside a new mount namespace it may change: assembles the

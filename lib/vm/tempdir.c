@@ -1,4 +1,5 @@
 #include "lib/vm/tempdir.h"
+#include "lib/spec/host_config.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,7 @@
 
 static const char *tmp_root(void)
 {
-	const char *t = getenv("TMPDIR");
+	const char *t = host_config()->tmpdir;
 	return t && t[0] == '/' ? t : "/tmp";
 }
 

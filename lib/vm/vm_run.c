@@ -18,7 +18,7 @@
 struct vm {
 	const struct engine *engine;
 	const struct engine_probe *probe;
-	const struct options *opts;
+	const struct vm_spec *opts;
 	struct engine_vm evm;
 	char run_dir[4096];
 	int lock_fd;
@@ -193,7 +193,7 @@ static int start_attempt(struct vm *vm, const struct vm_setup *setup, double dea
 }
 
 int vm_start(const struct engine *engine, const struct engine_probe *probe,
-	     const struct options *opts, const struct vm_setup *setup, double deadline,
+	     const struct vm_spec *opts, const struct vm_setup *setup, double deadline,
 	     struct vm **vm_out, struct vm_run_result *out, struct error *err)
 {
 	*vm_out = NULL;

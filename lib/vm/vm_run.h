@@ -39,7 +39,7 @@ struct vm;
  * came alive (out->session says why: boot timeout twice, deadline, cancel,
  * VM died, protocol error); -1 with err when the host could not start it. */
 int vm_start(const struct engine *engine, const struct engine_probe *probe,
-	     const struct options *opts, const struct vm_setup *setup, double deadline,
+	     const struct vm_spec *opts, const struct vm_setup *setup, double deadline,
 	     struct vm **vm_out, struct vm_run_result *out, struct error *err);
 /* Runs one execution; out->session says how it ended. After anything but
  * SESSION_EXITED the VM runs nothing more (stop it). */

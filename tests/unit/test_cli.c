@@ -39,11 +39,11 @@ static enum cli_result parse(const char *first, ...)
 static int test_defaults(void)
 {
 	EXPECT(parse(NULL) == CLI_RUN);
-	EXPECT(opts.mode == INPUT_LINES && !opts.keep_going && !opts.command && !opts.script_file);
-	EXPECT_STR(opts.engine, "auto");
-	EXPECT(opts.cpus == 1 && opts.mem_mib == 512 && opts.timeout_seconds == 0);
-	EXPECT_STR(opts.shell, "/bin/sh");
-	EXPECT(opts.workdir == NULL && opts.env_count == 0 && !opts.verbose);
+	EXPECT(opts.proc.mode == INPUT_LINES && !opts.keep_going && !opts.command && !opts.script_file);
+	EXPECT_STR(opts.vm.engine, "auto");
+	EXPECT(opts.vm.cpus == 1 && opts.vm.mem_mib == 512 && opts.timeout_seconds == 0);
+	EXPECT_STR(opts.proc.shell, "/bin/sh");
+	EXPECT(opts.proc.workdir == NULL && opts.proc.env_count == 0 && !opts.vm.verbose);
 	return 0;
 }
 
@@ -51,18 +51,18 @@ static int test_good_values_are_parsed(void)
 {
 	EXPECT(parse("--cpus", "2", "--mem", "256", "--timeout", "2.5", "--engine", "qemu",
 		     "--workdir", "/srv", "--shell", "/bin/bash", "-V", "-k", NULL) == CLI_RUN);
-	EXPECT(opts.cpus == 2 && opts.mem_mib == 256 && opts.timeout_seconds == 2.5);
-	EXPECT_STR(opts.engine, "qemu");
-	EXPECT_STR(opts.workdir, "/srv");
-	EXPECT_STR(opts.shell, "/bin/bash");
-	EXPECT(opts.verbose && opts.keep_going);
+	EXPECT(opts.vm.cpus == 2 && opts.vm.mem_mib == 256 && opts.timeout_seconds == 2.5);
+	EXPECT_STR(opts.vm.engine, "qemu");
+	EXPECT_STR(opts.proc.workdir, "/srv");
+	EXPECT_STR(opts.proc.shell, "/bin/bash");
+	EXPECT(opts.vm.verbose && opts.keep_going);
 	EXPECT(parse("--cpus=64", "--mem=1G", NULL) == CLI_RUN);
-	EXPECT(opts.cpus == 64 && opts.mem_mib == 1024);
-	EXPECT(parse("--mem", "512M", NULL) == CLI_RUN && opts.mem_mib == 512);
-	EXPECT(parse("--mem", "128", NULL) == CLI_RUN && opts.mem_mib == 128);
-	EXPECT(parse("--mem", "256g", NULL) == CLI_RUN && opts.mem_mib == 262144);
+	EXPECT(opts.vm.cpus == 64 && opts.vm.mem_mib == 1024);
+	EXPECT(parse("--mem", "512M", NULL) == CLI_RUN && opts.vm.mem_mib == 512);
+	EXPECT(parse("--mem", "128", NULL) == CLI_RUN && opts.vm.mem_mib == 128);
+	EXPECT(parse("--mem", "256g", NULL) == CLI_RUN && opts.vm.mem_mib == 262144);
 	EXPECT(parse("--engine", "krun", "--libkrun", "/x/libkrun.so.1", NULL) == CLI_RUN);
-	EXPECT_STR(opts.libkrun_path, "/x/libkrun.so.1");
+	EXPECT_STR(opts.vm.libkrun_path, "/x/libkrun.so.1");
 	return 0;
 }
 
@@ -71,24 +71,24 @@ static int test_input_modes(void)
 	EXPECT(parse("-c", "echo hi", NULL) == CLI_RUN);
 	EXPECT_STR(opts.command, "echo hi");
 	EXPECT(parse("--script", "file.sh", NULL) == CLI_RUN);
-	EXPECT(opts.mode == INPUT_SCRIPT);
+	EXPECT(opts.proc.mode == INPUT_SCRIPT);
 	EXPECT_STR(opts.script_file, "file.sh");
 	EXPECT(parse("--cpus", "2", "--", "prog", "-x", "--cpus", NULL) == CLI_RUN);
-	EXPECT(opts.mode == INPUT_EXEC && opts.cpus == 2);
-	EXPECT_STR(opts.exec_argv[0], "prog");
-	EXPECT_STR(opts.exec_argv[1], "-x");
-	EXPECT_STR(opts.exec_argv[2], "--cpus");
-	EXPECT(opts.exec_argv[3] == NULL);
+	EXPECT(opts.proc.mode == INPUT_EXEC && opts.vm.cpus == 2);
+	EXPECT_STR(opts.proc.exec_argv[0], "prog");
+	EXPECT_STR(opts.proc.exec_argv[1], "-x");
+	EXPECT_STR(opts.proc.exec_argv[2], "--cpus");
+	EXPECT(opts.proc.exec_argv[3] == NULL);
 	return 0;
 }
 
 static int test_env_entries_are_collected(void)
 {
 	EXPECT(parse("-e", "A=1", "--env", "B", "-e", "C_2=x=y", NULL) == CLI_RUN);
-	EXPECT(opts.env_count == 3);
-	EXPECT_STR(opts.env[0], "A=1");
-	EXPECT_STR(opts.env[1], "B");
-	EXPECT_STR(opts.env[2], "C_2=x=y");
+	EXPECT(opts.proc.env_count == 3);
+	EXPECT_STR(opts.proc.env[0], "A=1");
+	EXPECT_STR(opts.proc.env[1], "B");
+	EXPECT_STR(opts.proc.env[2], "C_2=x=y");
 	return 0;
 }
 
@@ -162,35 +162,35 @@ static int test_podman_habits(void)
 {
 	EXPECT(parse("-v", "/tmp:/mnt:ro", "-p", "8080:80", "-m", "1g", "-i", "--rm", NULL) ==
 	       CLI_RUN);
-	EXPECT(opts.resources.volume_count == 1 && opts.resources.volumes[0].read_only);
-	EXPECT_STR(opts.resources.volumes[0].guest, "/mnt");
-	EXPECT(opts.resources.port_count == 1 && opts.network && opts.mem_mib == 1024);
-	EXPECT(!opts.verbose);
-	EXPECT(parse("--memory", "536870912", NULL) == CLI_RUN && opts.mem_mib == 512);
-	EXPECT(parse("--memory=300M", NULL) == CLI_RUN && opts.mem_mib == 300);
-	EXPECT(parse("-m", "262144k", NULL) == CLI_RUN && opts.mem_mib == 256);
-	EXPECT(parse("-m", "134217729b", NULL) == CLI_RUN && opts.mem_mib == 129);
-	EXPECT(parse("--network", "none", "--net", NULL) == CLI_RUN && opts.network);
-	EXPECT(parse("--net", "--network", "none", NULL) == CLI_RUN && !opts.network);
-	EXPECT(parse("--network", "user", NULL) == CLI_RUN && opts.network);
+	EXPECT(opts.vm.resources.volume_count == 1 && opts.vm.resources.volumes[0].read_only);
+	EXPECT_STR(opts.vm.resources.volumes[0].guest, "/mnt");
+	EXPECT(opts.vm.resources.port_count == 1 && opts.vm.network && opts.vm.mem_mib == 1024);
+	EXPECT(!opts.vm.verbose);
+	EXPECT(parse("--memory", "536870912", NULL) == CLI_RUN && opts.vm.mem_mib == 512);
+	EXPECT(parse("--memory=300M", NULL) == CLI_RUN && opts.vm.mem_mib == 300);
+	EXPECT(parse("-m", "262144k", NULL) == CLI_RUN && opts.vm.mem_mib == 256);
+	EXPECT(parse("-m", "134217729b", NULL) == CLI_RUN && opts.vm.mem_mib == 129);
+	EXPECT(parse("--network", "none", "--net", NULL) == CLI_RUN && opts.vm.network);
+	EXPECT(parse("--net", "--network", "none", NULL) == CLI_RUN && !opts.vm.network);
+	EXPECT(parse("--network", "user", NULL) == CLI_RUN && opts.vm.network);
 	EXPECT(parse("-u", "0", "--hostname", "build-1.example", NULL) == CLI_RUN);
-	EXPECT(opts.user.set && opts.user.uid == 0 && opts.user.gid == 0);
-	EXPECT_STR(opts.hostname, "build-1.example");
+	EXPECT(opts.proc.user.set && opts.proc.user.uid == 0 && opts.proc.user.gid == 0);
+	EXPECT_STR(opts.vm.hostname, "build-1.example");
 	EXPECT(parse("--user", "4242:7", NULL) == CLI_RUN);
-	EXPECT(opts.user.uid == 4242 && opts.user.gid == 7 && opts.user.group_count == 0);
-	EXPECT(parse("-u", "4243", NULL) == CLI_RUN && opts.user.gid == 4243);
-	EXPECT(parse("-u", "root", NULL) == CLI_RUN && opts.user.uid == 0);
-	EXPECT_STR(opts.user.home, "/root");
+	EXPECT(opts.proc.user.uid == 4242 && opts.proc.user.gid == 7 && opts.proc.user.group_count == 0);
+	EXPECT(parse("-u", "4243", NULL) == CLI_RUN && opts.proc.user.gid == 4243);
+	EXPECT(parse("-u", "root", NULL) == CLI_RUN && opts.proc.user.uid == 0);
+	EXPECT_STR(opts.proc.user.home, "/root");
 	EXPECT(parse("--tmpfs", "/x:size=1m,mode=1777,exec", NULL) == CLI_RUN);
-	EXPECT_STR(opts.resources.tmpfs[0].data, "size=1m,mode=1777");
+	EXPECT_STR(opts.vm.resources.tmpfs[0].data, "size=1m,mode=1777");
 	EXPECT(parse("--mount", "type=bind,src=/tmp,dst=/a:b,readonly", NULL) == CLI_RUN);
-	EXPECT_STR(opts.resources.volumes[0].guest, "/a:b");
-	EXPECT(opts.resources.volumes[0].read_only);
+	EXPECT_STR(opts.vm.resources.volumes[0].guest, "/a:b");
+	EXPECT(opts.vm.resources.volumes[0].read_only);
 	EXPECT(parse("-v", "/tmp:/a\\:b", NULL) == CLI_RUN);
-	EXPECT_STR(opts.resources.volumes[0].guest, "/a:b");
-	EXPECT(!opts.resources.volumes[0].read_only);
+	EXPECT_STR(opts.vm.resources.volumes[0].guest, "/a:b");
+	EXPECT(!opts.vm.resources.volumes[0].read_only);
 	EXPECT(parse("-v", "/etc/hostname:/h:ro", NULL) == CLI_RUN);
-	EXPECT(opts.resources.volumes[0].is_file);
+	EXPECT(opts.vm.resources.volumes[0].is_file);
 	return 0;
 }
 
@@ -227,7 +227,7 @@ static int test_parse_can_run_twice(void)
 	/* A refused option must not leave state that spoils the next parse. */
 	EXPECT(parse("-VZ", NULL) == CLI_ERROR);
 	EXPECT(parse("-V", "--cpus", "3", NULL) == CLI_RUN);
-	EXPECT(opts.verbose && opts.cpus == 3);
+	EXPECT(opts.vm.verbose && opts.vm.cpus == 3);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* Building the job for the guest (lib/exec/job_build.c): mode, shell,
  * workdir, script, and a minimal environment: never the host's wholesale. */
 #include "cli/options.h"
+#include "cli/guest_env.h"
 #include "lib/exec/job_build.h"
 #include "unit.h"
 
@@ -127,9 +128,12 @@ static int build(const char *text, char **argv)
 	memset(&err, 0, sizeof(err));
 	if (cli_parse(argc, argv, &opts, &err) != CLI_RUN)
 		return -2;
-	struct script s = {.text = (char *)text, .text_length = strlen(text)};
 	struct job_buffer setup = {0};
-	if (job_build_setup(&opts, &setup, &err) < 0 || job_build_exec(&opts, &s, cli_stdin_reaches_commands(&opts), &job, &err) < 0) {
+	if (guest_env_build(&opts, &err) < 0)
+		return -1;
+	if (job_build_setup(&opts.vm, &setup, &err) < 0 ||
+	    job_build_exec(&opts.vm, &opts.proc, text, strlen(text),
+			   cli_stdin_reaches_commands(&opts), &job, &err) < 0) {
 		job_buffer_free(&setup);
 		return -1;
 	}

@@ -5,6 +5,7 @@
  * share, the agent's channel a vsock port that libkrun forwards to the
  * session's unix socket, and --net a virtio-net device to passt. */
 #include "lib/engine/engine.h"
+#include "lib/spec/host_config.h"
 #include "lib/sandbox/host_view.h"
 #include "lib/sandbox/sandbox.h"
 #include "lib/guest/initramfs.h"
@@ -27,15 +28,15 @@ static struct guest_kernel krun_kernel;
 static char krun_initramfs[4096];
 static char passt_path[4096];
 
-static const char *library_path(const struct options *opts)
+static const char *library_path(const struct vm_spec *opts)
 {
 	if (opts->libkrun_path && opts->libkrun_path[0])
 		return opts->libkrun_path;
-	const char *env = getenv("KRUNSH_LIBKRUN");
+	const char *env = host_config()->libkrun;
 	return env && env[0] ? env : "libkrun.so.1";
 }
 
-static int check_root_sharing(const struct options *opts, struct error *err)
+static int check_root_sharing(const struct vm_spec *opts, struct error *err)
 {
 	if (libkrun_can_share_read_only(&libkrun) || opts->allow_writable_root)
 		return 0;
@@ -58,7 +59,7 @@ static int has_read_only_volume(const struct resources *res)
 /* What the options ask of this libkrun's optional calls and of the host.
  * Checked in the probe, before the VM child: there a missing call could
  * only end the run, and --engine auto could not choose QEMU any more. */
-static int check_capabilities(const struct options *opts, struct error *err)
+static int check_capabilities(const struct vm_spec *opts, struct error *err)
 {
 	const struct resources *res = &opts->resources;
 	if (!libkrun_can_share_writable(&libkrun)) {
@@ -125,7 +126,7 @@ static int check_kernel_is_elf(const struct guest_kernel *kernel, struct error *
 
 /* The guest kernel and its initramfs (the agent as /init), both as the
  * QEMU engine finds and builds them. */
-static int prepare_guest(const struct options *opts, struct error *err)
+static int prepare_guest(const struct vm_spec *opts, struct error *err)
 {
 	char agent[4096];
 	if (minimal_kernel_locate(opts->kernel, opts->cpus, &krun_kernel, err) < 0 ||
@@ -135,7 +136,7 @@ static int prepare_guest(const struct options *opts, struct error *err)
 	return initramfs_get(agent, &krun_kernel, krun_initramfs, sizeof(krun_initramfs), err);
 }
 
-static int krun_probe(const struct options *opts, struct engine_probe *out, struct error *err)
+static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	if (libkrun_load(library_path(opts), &libkrun, err) < 0)
@@ -176,7 +177,7 @@ static int krun_probe(const struct options *opts, struct engine_probe *out, stru
 
 static int krun_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
-	const struct options *opts = req->opts;
+	const struct vm_spec *opts = req->opts;
 	if (check_root_sharing(opts, err) < 0)
 		return -1;
 	if (!libkrun_can_share_read_only(&libkrun))
@@ -207,7 +208,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .use_kvm = 1,
 	    .no_apic_timer = krun_kernel.no_apic_timer,
 	    .unprivileged = geteuid() != 0,
-	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
+	    .extra_append = host_config()->kernel_append,
 	};
 	char cmdline[2048];
 	if (kernel_cmdline_build(&words, cmdline, sizeof(cmdline)) < 0) {

@@ -2,6 +2,7 @@
  * host root over virtio-fs (read-only, enforced by virtiofsd's mount
  * namespace), and the agent channel on a virtio-serial port. */
 #include "lib/engine/engine.h"
+#include "lib/spec/host_config.h"
 #include "lib/engine/qemu/host_tsc.h"
 #include "lib/sandbox/host_view.h"
 #include "lib/guest/initramfs.h"
@@ -23,10 +24,10 @@ static char qemu_path[4096];
 static struct guest_kernel qemu_kernel;
 static char qemu_passt_path[4096];
 
-static int qemu_probe(const struct options *opts, struct engine_probe *out, struct error *err)
+static int qemu_probe(const struct vm_spec *opts, struct engine_probe *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *qemu = getenv("KRUNSH_QEMU");
+	const char *qemu = host_config()->qemu;
 	if (program_locate(qemu && qemu[0] ? qemu : "qemu-system-x86_64", qemu_path,
 			   sizeof(qemu_path)) < 0) {
 		error_set(err, 0,
@@ -58,7 +59,7 @@ static int qemu_probe(const struct options *opts, struct engine_probe *out, stru
 
 static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
-	const struct options *opts = req->opts;
+	const struct vm_spec *opts = req->opts;
 	const struct guest_kernel *kernel = &qemu_kernel;
 	char agent[4096], initramfs[4096];
 	if (agent_locate(agent, sizeof(agent), err) < 0 ||
@@ -106,8 +107,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		}
 		/* An ordinary user's rw volume: what the guest creates must
 		 * be the user's, never a subordinate uid's (userns_map.h). */
-		struct virtiofsd_own_ids own = {opts->user.set ? opts->user.uid : 0,
-						opts->user.set ? opts->user.gid : 0};
+		struct virtiofsd_own_ids own = {opts->owner_set ? opts->owner_uid : 0,
+						opts->owner_set ? opts->owner_gid : 0};
 		int own_only = geteuid() != 0 && !res->volumes[i].read_only;
 		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], vm->log_fd,
 					    opts->verbose, own_only ? &own : NULL, err);
@@ -143,8 +144,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .virtiofs_socket = fs_socket,
 	    .tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
 	    .verbose = opts->verbose,
-	    .extra_append = getenv("KRUNSH_KERNEL_APPEND"),
-	    .cpu_model = getenv("KRUNSH_QEMU_CPU"),
+	    .extra_append = host_config()->kernel_append,
+	    .cpu_model = host_config()->qemu_cpu,
 	    .unprivileged = geteuid() != 0,
 	    .volume_sockets = volume_sockets,
 	    .volume_count = res->volume_count,

@@ -1,4 +1,5 @@
 #include "lib/engine/qemu/virtiofsd.h"
+#include "lib/spec/host_config.h"
 #include "lib/sandbox/host_view.h"
 #include "lib/vm/spawn.h"
 #include "lib/util/unix_socket.h"
@@ -19,7 +20,7 @@
 
 const char *virtiofsd_path(void)
 {
-	const char *p = getenv("KRUNSH_VIRTIOFSD");
+	const char *p = host_config()->virtiofsd;
 	return p && p[0] ? p : VIRTIOFSD_DEFAULT_PATH;
 }
 

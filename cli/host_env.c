@@ -3,7 +3,7 @@
  * host's environment: GOFLAGS, CARGO_MANIFEST_DIR, a test's own switches.
  * Left out is only what names something the guest cannot reach or that
  * would mislead a program there. */
-#include "lib/exec/host_env.h"
+#include "cli/host_env.h"
 
 #include <string.h>
 

@@ -1,0 +1,29 @@
+#include "cli/environment.h"
+
+#include <stdlib.h>
+
+static const char *set(const char *name)
+{
+	const char *value = getenv(name);
+	return value && value[0] ? value : NULL;
+}
+
+void environment_read(struct host_config *config)
+{
+	*config = (struct host_config){
+	    .agent = set("KRUNSH_AGENT"),
+	    .kernel = set("KRUNSH_KERNEL"),
+	    .qemu = set("KRUNSH_QEMU"),
+	    .qemu_cpu = set("KRUNSH_QEMU_CPU"),
+	    .virtiofsd = set("KRUNSH_VIRTIOFSD"),
+	    .passt = set("KRUNSH_PASST"),
+	    .libkrun = set("KRUNSH_LIBKRUN"),
+	    .kernel_append = set("KRUNSH_KERNEL_APPEND"),
+	    .kvm_device = set("KRUNSH_KVM_DEVICE"),
+	    .disable_kvm = getenv("KRUNSH_DISABLE_KVM") != NULL,
+	    .tmpdir = set("TMPDIR"),
+	    .home = set("HOME"),
+	    .cache_home = set("XDG_CACHE_HOME"),
+	    .path = set("PATH"),
+	};
+}

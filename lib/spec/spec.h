@@ -1,0 +1,55 @@
+/* What the library is asked to run: a VM (what the engines read when they
+ * start it) and, in it, one execution after another. The command line
+ * fills these from its flags; nothing here knows of flags. */
+#ifndef KRUNSH_SPEC_H
+#define KRUNSH_SPEC_H
+
+#include "lib/spec/guest_user.h"
+#include "lib/spec/resources.h"
+
+#include <stddef.h>
+
+struct vm_spec {
+	const char *engine; /* auto, qemu, krun */
+	unsigned cpus;
+	unsigned mem_mib;
+	const char *kernel;	  /* NULL: krunsh's own guest kernel */
+	const char *libkrun_path; /* NULL: the loader's search */
+	int allow_writable_root;
+	const char *root_dir; /* NULL: the host's / */
+	int network;	      /* user-mode networking (passt) */
+	const char *hostname; /* NULL: "krunsh" */
+	/* volumes, disks, ports, tmpfs; ulimits are the executions' */
+	struct resources resources;
+	const char **masks; /* host paths hidden beyond the default list */
+	size_t mask_count;
+	const char **exposed; /* paths of the default list shown after all */
+	size_t exposed_count;
+	int verbose; /* the VMM's console and boot messages go to stderr */
+	/* The files the guest creates in rw volumes belong to this user (the
+	 * one the executions run as), else to root. */
+	int owner_set;
+	unsigned owner_uid, owner_gid;
+};
+
+enum input_mode {
+	INPUT_LINES,  /* one command a line, stop at the first failure */
+	INPUT_SCRIPT, /* the whole input is one script */
+	INPUT_EXEC,   /* PROGRAM ARGS: no shell at all */
+};
+
+struct proc_spec {
+	enum input_mode mode;
+	const char *shell;
+	char **exec_argv; /* INPUT_EXEC */
+	char **env;	  /* "NAME=VALUE" (-e): these win */
+	size_t env_count;
+	/* NULL-terminated "NAME=VALUE" of the caller's, passed on unless env
+	 * sets the name; PATH and HOME get defaults when neither has them. */
+	char **host_env;
+	const char *workdir;	/* NULL: the caller's directory (/ under a root) */
+	struct guest_user user; /* -u: who it runs as; unset: root */
+	int line_events;	/* line mode: a result per line comes back */
+};
+
+#endif
