@@ -3,6 +3,7 @@
 #ifndef KRUNSH_ENGINE_H
 #define KRUNSH_ENGINE_H
 
+#include "lib/guest/paths.h"
 #include "lib/spec/spec.h"
 #include "lib/util/error.h"
 
@@ -14,6 +15,12 @@ struct engine_probe {
 	char reason[512];     /* why this engine/accelerator, for -v */
 	char kernel[4096];    /* guest kernel used, for -v and --report */
 	char kernel_release[128];
+	/* What the probe found, for the engine's start: no engine keeps
+	 * state of its own between the two. */
+	struct guest_kernel guest_kernel;
+	char vmm_path[4096];   /* qemu: its binary */
+	char passt_path[4096]; /* --net */
+	char initramfs[4096];  /* krun: built at the probe */
 };
 
 /* Everything an engine needs to start one VM. */
@@ -27,7 +34,8 @@ struct engine_request {
 
 struct engine_vm {
 	pid_t main_pid; /* its exit ends the VM */
-#define ENGINE_MAX_HELPERS 17
+/* A file server per volume, the root's, and passt. */
+#define ENGINE_MAX_HELPERS (RESOURCES_MAX_VOLUMES + 2)
 	pid_t helper_pids[ENGINE_MAX_HELPERS]; /* file servers etc., killed with it */
 	int helper_count;
 	int log_fd; /* VMM's own stderr, for failure messages; -1 */

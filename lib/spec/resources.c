@@ -89,6 +89,10 @@ int resources_add_volume_paths(struct resources *r, const char *host, const char
 		error_set(err, 0, "%s: both paths must be absolute", what);
 		return -1;
 	}
+	if (r->volume_count >= RESOURCES_MAX_VOLUMES) {
+		error_set(err, 0, "%s: too many volumes (at most %d)", what, RESOURCES_MAX_VOLUMES);
+		return -1;
+	}
 	struct volume v = {.read_only = read_only};
 	if (!realpath(host, v.host)) {
 		error_set(err, errno, "%s: host path %s", what, host);

@@ -5,6 +5,8 @@
 
 /* Disks a VM can have: /dev/vda to /dev/vdh. */
 #define RESOURCES_MAX_DISKS 8
+/* Volumes a VM can have: each is one file server process on the host. */
+#define RESOURCES_MAX_VOLUMES 16
 
 #include "lib/util/error.h"
 

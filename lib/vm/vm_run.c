@@ -40,7 +40,9 @@ int engine_vm_add_helper(struct engine_vm *vm, pid_t pid, struct error *err)
 {
 	if (vm->helper_count >= ENGINE_MAX_HELPERS) {
 		process_kill_and_reap(pid);
-		error_set(err, 0, "too many volumes (at most %d)", ENGINE_MAX_HELPERS - 1);
+		/* The spec's limits keep below this: a bug if it is reached. */
+		error_set(err, 0, "too many helper processes for one VM (at most %d)",
+			  ENGINE_MAX_HELPERS);
 		return -1;
 	}
 	vm->helper_pids[vm->helper_count++] = pid;

@@ -231,8 +231,33 @@ static int test_parse_can_run_twice(void)
 	return 0;
 }
 
+/* The volume limit is the spec's, named in the message, and within what
+ * a VM's helper processes allow (ENGINE_MAX_HELPERS). */
+static int test_volume_limit_is_one_constant(void)
+{
+	static char *argv[2 + 2 * (RESOURCES_MAX_VOLUMES + 1)];
+	static char specs[RESOURCES_MAX_VOLUMES + 1][32];
+	int argc = 0;
+	argv[argc++] = "krunsh";
+	for (int i = 0; i <= RESOURCES_MAX_VOLUMES; i++) {
+		snprintf(specs[i], sizeof(specs[i]), "/tmp:/m%d:ro", i);
+		argv[argc++] = "-v";
+		argv[argc++] = specs[i];
+	}
+	argv[argc] = NULL;
+	cli_free(&opts);
+	memset(&err, 0, sizeof(err));
+	EXPECT(cli_parse(argc, argv, &opts, &err) == CLI_ERROR);
+	EXPECT(strstr(err.message, "at most 16") != NULL);
+	cli_free(&opts);
+	EXPECT(cli_parse(argc - 2, argv, &opts, &err) == CLI_RUN);
+	EXPECT(opts.vm.resources.volume_count == RESOURCES_MAX_VOLUMES);
+	return 0;
+}
+
 int main(void)
 {
+	RUN(test_volume_limit_is_one_constant);
 	RUN(test_defaults);
 	RUN(test_good_values_are_parsed);
 	RUN(test_input_modes);

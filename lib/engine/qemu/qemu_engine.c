@@ -20,16 +20,13 @@
 #include <unistd.h>
 
 /* Found by the probe, used by every start (the watchdog may start twice). */
-static char qemu_path[4096];
-static struct guest_kernel qemu_kernel;
-static char qemu_passt_path[4096];
 
 static int qemu_probe(const struct vm_spec *opts, struct engine_probe *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	const char *qemu = host_config()->qemu;
-	if (program_locate(qemu && qemu[0] ? qemu : "qemu-system-x86_64", qemu_path,
-			   sizeof(qemu_path)) < 0) {
+	if (program_locate(qemu && qemu[0] ? qemu : "qemu-system-x86_64", out->vmm_path,
+			   sizeof(out->vmm_path)) < 0) {
 		error_set(err, 0,
 			  "qemu-system-x86_64 not found (install the qemu-system-x86 package, or "
 			  "set KRUNSH_QEMU)");
@@ -42,13 +39,13 @@ static int qemu_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 			  virtiofsd_path());
 		return -1;
 	}
-	if (kernel_locate(opts->kernel, opts->cpus, &qemu_kernel, err) < 0)
+	if (kernel_locate(opts->kernel, opts->cpus, &out->guest_kernel, err) < 0)
 		return -1;
 	if (opts->network && !opts->resources.port_count &&
-	    passt_probe(qemu_passt_path, sizeof(qemu_passt_path), err) < 0)
+	    passt_probe(out->passt_path, sizeof(out->passt_path), err) < 0)
 		return -1;
-	snprintf(out->kernel, sizeof(out->kernel), "%s", qemu_kernel.image);
-	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", qemu_kernel.release);
+	snprintf(out->kernel, sizeof(out->kernel), "%s", out->guest_kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", out->guest_kernel.release);
 	char kvm_reason[400];
 	out->use_kvm = kvm_usable(kvm_reason, sizeof(kvm_reason));
 	snprintf(out->accelerator, sizeof(out->accelerator), "%s", out->use_kvm ? "kvm" : "tcg");
@@ -60,7 +57,7 @@ static int qemu_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 static int qemu_start(const struct engine_request *req, struct engine_vm *vm, struct error *err)
 {
 	const struct vm_spec *opts = req->opts;
-	const struct guest_kernel *kernel = &qemu_kernel;
+	const struct guest_kernel *kernel = &req->probe->guest_kernel;
 	char agent[4096], initramfs[4096];
 	if (agent_locate(agent, sizeof(agent), err) < 0 ||
 	    initramfs_get(agent, kernel, initramfs, sizeof(initramfs), err) < 0)
@@ -126,13 +123,13 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	 * them to the guest (README's threat model says what that costs). */
 	int network_fd = -1;
 	if (!res->port_count &&
-	    passt_start_for_vm(opts, qemu_passt_path, vm, &network_fd, err) < 0) {
+	    passt_start_for_vm(opts, req->probe->passt_path, vm, &network_fd, err) < 0) {
 		free(volume_sockets);
 		host_view_plan_free(&root_view);
 		return -1;
 	}
 	struct qemu_config config = {
-	    .qemu_path = qemu_path,
+	    .qemu_path = req->probe->vmm_path,
 	    .use_kvm = req->probe->use_kvm,
 	    .no_acpi = kernel->no_acpi,
 	    .no_apic_timer = kernel->no_apic_timer,
