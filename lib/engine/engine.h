@@ -51,6 +51,11 @@ struct engine {
 	 * -1 with a message saying what is missing. */
 	int (*probe)(const struct vm_spec *opts, struct engine_probe *out, struct error *err);
 	int (*start)(const struct engine_request *req, struct engine_vm *vm, struct error *err);
+	/* Optional, for a VM that died: a known cause in its log (with the
+	 * fix) into cause, "" if none; and which log lines say nothing, so
+	 * that the last line shown is one that does. */
+	void (*explain_log)(const char *log, char *cause, size_t size);
+	int (*log_line_is_noise)(const char *line);
 };
 
 extern const struct engine engine_qemu;

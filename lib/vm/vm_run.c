@@ -3,7 +3,6 @@
 #include "lib/util/unix_socket.h"
 #include "lib/vm/tempdir.h"
 #include "lib/util/text.h"
-#include "lib/vm/vmm_log.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -58,11 +57,11 @@ static void remove_run_dir(void *path)
 }
 
 /* The log's last 4 KiB, for a known cause further up than its last line. */
-static void explain_log(int fd, char *cause, size_t size)
+static void explain_log(const struct engine *engine, int fd, char *cause, size_t size)
 {
 	char text[4096];
 	cause[0] = '\0';
-	off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	off_t end = fd >= 0 && engine->explain_log ? lseek(fd, 0, SEEK_END) : -1;
 	if (end <= 0)
 		return;
 	off_t start = end > (off_t)sizeof(text) - 1 ? end - (off_t)sizeof(text) + 1 : 0;
@@ -70,10 +69,10 @@ static void explain_log(int fd, char *cause, size_t size)
 	if (n <= 0)
 		return;
 	text[n] = '\0';
-	vmm_log_explain(text, cause, size);
+	engine->explain_log(text, cause, size);
 }
 
-static void read_log_tail(int fd, char *out, size_t size)
+static void read_log_tail(const struct engine *engine, int fd, char *out, size_t size)
 {
 	out[0] = '\0';
 	if (fd < 0)
@@ -86,18 +85,15 @@ static void read_log_tail(int fd, char *out, size_t size)
 	if (n <= 0)
 		return;
 	out[n] = '\0';
-	/* Keep the last line only: it is the one that says why. virtiofsd
-	 * shares the log and always has the last word when the VMM dies
-	 * ("virtio_loop: Unexpected poll revents"), so its vhost-user loop
-	 * chatter does not count. */
+	/* Keep the last line only that says something: the engine knows
+	 * which of its helpers' lines do not (QEMU's virtiofsd). */
 	char *line = NULL;
 	while (n > 0) {
 		while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 			out[--n] = '\0';
 		char *nl = strrchr(out, '\n');
 		line = nl ? nl + 1 : out;
-		if (strncmp(line, "virtio_loop: ", 13) != 0 &&
-		    strncmp(line, "virtio_session_mount: ", 22) != 0)
+		if (!engine->log_line_is_noise || !engine->log_line_is_noise(line))
 			break;
 		line = NULL;
 		n = nl ? nl - out : 0;
@@ -146,8 +142,8 @@ static void explain_failure(struct vm *vm, struct vm_run_result *out)
 {
 	if (out->session.outcome != SESSION_VM_DIED && out->session.outcome != SESSION_BOOT_TIMEOUT)
 		return;
-	read_log_tail(vm->evm.log_fd, out->vmm_log_tail, sizeof(out->vmm_log_tail));
-	explain_log(vm->evm.log_fd, out->vmm_cause, sizeof(out->vmm_cause));
+	read_log_tail(vm->engine, vm->evm.log_fd, out->vmm_log_tail, sizeof(out->vmm_log_tail));
+	explain_log(vm->engine, vm->evm.log_fd, out->vmm_cause, sizeof(out->vmm_cause));
 }
 
 /* One boot: 0 with the session's outcome in out (alive or not), -1 with err

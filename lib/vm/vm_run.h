@@ -11,7 +11,7 @@ struct vm_run_result {
 	struct session_result session;
 	int watchdog_retries;
 	char vmm_log_tail[600]; /* last lines the VMM printed, for failures */
-	char vmm_cause[600];	/* a known cause found in the log (vmm_log.h), or "" */
+	char vmm_cause[600];	/* a known cause found in the log (the engine's explain_log), or "" */
 };
 
 /* What the VM gets once (FRAME_SETUP's records) and how it is watched. */

@@ -2,6 +2,7 @@
  * host root over virtio-fs (read-only, enforced by virtiofsd's mount
  * namespace), and the agent channel on a virtio-serial port. */
 #include "lib/engine/engine.h"
+#include "lib/engine/qemu/qemu_log.h"
 #include "lib/spec/host_config.h"
 #include "lib/engine/qemu/host_tsc.h"
 #include "lib/sandbox/host_view.h"
@@ -206,4 +207,6 @@ const struct engine engine_qemu = {
     .name = "qemu",
     .probe = qemu_probe,
     .start = qemu_start,
+    .explain_log = qemu_log_explain,
+    .log_line_is_noise = qemu_log_line_is_noise,
 };

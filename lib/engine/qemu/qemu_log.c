@@ -2,14 +2,14 @@
  * .../rootfs.sock: Connection refused"), a consequence; the cause is an
  * earlier line of a file server that exited. These are the causes a user
  * can fix, each with its fix. */
-#include "lib/vm/vmm_log.h"
+#include "lib/engine/qemu/qemu_log.h"
 
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-void vmm_log_explain(const char *log, char *cause, size_t size)
+void qemu_log_explain(const char *log, char *cause, size_t size)
 {
 	cause[0] = '\0';
 	/* QEMU 7.2's virtiofsd drops supplementary groups at start; in a user
@@ -27,4 +27,10 @@ void vmm_log_explain(const char *log, char *cause, size_t size)
 			 "supplementary groups (setpriv --clear-groups ...)",
 			 user, user);
 	}
+}
+
+int qemu_log_line_is_noise(const char *line)
+{
+	return strncmp(line, "virtio_loop: ", 13) == 0 ||
+	       strncmp(line, "virtio_session_mount: ", 22) == 0;
 }
