@@ -44,7 +44,8 @@ DOUBLE_LIB := $(if $(DOUBLE_SRC),$(BUILD)/libkrun-double.so.1 $(BUILD)/libkrun-d
 	$(BUILD)/libkrun-double-broken.so.1 $(BUILD)/libkrun-double-unmarked.so.1)
 HOSTILE_AGENT := $(BUILD)/tests/hostile-agent
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
-all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB) $(HOSTILE_AGENT) $(EXAMPLES)
+LIBRARY_TESTS := $(patsubst tests/library/%.c,$(BUILD)/tests/library/%,$(wildcard tests/library/*.c))
+all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(DOUBLE_LIB) $(HOSTILE_AGENT) $(EXAMPLES) $(LIBRARY_TESTS)
 
 $(BUILD)/config.h: Makefile
 	@mkdir -p $(@D)
@@ -74,6 +75,11 @@ $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 
 # The examples see only the public header, as a user's program does.
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libkrunsh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) -ldl -lm
+
+# Programs the suite runs against the library, built as the examples are.
+$(BUILD)/tests/library/%: tests/library/%.c $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) -ldl -lm
 

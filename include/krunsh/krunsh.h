@@ -17,6 +17,7 @@
 #ifndef KRUNSH_KRUNSH_H
 #define KRUNSH_KRUNSH_H
 
+#include <poll.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -106,6 +107,7 @@ struct krunsh_exec_result {
 };
 
 typedef struct krunsh_vm krunsh_vm;
+typedef struct krunsh_exec krunsh_exec;
 
 /* Starts a VM and waits until its guest is up. 0 with *vm, or -1 with err. */
 KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
@@ -116,7 +118,23 @@ KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm *
 KRUNSH_EXPORT int krunsh_vm_exec(krunsh_vm *vm, const struct krunsh_proc_spec *proc,
 				 const struct krunsh_io *io, struct krunsh_exec_result *result,
 				 struct krunsh_error *err);
-/* Stops the VM and removes everything it left on the host. NULL is fine. */
+/* The same in the caller's event loop. krunsh_exec_start begins one
+ * execution (one at a time per VM); then, until krunsh_exec_dispatch
+ * returns 1: krunsh_exec_pollfds fills at most KRUNSH_EXEC_MAX_POLLFDS
+ * pollfds and the longest wait (ms, -1: none), which the caller polls
+ * along with its own fds (0 fds: it has ended), and krunsh_exec_dispatch
+ * acts on their revents. krunsh_exec_finish gives the result and frees
+ * the handle (it waits for the end if it has not come: a blocking call). */
+#define KRUNSH_EXEC_MAX_POLLFDS 6
+KRUNSH_EXPORT int krunsh_exec_start(krunsh_vm *vm, const struct krunsh_proc_spec *proc,
+				    const struct krunsh_io *io, krunsh_exec **exec,
+				    struct krunsh_error *err);
+KRUNSH_EXPORT int krunsh_exec_pollfds(krunsh_exec *exec, struct pollfd *fds, int *timeout_ms);
+KRUNSH_EXPORT int krunsh_exec_dispatch(krunsh_exec *exec, const struct pollfd *fds);
+KRUNSH_EXPORT void krunsh_exec_finish(krunsh_exec *exec, struct krunsh_exec_result *result);
+/* Stops the VM and removes everything it left on the host. NULL is fine.
+ * An execution still running is ended first (its handle must not be used
+ * after). */
 KRUNSH_EXPORT void krunsh_vm_stop(krunsh_vm *vm);
 /* The engine the VM runs on ("qemu", "krun"). */
 KRUNSH_EXPORT const char *krunsh_vm_engine(const krunsh_vm *vm);

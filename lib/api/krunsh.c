@@ -9,8 +9,16 @@
 #include "lib/vm/vm_run.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+
+struct krunsh_exec {
+	struct krunsh_vm *vm;
+	struct job_buffer job;
+	struct vm_job vm_job;
+	int ended;
+};
 
 struct krunsh_vm {
 	struct vm_spec spec; /* as the engines read it */
@@ -19,6 +27,7 @@ struct krunsh_vm {
 	struct engine_probe probe;
 	struct vm *vm;
 	struct vm_run_result run;
+	struct krunsh_exec *running;
 };
 
 /* Errors are set where the library's own are; this copies one out. */
@@ -175,12 +184,14 @@ static enum krunsh_exec_end end_of(enum session_outcome outcome)
 	return KRUNSH_EXEC_GUEST_ERROR;
 }
 
-int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const struct krunsh_io *io,
-		   struct krunsh_exec_result *result, struct krunsh_error *err)
+int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc,
+		      const struct krunsh_io *io, krunsh_exec **out, struct krunsh_error *err)
 {
-	memset(result, 0, sizeof(*result));
+	*out = NULL;
 	if (!k || !k->vm)
 		return fail_text(err, KRUNSH_E_STATE, "no VM");
+	if (k->running)
+		return fail_text(err, KRUNSH_E_STATE, "an execution is running on this VM");
 	if (!proc->argv == !proc->script)
 		return fail_text(err, KRUNSH_E_INVALID, "give either argv or script");
 	if (proc->argv && !proc->argv[0])
@@ -204,24 +215,80 @@ int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const stru
 	    .workdir = proc->workdir ? proc->workdir : "/",
 	};
 	const char *script = proc->script ? proc->script : "";
-	struct job_buffer job = {0};
+	struct krunsh_exec *e = calloc(1, sizeof(*e));
+	if (!e)
+		return fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
 	struct error inner = {0};
-	if (job_build_exec(&k->spec, &spec, script, strlen(script), io->stdin_fd >= 0, &job,
-			   &inner) < 0)
+	if (job_build_exec(&k->spec, &spec, script, strlen(script), io->stdin_fd >= 0, &e->job,
+			   &inner) < 0) {
+		free(e);
 		return fail(err, KRUNSH_E_SYSTEM, &inner);
-	struct vm_job vm_job = {.data = job.data,
-				.length = job.length,
-				.stdin_fd = io->stdin_fd,
-				.stdout_fd = io->stdout_fd,
-				.stderr_fd = io->stderr_fd};
-	vm_exec(k->vm, &vm_job, deadline_of(proc->timeout), &k->run);
-	job_buffer_free(&job);
+	}
+	e->vm = k;
+	e->vm_job = (struct vm_job){.data = e->job.data,
+				    .length = e->job.length,
+				    .stdin_fd = io->stdin_fd,
+				    .stdout_fd = io->stdout_fd,
+				    .stderr_fd = io->stderr_fd};
+	k->running = e;
+	e->ended = vm_exec_begin(k->vm, &e->vm_job, deadline_of(proc->timeout), &k->run);
+	*out = e;
+	return 0;
+}
+
+int krunsh_exec_pollfds(krunsh_exec *e, struct pollfd *fds, int *timeout_ms)
+{
+	*timeout_ms = -1;
+	if (e->ended)
+		return 0;
+	int n = vm_exec_pollfds(e->vm->vm, fds, timeout_ms);
+	e->ended = n == 0;
+	return n;
+}
+
+int krunsh_exec_dispatch(krunsh_exec *e, const struct pollfd *fds)
+{
+	if (!e->ended)
+		e->ended = vm_exec_dispatch(e->vm->vm, fds);
+	return e->ended;
+}
+
+void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
+{
+	struct pollfd fds[KRUNSH_EXEC_MAX_POLLFDS];
+	int timeout_ms, n;
+	while ((n = krunsh_exec_pollfds(e, fds, &timeout_ms)) > 0) {
+		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			vm_exec_abort(e->vm->vm, strerror(errno));
+			break;
+		}
+		krunsh_exec_dispatch(e, fds);
+	}
+	krunsh_vm *k = e->vm;
 	const struct session_result *r = &k->run.session;
-	result->end = end_of(r->outcome);
-	result->status = r->exit_status;
-	result->cancel_byte = r->signal;
-	snprintf(result->message, sizeof(result->message), "%s%s%s", r->message,
-		 k->run.vmm_cause[0] ? ": " : "", k->run.vmm_cause);
+	if (result) {
+		memset(result, 0, sizeof(*result));
+		result->end = end_of(r->outcome);
+		result->status = r->exit_status;
+		result->cancel_byte = r->signal;
+		snprintf(result->message, sizeof(result->message), "%s%s%s", r->message,
+			 k->run.vmm_cause[0] ? ": " : "", k->run.vmm_cause);
+	}
+	k->running = NULL;
+	job_buffer_free(&e->job);
+	free(e);
+}
+
+int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const struct krunsh_io *io,
+		   struct krunsh_exec_result *result, struct krunsh_error *err)
+{
+	memset(result, 0, sizeof(*result));
+	krunsh_exec *e;
+	if (krunsh_exec_start(k, proc, io, &e, err) < 0)
+		return -1;
+	krunsh_exec_finish(e, result);
 	return 0;
 }
 
@@ -229,6 +296,10 @@ void krunsh_vm_stop(krunsh_vm *k)
 {
 	if (!k)
 		return;
+	if (k->running) {
+		vm_exec_abort(k->vm, "the VM was stopped");
+		krunsh_exec_finish(k->running, NULL);
+	}
 	vm_stop(k->vm);
 	session_result_free(&k->run.session);
 	resources_free(&k->spec.resources);

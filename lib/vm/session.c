@@ -42,6 +42,11 @@ struct pending_output {
 	int is_stdout;
 };
 
+/* Where each fd went in the last session_pollfds, -1 if not polled. */
+struct session_poll {
+	int cancel, pidfd, listen, conn, out, in;
+};
+
 struct session {
 	const struct session_config *config;
 	int conn;
@@ -63,6 +68,8 @@ struct session {
 	int stderr_closed;
 	struct pending_output pending;
 	size_t chunk_stdout, chunk_stderr;
+	double deadline;	   /* of the wait in progress; 0: none */
+	struct session_poll poll; /* what session_pollfds gave, for dispatch */
 	struct frame_reader reader; /* last: 64 KiB */
 };
 
@@ -117,6 +124,18 @@ static void record_line_result(struct session *s, const unsigned char *payload)
 }
 
 static void queue_clock(struct session *s);
+
+/* A wait has ended: a VM whose execution ended other than by its exit (or
+ * whose boot failed) runs nothing more, and nothing more is relayed to the
+ * ended execution's fds nor read from its stdin. */
+static void wait_ended(struct session *s)
+{
+	if (s->result->outcome != SESSION_EXITED && s->result->outcome != SESSION_ALIVE)
+		s->broken = 1;
+	s->exec = NULL;
+	s->stdin_open = 0;
+	s->pending.length = 0;
+}
 
 static void handle_frame(struct session *s, const struct frame_header *h,
 			 const unsigned char *payload)
@@ -400,127 +419,158 @@ struct session *session_open(const struct session_config *config)
 	return s;
 }
 
-/* The one loop behind both waits: until finish() is called. */
-static void session_loop(struct session *s, double deadline)
+/* The fds the wait in progress needs polled, and for how long at most
+ * (ms, -1: no limit); 0 once it has ended (a deadline that passed ends it
+ * here). The indices are kept for session_dispatch. */
+int session_pollfds(struct session *s, struct pollfd *fds, int *timeout_ms)
 {
 	const struct session_config *config = s->config;
-	struct session_result *result = s->result;
-	/* Frames already read (they came with the hello) go first. */
-	process_input(s);
-	while (!s->done) {
-		struct pollfd fds[6];
-		int n = 0;
-		int i_signal = -1, i_pidfd = -1, i_listen = -1, i_conn = -1, i_out = -1,
-		    i_stdin = -1;
-		if (config->cancel_fd >= 0)
-			fds[i_signal = n++] =
-			    (struct pollfd){.fd = config->cancel_fd, .events = POLLIN};
-		if (s->vm_pidfd >= 0)
-			fds[i_pidfd = n++] = (struct pollfd){.fd = s->vm_pidfd, .events = POLLIN};
-		if (s->conn < 0) {
-			fds[i_listen = n++] =
-			    (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
-		} else {
-			short ev = 0;
-			if (!s->pending.length)
-				ev |= POLLIN;
-			if (guest_output_pending(s))
-				ev |= POLLOUT;
-			fds[i_conn = n++] = (struct pollfd){.fd = s->conn, .events = ev};
-		}
-		if (s->pending.length)
-			fds[i_out = n++] = (struct pollfd){.fd = s->pending.fd, .events = POLLOUT};
-		if (s->conn >= 0 && s->alive && s->stdin_open && !guest_output_pending(s))
-			fds[i_stdin = n++] =
-			    (struct pollfd){.fd = s->exec->stdin_fd, .events = POLLIN};
-
-		double now = monotonic_seconds();
-		double wake = -1;
-		if (!s->alive)
-			wake = s->started + config->boot_timeout;
-		if (deadline > 0 && (wake < 0 || deadline < wake))
-			wake = deadline;
-		int timeout_ms = -1;
-		if (wake >= 0) {
-			if (now >= wake) {
-				s->broken = 1;
-				if (deadline > 0 && now >= deadline)
-					finish(s, SESSION_TIMEOUT, NULL);
-				else
-					finish(s, SESSION_BOOT_TIMEOUT, NULL);
-				break;
-			}
-			timeout_ms = (int)((wake - now) * 1000.0) + 1;
-		}
-		/* Without a pidfd (kernels before 5.3) a VM that dies before it
-		 * connects is only noticed by polling waitid. */
-		if (s->vm_pidfd < 0 && s->conn < 0 && (timeout_ms < 0 || timeout_ms > 100))
-			timeout_ms = 100;
-		int r = poll(fds, (nfds_t)n, timeout_ms);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			s->broken = 1;
-			finish(s, SESSION_PROTOCOL_ERROR, "poll: %s", strerror(errno));
-			break;
-		}
-		if (i_signal >= 0 && fds[i_signal].revents) {
-			unsigned char sig = 0;
-			if (read(config->cancel_fd, &sig, 1) == 1) {
-				result->signal = sig;
-				s->broken = 1;
-				finish(s, SESSION_SIGNALLED, NULL);
-				break;
-			}
-		}
-		if (i_out >= 0 && fds[i_out].revents)
-			write_pending_output(s);
-		if (i_conn >= 0 && (fds[i_conn].revents & POLLOUT))
-			write_to_guest(s);
-		if (i_conn >= 0 && (fds[i_conn].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !s->pending.length && !s->done)
-			read_from_guest(s);
-		if (i_listen >= 0 && fds[i_listen].revents)
-			accept_agent(s);
-		if (i_stdin >= 0 && fds[i_stdin].revents)
-			queue_stdin(s);
-		/* Once the VM has ended, whatever it sent is still in the
-		 * socket: keep reading until EOF. Only a VM that never
-		 * connected ends the session here. */
-		if (i_pidfd >= 0 && fds[i_pidfd].revents) {
-			close(s->vm_pidfd);
-			s->vm_pidfd = -1;
-		}
-		if (s->vm_pidfd < 0 && s->conn < 0 && !s->done && vm_exited(s))
-			finish(s, SESSION_VM_DIED, "the VM exited before the guest started");
+	struct session_poll *ix = &s->poll;
+	*ix = (struct session_poll){-1, -1, -1, -1, -1, -1};
+	*timeout_ms = -1;
+	if (s->done)
+		return 0;
+	int n = 0;
+	if (config->cancel_fd >= 0)
+		fds[ix->cancel = n++] = (struct pollfd){.fd = config->cancel_fd, .events = POLLIN};
+	if (s->vm_pidfd >= 0)
+		fds[ix->pidfd = n++] = (struct pollfd){.fd = s->vm_pidfd, .events = POLLIN};
+	if (s->conn < 0) {
+		fds[ix->listen = n++] = (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
+	} else {
+		short ev = 0;
+		if (!s->pending.length)
+			ev |= POLLIN;
+		if (guest_output_pending(s))
+			ev |= POLLOUT;
+		fds[ix->conn = n++] = (struct pollfd){.fd = s->conn, .events = ev};
 	}
-	if (s->done && s->result->outcome != SESSION_EXITED &&
-	    s->result->outcome != SESSION_ALIVE)
-		s->broken = 1;
+	if (s->pending.length)
+		fds[ix->out = n++] = (struct pollfd){.fd = s->pending.fd, .events = POLLOUT};
+	if (s->conn >= 0 && s->alive && s->stdin_open && !guest_output_pending(s))
+		fds[ix->in = n++] = (struct pollfd){.fd = s->exec->stdin_fd, .events = POLLIN};
+
+	double now = monotonic_seconds();
+	double wake = -1;
+	if (!s->alive)
+		wake = s->started + config->boot_timeout;
+	if (s->deadline > 0 && (wake < 0 || s->deadline < wake))
+		wake = s->deadline;
+	if (wake >= 0) {
+		if (now >= wake) {
+			if (s->deadline > 0 && now >= s->deadline)
+				finish(s, SESSION_TIMEOUT, NULL);
+			else
+				finish(s, SESSION_BOOT_TIMEOUT, NULL);
+			wait_ended(s);
+			return 0;
+		}
+		*timeout_ms = (int)((wake - now) * 1000.0) + 1;
+	}
+	/* Without a pidfd (kernels before 5.3) a VM that dies before it
+	 * connects is only noticed by polling waitid. */
+	if (s->vm_pidfd < 0 && s->conn < 0 && (*timeout_ms < 0 || *timeout_ms > 100))
+		*timeout_ms = 100;
+	return n;
 }
 
-static void begin_wait(struct session *s, struct session_result *result)
+/* Acts on what poll found in the fds session_pollfds gave (a timeout
+ * with nothing ready is fine: the next session_pollfds sees the time).
+ * Returns 1 once the wait has ended. */
+int session_dispatch(struct session *s, const struct pollfd *fds)
+{
+	const struct session_config *config = s->config;
+	const struct session_poll *ix = &s->poll;
+	if (s->done)
+		return 1;
+	if (ix->cancel >= 0 && fds[ix->cancel].revents) {
+		unsigned char sig = 0;
+		if (read(config->cancel_fd, &sig, 1) == 1) {
+			s->result->signal = sig;
+			finish(s, SESSION_SIGNALLED, NULL);
+			wait_ended(s);
+			return 1;
+		}
+	}
+	if (ix->out >= 0 && fds[ix->out].revents)
+		write_pending_output(s);
+	if (ix->conn >= 0 && (fds[ix->conn].revents & POLLOUT))
+		write_to_guest(s);
+	if (ix->conn >= 0 && (fds[ix->conn].revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    !s->pending.length && !s->done)
+		read_from_guest(s);
+	if (ix->listen >= 0 && fds[ix->listen].revents)
+		accept_agent(s);
+	if (ix->in >= 0 && fds[ix->in].revents)
+		queue_stdin(s);
+	/* Once the VM has ended, whatever it sent is still in the socket:
+	 * keep reading until EOF. Only a VM that never connected ends the
+	 * session here. */
+	if (ix->pidfd >= 0 && fds[ix->pidfd].revents) {
+		close(s->vm_pidfd);
+		s->vm_pidfd = -1;
+	}
+	if (s->vm_pidfd < 0 && s->conn < 0 && !s->done && vm_exited(s))
+		finish(s, SESSION_VM_DIED, "the VM exited before the guest started");
+	if (s->done)
+		wait_ended(s);
+	return s->done;
+}
+
+void session_abort(struct session *s, const char *why)
+{
+	if (s->done)
+		return;
+	finish(s, SESSION_PROTOCOL_ERROR, "%s", why);
+	wait_ended(s);
+}
+
+/* The one loop behind both blocking waits. */
+static void session_loop(struct session *s)
+{
+	struct pollfd fds[SESSION_MAX_POLLFDS];
+	int timeout_ms, n;
+	while ((n = session_pollfds(s, fds, &timeout_ms)) > 0) {
+		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			char why[128];
+			snprintf(why, sizeof(why), "poll: %s", strerror(errno));
+			session_abort(s, why);
+			return;
+		}
+		if (session_dispatch(s, fds))
+			return;
+	}
+}
+
+static void begin_wait(struct session *s, struct session_result *result, double deadline)
 {
 	memset(result, 0, sizeof(*result));
 	s->result = result;
 	s->done = 0;
+	s->deadline = deadline;
 }
 
 void session_wait_alive(struct session *s, double deadline, struct session_result *result)
 {
-	begin_wait(s, result);
+	begin_wait(s, result, deadline);
 	if (s->alive) {
 		result->outcome = SESSION_ALIVE;
 		return;
 	}
-	session_loop(s, deadline);
-	result->boot_seconds = s->alive ? result->boot_seconds : 0;
+	/* Frames already read go first. */
+	process_input(s);
+	if (s->done)
+		wait_ended(s);
+	else
+		session_loop(s);
 }
 
-void session_run_exec(struct session *s, const struct session_exec *exec, double deadline,
-		      struct session_result *result)
+void session_exec_begin(struct session *s, const struct session_exec *exec, double deadline,
+			struct session_result *result)
 {
-	begin_wait(s, result);
+	begin_wait(s, result, deadline);
 	if (s->broken || !s->alive) {
 		finish(s, SESSION_PROTOCOL_ERROR, "the VM cannot run another execution");
 		return;
@@ -534,15 +584,22 @@ void session_run_exec(struct session *s, const struct session_exec *exec, double
 	s->chunk_stderr = write_chunk_for(exec->stderr_fd);
 	channel_policy_begin_exec(&s->policy, s->exec_id, exec->line_count, exec->line_results);
 	if (queue_frame(s, FRAME_EXEC, s->exec_id, exec->job, exec->job_length) < 0) {
-		s->broken = 1;
 		finish(s, SESSION_PROTOCOL_ERROR, "out of memory");
+		wait_ended(s);
 		return;
 	}
-	session_loop(s, deadline);
-	/* The next execution's frames must not be relayed to this one's
-	 * fds, nor a late stdin frame of this one be sent. */
-	s->exec = NULL;
-	s->stdin_open = 0;
+	/* Frames already read (they came with the hello) go first. */
+	process_input(s);
+	if (s->done)
+		wait_ended(s);
+}
+
+void session_run_exec(struct session *s, const struct session_exec *exec, double deadline,
+		      struct session_result *result)
+{
+	session_exec_begin(s, exec, deadline, result);
+	if (!s->done)
+		session_loop(s);
 }
 
 void session_close(struct session *s)

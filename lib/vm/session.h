@@ -82,6 +82,19 @@ void session_wait_alive(struct session *s, double deadline, struct session_resul
  * anything but SESSION_EXITED the session is unusable. */
 void session_run_exec(struct session *s, const struct session_exec *exec, double deadline,
 		      struct session_result *result);
+/* The same, driven by the caller's event loop: session_exec_begin, then
+ * poll what session_pollfds gives (at most SESSION_MAX_POLLFDS, for at most
+ * timeout_ms) and hand the result to session_dispatch until it returns 1
+ * (or session_pollfds returns 0). The result is filled as it ends. */
+#define SESSION_MAX_POLLFDS 6
+struct pollfd;
+void session_exec_begin(struct session *s, const struct session_exec *exec, double deadline,
+			struct session_result *result);
+int session_pollfds(struct session *s, struct pollfd *fds, int *timeout_ms);
+int session_dispatch(struct session *s, const struct pollfd *fds);
+/* Ends the wait in progress as a protocol error (the caller's poll
+ * failed); the VM runs nothing more. */
+void session_abort(struct session *s, const char *why);
 void session_close(struct session *s);
 void session_result_free(struct session_result *result);
 

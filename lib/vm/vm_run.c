@@ -5,6 +5,7 @@
 #include "lib/util/text.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,9 @@ struct vm {
 	int listen_fd;
 	struct session_config session_config;
 	struct session *session;
+	double boot_seconds;
+	struct session_exec exec;	/* the execution running */
+	struct vm_run_result *exec_out; /* its result, until it ends */
 };
 
 static void vm_processes_stop(struct engine_vm *vm)
@@ -210,6 +214,7 @@ int vm_start(const struct engine *engine, const struct engine_probe *probe,
 			return -1;
 		}
 		if (out->session.outcome == SESSION_ALIVE) {
+			vm->boot_seconds = out->session.boot_seconds;
 			*vm_out = vm;
 			return 0;
 		}
@@ -227,11 +232,21 @@ int vm_start(const struct engine *engine, const struct engine_probe *probe,
 	return 0;
 }
 
-void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm_run_result *out)
+/* Once per execution, as it ends. */
+static void exec_ended(struct vm *vm)
 {
-	double boot_seconds = out->session.boot_seconds;
+	if (!vm->exec_out)
+		return;
+	vm->exec_out->session.boot_seconds = vm->boot_seconds;
+	explain_failure(vm, vm->exec_out);
+	vm->exec_out = NULL;
+}
+
+int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
+		  struct vm_run_result *out)
+{
 	session_result_free(&out->session);
-	struct session_exec exec = {
+	vm->exec = (struct session_exec){
 	    .job = job->data,
 	    .job_length = job->length,
 	    .stdin_fd = job->stdin_fd,
@@ -240,9 +255,53 @@ void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm
 	    .line_count = job->line_count,
 	    .line_results = job->line_results,
 	};
-	session_run_exec(vm->session, &exec, deadline, &out->session);
-	out->session.boot_seconds = boot_seconds;
-	explain_failure(vm, out);
+	vm->exec_out = out;
+	session_exec_begin(vm->session, &vm->exec, deadline, &out->session);
+	int ended = session_pollfds(vm->session, (struct pollfd[SESSION_MAX_POLLFDS]){0},
+				    &(int){0}) == 0;
+	if (ended)
+		exec_ended(vm);
+	return ended;
+}
+
+int vm_exec_pollfds(struct vm *vm, struct pollfd *fds, int *timeout_ms)
+{
+	int n = session_pollfds(vm->session, fds, timeout_ms);
+	if (n == 0)
+		exec_ended(vm);
+	return n;
+}
+
+void vm_exec_abort(struct vm *vm, const char *why)
+{
+	session_abort(vm->session, why);
+	exec_ended(vm);
+}
+
+int vm_exec_dispatch(struct vm *vm, const struct pollfd *fds)
+{
+	int ended = session_dispatch(vm->session, fds);
+	if (ended)
+		exec_ended(vm);
+	return ended;
+}
+
+void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm_run_result *out)
+{
+	if (vm_exec_begin(vm, job, deadline, out))
+		return;
+	struct pollfd fds[SESSION_MAX_POLLFDS];
+	int timeout_ms, n;
+	while ((n = vm_exec_pollfds(vm, fds, &timeout_ms)) > 0) {
+		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			vm_exec_abort(vm, strerror(errno));
+			return;
+		}
+		if (vm_exec_dispatch(vm, fds))
+			return;
+	}
 }
 
 void vm_stop(struct vm *vm)

@@ -44,6 +44,17 @@ int vm_start(const struct engine *engine, const struct engine_probe *probe,
 /* Runs one execution; out->session says how it ended. After anything but
  * SESSION_EXITED the VM runs nothing more (stop it). */
 void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm_run_result *out);
+/* The same in the caller's event loop: begin (1 if it ended at once),
+ * then poll the fds vm_exec_pollfds gives (0: it has ended) and hand them
+ * to vm_exec_dispatch until it returns 1. out is filled as it ends; job
+ * and out must live until then. */
+int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
+		  struct vm_run_result *out);
+struct pollfd;
+int vm_exec_pollfds(struct vm *vm, struct pollfd *fds, int *timeout_ms);
+int vm_exec_dispatch(struct vm *vm, const struct pollfd *fds);
+/* Ends the execution in progress: the caller's poll failed (why). */
+void vm_exec_abort(struct vm *vm, const char *why);
 void vm_stop(struct vm *vm);
 
 #endif

@@ -33,3 +33,22 @@ test_library_example_builds_against_the_public_header_only() {
 		"$here/../../examples/three_commands.c" 2>&1) ||
 		{ fail "the example needs more than the public header: $out"; return 1; }
 }
+
+# tests/library/event_loop.c: krunsh_exec_pollfds / krunsh_exec_dispatch in
+# the caller's poll loop, which keeps serving its own timer while the
+# execution runs; a second execution on the VM; a stop mid-execution.
+test_library_runs_in_the_callers_event_loop() {
+	needs_a_guest || return $?
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	"$BUILD_DIR/tests/library/event_loop" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "slept
+first: status 0, ticks while it ran >= 10
+second: status 5
+stopped while running in < 5 s" "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)" || return 1
+	expect_gone "" 3
+}
