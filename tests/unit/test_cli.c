@@ -15,7 +15,7 @@ static enum cli_result parse(const char *first, ...)
 {
 	static char *argv[32];
 	int argc = 0;
-	argv[argc++] = "krunsh";
+	argv[argc++] = (char *)"krunsh"; /* cli_parse takes main's argv, and does not write to it */
 	va_list ap;
 	va_start(ap, first);
 	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
