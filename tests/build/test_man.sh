@@ -1,0 +1,39 @@
+#!/bin/sh
+# test_man: krunsh.1 documents every long option that `krunsh --help` lists,
+# --help lists every long option cli/options.c accepts (so neither can fall
+# behind), and the man pages render without warnings from groff (and
+# mandoc's lint, where installed). Exits 1 naming what is missing.
+set -u
+krunsh=$1 page=$2 page3=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+options_c=$here/../../cli/options.c
+fail=0
+not_ok() { echo "not ok - test_man: $*"; fail=1; }
+
+help_options=$("$krunsh" --help | grep -o -- '--[a-z][a-z-]*' | sort -u)
+[ -n "$help_options" ] || not_ok "$krunsh --help lists no long option"
+# Documented means an entry of its own: named in the tag line after a .TP
+# (written \-\-name, roff's minus), not just mentioned in a paragraph.
+tagged=$(awk 'previous == ".TP" { print } { previous = $0 }' "$page" | sed 's/\\-/-/g' |
+	grep -o -- '--[a-z][a-z-]*' | sort -u)
+for o in $help_options; do
+	printf '%s\n' "$tagged" | grep -qx -- "$o" || not_ok "$page has no entry for $o"
+done
+
+# getopt_long's table: {"name", ..., NULL, ...}.
+table_options=$(sed -n 's/^[[:space:]]*{"\([a-z][a-z-]*\)",.*/--\1/p' "$options_c" | sort -u)
+[ -n "$table_options" ] || not_ok "no long options found in $options_c"
+for o in $table_options; do
+	printf '%s\n' "$help_options" | grep -qx -- "$o" || not_ok "krunsh --help does not list $o (cli/options.c accepts it)"
+done
+
+for p in "$page" $page3; do
+	warnings=$(groff -man -Tutf8 -ww -z "$p" 2>&1)
+	[ -z "$warnings" ] || not_ok "groff warns about $p: $warnings"
+	if command -v mandoc >/dev/null 2>&1; then
+		lint=$(mandoc -Tlint -W warning "$p" 2>&1)
+		[ -z "$lint" ] || not_ok "mandoc -Tlint: $lint"
+	fi
+done
+[ "$fail" = 0 ] && echo "ok - test_man: $page documents the $(printf '%s\n' "$help_options" | wc -l) long options of --help, which lists all of cli/options.c's"
+exit "$fail"
