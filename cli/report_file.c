@@ -158,7 +158,7 @@ int report_file_commit(struct report_file *f, const char *data, size_t length, s
 		}
 		return 0;
 	}
-	char tmp[4200];
+	char tmp[PATH_MAX];
 	int named_first = f->fd < 0;
 	if (!named_first && (write_all_fd(f->fd, data, length) < 0 || fsync(f->fd) < 0)) {
 		error_set(err, errno, "cannot write report %s", f->target);
