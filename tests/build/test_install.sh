@@ -119,9 +119,10 @@ else
 	header=
 	[ -f "$work/b$b/include/krunsh/krunsh.h" ] && header='#include <krunsh/krunsh.h>'
 	printf '%s\nint main(void) { return 0; }\n' "$header" >"$work/user.c"
-	if ${CC:-cc} -o "$work/user" "$work/user.c" \
+	# --no-as-needed before -lkrunsh: the program calls nothing in it yet.
+	if ${CC:-cc} -o "$work/user" "$work/user.c" -Wl,--no-as-needed \
 		$(PKG_CONFIG_SYSROOT_DIR=$work/b PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs krunsh) \
-		-Wl,--no-as-needed 2>"$work/cc.log" &&
+		2>"$work/cc.log" &&
 		readelf -d "$work/user" | grep -q 'NEEDED.*libkrunsh.so.0' &&
 		LD_LIBRARY_PATH=$work/b$b/lib "$work/user"; then
 		ok "a program built with pkg-config's flags loads the installed libkrunsh.so.0"
