@@ -107,17 +107,22 @@ $(BUILD)/%.o: %.c | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -c $< -o $@
 
+# TEMPORARY, for the lead to remove: lib/api/krunsh.c (issue 12's core)
+# copies messages into message-sized buffers with snprintf, which
+# -Wformat-truncation flags (lines 35, 94, 215); text_format (lib/util/text.h)
+# says that a message may be cut.
+$(BUILD)/lib/api/krunsh.o: ALL_CFLAGS += -Wno-format-truncation
+
 $(BUILD)/libkrunsh.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 # The shared library: soname libkrunsh.so.0, only krunsh_* exported (the
-# version script hides whatever -fvisibility=hidden lets through).
-# TODO(issue 12): add -Wl,--no-undefined once lib/exec/job_build.c no longer
-# calls into cli/ (today libkrunsh.so needs cli_stdin_reaches_commands).
+# version script hides whatever -fvisibility=hidden lets through), and
+# complete: nothing left for the program (or cli/) to provide.
 $(LIBKRUNSH_SO): $(LIB_OBJ) lib/libkrunsh.map
 	$(CC) -shared -Wl,-soname,libkrunsh.so.$(SOVERSION) -Wl,--version-script=lib/libkrunsh.map \
-		$(ALL_LDFLAGS) -o $@ $(LIB_OBJ) -ldl -lm
+		-Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(LIB_OBJ) -ldl -lm
 $(BUILD)/libkrunsh.so.$(SOVERSION): $(LIBKRUNSH_SO)
 	ln -sf $(notdir $<) $@
 $(BUILD)/libkrunsh.so: $(BUILD)/libkrunsh.so.$(SOVERSION)

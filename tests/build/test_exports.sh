@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_exports: libkrunsh.so LIB has soname libkrunsh.so.0, exports no name
-# without the krunsh_ prefix, and exports every function that HEADER (the
-# public header; skipped while it does not exist) marks KRUNSH_EXPORT.
+# without the krunsh_ prefix, needs no name that nothing provides, and
+# exports every function that HEADER (the public header) marks KRUNSH_EXPORT.
 # Exit status 1, with the offending names, when any of that breaks.
 set -u
 lib=$1 header=${2:-}
@@ -18,21 +18,9 @@ stray=$(printf '%s\n' "$exported" | grep -v '^krunsh_' | grep -v '^$')
 
 # Names the library uses but neither defines nor takes from a versioned
 # library (libc, libdl, libm): a program linking -lkrunsh would not load.
-# KNOWN is what issue 12's split still has to cut (lib/exec/job_build.c and
-# lib/vm/vm_run.c call into cli/); once empty, the Makefile links the .so
-# with -Wl,--no-undefined.
-KNOWN="cli_stdin_reaches_commands host_env_is_host_only"
+# (The Makefile links with -Wl,--no-undefined; this says which name.)
 unresolved=$(nm -D --undefined-only "$lib" | awk '$1 == "U" && $2 !~ /@/ { print $2 }' | sort -u)
-for u in $unresolved; do
-	case " $KNOWN " in
-	*" $u "*) echo "# known unresolved name (for the lead's split): $u" ;;
-	*) not_ok "$lib needs $u, which nothing it links provides" ;;
-	esac
-done
-for k in $KNOWN; do
-	printf '%s\n' "$unresolved" | grep -qx "$k" ||
-		echo "# $k is resolved now: drop it from KNOWN in $0"
-done
+[ -z "$unresolved" ] || not_ok "$lib needs names nothing it links provides:" $unresolved
 
 if [ -n "$header" ] && [ -f "$header" ]; then
 	# Declarations joined up to their ';', those marked KRUNSH_EXPORT,
