@@ -188,7 +188,7 @@ check-e2e: all
 # PREFIX rebuilds), krunsh.1 names every long option of --help.
 check-build: all
 	@tests/build/test_exports.sh $(LIBKRUNSH_SO) include/krunsh/krunsh.h
-	@tests/build/test_man.sh $(BUILD)/krunsh man/krunsh.1 man/libkrunsh.3
+	@tests/build/test_man.sh $(BUILD)/krunsh man/krunsh.1 man/libkrunsh.3 include/krunsh/krunsh.h
 	@MAKE="$(MAKE)" tests/build/test_install.sh $(BUILD)/install-test
 
 check: all check-unit check-build

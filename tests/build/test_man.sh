@@ -1,10 +1,11 @@
 #!/bin/sh
 # test_man: krunsh.1 documents every long option that `krunsh --help` lists,
-# --help lists every long option cli/options.c accepts (so neither can fall
-# behind), and the man pages render without warnings from groff (and
-# mandoc's lint, where installed). Exits 1 naming what is missing.
+# --help lists every long option cli/options.c accepts, libkrunsh.3 names
+# every function the public HEADER marks KRUNSH_EXPORT (so none can fall
+# behind), and the pages render without warnings from groff (and mandoc's
+# lint, where installed). Exits 1 naming what is missing.
 set -u
-krunsh=$1 page=$2 page3=${3:-}
+krunsh=$1 page=$2 page3=${3:-} header=${4:-} exported=
 here=$(cd "$(dirname "$0")" && pwd)
 options_c=$here/../../cli/options.c
 fail=0
@@ -27,6 +28,15 @@ for o in $table_options; do
 	printf '%s\n' "$help_options" | grep -qx -- "$o" || not_ok "krunsh --help does not list $o (cli/options.c accepts it)"
 done
 
+if [ -n "$page3" ] && [ -n "$header" ] && [ -f "$header" ]; then
+	exported=$(sed -e 's|//.*||' -e '/^[[:space:]]*#/d' "$header" | tr '\n' ' ' | tr ';' '\n' |
+		grep 'KRUNSH_EXPORT' | sed -n 's/.*\(krunsh_[A-Za-z0-9_]*\)[[:space:]]*(.*/\1/p' | sort -u)
+	synopsis=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$page3" | sed 's/\\-/-/g')
+	for f in $exported; do
+		printf '%s\n' "$synopsis" | grep -q "$f(" || not_ok "$page3's SYNOPSIS lacks $f(), which $header exports"
+	done
+fi
+
 for p in "$page" $page3; do
 	warnings=$(groff -man -Tutf8 -ww -z "$p" 2>&1)
 	[ -z "$warnings" ] || not_ok "groff warns about $p: $warnings"
@@ -35,5 +45,5 @@ for p in "$page" $page3; do
 		[ -z "$lint" ] || not_ok "mandoc -Tlint: $lint"
 	fi
 done
-[ "$fail" = 0 ] && echo "ok - test_man: $page documents the $(printf '%s\n' "$help_options" | wc -l) long options of --help, which lists all of cli/options.c's"
+[ "$fail" = 0 ] && echo "ok - test_man: $page documents the $(printf '%s\n' "$help_options" | wc -l) long options of --help, which lists all of cli/options.c's${exported:+; $page3 the $(printf '%s\n' "$exported" | wc -l) exported functions}"
 exit "$fail"
