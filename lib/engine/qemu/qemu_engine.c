@@ -175,10 +175,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	}
 	if (opts->verbose) {
 		char line[8192];
-		size_t used = 0;
-		for (int i = 0; i < argv.argc && used < sizeof(line); i++)
-			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
-						 i ? " " : "", argv.argv[i]);
+		argv_list_join(&argv, line, sizeof(line));
 		log_verbose_message("starting %s", line);
 	}
 	/* QEMU is the device model the guest talks to: no capabilities, its
