@@ -84,6 +84,13 @@ pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 $(BUILD)/krunsh.pc: krunsh.pc.in FORCE
 	$(call update_file,sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(call pc_path,$(LIBDIR))|g' \
 		-e 's|@INCLUDEDIR@|$(call pc_path,$(INCLUDEDIR))|g' -e 's|@VERSION@|$(VERSION)|g' krunsh.pc.in)
+# The compiler and its flags, likewise: objects built with other flags
+# (another CFLAGS or SANITIZE, or a tree built before the library was -fPIC)
+# are rebuilt rather than linked into something they do not fit.
+shell_quote = '$(subst ','\'',$(1))'
+$(BUILD)/compile-flags: FORCE
+	$(call update_file,printf '%s\n' $(call shell_quote,$(CC) $(ALL_CFLAGS) $(INCLUDES)) \
+		$(call shell_quote,$(LIB_CFLAGS) | $(PIE_CFLAGS) | $(HARDENING_CFLAGS) $(CPPFLAGS)))
 FORCE:
 
 # The agent is static and not PIE: it runs inside the throw-away guest as
@@ -91,19 +98,19 @@ FORCE:
 # commands do not own anyway, and -static-pie would add a self-relocating
 # start-up to the guest's PID 1 for no gain. The stack protector and
 # fortified calls stay: they catch our own bugs.
-$(BUILD)/guest/%.o: %.c
+$(BUILD)/guest/%.o: %.c $(BUILD)/compile-flags
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CPPFLAGS) $(HARDENING_CFLAGS) $(CFLAGS) -I. -c $< -o $@
 
 # config.h is order-only: the dependency files (-MMD) list it for the three
 # sources that include it, so only they rebuild when it changes.
-$(BUILD)/lib/%.o: lib/%.c | $(BUILD)/config.h
+$(BUILD)/lib/%.o: lib/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(INCLUDES) -c $< -o $@
-$(BUILD)/proto/%.o: proto/%.c | $(BUILD)/config.h
+$(BUILD)/proto/%.o: proto/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(INCLUDES) -c $< -o $@
-$(BUILD)/%.o: %.c | $(BUILD)/config.h
+$(BUILD)/%.o: %.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -c $< -o $@
 

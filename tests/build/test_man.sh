@@ -1,6 +1,7 @@
 #!/bin/sh
-# test_man: krunsh.1 documents every long option that `krunsh --help` lists,
-# --help lists every long option cli/options.c accepts, libkrunsh.3 names
+# test_man: krunsh.1 documents every long option that `krunsh --help` lists
+# and every KRUNSH_* variable the code reads, --help lists every long option
+# cli/options.c accepts, libkrunsh.3 names
 # every function the public HEADER marks KRUNSH_EXPORT (so none can fall
 # behind), and the pages render without warnings from groff (and mandoc's
 # lint, where installed). Exits 1 naming what is missing.
@@ -26,6 +27,12 @@ table_options=$(sed -n 's/^[[:space:]]*{"\([a-z][a-z-]*\)",.*/--\1/p' "$options_
 [ -n "$table_options" ] || not_ok "no long options found in $options_c"
 for o in $table_options; do
 	printf '%s\n' "$help_options" | grep -qx -- "$o" || not_ok "krunsh --help does not list $o (cli/options.c accepts it)"
+done
+
+# Every KRUNSH_* variable the code names has an entry under ENVIRONMENT.
+environment=$(sed -n '/^\.SH ENVIRONMENT/,/^\.SH /p' "$page" | awk 'previous == ".TP" { print } { previous = $0 }')
+for v in $(grep -rhoE '"KRUNSH_[A-Z_]+"' "$here/../../cli" "$here/../../lib" | tr -d '"' | sort -u); do
+	printf '%s\n' "$environment" | grep -qw "$v" || not_ok "$page has no ENVIRONMENT entry for $v, which the code reads"
 done
 
 if [ -n "$page3" ] && [ -n "$header" ] && [ -f "$header" ]; then
