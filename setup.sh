@@ -39,4 +39,11 @@ $SUDO tools/build-guest-kernel.sh "$PREFIX/lib/krunsh/kernel-minimal"
 $SUDO tools/build-guest-kernel.sh "$PREFIX/lib/krunsh/kernel-minimal-smp" kernel/krunsh-smp.config
 make PREFIX="$PREFIX"
 $SUDO make PREFIX="$PREFIX" install
+# The loader's cache learns libkrunsh.so.0, and man-db's index krunsh(1) and
+# libkrunsh(3) (/usr/local/share/man is on man-db's default path; another
+# PREFIX's is not).
+$SUDO ldconfig
+if command -v mandb >/dev/null 2>&1; then
+	$SUDO mandb -q "$PREFIX/share/man" || true
+fi
 echo "setup: krunsh installed as $PREFIX/bin/krunsh"

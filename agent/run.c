@@ -96,13 +96,14 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 			dprintf(2, "krunsh: script path too long\n");
 			_exit(125);
 		}
-		char *argv[] = {(char *)job->shell,  "-c", source, "krunsh", (char *)log_path,
-				(char *)events_path, NULL};
+		const char *argv[] = {job->shell, "-c", source, "krunsh", log_path, events_path, NULL};
 		if (job->mode != JOB_MODE_SHELL_LINES)
 			argv[4] = NULL;
 		else if (!job->line_events)
 			argv[5] = NULL;
-		execve(job->shell, argv, job->env);
+		/* exec's argv is char *const[] for C's historic reasons; it
+		 * is not written to. */
+		execve(job->shell, (char *const *)argv, job->env);
 	}
 	int saved = errno;
 	dprintf(2, "krunsh: cannot run %s: %s\n",

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -57,8 +58,12 @@ static int file_mount_point(const char *path)
 static int mount_file_volume(const struct job_volume *v, char *error, size_t error_size)
 {
 	unsigned long ro = v->read_only ? MS_RDONLY : 0;
-	char source[4200];
-	snprintf(source, sizeof(source), "%s/%s", FILE_VOLUME_STAGING, v->file_name);
+	char source[PATH_MAX];
+	int n = snprintf(source, sizeof(source), "%s/%s", FILE_VOLUME_STAGING, v->file_name);
+	if (n < 0 || (size_t)n >= sizeof(source)) {
+		snprintf(error, error_size, "volume %s: file name too long", v->guest_path);
+		return -1;
+	}
 	if (file_mount_point(v->guest_path) < 0) {
 		snprintf(error, error_size, "volume %s: cannot create the file to mount on: %s",
 			 v->guest_path, strerror(errno));

@@ -1,5 +1,5 @@
 #include "cli/report_file.h"
-#include "lib/guest/paths.h"
+#include "lib/util/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +74,7 @@ int report_file_open(const char *path, struct report_file *out, struct error *er
 	} else {
 		snprintf(resolved, sizeof(resolved), "%s", path);
 	}
-	if (path_join(out->target, sizeof(out->target), resolved, NULL) < 0) {
+	if (path_join(out->target, sizeof(out->target), resolved, NULL, NULL) < 0) {
 		error_set(err, ENAMETOOLONG, "cannot write report %s", path);
 		return -1;
 	}
@@ -120,8 +120,12 @@ static int name_temp(struct report_file *f, char *tmp, size_t size)
 	for (int attempt = 0; attempt < 100; attempt++) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(tmp, size, "%s/.%s.krunsh-%ld-%lx", dir, base, (long)getpid(),
-			 (unsigned long)(ts.tv_nsec ^ (attempt * 7919L)));
+		int n = snprintf(tmp, size, "%s/.%s.krunsh-%ld-%lx", dir, base, (long)getpid(),
+				 (unsigned long)(ts.tv_nsec ^ (attempt * 7919L)));
+		if (n < 0 || (size_t)n >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
 		if (f->fd >= 0) {
 			char self[64];
 			snprintf(self, sizeof(self), "/proc/self/fd/%d", f->fd);
@@ -154,7 +158,7 @@ int report_file_commit(struct report_file *f, const char *data, size_t length, s
 		}
 		return 0;
 	}
-	char tmp[4200];
+	char tmp[PATH_MAX];
 	int named_first = f->fd < 0;
 	if (!named_first && (write_all_fd(f->fd, data, length) < 0 || fsync(f->fd) < 0)) {
 		error_set(err, errno, "cannot write report %s", f->target);

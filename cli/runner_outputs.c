@@ -1,6 +1,6 @@
 #include "cli/runner_outputs.h"
 #include "cli/options.h"
-#include "lib/guest/paths.h"
+#include "lib/util/path.h"
 #include "lib/spec/resources.h"
 
 #include <limits.h>
@@ -48,7 +48,7 @@ static int directory_of(const char *path, const char *base, int is_dir, char *ou
 	char joined[PATH_MAX];
 	if (path[0] == '/') {
 		snprintf(joined, sizeof(joined), "%s", path);
-	} else if (path_join(joined, sizeof(joined), base, path) < 0) {
+	} else if (path_join(joined, sizeof(joined), base, path, NULL) < 0) {
 		return -1;
 	}
 	if (!is_dir) {

@@ -75,9 +75,10 @@ int script_read_file(const char *path, char **out, size_t *length, struct error 
 	int r = script_read_fd(fd, out, length, err);
 	close(fd);
 	if (r < 0) {
-		char copy[sizeof(err->message)];
-		snprintf(copy, sizeof(copy), "%s", err->message);
-		snprintf(err->message, sizeof(err->message), "%s: %s", path, copy);
+		/* inner.message already ends in the errno's text. */
+		struct error inner = *err;
+		error_set(err, 0, "%s: %s", path, inner.message);
+		err->errnum = inner.errnum;
 	}
 	return r;
 }

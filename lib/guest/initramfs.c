@@ -1,10 +1,12 @@
 #include "lib/guest/initramfs.h"
+#include "lib/util/path.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <time.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,11 +133,11 @@ static int add_modules(struct cpio_writer *w, const char *dir)
 	while (r == 0 && (e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		char src[4500], name[300];
-		snprintf(src, sizeof(src), "%s/%s", dir, e->d_name);
-		snprintf(name, sizeof(name), "lib/krunsh-modules/%s", e->d_name);
+		char src[PATH_MAX], name[PATH_MAX];
 		struct stat st;
-		if (stat(src, &st) == 0 && S_ISREG(st.st_mode))
+		if (path_join(src, sizeof(src), dir, e->d_name, NULL) == 0 &&
+		    path_join(name, sizeof(name), "lib/krunsh-modules", e->d_name, NULL) == 0 &&
+		    stat(src, &st) == 0 && S_ISREG(st.st_mode))
 			r = add_file(w, name, src, 0100644);
 	}
 	closedir(d);
@@ -210,9 +212,9 @@ static uint64_t cache_key(const char *agent_path, const struct guest_kernel *ker
 			uint64_t fold = 0;
 			struct dirent *e;
 			while ((e = readdir(d))) {
-				char p[4500];
-				snprintf(p, sizeof(p), "%s/%s", kernel->modules_dir, e->d_name);
-				fold ^= hash_file_identity(14695981039346656037ull, p);
+				char p[PATH_MAX];
+				if (path_join(p, sizeof(p), kernel->modules_dir, e->d_name, NULL) == 0)
+					fold ^= hash_file_identity(14695981039346656037ull, p);
 			}
 			closedir(d);
 			h = fnv1a(h, &fold, sizeof(fold));
@@ -248,19 +250,25 @@ static void prune_cache(const char *dir)
 int initramfs_get(const char *agent_path, const struct guest_kernel *kernel, char *out, size_t size,
 		  struct error *err)
 {
-	char dir[4096];
+	char dir[PATH_MAX], name[64];
 	if (cache_dir(dir, sizeof(dir), err) < 0)
 		return -1;
-	snprintf(out, size, "%s/initramfs-%016llx.cpio", dir,
+	snprintf(name, sizeof(name), "initramfs-%016llx.cpio",
 		 (unsigned long long)cache_key(agent_path, kernel));
+	if (path_join(out, size, dir, name, err) < 0)
+		return -1;
 	if (access(out, R_OK) == 0) {
 		/* Mark it used, so pruning keeps what is in use. */
 		utimensat(AT_FDCWD, out, NULL, 0);
 		return 0;
 	}
 	prune_cache(dir);
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
+	char tmp[PATH_MAX];
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		error_set(err, ENAMETOOLONG, "guest initramfs path %s", out);
+		return -1;
+	}
 	if (build(tmp, agent_path, kernel) < 0) {
 		error_set(err, errno, "building the guest initramfs %s", tmp);
 		unlink(tmp);

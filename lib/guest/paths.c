@@ -1,6 +1,7 @@
 #include "lib/guest/paths.h"
 #include "lib/spec/host_config.h"
 #include "config.h"
+#include "lib/util/path.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,8 +32,7 @@ int agent_locate(char *out, size_t size, struct error *err)
 			error_set(err, 0, "KRUNSH_AGENT=%s is not a file", env);
 			return -1;
 		}
-		snprintf(out, size, "%s", env);
-		return 0;
+		return path_join(out, size, env, NULL, err);
 	}
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -41,12 +41,12 @@ int agent_locate(char *out, size_t size, struct error *err)
 		char *slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(out, size, "%s/krunsh-agent", self);
-			if (is_file(out))
+			if (path_join(out, size, self, "krunsh-agent", NULL) == 0 && is_file(out))
 				return 0;
 		}
 	}
-	snprintf(out, size, "%s/krunsh-agent", KRUNSH_LIBEXECDIR);
+	if (path_join(out, size, KRUNSH_LIBEXECDIR, "krunsh-agent", err) < 0)
+		return -1;
 	if (is_file(out))
 		return 0;
 	error_set(err, 0, "guest agent not found at %s (set KRUNSH_AGENT or reinstall krunsh)",
@@ -56,8 +56,9 @@ int agent_locate(char *out, size_t size, struct error *err)
 
 static void read_release(const char *dir, struct guest_kernel *k)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/release", dir);
+	char path[PATH_MAX];
+	if (path_join(path, sizeof(path), dir, "release", NULL) < 0)
+		return;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;
@@ -68,8 +69,9 @@ static void read_release(const char *dir, struct guest_kernel *k)
 
 static void read_features(const char *dir, struct guest_kernel *k)
 {
-	char path[4200], line[256];
-	snprintf(path, sizeof(path), "%s/features", dir);
+	char path[PATH_MAX], line[256];
+	if (path_join(path, sizeof(path), dir, "features", NULL) < 0)
+		return;
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return;
@@ -89,15 +91,15 @@ static int kernel_from_dir(const char *dir, struct guest_kernel *k)
 	 * about 0.2 s less under TCG. */
 	static const char *images[] = {"vmlinux", "vmlinuz", "bzImage"};
 	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
-		snprintf(k->image, sizeof(k->image), "%s/%s", dir, images[i]);
-		if (is_file(k->image))
+		if (path_join(k->image, sizeof(k->image), dir, images[i], NULL) == 0 &&
+		    is_file(k->image))
 			break;
 		k->image[0] = '\0';
 	}
 	if (!k->image[0])
 		return -1;
-	snprintf(k->modules_dir, sizeof(k->modules_dir), "%s/modules", dir);
-	if (!is_dir(k->modules_dir))
+	if (path_join(k->modules_dir, sizeof(k->modules_dir), dir, "modules", NULL) < 0 ||
+	    !is_dir(k->modules_dir))
 		k->modules_dir[0] = '\0';
 	read_release(dir, k);
 	read_features(dir, k);
@@ -162,16 +164,17 @@ int kernel_locate(const char *option, unsigned cpus, struct guest_kernel *out, s
 		error_set(err, errno ? errno : ENOENT, "%s=%s", from, path);
 		return -1;
 	}
-	snprintf(out->image, sizeof(out->image), "%s", path);
+	if (path_join(out->image, sizeof(out->image), path, NULL, err) < 0)
+		return -1;
 	/* modules/ beside an image file belongs to it. */
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", path);
+	char dir[sizeof(out->image)];
+	memcpy(dir, out->image, sizeof(dir));
 	char *slash = strrchr(dir, '/');
 	if (slash) {
 		*slash = '\0';
-		snprintf(out->modules_dir, sizeof(out->modules_dir), "%s/modules",
-			 dir[0] ? dir : "/");
-		if (!is_dir(out->modules_dir))
+		if (path_join(out->modules_dir, sizeof(out->modules_dir), dir[0] ? dir : "/",
+			      "modules", NULL) < 0 ||
+		    !is_dir(out->modules_dir))
 			out->modules_dir[0] = '\0';
 		read_release(dir[0] ? dir : "/", out);
 		read_features(dir[0] ? dir : "/", out);
@@ -207,23 +210,22 @@ int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel
 int cache_dir(char *out, size_t size, struct error *err)
 {
 	const char *xdg = host_config()->cache_home;
-	char base[4096];
+	char base[PATH_MAX];
 	if (xdg && xdg[0] == '/') {
-		snprintf(base, sizeof(base), "%s", xdg);
+		if (path_join(base, sizeof(base), xdg, NULL, err) < 0)
+			return -1;
 	} else {
 		const char *home = host_config()->home;
 		if (!home || home[0] != '/') {
 			struct passwd *pw = getpwuid(getuid());
 			home = pw ? pw->pw_dir : "/tmp";
 		}
-		snprintf(base, sizeof(base), "%s/.cache", home);
+		if (path_join(base, sizeof(base), home, ".cache", err) < 0)
+			return -1;
 	}
 	mkdir(base, 0700);
-	int n = snprintf(out, size, "%s/krunsh", base);
-	if (n < 0 || (size_t)n >= size) {
-		error_set(err, 0, "cache path too long");
+	if (path_join(out, size, base, "krunsh", err) < 0)
 		return -1;
-	}
 	if (mkdir(out, 0700) < 0 && errno != EEXIST) {
 		error_set(err, errno, "cannot create cache directory %s", out);
 		return -1;
@@ -245,34 +247,25 @@ int cache_dir(char *out, size_t size, struct error *err)
 	return 0;
 }
 
-int path_join(char *out, size_t size, const char *a, const char *b)
-{
-	int n = b ? snprintf(out, size, "%s%s%s", a, a[0] && a[strlen(a) - 1] == '/' ? "" : "/", b)
-		  : snprintf(out, size, "%s", a);
-	if (n < 0 || (size_t)n >= size) {
-		if (size)
-			out[0] = '\0';
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
 int program_locate(const char *name, char *out, size_t size)
 {
-	if (strchr(name, '/')) {
-		snprintf(out, size, "%s", name);
-		return access(out, X_OK);
-	}
+	if (strchr(name, '/'))
+		return path_join(out, size, name, NULL, NULL) < 0 ? -1 : access(out, X_OK);
 	const char *path = host_config()->path;
 	if (!path || !path[0])
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {
 		size_t n = strcspn(path, ":");
-		snprintf(out, size, "%.*s/%s", (int)n, path, name);
-		if (n && access(out, X_OK) == 0)
-			return 0;
+		char dir[PATH_MAX];
+		if (n && n < sizeof(dir)) {
+			memcpy(dir, path, n);
+			dir[n] = '\0';
+			if (path_join(out, size, dir, name, NULL) == 0 && access(out, X_OK) == 0)
+				return 0;
+		}
 		path += n + (path[n] == ':');
 	}
+	if (size)
+		out[0] = '\0';
 	return -1;
 }

@@ -33,10 +33,6 @@ int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel
 /* $XDG_CACHE_HOME/krunsh or ~/.cache/krunsh, created. */
 int cache_dir(char *out, size_t size, struct error *err);
 
-/* out = a "/" b (b NULL: a alone); -1 with errno ENAMETOOLONG if it does
- * not fit, so that a truncated path never reaches open(). */
-int path_join(char *out, size_t size, const char *a, const char *b);
-
 /* Absolute path of a program: as is if it has a '/', else searched in PATH. */
 int program_locate(const char *name, char *out, size_t size);
 

@@ -100,10 +100,7 @@ pid_t passt_start(const struct passt_config *c, int *guest_fd, struct error *err
 	}
 	if (c->verbose) {
 		char line[4096];
-		size_t used = 0;
-		for (int i = 0; i < argv.argc && used < sizeof(line); i++)
-			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
-						 i ? " " : "", argv.argv[i]);
+		argv_list_join(&argv, line, sizeof(line));
 		log_verbose_message("starting %s", line);
 	}
 	struct spawn_options so = {.keep_fds = &pair[1],

@@ -1,10 +1,11 @@
 #include "lib/sandbox/host_view.h"
 #include "lib/spec/host_config.h"
 #include "lib/spec/spec.h"
-#include "lib/guest/paths.h"
+#include "lib/util/path.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ static int plan_add(struct host_view_plan *plan, const char *path)
 		return -1;
 	plan->masks = grown;
 	struct host_view_mask *m = &plan->masks[plan->mask_count];
-	if (path_join(m->path, sizeof(m->path), path, NULL) < 0)
+	if (path_join(m->path, sizeof(m->path), path, NULL, NULL) < 0)
 		return 0;
 	m->is_dir = S_ISDIR(st.st_mode);
 	plan->mask_count++;
@@ -120,7 +121,7 @@ static int plan_add_pattern(struct host_view_plan *plan, const char *pattern)
 		    strcmp(e->d_name + n - s, suffix) != 0)
 			continue;
 		char path[4096];
-		if (path_join(path, sizeof(path), dir, e->d_name) == 0)
+		if (path_join(path, sizeof(path), dir, e->d_name, NULL) == 0)
 			r = plan_add(plan, path);
 	}
 	closedir(d);
@@ -131,7 +132,7 @@ static int plan_home(struct host_view_plan *plan, const char *home)
 {
 	for (const char *const *s = host_view_default_home_secrets; *s; s++) {
 		char path[4096];
-		if (path_join(path, sizeof(path), home, *s) == 0 && plan_add(plan, path) < 0)
+		if (path_join(path, sizeof(path), home, *s, NULL) == 0 && plan_add(plan, path) < 0)
 			return -1;
 	}
 	return 0;
@@ -148,7 +149,7 @@ static int plan_other_runs(struct host_view_plan *plan, const char *tmpdir, cons
 	while (r == 0 && (e = readdir(d))) {
 		char path[4096];
 		if (strncmp(e->d_name, "krunsh-run.", 11) == 0 &&
-		    path_join(path, sizeof(path), tmpdir, e->d_name) == 0 &&
+		    path_join(path, sizeof(path), tmpdir, e->d_name, NULL) == 0 &&
 		    (!own || strcmp(path, own) != 0))
 			r = plan_add(plan, path);
 	}
@@ -185,7 +186,7 @@ int host_view_plan(struct host_view_plan *plan, const char *source, int read_onl
 		while (r == 0 && d && (e = readdir(d))) {
 			char home[4096];
 			if (e->d_name[0] != '.' &&
-			    path_join(home, sizeof(home), "/home", e->d_name) == 0)
+			    path_join(home, sizeof(home), "/home", e->d_name, NULL) == 0)
 				r = plan_home(plan, home);
 		}
 		if (d)
@@ -310,8 +311,9 @@ static int hide(const char *path, int is_dir)
 static int build_file_view(const struct host_view_plan *plan)
 {
 	const char *name = strrchr(plan->source, '/') + 1;
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/%s", HOST_VIEW_PATH, name);
+	char path[PATH_MAX];
+	if (path_join(path, sizeof(path), HOST_VIEW_PATH, name, NULL) < 0)
+		return -1;
 	if (mount("none", HOST_VIEW_PATH, "tmpfs", MS_NOSUID | MS_NODEV,
 		  "mode=0755,size=4k,nr_inodes=4") < 0)
 		return -1;
@@ -351,18 +353,18 @@ int host_view_build(const struct host_view_plan *plan)
 	if (strcmp(plan->source, "/") == 0) {
 		static const char *const own[] = {"proc", "sys", "dev", "run"};
 		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-			char path[4200];
-			snprintf(path, sizeof(path), "%s/%s", HOST_VIEW_PATH, own[i]);
+			char path[PATH_MAX];
 			struct stat st;
-			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+			if (path_join(path, sizeof(path), HOST_VIEW_PATH, own[i], NULL) == 0 &&
+			    stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
 			    mount("none", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				  "mode=0755,size=4k,nr_inodes=16") < 0)
 				return -1;
 		}
 	}
 	for (size_t i = 0; i < plan->mask_count; i++) {
-		char path[8200];
-		if (path_join(path, sizeof(path), HOST_VIEW_PATH, plan->masks[i].path + 1) < 0)
+		char path[PATH_MAX];
+		if (path_join(path, sizeof(path), HOST_VIEW_PATH, plan->masks[i].path + 1, NULL) < 0)
 			return -1;
 		if (hide(path, plan->masks[i].is_dir) < 0 && errno != ENOENT)
 			return -1;

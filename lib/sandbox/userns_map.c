@@ -91,10 +91,10 @@ static int run_map_helper(const char *helper, pid_t child, unsigned own, unsigne
 	snprintf(own_text, sizeof(own_text), "%u", own);
 	snprintf(start_text, sizeof(start_text), "%lu", start);
 	snprintf(count_text, sizeof(count_text), "%lu", count);
-	char *argv[] = {path, pid_text, "0", own_text, "1", "1", start_text, count_text, NULL};
+	const char *argv[] = {path, pid_text, "0", own_text, "1", "1", start_text, count_text, NULL};
 	struct spawn_options so = {.stdout_fd = -1, .stderr_fd = -1};
 	struct error err;
-	pid_t pid = spawn_process(argv, &so, &err);
+	pid_t pid = spawn_process((char *const *)argv, &so, &err); /* argv is not written to */
 	if (pid < 0)
 		return -1;
 	int status;

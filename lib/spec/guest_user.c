@@ -3,9 +3,10 @@
  * themselves rather than getpwnam: NSS would ask the host's directory
  * services, and under --root the files are another system's. */
 #include "lib/spec/guest_user.h"
-#include "lib/guest/paths.h"
+#include "lib/util/path.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -26,8 +27,8 @@ static int number(const char *text, unsigned *out)
 
 static FILE *open_in_root(const char *root_dir, const char *file)
 {
-	char path[4200];
-	if (path_join(path, sizeof(path), root_dir ? root_dir : "/", file) < 0)
+	char path[PATH_MAX];
+	if (path_join(path, sizeof(path), root_dir ? root_dir : "/", file, NULL) < 0)
 		return NULL;
 	return fopen(path, "re");
 }

@@ -163,7 +163,7 @@ int resources_add_disk(struct resources *r, const char *spec, struct error *err)
 		return -1;
 	}
 	if (r->disk_count >= RESOURCES_MAX_DISKS) {
-		error_set(err, 0, "--disk: at most 8 disks");
+		error_set(err, 0, "--disk: at most %d disks", RESOURCES_MAX_DISKS);
 		return -1;
 	}
 	struct disk *g = grow(r->disks, r->disk_count, sizeof(*g));

@@ -16,5 +16,8 @@ struct argv_list {
 /* Appends one word, formatted; -1 when it does not fit (the list is then
  * unusable: the caller fails). */
 int argv_list_add(struct argv_list *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The words joined by spaces into out, for a -V line: cut with "..." where
+ * it does not fit. */
+void argv_list_join(const struct argv_list *a, char *out, size_t size);
 
 #endif

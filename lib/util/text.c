@@ -1,6 +1,8 @@
 #include "lib/util/text.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Length of the well-formed UTF-8 sequence at p (2-4 bytes) for a code
@@ -51,4 +53,14 @@ size_t text_sanitize(char *out, size_t size, const void *in, size_t length, size
 	}
 	out[o] = '\0';
 	return o;
+}
+
+void text_format(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= size && size > 3)
+		memcpy(out + size - 4, "...", 4);
 }

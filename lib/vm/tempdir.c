@@ -1,9 +1,11 @@
 #include "lib/vm/tempdir.h"
 #include "lib/spec/host_config.h"
+#include "lib/util/path.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,9 +44,13 @@ int tempdir_create(char *path, size_t size, int *lock_fd, struct error *err)
 	 * the run ends. Locked under another name and renamed into place: a
 	 * concurrent run's sweep that opened the lock between its creation
 	 * and our flock would take it for stale and remove our directory. */
-	char lock[4200], unlocked[4200];
-	snprintf(lock, sizeof(lock), "%s/" TEMPDIR_LOCK, path);
-	snprintf(unlocked, sizeof(unlocked), "%s/" TEMPDIR_LOCK ".new", path);
+	char lock[PATH_MAX], unlocked[PATH_MAX];
+	*lock_fd = -1;
+	if (path_join(lock, sizeof(lock), path, TEMPDIR_LOCK, err) < 0 ||
+	    path_join(unlocked, sizeof(unlocked), path, TEMPDIR_LOCK ".new", err) < 0) {
+		tempdir_remove(path);
+		return -1;
+	}
 	*lock_fd = open(unlocked, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX) < 0 || rename(unlocked, lock) < 0) {
 		error_set(err, errno, "cannot lock the private directory %s", path);
@@ -91,8 +97,9 @@ void tempdir_remove(char *path)
  * only an old one counts. */
 static int run_dir_is_stale(int parent, const char *name, const struct stat *st)
 {
-	char lock[4200];
-	snprintf(lock, sizeof(lock), "%s/" TEMPDIR_LOCK, name);
+	char lock[PATH_MAX];
+	if (path_join(lock, sizeof(lock), name, TEMPDIR_LOCK, NULL) < 0)
+		return 0;
 	int fd = openat(parent, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT && time(NULL) - st->st_mtime > 60;

@@ -845,9 +845,9 @@ static char **translate_args(const struct context *c, const char *program, const
 			args[k++] = c->argv[i];
 		}
 	}
-	args[k++] = "--root";
-	args[k++] = "none";
-	args[k++] = "--run-dir";
+	args[k++] = (char *)"--root"; /* for execv, which does not write to them */
+	args[k++] = (char *)"none";
+	args[k++] = (char *)"--run-dir";
 	args[k++] = (char *)run_dir;
 	args[k] = NULL;
 	return args;

@@ -15,7 +15,7 @@ static enum cli_result parse(const char *first, ...)
 {
 	static char *argv[32];
 	int argc = 0;
-	argv[argc++] = "krunsh";
+	argv[argc++] = (char *)"krunsh"; /* cli_parse takes main's argv, and does not write to it */
 	va_list ap;
 	va_start(ap, first);
 	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
@@ -238,10 +238,10 @@ static int test_volume_limit_is_one_constant(void)
 	static char *argv[2 + 2 * (RESOURCES_MAX_VOLUMES + 1)];
 	static char specs[RESOURCES_MAX_VOLUMES + 1][32];
 	int argc = 0;
-	argv[argc++] = "krunsh";
+	argv[argc++] = (char *)"krunsh"; /* cli_parse does not write to argv */
 	for (int i = 0; i <= RESOURCES_MAX_VOLUMES; i++) {
 		snprintf(specs[i], sizeof(specs[i]), "/tmp:/m%d:ro", i);
-		argv[argc++] = "-v";
+		argv[argc++] = (char *)"-v";
 		argv[argc++] = specs[i];
 	}
 	argv[argc] = NULL;

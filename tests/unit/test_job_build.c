@@ -118,7 +118,7 @@ static const char *env_value(const char *name)
 }
 
 /* build(script_text, argv...): parses the options, builds the job, decodes. */
-static int build(const char *text, char **argv)
+static int build(const char *text, const char **argv)
 {
 	int argc = 0;
 	while (argv[argc])
@@ -126,7 +126,7 @@ static int build(const char *text, char **argv)
 	cli_free(&opts);
 	job_buffer_free(&job);
 	memset(&err, 0, sizeof(err));
-	if (cli_parse(argc, argv, &opts, &err) != CLI_RUN)
+	if (cli_parse(argc, (char **)argv, &opts, &err) != CLI_RUN) /* not written to */
 		return -2;
 	struct job_buffer setup = {0};
 	if (guest_env_build(&opts, &err) < 0)
@@ -160,7 +160,7 @@ static int test_host_secret_is_not_passed(void)
 	setenv("PATH", "/opt/bin:/usr/bin", 1);
 	setenv("LANG", "C.UTF-8", 1);
 	unsetenv("TERM");
-	char *argv[] = {"krunsh", NULL};
+	const char *argv[] = {"krunsh", NULL};
 	EXPECT(build("echo hi\n", argv) == 0);
 	EXPECT(env_count_named("SECRET_TOKEN") == 0);
 	for (int i = 0; i < d.env_count; i++)
@@ -179,7 +179,7 @@ static int test_host_secret_is_not_passed(void)
 static int test_env_option_passes_what_it_names(void)
 {
 	setenv("SECRET_TOKEN", "hunter2", 1);
-	char *argv[] = {"krunsh", "-e", "SECRET_TOKEN", "-e", "FOO=a=b", "-e", "EMPTY=", NULL};
+	const char *argv[] = {"krunsh", "-e", "SECRET_TOKEN", "-e", "FOO=a=b", "-e", "EMPTY=", NULL};
 	EXPECT(build("true", argv) == 0);
 	EXPECT_STR(env_value("SECRET_TOKEN"), "hunter2");
 	EXPECT_STR(env_value("FOO"), "a=b");
@@ -190,7 +190,7 @@ static int test_env_option_passes_what_it_names(void)
 static int test_env_option_overrides_a_default(void)
 {
 	setenv("PATH", "/host/bin", 1);
-	char *argv[] = {"krunsh", "-e", "PATH=/guest/bin", "-e", "HOME", NULL};
+	const char *argv[] = {"krunsh", "-e", "PATH=/guest/bin", "-e", "HOME", NULL};
 	setenv("HOME", "/home/me", 1);
 	EXPECT(build("true", argv) == 0);
 	EXPECT(env_count_named("PATH") == 1);
@@ -203,7 +203,7 @@ static int test_env_option_overrides_a_default(void)
 static int test_env_option_of_unset_variable_fails(void)
 {
 	unsetenv("KRUNSH_UNIT_UNSET");
-	char *argv[] = {"krunsh", "-e", "KRUNSH_UNIT_UNSET", NULL};
+	const char *argv[] = {"krunsh", "-e", "KRUNSH_UNIT_UNSET", NULL};
 	EXPECT(build("true", argv) == -1);
 	EXPECT(strstr(err.message, "KRUNSH_UNIT_UNSET") != NULL);
 	return 0;
@@ -211,7 +211,7 @@ static int test_env_option_of_unset_variable_fails(void)
 
 static int test_mode_shell_workdir_and_script(void)
 {
-	char *lines[] = {"krunsh", NULL};
+	const char *lines[] = {"krunsh", NULL};
 	EXPECT(build("the script", lines) == 0);
 	EXPECT(d.mode == JOB_MODE_SHELL_LINES);
 	EXPECT_STR(d.shell, "/bin/sh");
@@ -220,7 +220,7 @@ static int test_mode_shell_workdir_and_script(void)
 	EXPECT(getcwd(cwd, sizeof(cwd)));
 	EXPECT_STR(d.workdir, cwd);
 
-	char *script[] = {"krunsh", "--script", "--shell", "/bin/bash", "-w", "/srv", NULL};
+	const char *script[] = {"krunsh", "--script", "--shell", "/bin/bash", "-w", "/srv", NULL};
 	EXPECT(build("x", script) == 0);
 	EXPECT(d.mode == JOB_MODE_SHELL_SCRIPT);
 	EXPECT_STR(d.shell, "/bin/bash");
@@ -228,12 +228,12 @@ static int test_mode_shell_workdir_and_script(void)
 	/* stdin carried that script: the commands must not get it too. */
 	EXPECT(!d.forward_stdin);
 
-	char *command[] = {"krunsh", "-c", "echo", NULL};
+	const char *command[] = {"krunsh", "-c", "echo", NULL};
 	EXPECT(build("echo", command) == 0);
 	EXPECT(d.mode == JOB_MODE_SHELL_LINES || d.mode == JOB_MODE_SHELL_SCRIPT);
 	EXPECT(d.forward_stdin);
 
-	char *exec[] = {"krunsh", "--", "prog", "a b", "", NULL};
+	const char *exec[] = {"krunsh", "--", "prog", "a b", "", NULL};
 	EXPECT(build("", exec) == 0);
 	EXPECT(d.mode == JOB_MODE_EXEC);
 	EXPECT(d.forward_stdin);
@@ -255,7 +255,7 @@ static int test_exec_mode_inherits_the_host_environment(void)
 	setenv("KRUNSH_KERNEL", "/boot/k", 1);
 	setenv("TERM_PROGRAM_VERSION", "3", 1);
 	setenv("LANG", "C.UTF-8", 1);
-	char *exec[] = {"krunsh", "-e", "LANG=de_DE.UTF-8", "--", "prog", NULL};
+	const char *exec[] = {"krunsh", "-e", "LANG=de_DE.UTF-8", "--", "prog", NULL};
 	EXPECT(build("", exec) == 0);
 	EXPECT_STR(env_value("PROBE_FAIL"), "1");
 	EXPECT(env_count_named("PATH") == 1 && env_count_named("HOME") == 1);
@@ -264,11 +264,11 @@ static int test_exec_mode_inherits_the_host_environment(void)
 	EXPECT(env_count_named("DISPLAY") == 0 && env_count_named("SSH_AUTH_SOCK") == 0);
 	EXPECT(env_count_named("KRUNSH_KERNEL") == 0);
 	EXPECT(env_count_named("TERM_PROGRAM_VERSION") == 0);
-	char *clean[] = {"krunsh", "--clean-env", "--", "prog", NULL};
+	const char *clean[] = {"krunsh", "--clean-env", "--", "prog", NULL};
 	EXPECT(build("", clean) == 0);
 	EXPECT(env_count_named("PROBE_FAIL") == 0);
 	EXPECT_STR(env_value("LANG"), "C.UTF-8");
-	char *lines[] = {"krunsh", NULL};
+	const char *lines[] = {"krunsh", NULL};
 	EXPECT(build("true", lines) == 0);
 	EXPECT(env_count_named("PROBE_FAIL") == 0);
 	unsetenv("PROBE_FAIL");
@@ -283,7 +283,7 @@ static int test_exec_mode_inherits_the_host_environment(void)
  * HOME from the passwd entry unless -e HOME says otherwise. */
 static int test_podman_options_become_records(void)
 {
-	char *argv[] = {"krunsh", "-u",	     "root:0",		 "--hostname",
+	const char *argv[] = {"krunsh", "-u",	     "root:0",		 "--hostname",
 			"box",	  "--tmpfs", "/scratch:size=1m", NULL};
 	setenv("HOME", "/home/someone", 1);
 	EXPECT(build("true\n", argv) == 0);
@@ -292,7 +292,7 @@ static int test_podman_options_become_records(void)
 	EXPECT_STR(d.hostname, "box");
 	EXPECT_STR(d.tmpfs, "/scratch size=1m");
 	EXPECT(d.tmpfs_flags != 0);
-	char *with_home[] = {"krunsh", "-u", "0", "-e", "HOME=/x", NULL};
+	const char *with_home[] = {"krunsh", "-u", "0", "-e", "HOME=/x", NULL};
 	EXPECT(build("true\n", with_home) == 0);
 	EXPECT_STR(env_value("HOME"), "/x");
 	EXPECT(env_count_named("HOME") == 1);

@@ -14,9 +14,12 @@
 #include "lib/net/passt.h"
 #include "lib/guest/paths.h"
 #include "lib/vm/spawn.h"
+#include "lib/util/path.h"
+#include "lib/util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,8 +150,8 @@ static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 		return -1;
 	snprintf(out->kernel, sizeof(out->kernel), "%s", krun_kernel.image);
 	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", krun_kernel.release);
-	char what[4500];
-	snprintf(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", krun_kernel.image,
+	char what[sizeof(out->reason)];
+	text_format(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", krun_kernel.image,
 		 krun_kernel.release[0] ? " (" : "", krun_kernel.release,
 		 krun_kernel.release[0] ? ")" : "",
 		 libkrun_can_share_read_only(&libkrun) ? "read-only" : "WRITABLE",
@@ -157,10 +160,10 @@ static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 		/* The one special case: the double runs the agent on the host,
 		 * so KVM is not involved. */
 		snprintf(out->accelerator, sizeof(out->accelerator), "none");
-		snprintf(out->reason, sizeof(out->reason),
-			 "krun driving the libkrun contract double %s (a test double: no VM, "
-			 "KVM not checked; %.300s)",
-			 libkrun.path, what);
+		text_format(out->reason, sizeof(out->reason),
+			    "krun driving the libkrun contract double %s (a test double: no VM, "
+			    "KVM not checked; %s)",
+			    libkrun.path, what);
 		return 0;
 	}
 	char kvm_reason[400];
@@ -170,8 +173,8 @@ static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 	}
 	out->use_kvm = 1;
 	snprintf(out->accelerator, sizeof(out->accelerator), "kvm");
-	snprintf(out->reason, sizeof(out->reason), "libkrun %.200s booting %.200s: %.100s",
-		 libkrun.path, what, kvm_reason);
+	text_format(out->reason, sizeof(out->reason), "libkrun %s booting %s: %s", libkrun.path,
+		    what, kvm_reason);
 	return 0;
 }
 
@@ -191,8 +194,9 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	/* libkrun's, passt's and the guest console's messages, kept for the
 	 * error message if the VM does not come up; unlinked with the run
 	 * dir. */
-	char log_path[4200];
-	snprintf(log_path, sizeof(log_path), "%s/vmm.log", req->run_dir);
+	char log_path[PATH_MAX];
+	if (path_join(log_path, sizeof(log_path), req->run_dir, "vmm.log", err) < 0)
+		return -1;
 	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
 
 	/* libkrun ends the VM on the i8042 reset (reboot=k) with which the

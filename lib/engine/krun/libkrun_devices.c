@@ -58,6 +58,9 @@ static void add_root(const struct libkrun_api *api, uint32_t ctx,
  * devices /dev/vda, /dev/vdb, ... in the order they are added (the root
  * is virtio-fs, so the disks are the only block devices). Using the same
  * names keeps the two in step for whoever reads libkrun's log. */
+/* The guest names them vda to vdz. */
+_Static_assert(RESOURCES_MAX_DISKS <= 26, "more disks than block device letters");
+
 static void add_disk(const struct libkrun_api *api, uint32_t ctx, size_t index,
 		     const struct disk *disk)
 {

@@ -3,7 +3,9 @@
  * microvm, which has no other clock source: that failure hung early boot. */
 #include "lib/engine/qemu/host_tsc.h"
 #include "lib/guest/paths.h"
+#include "lib/util/path.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -39,11 +41,11 @@ static int read_boot_id(char *out, size_t size)
  * host runs, so it is kept per boot in the cache directory. */
 unsigned long host_tsc_khz(void)
 {
-	char boot_id[64], dir[4096], path[4200], line[128];
+	char boot_id[64], dir[PATH_MAX], path[PATH_MAX], line[128];
 	struct error err = {0};
-	if (read_boot_id(boot_id, sizeof(boot_id)) < 0 || cache_dir(dir, sizeof(dir), &err) < 0)
+	if (read_boot_id(boot_id, sizeof(boot_id)) < 0 || cache_dir(dir, sizeof(dir), &err) < 0 ||
+	    path_join(path, sizeof(path), dir, "tsc-khz", NULL) < 0)
 		return measure_tsc_khz();
-	snprintf(path, sizeof(path), "%s/tsc-khz", dir);
 	FILE *f = fopen(path, "re");
 	if (f) {
 		char id[64];
@@ -55,9 +57,9 @@ unsigned long host_tsc_khz(void)
 			return khz;
 	}
 	unsigned long khz = measure_tsc_khz();
-	char tmp[4300];
-	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-	f = fopen(tmp, "we");
+	char tmp[PATH_MAX];
+	int n = snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	f = n > 0 && (size_t)n < sizeof(tmp) ? fopen(tmp, "we") : NULL;
 	if (f) {
 		fprintf(f, "%s %lu\n", boot_id, khz);
 		if (fclose(f) == 0)

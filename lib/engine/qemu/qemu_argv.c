@@ -91,7 +91,7 @@ int qemu_argv_build(const struct qemu_config *c, struct argv_list *a)
 	r |= argv_list_add(a, "-global");
 	r |= argv_list_add(a, "virtio-mmio.force-legacy=false");
 	/* Run directory paths come from $TMPDIR: escaped like any path. */
-	char escaped[8400];
+	char escaped[2 * PATH_MAX]; /* a path with every ',' doubled */
 	if (!option_value(c->agent_socket, escaped, sizeof(escaped)))
 		return -1;
 	r |= argv_list_add(a, "-chardev");

@@ -4,6 +4,7 @@
 #include "lib/util/argv_list.h"
 #include "lib/spec/resources.h"
 
+#include <limits.h>
 #include <stddef.h>
 
 struct qemu_config {
@@ -22,7 +23,7 @@ struct qemu_config {
 	const char *extra_append;     /* KRUNSH_KERNEL_APPEND, for experiments */
 	const char *cpu_model;	      /* KRUNSH_QEMU_CPU, for experiments; NULL: ours */
 	int unprivileged;	      /* virtiofsd is in an unprivileged user namespace */
-	char (*volume_sockets)[4200]; /* one virtiofsd socket per volume */
+	char (*volume_sockets)[PATH_MAX]; /* one virtiofsd socket per volume */
 	size_t volume_count;
 	int network_fd; /* --net: QEMU's end of passt's stream socket; -1: none */
 	/* --publish: QEMU's own user networking with these forwards instead

@@ -12,9 +12,11 @@
 #include "lib/engine/qemu/qemu_argv.h"
 #include "lib/vm/spawn.h"
 #include "lib/engine/qemu/virtiofsd.h"
+#include "lib/util/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,12 +70,14 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 
 	/* QEMU's and virtiofsd's own messages, kept for the error message if
 	 * the VM does not come up; the file is unlinked with the run dir. */
-	char log_path[4200];
-	snprintf(log_path, sizeof(log_path), "%s/vmm.log", req->run_dir);
+	char log_path[PATH_MAX];
+	if (path_join(log_path, sizeof(log_path), req->run_dir, "vmm.log", err) < 0)
+		return -1;
 	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
 
-	char fs_socket[4200];
-	snprintf(fs_socket, sizeof(fs_socket), "%s/rootfs.sock", req->run_dir);
+	char fs_socket[PATH_MAX];
+	if (path_join(fs_socket, sizeof(fs_socket), req->run_dir, "rootfs.sock", err) < 0)
+		return -1;
 	struct host_view_plan root_view;
 	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0)
 		return -1;
@@ -84,7 +88,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	}
 
 	const struct resources *res = &opts->resources;
-	char(*volume_sockets)[4200] = NULL;
+	char(*volume_sockets)[PATH_MAX] = NULL;
 	if (res->volume_count) {
 		volume_sockets = calloc(res->volume_count, sizeof(*volume_sockets));
 		if (!volume_sockets) {
@@ -94,8 +98,14 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		}
 	}
 	for (size_t i = 0; i < res->volume_count; i++) {
-		snprintf(volume_sockets[i], sizeof(volume_sockets[i]), "%s/vol%zu.sock",
-			 req->run_dir, i);
+		char name[32];
+		snprintf(name, sizeof(name), "vol%zu.sock", i);
+		if (path_join(volume_sockets[i], sizeof(volume_sockets[i]), req->run_dir, name,
+			      err) < 0) {
+			free(volume_sockets);
+			host_view_plan_free(&root_view);
+			return -1;
+		}
 		struct host_view_plan volume_view;
 		if (host_view_plan(&volume_view, res->volumes[i].host, res->volumes[i].read_only,
 				   NULL, 0, NULL, 0, NULL, NULL, err) < 0) {
@@ -165,10 +175,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	}
 	if (opts->verbose) {
 		char line[8192];
-		size_t used = 0;
-		for (int i = 0; i < argv.argc && used < sizeof(line); i++)
-			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
-						 i ? " " : "", argv.argv[i]);
+		argv_list_join(&argv, line, sizeof(line));
 		log_verbose_message("starting %s", line);
 	}
 	/* QEMU is the device model the guest talks to: no capabilities, its

@@ -87,12 +87,12 @@ pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket
 		return -1;
 	char fd_arg[32];
 	snprintf(fd_arg, sizeof(fd_arg), "--fd=%d", fd);
-	char *argv[] = {(char *)virtiofsd_path(), fd_arg, "-o", "source=" HOST_VIEW_PATH,
-			/* Its own pid, mount and network namespaces, pivoted
-			 * into the view: no fd on the host's /proc, no host
-			 * network. */
-			"-o", "sandbox=namespace", "-o", "cache=auto", "-o",
-			verbose ? "log_level=info" : "log_level=err", NULL};
+	const char *argv[] = {virtiofsd_path(), fd_arg, "-o", "source=" HOST_VIEW_PATH,
+			      /* Its own pid, mount and network namespaces,
+			       * pivoted into the view: no fd on the host's
+			       * /proc, no host network. */
+			      "-o", "sandbox=namespace", "-o", "cache=auto", "-o",
+			      verbose ? "log_level=info" : "log_level=err", NULL};
 	struct private_view view = {.plan = view_plan, -1, -1, own_ids};
 	int to_parent[2] = {-1, -1}, to_child[2] = {-1, -1};
 	int unprivileged = geteuid() != 0;
@@ -109,7 +109,9 @@ pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket
 				   .stderr_fd = verbose ? 2 : log_fd,
 				   .prepare = make_private_view,
 				   .prepare_data = &view};
-	pid_t pid = spawn_process(argv, &so, err);
+	/* exec's argv is char *const[] for C's historic reasons; it is not
+	 * written to. */
+	pid_t pid = spawn_process((char *const *)argv, &so, err);
 	close(fd);
 	if (unprivileged) {
 		close(to_parent[1]);
