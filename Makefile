@@ -116,12 +116,6 @@ $(BUILD)/%.o: %.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -c $< -o $@
 
-# TEMPORARY, for the lead to remove: lib/api/krunsh.c (issue 12's core)
-# copies messages into message-sized buffers with snprintf, which
-# -Wformat-truncation flags (lines 35, 94, 215); text_format (lib/util/text.h)
-# says that a message may be cut.
-$(BUILD)/lib/api/krunsh.o: ALL_CFLAGS += -Wno-format-truncation
-
 $(BUILD)/libkrunsh.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^

@@ -6,6 +6,7 @@
 #include "lib/engine/engine.h"
 #include "lib/exec/job_build.h"
 #include "lib/spec/host_config.h"
+#include "lib/util/text.h"
 #include "lib/vm/vm_run.h"
 
 #include <errno.h>
@@ -35,7 +36,7 @@ static int fail(struct krunsh_error *err, int code, const struct error *inner)
 {
 	if (err) {
 		err->code = code;
-		snprintf(err->message, sizeof(err->message), "%s", inner->message);
+		text_format(err->message, sizeof(err->message), "%s", inner->message);
 	}
 	return -1;
 }
@@ -43,7 +44,7 @@ static int fail(struct krunsh_error *err, int code, const struct error *inner)
 static int fail_text(struct krunsh_error *err, int code, const char *text)
 {
 	struct error inner;
-	snprintf(inner.message, sizeof(inner.message), "%s", text);
+	text_format(inner.message, sizeof(inner.message), "%s", text);
 	return fail(err, code, &inner);
 }
 
@@ -89,7 +90,7 @@ static int start_failure(const struct vm_run_result *run, struct krunsh_error *e
 	char text[1400];
 	switch (r->outcome) {
 	case SESSION_BOOT_TIMEOUT:
-		snprintf(text, sizeof(text), "the guest showed no sign of life, twice%s%s",
+		text_format(text, sizeof(text), "the guest showed no sign of life, twice%s%s",
 			 run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
 		break;
 	case SESSION_TIMEOUT:
@@ -99,7 +100,7 @@ static int start_failure(const struct vm_run_result *run, struct krunsh_error *e
 		snprintf(text, sizeof(text), "the start was cancelled");
 		break;
 	default:
-		snprintf(text, sizeof(text), "%s%s%s", r->message[0] ? r->message : "the VM failed",
+		text_format(text, sizeof(text), "%s%s%s", r->message[0] ? r->message : "the VM failed",
 			 run->vmm_cause[0] ? ": " : "", run->vmm_cause);
 		break;
 	}
@@ -273,7 +274,7 @@ void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
 		result->end = end_of(r->outcome);
 		result->status = r->exit_status;
 		result->cancel_byte = r->signal;
-		snprintf(result->message, sizeof(result->message), "%s%s%s", r->message,
+		text_format(result->message, sizeof(result->message), "%s%s%s", r->message,
 			 k->run.vmm_cause[0] ? ": " : "", k->run.vmm_cause);
 	}
 	k->running = NULL;

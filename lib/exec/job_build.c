@@ -93,6 +93,32 @@ nomem:
 	return -1;
 }
 
+/* A record of `prefix` bytes, then the fields with a NUL between each
+ * (protocol.h: JOB_VOLUME, JOB_TMPFS). */
+static int add_nul_joined(struct job_buffer *b, uint32_t key, const void *prefix,
+			  size_t prefix_length, const char *const *fields, size_t count)
+{
+	size_t length = prefix_length;
+	for (size_t i = 0; i < count; i++)
+		length += strlen(fields[i]) + (i > 0);
+	char *record = malloc(length ? length : 1);
+	if (!record)
+		return -1;
+	if (prefix_length)
+		memcpy(record, prefix, prefix_length);
+	size_t n = prefix_length;
+	for (size_t i = 0; i < count; i++) {
+		if (i > 0)
+			record[n++] = '\0';
+		size_t f = strlen(fields[i]);
+		memcpy(record + n, fields[i], f);
+		n += f;
+	}
+	int r = job_buffer_add(b, key, record, length);
+	free(record);
+	return r;
+}
+
 /* The VM's records (FRAME_SETUP): what is mounted, the network, the
  * modules those need, the host name. */
 int job_build_setup(const struct vm_spec *opts, struct job_buffer *out, struct error *err)
@@ -101,25 +127,19 @@ int job_build_setup(const struct vm_spec *opts, struct job_buffer *out, struct e
 	const struct resources *res = &opts->resources;
 	int r = 0;
 	for (size_t i = 0; i < res->volume_count && r == 0; i++) {
-		char record[4200];
-		int n = snprintf(record, sizeof(record), "%s%zu", VOLUME_TAG_PREFIX, i);
-		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
-				  res->volumes[i].guest);
-		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
-				  res->volumes[i].read_only ? "ro" : "rw");
+		const struct volume *v = &res->volumes[i];
+		char tag[32];
+		snprintf(tag, sizeof(tag), "%s%zu", VOLUME_TAG_PREFIX, i);
 		/* The file server's view holds the file under its own name. */
-		if (res->volumes[i].is_file)
-			n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
-					  strrchr(res->volumes[i].host, '/') + 1);
-		r = job_buffer_add(out, JOB_VOLUME, record, (size_t)n);
+		const char *fields[] = {tag, v->guest, v->read_only ? "ro" : "rw",
+					v->is_file ? strrchr(v->host, '/') + 1 : NULL};
+		r = add_nul_joined(out, JOB_VOLUME, NULL, 0, fields, v->is_file ? 4 : 3);
 	}
 	for (size_t i = 0; i < res->tmpfs_count && r == 0; i++) {
-		char record[4400];
-		put_u32le((unsigned char *)record, (uint32_t)res->tmpfs[i].flags);
-		int n = 4 + snprintf(record + 4, sizeof(record) - 4, "%s", res->tmpfs[i].guest);
-		n += 1 + snprintf(record + n + 1, sizeof(record) - (size_t)n - 1, "%s",
-				  res->tmpfs[i].data);
-		r = job_buffer_add(out, JOB_TMPFS, record, (size_t)n);
+		unsigned char flags[4];
+		put_u32le(flags, (uint32_t)res->tmpfs[i].flags);
+		const char *fields[] = {res->tmpfs[i].guest, res->tmpfs[i].data};
+		r = add_nul_joined(out, JOB_TMPFS, flags, sizeof(flags), fields, 2);
 	}
 	if (r == 0 && opts->hostname)
 		r = job_buffer_add(out, JOB_HOSTNAME, opts->hostname, strlen(opts->hostname));
