@@ -40,6 +40,7 @@ struct job {
 	int network;
 	int line_events;
 	int forward_stdin;	/* JOB_STDIN: the host sends stdin frames */
+	int script_stream;	/* JOB_SCRIPT_STREAM: the script comes in frames */
 	uint64_t host_clock_ns; /* from FRAME_CLOCK, after the job */
 	struct job_volume *volumes;
 	size_t volume_count;

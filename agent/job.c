@@ -108,7 +108,7 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 		used += rec.length + 1;
 		int has_nul = memchr(rec.value, '\0', rec.length) != NULL;
 		if (job_key_is_setup(rec.key) != (part == JOB_PART_SETUP) &&
-		    rec.key >= JOB_MODE && rec.key <= JOB_TMPFS) {
+		    rec.key >= JOB_MODE && rec.key <= JOB_SCRIPT_STREAM) {
 			snprintf(error, error_size, "job record %u in the wrong frame", rec.key);
 			job_free(out);
 			return -1;
@@ -167,6 +167,9 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 		case JOB_STDIN:
 			out->forward_stdin = 1;
 			break;
+		case JOB_SCRIPT_STREAM:
+			out->script_stream = 1;
+			break;
 		case JOB_MODULES: {
 			const char **grown = realloc(out->module_lists,
 						     (out->module_list_count + 1) * sizeof(*grown));
@@ -187,7 +190,9 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 	if (!out->env && push(&out->env, &env_count, NULL) < 0)
 		goto nomem;
 	if (part == JOB_PART_EXEC &&
-	    (out->mode == JOB_MODE_EXEC ? !out->argv : !(out->shell && out->script)))
+	    (out->mode == JOB_MODE_EXEC
+		 ? !out->argv
+		 : !out->shell || !out->script == !out->script_stream))
 		goto malformed;
 	return 0;
 malformed:

@@ -137,51 +137,97 @@ struct stdin_relay {
 	unsigned char buf[FRAME_OUTPUT_MAX];
 	size_t offset, length;
 	int eof;
+	/* The streamed script's FIFO, opened for writing only once the shell
+	 * has opened it for reading: what is written to a FIFO nobody holds
+	 * open is lost, and its writer's close would then be no EOF. */
+	const char *fifo;
 };
+
+/* 1 once the relay can write (the FIFO, if any, is open). */
+static int stdin_relay_ready(struct stdin_relay *r)
+{
+	if (r->fd < 0 && r->fifo) {
+		r->fd = open(r->fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (r->fd >= 0)
+			r->fifo = NULL;
+	}
+	return r->fd >= 0;
+}
+
+static int stdin_relay_open(const struct stdin_relay *r)
+{
+	return r->fd >= 0 || r->fifo;
+}
+
+static void stdin_relay_close(struct stdin_relay *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->fifo = NULL;
+	r->length = r->offset = 0;
+}
 
 static void stdin_relay_write(struct stdin_relay *r)
 {
+	if (!stdin_relay_ready(r))
+		return;
+	if (r->offset == r->length) {
+		if (r->eof)
+			stdin_relay_close(r);
+		return;
+	}
 	ssize_t n = write(r->fd, r->buf + r->offset, r->length - r->offset);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
 		/* The program closed its stdin: drop the rest, as a pipe would. */
-		r->length = r->offset = 0;
-		close(r->fd);
-		r->fd = -1;
+		stdin_relay_close(r);
 		return;
 	}
 	r->offset += (size_t)n;
 	if (r->offset == r->length) {
 		r->offset = r->length = 0;
-		if (r->eof) {
-			close(r->fd);
-			r->fd = -1;
-		}
+		if (r->eof)
+			stdin_relay_close(r);
 	}
 }
 
-static void stdin_relay_read(int channel, struct stdin_relay *r)
+/* A frame's bytes into a relay that has room (see channel_relays_read). */
+static void stdin_relay_take(struct stdin_relay *r, const struct frame_header *h,
+			     const unsigned char *payload, int is_eof)
+{
+	if (!stdin_relay_open(r))
+		return;
+	if (is_eof) {
+		r->eof = 1;
+		stdin_relay_write(r);
+	} else if (h->length <= sizeof(r->buf)) {
+		memcpy(r->buf, payload, h->length);
+		r->offset = 0;
+		r->length = h->length;
+		stdin_relay_write(r);
+	}
+}
+
+/* The next frame from the host, into the relay it is for: the program's
+ * stdin, or the script as it streams in. Only called while both relays
+ * are empty, so no frame has to wait in the agent. */
+static void channel_relays_read(int channel, struct stdin_relay *in, struct stdin_relay *script)
 {
 	struct frame_header h;
 	const unsigned char *payload;
 	if (channel_next_frame(channel, &h, &payload) < 0) {
-		r->eof = 1;
-		close(r->fd);
-		r->fd = -1;
+		stdin_relay_close(in);
+		stdin_relay_close(script);
 		return;
 	}
 	if (h.exec != channel_exec_id())
 		return; /* not this execution's: a late frame of an earlier one */
-	if (h.type == FRAME_STDIN_EOF) {
-		close(r->fd);
-		r->fd = -1;
-	} else if (h.type == FRAME_STDIN && h.length <= sizeof(r->buf)) {
-		memcpy(r->buf, payload, h.length);
-		r->offset = 0;
-		r->length = h.length;
-		stdin_relay_write(r);
-	}
+	if (h.type == FRAME_STDIN || h.type == FRAME_STDIN_EOF)
+		stdin_relay_take(in, &h, payload, h.type == FRAME_STDIN_EOF);
+	else if (h.type == FRAME_SCRIPT || h.type == FRAME_SCRIPT_EOF)
+		stdin_relay_take(script, &h, payload, h.type == FRAME_SCRIPT_EOF);
 }
 
 /* --report timing of each line: the shell writes "S LINE" and "E LINE
@@ -299,8 +345,17 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	snprintf(script_path, sizeof(script_path), "%s/script", run_dir);
 	snprintf(log_path, sizeof(log_path), "%s/failed-lines", run_dir);
 	mkdir(run_dir, 0700);
-	if (job->mode != JOB_MODE_EXEC &&
-	    write_file(script_path, job->script, job->script_length) < 0) {
+	/* A streamed script is a FIFO the shell sources as it fills (the
+	 * relay opens its end once the shell has opened its own). */
+	if (job->mode != JOB_MODE_EXEC && job->script_stream) {
+		unlink(script_path);
+		if (mkfifo(script_path, 0600) < 0) {
+			snprintf(error, error_size, "script FIFO %s: %s", script_path,
+				 strerror(errno));
+			return -1;
+		}
+	} else if (job->mode != JOB_MODE_EXEC &&
+		   write_file(script_path, job->script, job->script_length) < 0) {
 		snprintf(error, error_size, "writing the script to %s: %s", script_path,
 			 strerror(errno));
 		return -1;
@@ -352,24 +407,32 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	struct stdin_relay relay = {.fd = in[1]};
 	if (relay.fd >= 0)
 		fcntl(relay.fd, F_SETFL, O_NONBLOCK);
+	struct stdin_relay script = {
+	    .fd = -1, .fifo = job->mode != JOB_MODE_EXEC && job->script_stream ? script_path : NULL};
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	int out_fd = out[0], err_fd = err[0];
 	int exited = 0, wstatus = 0;
 	while (!exited) {
-		int want_channel = relay.fd >= 0 && !relay.length;
-		struct pollfd fds[6] = {
+		int want_channel = (stdin_relay_open(&relay) || stdin_relay_open(&script)) &&
+				   !relay.length && !script.length;
+		struct pollfd fds[7] = {
 		    {.fd = out_fd, .events = POLLIN},
 		    {.fd = err_fd, .events = POLLIN},
 		    {.fd = pidfd, .events = POLLIN},
 		    {.fd = want_channel ? channel : -1, .events = POLLIN},
 		    {.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
 		    {.fd = events.fd, .events = POLLIN},
+		    {.fd = script.length ? script.fd : -1, .events = POLLOUT},
 		};
 		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
 			break; /* no pidfd: fall back to waiting after EOF */
 		int timeout = want_channel && channel_buffered() ? 0 : -1;
-		if (poll(fds, 6, timeout) < 0) {
+		/* The shell has not opened the script's FIFO yet: look again
+		 * soon (it does so at once after its start). */
+		if (script.fifo && (script.length || script.eof) && timeout < 0)
+			timeout = 2;
+		if (poll(fds, 7, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -380,8 +443,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			relay_pipe(channel, &err_fd, FRAME_STDERR);
 		if (fds[4].revents)
 			stdin_relay_write(&relay);
+		if (fds[6].revents || (script.fifo && (script.length || script.eof)))
+			stdin_relay_write(&script);
 		if (want_channel && (fds[3].revents || channel_buffered()))
-			stdin_relay_read(channel, &relay);
+			channel_relays_read(channel, &relay, &script);
 		if (fds[5].revents)
 			line_events_read(&events, channel);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
@@ -389,6 +454,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	}
 	if (relay.fd >= 0)
 		close(relay.fd);
+	stdin_relay_close(&script);
 	if (!exited)
 		waitpid(pid, &wstatus, 0);
 	/* The program is gone. What it wrote is in the pipes already; a

@@ -10,6 +10,7 @@
 #include "cli/runner_outputs.h"
 #include "cli/script.h"
 #include "cli/signals.h"
+#include "cli/stream.h"
 #include "lib/vm/session.h"
 #include "lib/vm/tempdir.h"
 #include "lib/vm/vm_run.h"
@@ -32,22 +33,22 @@ static int read_input(const struct options *opts, struct script *script, struct 
 		/* -c is one command string, run as sh -c would. */
 		return input ? script_build(input, length, 0, 0, script, err) : -1;
 	}
+	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
+		    (opts->report_file ? SCRIPT_LINE_EVENTS : 0);
+	int line_mode = opts->proc.mode == INPUT_LINES;
 	if (opts->script_file) {
 		if (script_read_file(opts->script_file, &input, &length, err) < 0)
 			return -1;
-	} else {
-		if (isatty(0)) {
-			error_set(err, 0,
-				  "standard input is a terminal: pipe the commands in "
-				  "(echo 'make test' | krunsh), or give FILE or -c COMMAND");
-			return -1;
-		}
-		if (script_read_fd(0, &input, &length, err) < 0)
-			return -1;
+		return script_build(input, length, line_mode, flags, script, err);
 	}
-	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
-		    (opts->report_file ? SCRIPT_LINE_EVENTS : 0);
-	return script_build(input, length, opts->proc.mode == INPUT_LINES, flags, script, err);
+	if (isatty(0)) {
+		error_set(err, 0,
+			  "standard input is a terminal: pipe the commands in "
+			  "(echo 'make test' | krunsh), or give FILE or -c COMMAND");
+		return -1;
+	}
+	/* Read while it runs (cli/stream.c). */
+	return script_stream_begin(script, line_mode, flags, err);
 }
 
 static void report_failed_lines(const struct script *script, const struct session_result *r)
@@ -76,8 +77,8 @@ static double boot_timeout(void)
 
 /* One VM, one execution: the job. */
 static int run_job(const struct engine *engine, const struct engine_probe *probe,
-		   const struct options *opts, const struct script *script, double deadline,
-		   struct vm_run_result *run, struct error *err)
+		   const struct options *opts, struct script *script, double deadline,
+		   struct vm_run_result *run, struct error *err, struct error *refused)
 {
 	struct job_buffer setup = {0}, job = {0};
 	struct vm *vm = NULL;
@@ -107,12 +108,27 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 				.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
 				.stdout_fd = 1,
 				.stderr_fd = 2};
-	vm_exec(vm, &vm_job, deadline, run);
+	if (script->streaming)
+		stream_run(vm, &vm_job, 0, script, deadline, run, refused);
+	else
+		vm_exec(vm, &vm_job, deadline, run);
 	vm_stop(vm);
 out:
 	job_buffer_free(&setup);
 	job_buffer_free(&job);
 	return r;
+}
+
+/* Streamed input that was refused (a NUL byte, a line that needs the
+ * next ones) ends the run with 125 once the lines before it have run; a
+ * line that failed before it, without --keep-going, ended the run first,
+ * and that failure is what the user hears of. */
+static int refused_input_decides(const struct options *opts, const struct vm_run_result *run,
+				 const struct error *refused)
+{
+	if (!refused->message[0] || run->session.outcome != SESSION_EXITED)
+		return 0;
+	return run->session.exit_status == 0 || opts->keep_going;
 }
 
 static int decide_exit_status(const struct options *opts, const struct script *script,
@@ -206,8 +222,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_verbose_message("%s", probe.reason);
+	opts.proc.script_stream = script.streaming;
 	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
-	if (run_job(engine, &probe, &opts, &script, deadline, &run, &err) < 0) {
+	struct error refused = {0};
+	if (run_job(engine, &probe, &opts, &script, deadline, &run, &err, &refused) < 0) {
 		error_print(&err);
 		goto out;
 	}
@@ -215,7 +233,14 @@ int main(int argc, char **argv)
 	log_verbose_message("guest alive after %.3f s, finished after %.3f s, watchdog retries %d",
 			    run.session.boot_seconds, monotonic_seconds() - started,
 			    run.watchdog_retries);
-	status = decide_exit_status(&opts, &script, &run);
+	if (refused_input_decides(&opts, &run, &refused)) {
+		report_failed_lines(&script, &run.session);
+		error_print(&refused);
+		err = refused;
+		status = EXIT_KRUNSH_FAILURE;
+	} else {
+		status = decide_exit_status(&opts, &script, &run);
+	}
 out:
 	if (opts.report_file) {
 		struct run_summary summary = {

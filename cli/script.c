@@ -195,70 +195,139 @@ static int add_line(struct script *out, unsigned number, size_t offset, size_t l
 	return 0;
 }
 
-/* Splits the input into logical lines (CR before LF dropped, backslash
- * continuations joined, blanks and comments skipped). */
-static int collect_lines(struct script *out, const char *in, size_t length)
+/* The next logical line from pos (CR before LF dropped, backslash
+ * continuations joined): 1 with it, 0 when the input does not hold a whole
+ * one yet (eof: whatever is left is the last line). */
+static int next_logical_line(const char *in, size_t length, int eof, size_t *pos,
+			     unsigned *number, struct script_line *line)
 {
-	size_t pos = 0;
-	unsigned number = 0;
-	while (pos < length) {
-		size_t start = pos;
-		unsigned first = number + 1;
-		size_t end;
-		for (;;) {
-			const char *nl = memchr(in + pos, '\n', length - pos);
-			end = nl ? (size_t)(nl - in) : length;
-			number++;
-			size_t content_end = end;
-			if (content_end > pos && in[content_end - 1] == '\r')
-				content_end--;
-			pos = nl ? end + 1 : length;
-			if (!continues(in + start, content_end - start) || pos >= length) {
-				end = content_end;
-				break;
-			}
+	size_t p = *pos, start = *pos, end;
+	unsigned n = *number, first = n + 1;
+	if (p >= length)
+		return 0;
+	for (;;) {
+		const char *nl = memchr(in + p, '\n', length - p);
+		if (!nl && !eof)
+			return 0;
+		end = nl ? (size_t)(nl - in) : length;
+		n++;
+		size_t content_end = end;
+		if (content_end > p && in[content_end - 1] == '\r')
+			content_end--;
+		p = nl ? end + 1 : length;
+		if (!continues(in + start, content_end - start)) {
+			end = content_end;
+			break;
 		}
-		if (is_blank_or_comment(in + start, end - start))
-			continue;
-		if (add_line(out, first, start, end - start) < 0)
-			return -1;
+		if (p >= length) {
+			if (!eof)
+				return 0;
+			end = content_end;
+			break;
+		}
 	}
+	*pos = p;
+	*number = n;
+	*line = (struct script_line){first, start, end - start};
+	return 1;
+}
+
+/* Before a line runs: a construct that needs the next lines would have
+ * them run as commands of their own (a here-document's body). */
+static int check_line(const struct script *s, const struct script_line *line, struct error *err)
+{
+	char why[160];
+	if (line_syntax_check(s->input + line->offset, line->length, why, sizeof(why)) == 0)
+		return 0;
+	error_set(err, 0, "line %u: %s (use --script for multi-line constructs)", line->number,
+		  why);
+	return -1;
+}
+
+static int text_of(struct script *s, struct text *t)
+{
+	*t = (struct text){s->text, s->text_length, s->text_capacity};
 	return 0;
 }
 
-/* Before anything runs: a line whose construct needs the next lines would
- * have them run as commands of their own (a here-document's body). */
-static int check_lines(const struct script *s, struct error *err)
+static void text_keep(struct script *s, const struct text *t)
 {
-	for (size_t i = 0; i < s->line_count; i++) {
-		const struct script_line *line = &s->lines[i];
-		char why[160];
-		if (line_syntax_check(s->input + line->offset, line->length, why, sizeof(why)) == 0)
+	s->text = t->data;
+	s->text_length = t->length;
+	s->text_capacity = t->capacity;
+}
+
+/* The program text of one line, after the text so far. */
+static int append_line(struct script *s, struct text *t, const struct script_line *line)
+{
+	char number[96];
+	snprintf(number, sizeof(number), "__krunsh_line=%u\n%scommand eval ", line->number,
+		 (s->flags & SCRIPT_LINE_EVENTS) ? "__krunsh_event S\n" : "");
+	return text_append_str(t, number) < 0 ||
+			   text_append_quoted(t, s->input + line->offset, line->length) < 0 ||
+			   text_append_str(t, "\n__krunsh_check\n") < 0
+		       ? -1
+		       : 0;
+}
+
+static int append_prologue(struct script *s, struct text *t)
+{
+	int events = s->flags & SCRIPT_LINE_EVENTS;
+	return text_append_str(t, line_prologue) < 0 ||
+			   text_append_str(t, events ? events_prologue : no_events_prologue) < 0 ||
+			   text_append_str(t, (s->flags & SCRIPT_KEEP_GOING) ? check_keep_going
+									      : check_stop) < 0
+		       ? -1
+		       : 0;
+}
+
+/* Takes the logical lines the input holds so far into s->lines and their
+ * program text into t; returns how many, or -1 (err set). */
+static long take_lines(struct script *s, struct text *t, int eof, struct error *err)
+{
+	long taken = 0;
+	struct script_line line;
+	while (next_logical_line(s->input, s->input_length, eof, &s->scan_pos, &s->scan_number,
+				 &line)) {
+		if (is_blank_or_comment(s->input + line.offset, line.length))
 			continue;
-		error_set(err, 0, "line %u: %s (use --script for multi-line constructs)",
-			  line->number, why);
+		if (add_line(s, line.number, line.offset, line.length) < 0 ||
+		    (check_line(s, &line, err) == 0 && append_line(s, t, &line) < 0)) {
+			error_set(err, ENOMEM, "preparing the script");
+			return -1;
+		}
+		if (err->message[0])
+			return -1;
+		taken++;
+	}
+	if (eof && (s->flags & SCRIPT_KEEP_GOING) && text_append_str(t, keep_going_epilogue) < 0) {
+		error_set(err, ENOMEM, "preparing the script");
 		return -1;
 	}
-	return 0;
+	return taken;
+}
+
+static int refuse_nul(const char *input, size_t from, size_t length, struct error *err)
+{
+	const char *nul = memchr(input + from, '\0', length - from);
+	if (!nul)
+		return 0;
+	size_t line = 1;
+	for (const char *p = input; p < nul; p++)
+		line += *p == '\n';
+	error_set(err, 0, "input line %zu contains a NUL byte, which no shell can run", line);
+	return -1;
 }
 
 int script_build(char *input, size_t length, int line_mode, int flags, struct script *out,
 		 struct error *err)
 {
-	int keep_going = flags & SCRIPT_KEEP_GOING;
-	int events = flags & SCRIPT_LINE_EVENTS;
 	memset(out, 0, sizeof(*out));
 	out->input = input;
 	out->input_length = length;
-	const char *nul = memchr(input, '\0', length);
-	if (nul) {
-		size_t line = 1;
-		for (const char *p = input; p < nul; p++)
-			line += *p == '\n';
-		error_set(err, 0, "input line %zu contains a NUL byte, which no shell can run",
-			  line);
+	out->flags = flags;
+	if (refuse_nul(input, 0, length, err) < 0)
 		return -1;
-	}
 	if (!line_mode) {
 		out->text = malloc(length + 1);
 		if (!out->text)
@@ -268,35 +337,105 @@ int script_build(char *input, size_t length, int line_mode, int flags, struct sc
 		out->text_length = length;
 		return 0;
 	}
-	if (collect_lines(out, input, length) < 0)
-		goto nomem;
-	if (check_lines(out, err) < 0)
-		return -1;
+	/* Every line is checked before any runs: the input is all here. */
+	struct script_line line;
+	while (next_logical_line(input, length, 1, &out->scan_pos, &out->scan_number, &line))
+		if (!is_blank_or_comment(input + line.offset, line.length) &&
+		    add_line(out, line.number, line.offset, line.length) < 0)
+			goto nomem;
+	for (size_t i = 0; i < out->line_count; i++)
+		if (check_line(out, &out->lines[i], err) < 0)
+			return -1;
 	struct text t = {0};
-	int failed = text_append_str(&t, line_prologue) < 0 ||
-		     text_append_str(&t, events ? events_prologue : no_events_prologue) < 0 ||
-		     text_append_str(&t, keep_going ? check_keep_going : check_stop) < 0;
-	for (size_t i = 0; i < out->line_count && !failed; i++) {
-		char number[96];
-		snprintf(number, sizeof(number), "__krunsh_line=%u\n%scommand eval ",
-			 out->lines[i].number, events ? "__krunsh_event S\n" : "");
-		failed = text_append_str(&t, number) < 0 ||
-			 text_append_quoted(&t, input + out->lines[i].offset,
-					    out->lines[i].length) < 0 ||
-			 text_append_str(&t, "\n__krunsh_check\n") < 0;
-	}
-	if (!failed && keep_going)
+	int failed = append_prologue(out, &t) < 0;
+	for (size_t i = 0; i < out->line_count && !failed; i++)
+		failed = append_line(out, &t, &out->lines[i]) < 0;
+	if (!failed && (flags & SCRIPT_KEEP_GOING))
 		failed = text_append_str(&t, keep_going_epilogue) < 0;
 	if (failed) {
 		free(t.data);
 		goto nomem;
 	}
-	out->text = t.data;
-	out->text_length = t.length;
+	text_keep(out, &t);
 	return 0;
 nomem:
 	error_set(err, ENOMEM, "preparing the script");
 	return -1;
+}
+
+int script_stream_begin(struct script *out, int line_mode, int flags, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->streaming = 1;
+	out->line_mode = line_mode;
+	out->flags = flags;
+	struct text t = {0};
+	if (line_mode && append_prologue(out, &t) < 0) {
+		free(t.data);
+		error_set(err, ENOMEM, "preparing the script");
+		return -1;
+	}
+	text_keep(out, &t);
+	return 0;
+}
+
+long script_stream_input(struct script *s, const char *data, size_t length, int eof,
+			 struct error *err)
+{
+	if (s->input_length + length > SCRIPT_INPUT_MAX) {
+		error_set(err, 0, "input is larger than %u MiB", SCRIPT_INPUT_MAX / (1024 * 1024));
+		return -1;
+	}
+	if (s->input_length + length + 1 > s->input_capacity) {
+		size_t cap = s->input_capacity ? s->input_capacity : 64 * 1024;
+		while (cap < s->input_length + length + 1)
+			cap *= 2;
+		char *grown = realloc(s->input, cap);
+		if (!grown) {
+			error_set(err, ENOMEM, "reading the commands");
+			return -1;
+		}
+		s->input = grown;
+		s->input_capacity = cap;
+	}
+	size_t from = s->input_length;
+	if (length)
+		memcpy(s->input + from, data, length);
+	s->input_length += length;
+	s->input[s->input_length] = '\0';
+	/* A refused piece runs not at all, nor do the lines that came with
+	 * it: a whole input piped at once is refused before anything runs,
+	 * as when it was read in full first. Lines of earlier pieces have run. */
+	s->stream_lines = 0;
+	if (refuse_nul(s->input, from, s->input_length, err) < 0)
+		return -1;
+	struct text t;
+	text_of(s, &t);
+	size_t text_before = t.length, lines_before = s->line_count;
+	long taken;
+	if (!s->line_mode) {
+		taken = 0;
+		if (text_append(&t, data, length) < 0) {
+			error_set(err, ENOMEM, "reading the commands");
+			taken = -1;
+		}
+	} else {
+		taken = take_lines(s, &t, eof, err);
+	}
+	if (taken < 0) {
+		t.length = text_before;
+		if (t.data)
+			t.data[t.length] = '\0';
+		s->line_count = lines_before;
+	}
+	text_keep(s, &t);
+	s->stream_lines = taken < 0 ? 0 : (size_t)taken;
+	return taken;
+}
+
+void script_stream_taken(struct script *s)
+{
+	s->text_length = 0;
 }
 
 const struct script_line *script_find_line(const struct script *s, unsigned number)

@@ -14,12 +14,18 @@ struct script_line {
 };
 
 struct script {
-	char *text; /* what the guest shell runs */
-	size_t text_length;
+	char *text; /* what the guest shell runs (streaming: what is not fed yet) */
+	size_t text_length, text_capacity;
 	struct script_line *lines; /* line mode only */
 	size_t line_count;
 	char *input; /* the user's input, kept for messages */
-	size_t input_length;
+	size_t input_length, input_capacity;
+	int flags; /* enum script_flags */
+	/* streaming: the input arrives in pieces */
+	int streaming, line_mode;
+	size_t scan_pos;      /* first byte not yet taken into a line */
+	unsigned scan_number; /* physical lines taken so far */
+	size_t stream_lines;  /* lines the last script_stream_input took */
 };
 
 /* Hard cap on input so a runaway producer cannot exhaust host memory. */
@@ -37,6 +43,18 @@ enum script_flags {
  * otherwise run the input verbatim. flags: enum script_flags. */
 int script_build(char *input, size_t length, int line_mode, int flags, struct script *out,
 		 struct error *err);
+/* Streaming (stdin that is still being written): begin with the
+ * prologue in s->text; then for each piece read, script_stream_input
+ * takes the complete lines (all of them at eof), checks each, and appends
+ * their program text to s->text, returning how many lines it took (-1
+ * with err: a NUL byte, a line that needs the next ones, too much input;
+ * then nothing of this piece is taken, though earlier pieces' lines were).
+ * The caller feeds s->text (s->stream_lines lines) to the guest and calls
+ * script_stream_taken. */
+int script_stream_begin(struct script *s, int line_mode, int flags, struct error *err);
+long script_stream_input(struct script *s, const char *data, size_t length, int eof,
+			 struct error *err);
+void script_stream_taken(struct script *s);
 /* The line whose number is `number`, for messages (NULL if unknown). */
 const struct script_line *script_find_line(const struct script *s, unsigned number);
 /* Printable, single-line, bounded rendering of a line for stderr. */

@@ -56,6 +56,10 @@ enum frame_type {
 	/* payload: the VM's job records (volumes, tmpfs, network, modules,
 	 * host name), once, first; id 0 */
 	FRAME_SETUP = 68,
+	/* payload: the next bytes of the execution's script (JOB_SCRIPT_STREAM):
+	 * it runs as they arrive */
+	FRAME_SCRIPT = 69,
+	FRAME_SCRIPT_EOF = 70, /* the script is complete */
 };
 
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
@@ -83,6 +87,9 @@ enum job_key {
 	JOB_USER = 13,
 	JOB_HOSTNAME = 14, /* the guest's host name (default "krunsh") */
 	JOB_TMPFS = 15,	   /* u32 MS_* flags, "GUEST_PATH\0TMPFS_OPTIONS" */
+	/* u32 1: no JOB_SCRIPT; the script comes in FRAME_SCRIPT frames and
+	 * the shell reads it as it arrives */
+	JOB_SCRIPT_STREAM = 16,
 };
 
 enum job_mode {

@@ -18,6 +18,11 @@ void channel_policy_begin_exec(struct channel_policy *p, uint32_t exec, size_t l
 	p->results_seen = 0;
 }
 
+void channel_policy_add_lines(struct channel_policy *p, size_t lines)
+{
+	p->line_count += lines;
+}
+
 /* Every rejection is one line for the user, then the run ends with 125. */
 #define REJECT(...) (snprintf(why, why_size, __VA_ARGS__), CHANNEL_REJECT)
 

@@ -32,6 +32,8 @@ void channel_policy_init(struct channel_policy *p);
 /* From now on, frames of execution `exec` (ids only grow) are expected. */
 void channel_policy_begin_exec(struct channel_policy *p, uint32_t exec, size_t line_count,
 			       int line_results);
+/* A streamed line-mode script has sent `lines` more lines. */
+void channel_policy_add_lines(struct channel_policy *p, size_t lines);
 /* Checks one frame (already within its type's size limit); on
  * CHANNEL_REJECT writes a one-line reason into why. */
 enum channel_verdict channel_policy_check(struct channel_policy *p, const struct frame_header *h,

@@ -211,6 +211,8 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts,
 		for (char **a = opts->exec_argv; *a; a++)
 			if (job_buffer_add(out, JOB_ARG, *a, strlen(*a)) < 0)
 				r = -1;
+	} else if (opts->script_stream) {
+		r = job_buffer_add_u32(out, JOB_SCRIPT_STREAM, 1);
 	} else {
 		r = job_buffer_add(out, JOB_SCRIPT, script, script_length);
 	}

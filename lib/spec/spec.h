@@ -50,6 +50,8 @@ struct proc_spec {
 	const char *workdir;	/* NULL: the caller's directory (/ under a root) */
 	struct guest_user user; /* -u: who it runs as; unset: root */
 	int line_events;	/* line mode: a result per line comes back */
+	/* The script comes while it runs (vm_exec_feed), not in the job. */
+	int script_stream;
 };
 
 #endif

@@ -594,6 +594,33 @@ void session_exec_begin(struct session *s, const struct session_exec *exec, doub
 		wait_ended(s);
 }
 
+int session_exec_feed(struct session *s, const void *data, size_t length, size_t lines)
+{
+	if (s->done || !s->exec)
+		return 0; /* it has ended: the rest is not run */
+	for (size_t sent = 0; sent < length;) {
+		size_t n = length - sent < FRAME_OUTPUT_MAX ? length - sent : FRAME_OUTPUT_MAX;
+		if (queue_frame(s, FRAME_SCRIPT, s->exec_id, (const unsigned char *)data + sent, n) <
+		    0)
+			return -1;
+		sent += n;
+	}
+	channel_policy_add_lines(&s->policy, lines);
+	return 0;
+}
+
+int session_exec_feed_end(struct session *s)
+{
+	if (s->done || !s->exec)
+		return 0;
+	return queue_frame(s, FRAME_SCRIPT_EOF, s->exec_id, NULL, 0);
+}
+
+size_t session_unsent(const struct session *s)
+{
+	return s->out_length - s->out_offset;
+}
+
 void session_run_exec(struct session *s, const struct session_exec *exec, double deadline,
 		      struct session_result *result)
 {

@@ -92,6 +92,13 @@ void session_exec_begin(struct session *s, const struct session_exec *exec, doub
 			struct session_result *result);
 int session_pollfds(struct session *s, struct pollfd *fds, int *timeout_ms);
 int session_dispatch(struct session *s, const struct pollfd *fds);
+/* A streamed script (JOB_SCRIPT_STREAM): the next bytes, holding `lines`
+ * more lines of line mode (they bound the line events the guest may send),
+ * and its end. Queued; once the execution has ended, dropped. -1: out of
+ * memory. The caller bounds what it feeds by session_unsent. */
+int session_exec_feed(struct session *s, const void *data, size_t length, size_t lines);
+int session_exec_feed_end(struct session *s);
+size_t session_unsent(const struct session *s);
 /* Ends the wait in progress as a protocol error (the caller's poll
  * failed); the VM runs nothing more. */
 void session_abort(struct session *s, const char *why);

@@ -1,4 +1,5 @@
 #include "lib/vm/vm_run.h"
+#include "lib/util/path.h"
 #include "lib/vm/spawn.h"
 #include "lib/util/unix_socket.h"
 #include "lib/vm/tempdir.h"
@@ -159,8 +160,9 @@ static int start_attempt(struct vm *vm, const struct vm_setup *setup, double dea
 		vm->run_dir[0] = '\0';
 		return -1;
 	}
-	char agent_socket[4200];
-	snprintf(agent_socket, sizeof(agent_socket), "%s/agent.sock", vm->run_dir);
+	char agent_socket[sizeof(vm->run_dir)];
+	if (path_join(agent_socket, sizeof(agent_socket), vm->run_dir, "agent.sock", err) < 0)
+		return -1;
 	vm->listen_fd = unix_listen(agent_socket, SOCK_NONBLOCK, err);
 	if (vm->listen_fd < 0)
 		return -1;
@@ -270,6 +272,21 @@ int vm_exec_pollfds(struct vm *vm, struct pollfd *fds, int *timeout_ms)
 	if (n == 0)
 		exec_ended(vm);
 	return n;
+}
+
+int vm_exec_feed(struct vm *vm, const void *data, size_t length, size_t lines)
+{
+	return session_exec_feed(vm->session, data, length, lines);
+}
+
+int vm_exec_feed_end(struct vm *vm)
+{
+	return session_exec_feed_end(vm->session);
+}
+
+size_t vm_exec_unsent(const struct vm *vm)
+{
+	return session_unsent(vm->session);
 }
 
 void vm_exec_abort(struct vm *vm, const char *why)

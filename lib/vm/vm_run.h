@@ -53,6 +53,10 @@ int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
 struct pollfd;
 int vm_exec_pollfds(struct vm *vm, struct pollfd *fds, int *timeout_ms);
 int vm_exec_dispatch(struct vm *vm, const struct pollfd *fds);
+/* A streamed script's next bytes and its end (session.h). */
+int vm_exec_feed(struct vm *vm, const void *data, size_t length, size_t lines);
+int vm_exec_feed_end(struct vm *vm);
+size_t vm_exec_unsent(const struct vm *vm);
 /* Ends the execution in progress: the caller's poll failed (why). */
 void vm_exec_abort(struct vm *vm, const char *why);
 void vm_stop(struct vm *vm);
