@@ -230,7 +230,11 @@ $(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-bench: all $(BUILD)/bench/bare-initramfs.cpio
+$(BUILD)/bench/stream-latency: bench/stream_latency.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PIE_LDFLAGS)
+
+bench: all $(BUILD)/bench/bare-initramfs.cpio $(BUILD)/bench/stream-latency
 	BUILD_DIR=$(abspath $(BUILD)) bench/run.sh
 
 HEADERS := $(wildcard include/krunsh/*.h)

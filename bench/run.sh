@@ -69,8 +69,18 @@ concurrent_8() {
 }
 
 baseline_echo_hi() { echo 'echo hi' | "$KRUNSH_BASELINE" >/dev/null; }
+# Streaming (issue 13): stdin held open, 100 lines written one at a time,
+# each after the previous one's output (bench/stream_latency.c).
+STREAM_LATENCY=$BUILD_DIR/bench/stream-latency
+stream_100() {
+	"$STREAM_LATENCY" "$KRUNSH" 100 >"$work/stream.out"
+	awk '{print $3}' "$work/stream.out" >>"$work/stream_first.values"
+	awk '{print $9}' "$work/stream.out" >>"$work/stream_line.values"
+	awk '{print $15}' "$work/stream.out" >>"$work/stream_total.values"
+}
 
 cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
+[ -x "$STREAM_LATENCY" ] && cases="$cases stream_100"
 [ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
 retries=0 runs=0
 now() { date +%s.%N; }
@@ -78,7 +88,8 @@ for i in $(seq "$RUNS"); do
 	for c in $cases; do
 		t0=$(now); "$c"; t1=$(now)
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
-		if [ "$c" != bare_boot ] && [ "$c" != concurrent_8 ] && [ "$c" != baseline_echo_hi ]; then
+		if [ "$c" != bare_boot ] && [ "$c" != concurrent_8 ] && [ "$c" != baseline_echo_hi ] &&
+			[ "$c" != stream_100 ]; then
 			runs=$((runs + 1))
 			retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
 			[ "$c" = echo_hi ] && {
@@ -109,6 +120,14 @@ if [ -n "${KRUNSH_BASELINE:-}" ]; then
 	b=$(median "$work/baseline_echo_hi.times")
 	printf '%-36s %10s %14s (this build %sx the baseline)\n' "echo_hi, baseline build" "$b" \
 		"$(ratio "$b" "$bare")" "$(ratio "$one" "$b")"
+fi
+if [ -x "$STREAM_LATENCY" ]; then
+	f=$(median "$work/stream_first.values")
+	printf '%-36s %10s %14s (%sx echo_hi)\n' "stream: first output, stdin open" "$f" \
+		"$(ratio "$f" "$bare")" "$(ratio "$f" "$one")"
+	printf '%-36s %10s\n' "stream: line to its output (ms)" \
+		"$(median "$work/stream_line.values" | awk '{printf "%.1f", $1*1000}')"
+	printf '%-36s %10s\n' "stream: 100 lines one at a time (s)" "$(median "$work/stream_total.values")"
 fi
 printf '%-36s %10s\n' "krunsh host CPU per run (ms)" "$(median "$work/cpu.values" | awk '{printf "%.1f", $1*1000}')"
 printf '%-36s %10s\n' "krunsh peak RSS (MiB)" "$(median "$work/rss.values" | awk '{printf "%.1f", $1/1024}')"
