@@ -256,17 +256,9 @@ int krunsh_exec_dispatch(krunsh_exec *e, const struct pollfd *fds)
 
 void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
 {
-	struct pollfd fds[KRUNSH_EXEC_MAX_POLLFDS];
-	int timeout_ms, n;
-	while ((n = krunsh_exec_pollfds(e, fds, &timeout_ms)) > 0) {
-		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			vm_exec_abort(e->vm->vm, strerror(errno));
-			break;
-		}
-		krunsh_exec_dispatch(e, fds);
-	}
+	if (!e->ended)
+		vm_exec_wait(e->vm->vm);
+	e->ended = 1;
 	krunsh_vm *k = e->vm;
 	const struct session_result *r = &k->run.session;
 	if (result) {

@@ -525,8 +525,8 @@ void session_abort(struct session *s, const char *why)
 	wait_ended(s);
 }
 
-/* The one loop behind both blocking waits. */
-static void session_loop(struct session *s)
+/* The one loop behind every blocking wait. */
+void session_wait(struct session *s)
 {
 	struct pollfd fds[SESSION_MAX_POLLFDS];
 	int timeout_ms, n;
@@ -564,7 +564,7 @@ void session_wait_alive(struct session *s, double deadline, struct session_resul
 	if (s->done)
 		wait_ended(s);
 	else
-		session_loop(s);
+		session_wait(s);
 }
 
 void session_exec_begin(struct session *s, const struct session_exec *exec, double deadline,
@@ -626,7 +626,7 @@ void session_run_exec(struct session *s, const struct session_exec *exec, double
 {
 	session_exec_begin(s, exec, deadline, result);
 	if (!s->done)
-		session_loop(s);
+		session_wait(s);
 }
 
 void session_close(struct session *s)

@@ -99,6 +99,8 @@ int session_dispatch(struct session *s, const struct pollfd *fds);
 int session_exec_feed(struct session *s, const void *data, size_t length, size_t lines);
 int session_exec_feed_end(struct session *s);
 size_t session_unsent(const struct session *s);
+/* Blocks until the wait in progress has ended. */
+void session_wait(struct session *s);
 /* Ends the wait in progress as a protocol error (the caller's poll
  * failed); the VM runs nothing more. */
 void session_abort(struct session *s, const char *why);

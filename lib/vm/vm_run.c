@@ -303,22 +303,16 @@ int vm_exec_dispatch(struct vm *vm, const struct pollfd *fds)
 	return ended;
 }
 
+void vm_exec_wait(struct vm *vm)
+{
+	session_wait(vm->session);
+	exec_ended(vm);
+}
+
 void vm_exec(struct vm *vm, const struct vm_job *job, double deadline, struct vm_run_result *out)
 {
-	if (vm_exec_begin(vm, job, deadline, out))
-		return;
-	struct pollfd fds[SESSION_MAX_POLLFDS];
-	int timeout_ms, n;
-	while ((n = vm_exec_pollfds(vm, fds, &timeout_ms)) > 0) {
-		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			vm_exec_abort(vm, strerror(errno));
-			return;
-		}
-		if (vm_exec_dispatch(vm, fds))
-			return;
-	}
+	if (!vm_exec_begin(vm, job, deadline, out))
+		vm_exec_wait(vm);
 }
 
 void vm_stop(struct vm *vm)

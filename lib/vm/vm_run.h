@@ -57,6 +57,8 @@ int vm_exec_dispatch(struct vm *vm, const struct pollfd *fds);
 int vm_exec_feed(struct vm *vm, const void *data, size_t length, size_t lines);
 int vm_exec_feed_end(struct vm *vm);
 size_t vm_exec_unsent(const struct vm *vm);
+/* Blocks until the execution in progress has ended. */
+void vm_exec_wait(struct vm *vm);
 /* Ends the execution in progress: the caller's poll failed (why). */
 void vm_exec_abort(struct vm *vm, const char *why);
 void vm_stop(struct vm *vm);
