@@ -1,6 +1,7 @@
 /* krunsh: read commands, run them in a throw-away microVM, exit with their
- * status. This file decides the exit status; everything else returns values. */
+ * status (exit_status.c decides which); everything else returns values. */
 #include "cli/environment.h"
+#include "cli/exit_status.h"
 #include "cli/guest_env.h"
 #include "cli/options.h"
 #include "lib/engine/engine.h"
@@ -49,21 +50,6 @@ static int read_input(const struct options *opts, struct script *script, struct 
 	}
 	/* Read while it runs (cli/stream.c). */
 	return script_stream_begin(script, line_mode, flags, err);
-}
-
-static void report_failed_lines(const struct script *script, const struct session_result *r)
-{
-	for (size_t i = 0; i < r->failed_count; i++) {
-		const struct script_line *line = script_find_line(script, r->failed[i].line);
-		if (!line) {
-			log_message("a command failed with status %u", r->failed[i].status);
-			continue;
-		}
-		char text[200];
-		script_line_describe(script, line, text, sizeof(text));
-		log_message("line %u failed with status %u: %s", r->failed[i].line,
-			    r->failed[i].status, text);
-	}
 }
 
 #define DEFAULT_BOOT_TIMEOUT 20.0
@@ -117,63 +103,6 @@ out:
 	job_buffer_free(&setup);
 	job_buffer_free(&job);
 	return r;
-}
-
-/* Streamed input that was refused (a NUL byte, a line that needs the
- * next ones) ends the run with 125 once the lines before it have run; a
- * line that failed before it, without --keep-going, ended the run first,
- * and that failure is what the user hears of. */
-static int refused_input_decides(const struct options *opts, const struct vm_run_result *run,
-				 const struct error *refused)
-{
-	if (!refused->message[0] || run->session.outcome != SESSION_EXITED)
-		return 0;
-	return run->session.exit_status == 0 || opts->keep_going;
-}
-
-static int decide_exit_status(const struct options *opts, const struct script *script,
-			      const struct vm_run_result *run)
-{
-	const struct session_result *r = &run->session;
-	switch (r->outcome) {
-	case SESSION_EXITED:
-		report_failed_lines(script, r);
-		return r->exit_status;
-	case SESSION_TIMEOUT:
-		log_message("timed out after %g s; the VM was stopped", opts->timeout_seconds);
-		return EXIT_KRUNSH_TIMEOUT;
-	case SESSION_SIGNALLED:
-		log_message("stopped by signal %d (%s); the VM was stopped", r->signal,
-			    strsignal(r->signal));
-		return 128 + r->signal;
-	case SESSION_OUTPUT_CLOSED:
-		/* Like any command writing into a closed pipe (| head -1). */
-		return 128 + SIGPIPE;
-	case SESSION_BOOT_TIMEOUT:
-		log_message(
-		    "the guest showed no sign of life, twice (boot watchdog); run with -V to "
-		    "see the boot%s%s",
-		    run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
-		return EXIT_KRUNSH_FAILURE;
-	case SESSION_VM_DIED:
-		report_failed_lines(script, r);
-		if (run->vmm_cause[0]) {
-			log_message("%s: %s", r->message, run->vmm_cause);
-			return EXIT_KRUNSH_FAILURE;
-		}
-		log_message("%s (guest kernel panic, out of memory or power-off?)%s%s", r->message,
-			    run->vmm_log_tail[0] ? "; VMM said: " : "", run->vmm_log_tail);
-		return EXIT_KRUNSH_FAILURE;
-	case SESSION_AGENT_ERROR:
-		log_message("in the guest: %s", r->message);
-		return EXIT_KRUNSH_FAILURE;
-	case SESSION_PROTOCOL_ERROR:
-		log_message("protocol error: %s", r->message);
-		return EXIT_KRUNSH_FAILURE;
-	case SESSION_ALIVE: /* the start's outcome, never a run's end */
-		break;
-	}
-	return EXIT_KRUNSH_FAILURE;
 }
 
 int main(int argc, char **argv)
@@ -233,13 +162,13 @@ int main(int argc, char **argv)
 	log_verbose_message("guest alive after %.3f s, finished after %.3f s, watchdog retries %d",
 			    run.session.boot_seconds, monotonic_seconds() - started,
 			    run.watchdog_retries);
-	if (refused_input_decides(&opts, &run, &refused)) {
-		report_failed_lines(&script, &run.session);
+	if (exit_status_refused_input_decides(&opts, &run, &refused)) {
+		exit_status_report_failed_lines(&script, &run.session);
 		error_print(&refused);
 		err = refused;
 		status = EXIT_KRUNSH_FAILURE;
 	} else {
-		status = decide_exit_status(&opts, &script, &run);
+		status = exit_status_decide(&opts, &script, &run);
 	}
 out:
 	if (opts.report_file) {
