@@ -27,7 +27,7 @@ void exit_status_report_failed_lines(const struct script *script, const struct s
  * line that failed before it, without --keep-going, ended the run first,
  * and that failure is what the user hears of. */
 int exit_status_refused_input_decides(const struct options *opts, const struct vm_run_result *run,
-				 const struct error *refused)
+				      const struct error *refused)
 {
 	if (!refused->message[0] || run->session.outcome != SESSION_EXITED)
 		return 0;
@@ -35,7 +35,7 @@ int exit_status_refused_input_decides(const struct options *opts, const struct v
 }
 
 int exit_status_decide(const struct options *opts, const struct script *script,
-			      const struct vm_run_result *run)
+		       const struct vm_run_result *run)
 {
 	const struct session_result *r = &run->session;
 	switch (r->outcome) {
@@ -78,4 +78,3 @@ int exit_status_decide(const struct options *opts, const struct script *script,
 	}
 	return EXIT_KRUNSH_FAILURE;
 }
-

@@ -198,8 +198,8 @@ static int add_line(struct script *out, unsigned number, size_t offset, size_t l
 /* The next logical line from pos (CR before LF dropped, backslash
  * continuations joined): 1 with it, 0 when the input does not hold a whole
  * one yet (eof: whatever is left is the last line). */
-static int next_logical_line(const char *in, size_t length, int eof, size_t *pos,
-			     unsigned *number, struct script_line *line)
+static int next_logical_line(const char *in, size_t length, int eof, size_t *pos, unsigned *number,
+			     struct script_line *line)
 {
 	size_t p = *pos, start = *pos, end;
 	unsigned n = *number, first = n + 1;
@@ -264,21 +264,21 @@ static int append_line(struct script *s, struct text *t, const struct script_lin
 	snprintf(number, sizeof(number), "__krunsh_line=%u\n%scommand eval ", line->number,
 		 (s->flags & SCRIPT_LINE_EVENTS) ? "__krunsh_event S\n" : "");
 	return text_append_str(t, number) < 0 ||
-			   text_append_quoted(t, s->input + line->offset, line->length) < 0 ||
-			   text_append_str(t, "\n__krunsh_check\n") < 0
-		       ? -1
-		       : 0;
+		       text_append_quoted(t, s->input + line->offset, line->length) < 0 ||
+		       text_append_str(t, "\n__krunsh_check\n") < 0
+		   ? -1
+		   : 0;
 }
 
 static int append_prologue(struct script *s, struct text *t)
 {
 	int events = s->flags & SCRIPT_LINE_EVENTS;
 	return text_append_str(t, line_prologue) < 0 ||
-			   text_append_str(t, events ? events_prologue : no_events_prologue) < 0 ||
-			   text_append_str(t, (s->flags & SCRIPT_KEEP_GOING) ? check_keep_going
-									      : check_stop) < 0
-		       ? -1
-		       : 0;
+		       text_append_str(t, events ? events_prologue : no_events_prologue) < 0 ||
+		       text_append_str(t, (s->flags & SCRIPT_KEEP_GOING) ? check_keep_going
+									 : check_stop) < 0
+		   ? -1
+		   : 0;
 }
 
 /* Takes the logical lines the input holds so far into s->lines and their

@@ -27,8 +27,8 @@ int main(int argc, char **argv)
 	    {.script = "cat /tmp/state"},
 	    {.argv = exit7},
 	};
-	struct krunsh_io io = {.stdin_fd = -1, .stdout_fd = STDOUT_FILENO,
-			       .stderr_fd = STDERR_FILENO};
+	struct krunsh_io io = {
+	    .stdin_fd = -1, .stdout_fd = STDOUT_FILENO, .stderr_fd = STDERR_FILENO};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		struct krunsh_exec_result result;

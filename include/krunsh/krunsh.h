@@ -68,9 +68,9 @@ struct krunsh_vm_spec {
 	void *log_data;
 	int verbose;
 	/* Parts other than the installed ones (a build tree's); NULL: installed. */
-	const char *agent;	/* krunsh-agent */
-	const char *libkrun;	/* libkrun.so.1 for the krun engine */
-	const char *tmpdir;	/* where run directories go; NULL: /tmp */
+	const char *agent;   /* krunsh-agent */
+	const char *libkrun; /* libkrun.so.1 for the krun engine */
+	const char *tmpdir;  /* where run directories go; NULL: /tmp */
 };
 
 struct krunsh_proc_spec {
@@ -101,8 +101,8 @@ enum krunsh_exec_end {
 
 struct krunsh_exec_result {
 	enum krunsh_exec_end end;
-	int status;	   /* KRUNSH_EXEC_EXITED: 0-255 */
-	int cancel_byte;   /* KRUNSH_EXEC_CANCELLED: the byte read */
+	int status;	    /* KRUNSH_EXEC_EXITED: 0-255 */
+	int cancel_byte;    /* KRUNSH_EXEC_CANCELLED: the byte read */
 	char message[1024]; /* why, when it did not exit */
 };
 

@@ -48,8 +48,7 @@ static int fail_text(struct krunsh_error *err, int code, const char *text)
 	return fail(err, code, &inner);
 }
 
-static int vm_options(const struct krunsh_vm_spec *spec, struct vm_spec *opts,
-		      struct error *err)
+static int vm_options(const struct krunsh_vm_spec *spec, struct vm_spec *opts, struct error *err)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->engine = spec->engine ? spec->engine : "auto";
@@ -91,7 +90,7 @@ static int start_failure(const struct vm_run_result *run, struct krunsh_error *e
 	switch (r->outcome) {
 	case SESSION_BOOT_TIMEOUT:
 		text_format(text, sizeof(text), "the guest showed no sign of life, twice%s%s",
-			 run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
+			    run->vmm_log_tail[0] ? "; last VMM message: " : "", run->vmm_log_tail);
 		break;
 	case SESSION_TIMEOUT:
 		snprintf(text, sizeof(text), "the start timed out");
@@ -100,8 +99,9 @@ static int start_failure(const struct vm_run_result *run, struct krunsh_error *e
 		snprintf(text, sizeof(text), "the start was cancelled");
 		break;
 	default:
-		text_format(text, sizeof(text), "%s%s%s", r->message[0] ? r->message : "the VM failed",
-			 run->vmm_cause[0] ? ": " : "", run->vmm_cause);
+		text_format(text, sizeof(text), "%s%s%s",
+			    r->message[0] ? r->message : "the VM failed",
+			    run->vmm_cause[0] ? ": " : "", run->vmm_cause);
 		break;
 	}
 	return fail_text(err, KRUNSH_E_START, text);
@@ -112,8 +112,7 @@ static double deadline_of(double timeout)
 	return timeout > 0 ? monotonic_seconds() + timeout : 0;
 }
 
-int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out,
-		    struct krunsh_error *err)
+int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct krunsh_error *err)
 {
 	*out = NULL;
 	struct error inner = {0};
@@ -185,8 +184,8 @@ static enum krunsh_exec_end end_of(enum session_outcome outcome)
 	return KRUNSH_EXEC_GUEST_ERROR;
 }
 
-int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc,
-		      const struct krunsh_io *io, krunsh_exec **out, struct krunsh_error *err)
+int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const struct krunsh_io *io,
+		      krunsh_exec **out, struct krunsh_error *err)
 {
 	*out = NULL;
 	if (!k || !k->vm)
@@ -267,7 +266,7 @@ void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
 		result->status = r->exit_status;
 		result->cancel_byte = r->signal;
 		text_format(result->message, sizeof(result->message), "%s%s%s", r->message,
-			 k->run.vmm_cause[0] ? ": " : "", k->run.vmm_cause);
+			    k->run.vmm_cause[0] ? ": " : "", k->run.vmm_cause);
 	}
 	k->running = NULL;
 	job_buffer_free(&e->job);

@@ -185,9 +185,9 @@ static int add_exec_resources(const struct vm_spec *vm, const struct proc_spec *
 	return r;
 }
 
-int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts,
-		   const char *script, size_t script_length, int forward_stdin,
-		   struct job_buffer *out, struct error *err)
+int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const char *script,
+		   size_t script_length, int forward_stdin, struct job_buffer *out,
+		   struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	uint32_t mode = opts->mode == INPUT_EXEC    ? JOB_MODE_EXEC
@@ -205,7 +205,8 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts,
 		error_set(err, ENOMEM, "building the job");
 		return -1;
 	}
-	if (add_environment(opts, out, err) < 0 || add_exec_resources(vm, opts, forward_stdin, out, err) < 0)
+	if (add_environment(opts, out, err) < 0 ||
+	    add_exec_resources(vm, opts, forward_stdin, out, err) < 0)
 		return -1;
 	if (opts->mode == INPUT_EXEC) {
 		for (char **a = opts->exec_argv; *a; a++)

@@ -35,8 +35,8 @@ struct line_result {
 
 /* What one VM's channel needs, for its whole life. */
 struct session_config {
-	int listen_fd; /* the agent connects here */
-	pid_t vm_pid;  /* the VMM process: its end ends the session */
+	int listen_fd;		    /* the agent connects here */
+	pid_t vm_pid;		    /* the VMM process: its end ends the session */
 	const unsigned char *setup; /* FRAME_SETUP's records, sent first */
 	size_t setup_length;
 	double boot_timeout; /* seconds from the start to the agent's hello */

@@ -153,8 +153,8 @@ static void explain_failure(struct vm *vm, struct vm_run_result *out)
 
 /* One boot: 0 with the session's outcome in out (alive or not), -1 with err
  * when the engine could not start. */
-static int start_attempt(struct vm *vm, const struct vm_setup *setup, double deadline,
-			 int attempt, struct vm_run_result *out, struct error *err)
+static int start_attempt(struct vm *vm, const struct vm_setup *setup, double deadline, int attempt,
+			 struct vm_run_result *out, struct error *err)
 {
 	if (tempdir_create(vm->run_dir, sizeof(vm->run_dir), &vm->lock_fd, err) < 0) {
 		vm->run_dir[0] = '\0';
@@ -206,8 +206,12 @@ int vm_start(const struct engine *engine, const struct engine_probe *probe,
 		error_set(err, ENOMEM, "starting the VM");
 		return -1;
 	}
-	*vm = (struct vm){.engine = engine, .probe = probe, .opts = opts, .lock_fd = -1,
-			  .listen_fd = -1, .evm = {.log_fd = -1}};
+	*vm = (struct vm){.engine = engine,
+			  .probe = probe,
+			  .opts = opts,
+			  .lock_fd = -1,
+			  .listen_fd = -1,
+			  .evm = {.log_fd = -1}};
 	for (int attempt = 0; attempt < 2; attempt++) {
 		session_result_free(&out->session);
 		if (start_attempt(vm, setup, deadline, attempt, out, err) < 0) {
@@ -259,8 +263,8 @@ int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
 	};
 	vm->exec_out = out;
 	session_exec_begin(vm->session, &vm->exec, deadline, &out->session);
-	int ended = session_pollfds(vm->session, (struct pollfd[SESSION_MAX_POLLFDS]){0},
-				    &(int){0}) == 0;
+	int ended =
+	    session_pollfds(vm->session, (struct pollfd[SESSION_MAX_POLLFDS]){0}, &(int){0}) == 0;
 	if (ended)
 		exec_ended(vm);
 	return ended;

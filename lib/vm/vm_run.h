@@ -11,15 +11,15 @@ struct vm_run_result {
 	struct session_result session;
 	int watchdog_retries;
 	char vmm_log_tail[600]; /* last lines the VMM printed, for failures */
-	char vmm_cause[600];	/* a known cause found in the log (the engine's explain_log), or "" */
+	char vmm_cause[600]; /* a known cause found in the log (the engine's explain_log), or "" */
 };
 
 /* What the VM gets once (FRAME_SETUP's records) and how it is watched. */
 struct vm_setup {
 	const unsigned char *data;
 	size_t length;
-	double boot_timeout; /* seconds to the hello, per attempt */
-	int cancel_fd;	     /* readable: stop waiting (session.h); -1: none */
+	double boot_timeout;   /* seconds to the hello, per attempt */
+	int cancel_fd;	       /* readable: stop waiting (session.h); -1: none */
 	int freeze_first_boot; /* test hook: the first attempt hangs as a boot can */
 };
 

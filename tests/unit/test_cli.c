@@ -39,7 +39,8 @@ static enum cli_result parse(const char *first, ...)
 static int test_defaults(void)
 {
 	EXPECT(parse(NULL) == CLI_RUN);
-	EXPECT(opts.proc.mode == INPUT_LINES && !opts.keep_going && !opts.command && !opts.script_file);
+	EXPECT(opts.proc.mode == INPUT_LINES && !opts.keep_going && !opts.command &&
+	       !opts.script_file);
 	EXPECT_STR(opts.vm.engine, "auto");
 	EXPECT(opts.vm.cpus == 1 && opts.vm.mem_mib == 512 && opts.timeout_seconds == 0);
 	EXPECT_STR(opts.proc.shell, "/bin/sh");
@@ -177,7 +178,8 @@ static int test_podman_habits(void)
 	EXPECT(opts.proc.user.set && opts.proc.user.uid == 0 && opts.proc.user.gid == 0);
 	EXPECT_STR(opts.vm.hostname, "build-1.example");
 	EXPECT(parse("--user", "4242:7", NULL) == CLI_RUN);
-	EXPECT(opts.proc.user.uid == 4242 && opts.proc.user.gid == 7 && opts.proc.user.group_count == 0);
+	EXPECT(opts.proc.user.uid == 4242 && opts.proc.user.gid == 7 &&
+	       opts.proc.user.group_count == 0);
 	EXPECT(parse("-u", "4243", NULL) == CLI_RUN && opts.proc.user.gid == 4243);
 	EXPECT(parse("-u", "root", NULL) == CLI_RUN && opts.proc.user.uid == 0);
 	EXPECT_STR(opts.proc.user.home, "/root");

@@ -179,7 +179,8 @@ static int test_host_secret_is_not_passed(void)
 static int test_env_option_passes_what_it_names(void)
 {
 	setenv("SECRET_TOKEN", "hunter2", 1);
-	const char *argv[] = {"krunsh", "-e", "SECRET_TOKEN", "-e", "FOO=a=b", "-e", "EMPTY=", NULL};
+	const char *argv[] = {"krunsh",	 "-e", "SECRET_TOKEN", "-e",
+			      "FOO=a=b", "-e", "EMPTY=",       NULL};
 	EXPECT(build("true", argv) == 0);
 	EXPECT_STR(env_value("SECRET_TOKEN"), "hunter2");
 	EXPECT_STR(env_value("FOO"), "a=b");
@@ -283,8 +284,8 @@ static int test_exec_mode_inherits_the_host_environment(void)
  * HOME from the passwd entry unless -e HOME says otherwise. */
 static int test_podman_options_become_records(void)
 {
-	const char *argv[] = {"krunsh", "-u",	     "root:0",		 "--hostname",
-			"box",	  "--tmpfs", "/scratch:size=1m", NULL};
+	const char *argv[] = {"krunsh", "-u",	   "root:0",	       "--hostname",
+			      "box",	"--tmpfs", "/scratch:size=1m", NULL};
 	setenv("HOME", "/home/someone", 1);
 	EXPECT(build("true\n", argv) == 0);
 	EXPECT(d.user_set && d.uid == 0 && d.gid == 0);
