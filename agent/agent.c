@@ -110,7 +110,7 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 
 /* The executions the host sends, one after another, until it closes the
  * channel. Returns the last one's status (the contract double's exit). */
-static int run_executions(int channel, const struct agent_config *config)
+static int run_executions(int channel, const struct agent_config *config, const struct job *setup)
 {
 	int status = 0;
 	for (;;) {
@@ -137,6 +137,7 @@ static int run_executions(int channel, const struct agent_config *config)
 			status = 125;
 		} else {
 			trace("execution %u ended with status %d", h.exec, status);
+			discarded_files_report(channel, &job, setup);
 			channel_send_u32(channel, FRAME_EXIT, (uint32_t)status);
 		}
 		job_free(&job);
@@ -198,7 +199,7 @@ int main(int argc, char **argv)
 		finish(&config, channel, 125);
 	}
 	trace("VM prepared, waiting for executions");
-	int status = run_executions(channel, &config);
+	int status = run_executions(channel, &config, &setup);
 	job_free(&setup);
 	finish(&config, channel, status);
 	return status;

@@ -41,6 +41,7 @@ struct job {
 	int line_events;
 	int forward_stdin;	/* JOB_STDIN: the host sends stdin frames */
 	int script_stream;	/* JOB_SCRIPT_STREAM: the script comes in frames */
+	int discarded_files;	/* JOB_DISCARDED_FILES: count what the overlay keeps */
 	uint64_t host_clock_ns; /* from FRAME_CLOCK, after the job */
 	struct job_volume *volumes;
 	size_t volume_count;
@@ -104,6 +105,15 @@ int setup_tmpfs(const struct job *job, char *error, size_t error_size);
 int setup_loopback(void);
 int setup_network(char *error, size_t error_size);
 int setup_root(enum root_setup how, char *error, size_t error_size);
+/* The overlay's upper layer (the guest's "/" as the commands changed it),
+ * opened before the chroot; -1 without an overlay (the contract double). */
+int overlay_upper_fd(void);
+
+/* discarded.c: after an execution, counts the regular files it created or
+ * changed on the overlay under its working directory (not in the setup's
+ * volumes or tmpfs mounts, which are mounts of their own) and sends one
+ * FRAME_DISCARDED_FILES if there are any. Bounded in entries and time. */
+void discarded_files_report(int channel, const struct job *exec, const struct job *setup);
 
 /* guest_clock.c: the guest's wall clock from the host's FRAME_CLOCK. */
 void clock_mark_hello(void);

@@ -108,7 +108,7 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 		used += rec.length + 1;
 		int has_nul = memchr(rec.value, '\0', rec.length) != NULL;
 		if (job_key_is_setup(rec.key) != (part == JOB_PART_SETUP) &&
-		    rec.key >= JOB_MODE && rec.key <= JOB_SCRIPT_STREAM) {
+		    rec.key >= JOB_MODE && rec.key <= JOB_DISCARDED_FILES) {
 			snprintf(error, error_size, "job record %u in the wrong frame", rec.key);
 			job_free(out);
 			return -1;
@@ -163,6 +163,9 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 			break;
 		case JOB_LINE_EVENTS:
 			out->line_events = 1;
+			break;
+		case JOB_DISCARDED_FILES:
+			out->discarded_files = 1;
 			break;
 		case JOB_STDIN:
 			out->forward_stdin = 1;

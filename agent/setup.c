@@ -20,6 +20,13 @@
 /* Opened before the agent leaves the initramfs, so that modules a job asks
  * for (network, disks) can still be loaded from inside the overlay root. */
 static int module_dir_fd = -1;
+/* The overlay's upper directory, reachable after the chroot. */
+static int upper_fd = -1;
+
+int overlay_upper_fd(void)
+{
+	return upper_fd;
+}
 
 static int load_module(const char *name)
 {
@@ -168,6 +175,7 @@ static int overlay_root(const char *scratch, const char *lower, char *error, siz
 		return -1;
 	if (mount_system_dirs(root, error, error_size) < 0)
 		return -1;
+	upper_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) {
 		snprintf(error, error_size, "chroot into the overlay: %s", strerror(errno));
 		return -1;

@@ -3,6 +3,8 @@
  * VM failed (shared/design.md), 128+N when krunsh got signal N, 141 when
  * stdout closed. Every message of the run's end is said here, once. */
 #include "cli/exit_status.h"
+#include "lib/exec/discarded_files.h"
+#include "lib/exec/job_build.h"
 
 #include <signal.h>
 #include <string.h>
@@ -39,9 +41,16 @@ int exit_status_decide(const struct options *opts, const struct script *script,
 {
 	const struct session_result *r = &run->session;
 	switch (r->outcome) {
-	case SESSION_EXITED:
+	case SESSION_EXITED: {
 		exit_status_report_failed_lines(script, r);
+		/* Last: what the user most needs to see after the output. */
+		char cwd[4096], line[2048];
+		if (discarded_files_message(line, sizeof(line), &opts->vm,
+					    job_workdir(&opts->vm, &opts->proc, cwd, sizeof(cwd)),
+					    &r->discarded))
+			log_message("%s", line);
 		return r->exit_status;
+	}
 	case SESSION_TIMEOUT:
 		log_message("timed out after %g s; the VM was stopped", opts->timeout_seconds);
 		return EXIT_KRUNSH_TIMEOUT;

@@ -91,6 +91,7 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 				.length = job.length,
 				.line_count = script->line_count,
 				.line_results = opts->report_file != NULL,
+				.discarded_files = job_discarded_files(&opts->vm, &opts->proc),
 				.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
 				.stdout_fd = 1,
 				.stderr_fd = 2};

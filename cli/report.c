@@ -1,5 +1,7 @@
 #include "cli/report.h"
 #include "config.h"
+#include "lib/exec/discarded_files.h"
+#include "lib/exec/job_build.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -92,6 +94,21 @@ int report_write(struct report_file *file, const struct run_summary *s, struct e
 	fprintf(f, ",\n  \"exit_status\": %d", s->exit_status);
 	fprintf(f, ",\n  \"error\": ");
 	json_string(f, s->error);
+	/* Files the commands left under the working directory, thrown away. */
+	fprintf(f, ",\n  \"discarded_files\": ");
+	const struct discarded_files *d = s->run ? &s->run->session.discarded : NULL;
+	if (d && d->count) {
+		char cwd[4096], first[1024];
+		discarded_files_first(
+		    first, sizeof(first),
+		    job_workdir(&s->opts->vm, &s->opts->proc, cwd, sizeof(cwd)), d);
+		fprintf(f, "{\"count\": %u, \"at_least\": %s, \"first\": ", d->count,
+			d->at_least ? "true" : "false");
+		json_string(f, first);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
 	fprintf(f, ",\n  \"failed_lines\": [");
 	for (size_t i = 0; s->run && i < s->run->session.failed_count; i++) {
 		const struct failed_line *fl = &s->run->session.failed[i];

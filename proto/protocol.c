@@ -27,6 +27,8 @@ long frame_guest_payload_max(uint32_t type)
 		return FRAME_OUTPUT_MAX;
 	case FRAME_AGENT_ERROR:
 		return FRAME_AGENT_ERROR_MAX;
+	case FRAME_DISCARDED_FILES:
+		return FRAME_DISCARDED_FILES_MAX;
 	default:
 		return -1;
 	}

@@ -31,6 +31,12 @@
 #define FRAME_PAYLOAD_MAX (256u * 1024u * 1024u)
 /* An agent error is one message line, not a transport for data. */
 #define FRAME_AGENT_ERROR_MAX 1024u
+/* FRAME_DISCARDED_FILES: two u32 and one path relative to the working
+ * directory, shown to the user in one line. */
+#define FRAME_DISCARDED_PATH_MAX  1024u
+#define FRAME_DISCARDED_FILES_MAX (8u + FRAME_DISCARDED_PATH_MAX)
+/* discarded-files flag: the walk stopped at its bound, the count is a floor */
+#define DISCARDED_AT_LEAST 1u
 
 enum frame_type {
 	/* guest -> host */
@@ -43,6 +49,12 @@ enum frame_type {
 	 * start the execution (its id) */
 	FRAME_AGENT_ERROR = 6,
 	FRAME_LINE_RESULT = 7, /* payload: u32 line, u32 status, u64 microseconds (--report) */
+	/* payload: u32 count, u32 flags (DISCARDED_*), the first path (relative
+	 * to the working directory, no NUL): regular files the execution
+	 * created or changed under its working directory on the throw-away
+	 * overlay. At most once per execution, before its EXIT, only when
+	 * JOB_DISCARDED_FILES asked for it and the count is not 0. */
+	FRAME_DISCARDED_FILES = 8,
 	/* host -> guest */
 	/* payload: an execution's job records (see below); its id is new */
 	FRAME_EXEC = 64,
@@ -90,6 +102,9 @@ enum job_key {
 	/* u32 1: no JOB_SCRIPT; the script comes in FRAME_SCRIPT frames and
 	 * the shell reads it as it arrives */
 	JOB_SCRIPT_STREAM = 16,
+	/* u32 1: after the program, count the files it left on the overlay
+	 * under the working directory (FRAME_DISCARDED_FILES). */
+	JOB_DISCARDED_FILES = 17,
 };
 
 enum job_mode {

@@ -8,8 +8,10 @@ void channel_policy_init(struct channel_policy *p)
 }
 
 void channel_policy_begin_exec(struct channel_policy *p, uint32_t exec, size_t line_count,
-			       int line_results)
+			       int line_results, int discarded_files)
 {
+	p->discarded_files = discarded_files;
+	p->discarded_seen = 0;
 	p->exec = exec;
 	p->exec_ended = 0;
 	p->line_count = line_count;
@@ -25,6 +27,53 @@ void channel_policy_add_lines(struct channel_policy *p, size_t lines)
 
 /* Every rejection is one line for the user, then the run ends with 125. */
 #define REJECT(...) (snprintf(why, why_size, __VA_ARGS__), CHANNEL_REJECT)
+
+/* The first path of a discarded-files report: what our agent sends, a
+ * path below the working directory with control bytes already replaced
+ * (or nothing, when no path fits the frame); anything else is a guest that
+ * lies (the host still sanitises the rest before printing it). */
+static const char *discarded_path_fault(const unsigned char *path, size_t length)
+{
+	if (length > 0 && path[0] == '/')
+		return "absolute";
+	for (size_t i = 0; i < length; i++)
+		if (path[i] < 0x20 || path[i] == 0x7f)
+			return "with a control byte in it";
+	for (size_t i = 0; i < length;) {
+		size_t end = i;
+		while (end < length && path[end] != '/')
+			end++;
+		if (end - i == 2 && path[i] == '.' && path[i + 1] == '.')
+			return "leaving the working directory";
+		i = end + 1;
+	}
+	return NULL;
+}
+
+static enum channel_verdict check_discarded_files(struct channel_policy *p,
+						  const struct frame_header *h,
+						  const unsigned char *payload, char *why,
+						  size_t why_size)
+{
+	if (!p->discarded_files)
+		return REJECT("a report of discarded files from the guest, which was not asked "
+			      "for");
+	if (p->discarded_seen)
+		return REJECT("a second report of discarded files from the guest");
+	p->discarded_seen = 1;
+	if (h->length < 8)
+		return REJECT("malformed report of discarded files from the guest (%u bytes)",
+			      h->length);
+	if (get_u32le(payload) == 0)
+		return REJECT("a report of 0 discarded files from the guest");
+	if (get_u32le(payload + 4) & ~DISCARDED_AT_LEAST)
+		return REJECT("unknown flags %#x in the guest's report of discarded files",
+			      get_u32le(payload + 4));
+	const char *fault = discarded_path_fault(payload + 8, h->length - 8);
+	if (fault)
+		return REJECT("the guest's report of discarded files names a path %s", fault);
+	return CHANNEL_ACCEPT;
+}
 
 enum channel_verdict channel_policy_check(struct channel_policy *p, const struct frame_header *h,
 					  const unsigned char *payload, char *why, size_t why_size)
@@ -94,6 +143,8 @@ enum channel_verdict channel_policy_check(struct channel_policy *p, const struct
 				      p->line_count);
 		p->results_seen++;
 		return CHANNEL_ACCEPT;
+	case FRAME_DISCARDED_FILES:
+		return check_discarded_files(p, h, payload, why, why_size);
 	}
 	return REJECT("unexpected frame type %u from the guest", h->type);
 }

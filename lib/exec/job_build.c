@@ -1,4 +1,5 @@
 #include "lib/exec/job_build.h"
+#include "lib/exec/discarded_files.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -185,6 +186,22 @@ static int add_exec_resources(const struct vm_spec *vm, const struct proc_spec *
 	return r;
 }
 
+const char *job_workdir(const struct vm_spec *vm, const struct proc_spec *proc, char *buf,
+			size_t size)
+{
+	if (proc->workdir)
+		return proc->workdir;
+	/* Under --root the caller's directory means nothing: start at /. */
+	return vm->root_dir ? "/" : getcwd(buf, size) ? buf : "/";
+}
+
+int job_discarded_files(const struct vm_spec *vm, const struct proc_spec *proc)
+{
+	char cwd[4096];
+	return proc->discarded_files &&
+	       discarded_files_wanted(vm, job_workdir(vm, proc, cwd, sizeof(cwd)));
+}
+
 int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const char *script,
 		   size_t script_length, int forward_stdin, struct job_buffer *out,
 		   struct error *err)
@@ -194,13 +211,12 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const
 			: opts->mode == INPUT_LINES ? JOB_MODE_SHELL_LINES
 						    : JOB_MODE_SHELL_SCRIPT;
 	char cwd[4096];
-	const char *workdir = opts->workdir;
-	/* Under --root the caller's directory means nothing: start at /. */
-	if (!workdir)
-		workdir = vm->root_dir ? "/" : getcwd(cwd, sizeof(cwd)) ? cwd : "/";
+	const char *workdir = job_workdir(vm, opts, cwd, sizeof(cwd));
 	int r = job_buffer_add_u32(out, JOB_MODE, mode);
 	r |= job_buffer_add(out, JOB_SHELL, opts->shell, strlen(opts->shell));
 	r |= job_buffer_add(out, JOB_WORKDIR, workdir, strlen(workdir));
+	if (job_discarded_files(vm, opts))
+		r |= job_buffer_add_u32(out, JOB_DISCARDED_FILES, 1);
 	if (r < 0) {
 		error_set(err, ENOMEM, "building the job");
 		return -1;

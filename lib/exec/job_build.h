@@ -13,6 +13,14 @@
 /* Volume i is the virtio-fs tag VOLUME_TAG_PREFIX + i on every engine. */
 #define VOLUME_TAG_PREFIX "krunsh-vol"
 
+/* The execution's working directory: workdir, else the caller's (under a
+ * root: /). Returns buf or a constant. */
+const char *job_workdir(const struct vm_spec *vm, const struct proc_spec *proc, char *buf,
+			size_t size);
+/* Whether the execution's job asks for a discarded-files report
+ * (proc->discarded_files where discarded_files_wanted). */
+int job_discarded_files(const struct vm_spec *vm, const struct proc_spec *proc);
+
 /* The VM's records, sent once (FRAME_SETUP). */
 int job_build_setup(const struct vm_spec *vm, struct job_buffer *out, struct error *err);
 /* One execution's records (FRAME_EXEC); with forward_stdin the host sends

@@ -52,6 +52,10 @@ struct proc_spec {
 	int line_events;	/* line mode: a result per line comes back */
 	/* The script comes while it runs (vm_exec_feed), not in the job. */
 	int script_stream;
+	/* The guest counts the files the execution leaves under workdir,
+	 * thrown away with the VM, where keeping them could make sense
+	 * (lib/exec/discarded_files.h). */
+	int discarded_files;
 };
 
 #endif

@@ -169,6 +169,14 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 	case FRAME_LINE_FAILED:
 		record_failed_line(s, payload);
 		break;
+	case FRAME_DISCARDED_FILES: {
+		struct discarded_files *d = &s->result->discarded;
+		d->count = get_u32le(payload);
+		d->at_least = (get_u32le(payload + 4) & DISCARDED_AT_LEAST) != 0;
+		memcpy(d->first, payload + 8, h->length - 8);
+		d->first[h->length - 8] = '\0';
+		break;
+	}
 	case FRAME_EXIT:
 		s->result->exit_status = (int)get_u32le(payload);
 		finish(s, SESSION_EXITED, NULL);
@@ -582,7 +590,8 @@ void session_exec_begin(struct session *s, const struct session_exec *exec, doub
 	s->pending = (struct pending_output){0};
 	s->chunk_stdout = write_chunk_for(exec->stdout_fd);
 	s->chunk_stderr = write_chunk_for(exec->stderr_fd);
-	channel_policy_begin_exec(&s->policy, s->exec_id, exec->line_count, exec->line_results);
+	channel_policy_begin_exec(&s->policy, s->exec_id, exec->line_count, exec->line_results,
+				  exec->discarded_files);
 	if (queue_frame(s, FRAME_EXEC, s->exec_id, exec->job, exec->job_length) < 0) {
 		finish(s, SESSION_PROTOCOL_ERROR, "out of memory");
 		wait_ended(s);

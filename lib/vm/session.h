@@ -6,6 +6,8 @@
 #ifndef KRUNSH_SESSION_H
 #define KRUNSH_SESSION_H
 
+#include "proto/protocol.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,6 +35,14 @@ struct line_result {
 	uint64_t micros;
 };
 
+/* FRAME_DISCARDED_FILES, as the channel policy let it through. */
+struct discarded_files {
+	uint32_t count; /* 0: none reported */
+	int at_least;	/* the guest's walk stopped at its bound */
+	/* relative to the workdir; not yet sanitised */
+	char first[FRAME_DISCARDED_PATH_MAX + 1];
+};
+
 /* What one VM's channel needs, for its whole life. */
 struct session_config {
 	int listen_fd;		    /* the agent connects here */
@@ -51,11 +61,12 @@ struct session_config {
 struct session_exec {
 	const unsigned char *job; /* FRAME_EXEC's records */
 	size_t job_length;
-	int stdin_fd;	   /* forwarded to the program; -1: none */
-	int stdout_fd;	   /* where the guest's stdout goes */
-	int stderr_fd;	   /* and its stderr */
-	size_t line_count; /* line mode: the script's lines bound the line events */
-	int line_results;  /* the guest sends a result per line */
+	int stdin_fd;	     /* forwarded to the program; -1: none */
+	int stdout_fd;	     /* where the guest's stdout goes */
+	int stderr_fd;	     /* and its stderr */
+	size_t line_count;   /* line mode: the script's lines bound the line events */
+	int line_results;    /* the guest sends a result per line */
+	int discarded_files; /* the job asks for a discarded-files report */
 };
 
 struct session_result {
@@ -67,6 +78,7 @@ struct session_result {
 	size_t failed_count;
 	struct line_result *lines; /* every line run, in order */
 	size_t line_count;
+	struct discarded_files discarded;
 	char message[1024];
 };
 

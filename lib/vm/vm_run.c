@@ -260,6 +260,7 @@ int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
 	    .stderr_fd = job->stderr_fd,
 	    .line_count = job->line_count,
 	    .line_results = job->line_results,
+	    .discarded_files = job->discarded_files,
 	};
 	vm->exec_out = out;
 	session_exec_begin(vm->session, &vm->exec, deadline, &out->session);

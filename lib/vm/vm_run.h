@@ -27,9 +27,10 @@ struct vm_setup {
 struct vm_job {
 	const unsigned char *data;
 	size_t length;
-	size_t line_count; /* line mode: lines of the script, else 0 */
-	int line_results;  /* --report asked for a result per line */
-	int stdin_fd;	   /* forwarded to the program; -1: none */
+	size_t line_count;   /* line mode: lines of the script, else 0 */
+	int line_results;    /* --report asked for a result per line */
+	int discarded_files; /* the job asks for a discarded-files report */
+	int stdin_fd;	     /* forwarded to the program; -1: none */
 	int stdout_fd, stderr_fd;
 };
 

@@ -141,6 +141,28 @@ test_hostile_failed_line_the_script_lacks_is_refused() {
 	hostile_expect 1 "a command failed with status 1"
 }
 
+# The report of files thrown away with the VM (FRAME_DISCARDED_FILES): at
+# most once, exact in size, asked for, its path relative and without
+# control bytes; anything else ends the run like any other lie.
+test_hostile_discarded_files_report_is_bounded() {
+	hostile_run discarded-huge -c true
+	hostile_expect 125 "frame type 8 from the guest is 1048576 bytes long, more than its 1032" || return 1
+	hostile_run discarded-twice -c true
+	hostile_expect 125 "a second report of discarded files" || return 1
+	hostile_run discarded-control -c true
+	hostile_expect 125 "names a path with a control byte in it" || return 1
+	expect_eq "stderr lines" 1 "$(wc -l < err)" || return 1
+	! LC_ALL=C grep -q "$(printf '\033')" err || { fail "ESC passed: $(cat -v err)"; return 1; }
+	hostile_run discarded-escape -c true
+	hostile_expect 125 "names a path leaving the working directory" || return 1
+	# -w /: krunsh asks for no count, so one is a lie too.
+	hostile_run discarded-once -w / -c true
+	hostile_expect 125 "which was not asked for" || return 1
+	# Asked for and well-formed: the one line, with the status of the run.
+	hostile_run discarded-once -c true
+	hostile_expect 0 "2 files written under $PWD were thrown away with the VM (first: $PWD/r.xml)"
+}
+
 test_hostile_second_hello_is_refused() {
 	hostile_run hello-twice -c true
 	hostile_expect 125 "a second hello"

@@ -197,3 +197,81 @@ test_cargo_test_runner_matches_native() {
 		{ cat vm.log >&2; fail "cargo test under krunsh failed"; return 1; }
 	expect_contains "the test ran and passed" "1 passed" "$(cat vm.log)"
 }
+
+# Files the commands write under the working directory stay on the guest's
+# overlay and vanish with the VM: krunsh says so in one line at the end, in
+# every mode, with the count, the first (the shallowest, then in byte
+# order) and the -v that keeps them; a changed host file counts, a deleted
+# one does not (it is still on the host).
+discarded_line() {
+	grep '^krunsh: .*thrown away with the VM' err
+}
+
+test_real_hands_files_thrown_away_are_named_in_one_line() {
+	needs_a_guest || return
+	echo host > existing
+	printf 'echo a > r.xml\nmkdir -p sub/deep && touch sub/deep/b\necho more >> existing\n' | ks >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	expect_eq "stderr (line mode)" "krunsh: 3 files written under $PWD were thrown away with the VM (first: $PWD/existing); -v $PWD:$PWD keeps them" "$(cat err)" || return 1
+	[ ! -e r.xml ] && [ "$(cat existing)" = host ] || { fail "the guest's writes reached the host"; return 1; }
+	printf 'touch one\nexit 3\n' | ks --script >out 2>err
+	expect_eq "exit status (--script)" 3 "$?" || { cat err >&2; return 1; }
+	expect_eq "stderr (--script)" "krunsh: 1 file written under $PWD was thrown away with the VM (first: $PWD/one); -v $PWD:$PWD keeps it" "$(cat err)" || return 1
+	ks --report r.json -- /bin/sh -c 'touch z a; rm existing; mkdir -p d; touch d/0' </dev/null >out 2>err
+	expect_eq "exit status (exec mode)" 0 "$?" || { cat err >&2; return 1; }
+	expect_eq "stderr (exec mode)" "krunsh: 3 files written under $PWD were thrown away with the VM (first: $PWD/a); -v $PWD:$PWD keeps them" "$(cat err)" || return 1
+	expect_contains "report" "\"discarded_files\": {\"count\": 3, \"at_least\": false, \"first\": \"$PWD/a\"}" "$(cat r.json)" || return 1
+	# After a failing line too, last on stderr.
+	printf 'touch x\nfalse\n' | ks >out 2>err
+	expect_eq "exit status" 1 "$?" || return 1
+	expect_contains "last line" "krunsh: 1 file written under $PWD was thrown away" "$(tail -n 1 err)"
+}
+
+# Beyond the walk's bound the count is a floor, and the run is not held up.
+test_real_hands_thrown_away_count_is_bounded() {
+	needs_a_guest || return
+	ks -c 'mkdir many && cd many && seq 12000 | xargs touch' </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	expect_contains "a floor" "krunsh: at least " "$(discarded_line)" || return 1
+	expect_contains "under the workdir" "files written under $PWD were thrown away with the VM (first: $PWD/many/" "$(discarded_line)"
+}
+
+# Nothing to say when nothing was written under the working directory, when
+# it is a volume (the files are on the host), or when it is / or /tmp.
+test_real_hands_no_thrown_away_line_when_nothing_is_lost() {
+	needs_a_guest || return
+	echo host > existing
+	ks --report r.json -c 'echo hi; touch /var/tmp/elsewhere; rm existing; mkdir empty-dir; ln -s x link' </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	expect_eq "stderr (nothing written here)" "" "$(cat err)" || return 1
+	expect_contains "report" '"discarded_files": null' "$(cat r.json)" || return 1
+	ks -v "$PWD:$PWD" -c 'touch kept' </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	expect_eq "stderr (workdir is a volume)" "" "$(cat err)" || return 1
+	[ -e kept ] || { fail "the volume did not keep the file"; return 1; }
+	mkdir sub
+	ks -v "$PWD/sub:$PWD/sub" -c 'touch sub/kept2' </dev/null >out 2>err
+	expect_eq "stderr (only a volume below the workdir written)" "" "$(cat err)" || return 1
+	echo 'touch /tmp/scratch-file' | ks -w /tmp >out 2>err
+	expect_eq "stderr (-w /tmp)" "" "$(cat err)" || return 1
+	echo 'touch /scratch-file' | ks -w / >out 2>err
+	expect_eq "stderr (-w /)" "" "$(cat err)"
+}
+
+# pytest --junitxml=r.xml says it wrote r.xml; krunsh says where it went.
+test_real_hands_pytest_junitxml_is_named_as_thrown_away() {
+	needs_a_guest || return
+	# Debian's python, whatever else PATH may find first (pyenv shims).
+	py=/usr/bin/python3
+	"$py" -c 'import pytest' 2>/dev/null || { skip "pytest is not installed (Debian package python3-pytest)"; return; }
+	printf 'def test_ok():\n    assert 1 + 1 == 2\n' > test_probe.py
+	ks -e PYTHONDONTWRITEBYTECODE=1 -- "$py" -m pytest -q -p no:cacheprovider --junitxml=r.xml </dev/null >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat out err >&2; return 1; }
+	expect_contains "pytest says so" "generated xml file: $PWD/r.xml" "$(cat out)" || return 1
+	[ ! -e r.xml ] || { fail "r.xml reached the host without a volume"; return 1; }
+	expect_eq "the line" "krunsh: 1 file written under $PWD was thrown away with the VM (first: $PWD/r.xml); -v $PWD:$PWD keeps it" "$(cat err)" || return 1
+	ks -v "$PWD:$PWD" -e PYTHONDONTWRITEBYTECODE=1 -- "$py" -m pytest -q -p no:cacheprovider --junitxml=r.xml </dev/null >out 2>err
+	expect_eq "exit status with the volume" 0 "$?" || { cat out err >&2; return 1; }
+	grep -q '<testsuite' r.xml || { fail "no r.xml with -v: $(ls)"; return 1; }
+	expect_eq "stderr with the volume" "" "$(cat err)"
+}

@@ -4,8 +4,10 @@
  * checks what the host promises whatever the guest sends: no frame longer
  * than its type allows, payloads inside the reader's buffer, never more
  * line records than the script has lines, never a frame of an execution
- * other than the running one. Each accepted exit starts the next
- * execution, as a caller running several on one VM does. */
+ * other than the running one, at most one discarded-files report per
+ * execution (only when asked for) whose path is relative, without control
+ * bytes and never above the working directory. Each accepted exit starts
+ * the next execution, as a caller running several on one VM does. */
 #include "lib/channel/channel_policy.h"
 #include "lib/channel/frame_reader.h"
 
@@ -20,17 +22,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	/* First byte: read size (splits at every offset); second: the
-	 * script's line count and whether the report asked for results. */
+	 * script's line count, whether the job asked for a discarded-files
+	 * report and whether the report asked for results. */
 	size_t chunk = (size_t)data[0] * 61 + 1;
-	size_t line_count = data[1] & 0x7f;
+	size_t line_count = data[1] & 0x3f;
+	int discarded = (data[1] >> 6) & 1;
 	int results = data[1] >> 7;
+	int discarded_accepted = 0;
 	data += 2;
 	size -= 2;
 	static struct frame_reader reader;
 	frame_reader_init(&reader);
 	struct channel_policy policy;
 	channel_policy_init(&policy);
-	channel_policy_begin_exec(&policy, 1, line_count, results);
+	channel_policy_begin_exec(&policy, 1, line_count, results, discarded);
 	size_t consumed = 0;
 	while (consumed < size) {
 		size_t room;
@@ -75,9 +80,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       (h.type == FRAME_AGENT_ERROR && h.exec == FRAME_EXEC_VM);
 			if (!vm_frame && h.exec != policy.exec)
 				abort();
-			if (h.type == FRAME_EXIT)
+			if (h.type == FRAME_DISCARDED_FILES) {
+				if (!discarded || discarded_accepted++ || h.length < 8 ||
+				    get_u32le(payload) == 0 || (h.length > 8 && payload[8] == '/'))
+					abort();
+				for (uint32_t i = 8; i < h.length; i++)
+					if (payload[i] < 0x20 || payload[i] == 0x7f ||
+					    (payload[i] == '.' && i + 1 < h.length &&
+					     payload[i + 1] == '.' &&
+					     (i == 8 || payload[i - 1] == '/') &&
+					     (i + 2 == h.length || payload[i + 2] == '/')))
+						abort();
+			}
+			if (h.type == FRAME_EXIT) {
 				channel_policy_begin_exec(&policy, policy.exec + 1, line_count,
-							  results);
+							  results, discarded);
+				discarded_accepted = 0;
+			}
 		}
 	}
 	return 0;

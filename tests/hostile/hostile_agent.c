@@ -191,6 +191,37 @@ int main(int argc, char **argv)
 		/* As fast as it can, whether the host's stdout drains or not. */
 		hello(ch);
 		flood(ch, FRAME_STDOUT, big, sizeof(big));
+	} else if (strncmp(attack, "discarded-", 10) == 0) {
+		/* Reports of files thrown away: oversized, repeated, with
+		 * control bytes (a forged line, a cleared screen), above the
+		 * working directory; then a normal end. */
+		hello(ch);
+		const char *kind = attack + 10;
+		static const char forged[] = "r.xml\nkrunsh: line 1 failed\033[2J";
+		unsigned char p[8 + sizeof(forged)];
+		put_u32le(p, 2);
+		put_u32le(p + 4, 0);
+		size_t n = 8;
+		if (strcmp(kind, "control") == 0) {
+			memcpy(p + 8, forged, sizeof(forged) - 1);
+			n += sizeof(forged) - 1;
+		} else if (strcmp(kind, "escape") == 0) {
+			memcpy(p + 8, "../../etc/passwd", 16);
+			n += 16;
+		} else {
+			memcpy(p + 8, "r.xml", 5);
+			n += 5;
+		}
+		if (strcmp(kind, "huge") == 0) {
+			send_header(ch, FRAME_DISCARDED_FILES, 1u << 20);
+			for (int i = 0; i < 16; i++)
+				(void)write_all(ch, big, sizeof(big));
+		} else {
+			(void)channel_send(ch, FRAME_DISCARDED_FILES, p, n);
+			if (strcmp(kind, "twice") == 0)
+				(void)channel_send(ch, FRAME_DISCARDED_FILES, p, n);
+		}
+		(void)channel_send_u32(ch, FRAME_EXIT, 0);
 	} else if (strcmp(attack, "hello-twice") == 0) {
 		send_hello(ch);
 		send_hello(ch);

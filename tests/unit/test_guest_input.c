@@ -115,7 +115,7 @@ static int check(struct channel_policy *p, uint32_t type, uint32_t a, uint32_t l
 static void policy_start(struct channel_policy *p, size_t lines, int results)
 {
 	channel_policy_init(p);
-	channel_policy_begin_exec(p, 1, lines, results);
+	channel_policy_begin_exec(p, 1, lines, results, 0);
 }
 
 static int test_policy_wants_hello_with_our_version_first(void)
@@ -159,17 +159,92 @@ static int test_policy_takes_only_the_running_executions_frames(void)
 	EXPECT(check_of(&p, 0, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
 	EXPECT(!check_of(&p, 0, FRAME_STDOUT, 0, 3)); /* no execution yet */
 	EXPECT(!check_of(&p, 1, FRAME_STDOUT, 0, 3));
-	channel_policy_begin_exec(&p, 1, 0, 0);
+	channel_policy_begin_exec(&p, 1, 0, 0, 0);
 	EXPECT(check_of(&p, 1, FRAME_STDOUT, 0, 3));
 	EXPECT(!check_of(&p, 2, FRAME_STDOUT, 0, 3)); /* not started */
 	EXPECT(!check_of(&p, 0, FRAME_STDOUT, 0, 3));
 	EXPECT(check_of(&p, 1, FRAME_EXIT, 0, 4));
 	EXPECT(!check_of(&p, 1, FRAME_STDOUT, 0, 3)); /* after its exit */
 	EXPECT(!check_of(&p, 1, FRAME_EXIT, 0, 4));
-	channel_policy_begin_exec(&p, 2, 0, 0);
+	channel_policy_begin_exec(&p, 2, 0, 0, 0);
 	EXPECT(!check_of(&p, 1, FRAME_STDOUT, 0, 3)); /* a late frame of 1 */
 	EXPECT(check_of(&p, 2, FRAME_STDOUT, 0, 3));
 	EXPECT(check_of(&p, 0, FRAME_AGENT_ERROR, 0, 3)); /* the VM's own error */
+	return 0;
+}
+
+/* check_discarded(p, count, flags, path): a FRAME_DISCARDED_FILES frame of
+ * the running execution. */
+static int check_discarded(struct channel_policy *p, uint32_t count, uint32_t flags,
+			   const char *path, size_t path_length)
+{
+	unsigned char payload[FRAME_DISCARDED_FILES_MAX];
+	put_u32le(payload, count);
+	put_u32le(payload + 4, flags);
+	memcpy(payload + 8, path, path_length);
+	struct frame_header h = {FRAME_DISCARDED_FILES, (uint32_t)(8 + path_length), p->exec};
+	char why[256];
+	return channel_policy_check(p, &h, payload, why, sizeof(why)) == CHANNEL_ACCEPT;
+}
+
+/* A policy with execution 1 running, its job asking for the report. */
+static void policy_discarded(struct channel_policy *p, int asked)
+{
+	channel_policy_init(p);
+	channel_policy_begin_exec(p, 1, 0, 0, asked);
+}
+
+static int test_policy_takes_one_wellformed_discarded_files_report_when_asked(void)
+{
+	struct channel_policy p;
+	EXPECT(frame_guest_payload_max(FRAME_DISCARDED_FILES) == 8 + FRAME_DISCARDED_PATH_MAX);
+	policy_discarded(&p, 1);
+	EXPECT(!check_discarded(&p, 2, 0, "r.xml", 5)); /* before the hello */
+	policy_discarded(&p, 1);
+	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+	EXPECT(check_discarded(&p, 2, 0, "sub/r.xml", 9));
+	EXPECT(!check_discarded(&p, 2, 0, "sub/r.xml", 9)); /* once */
+	/* once per execution: the next one may report again */
+	channel_policy_begin_exec(&p, 2, 0, 0, 1);
+	EXPECT(check_discarded(&p, 1, 0, "a", 1));
+	policy_discarded(&p, 0);
+	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+	EXPECT(!check_discarded(&p, 2, 0, "r.xml", 5)); /* not asked for */
+	static const struct {
+		uint32_t count, flags;
+		const char *path;
+		size_t length;
+		int accepted;
+	} cases[] = {
+	    {1, DISCARDED_AT_LEAST, "a", 1, 1},
+	    {7, 0, "", 0, 1}, /* no path fitted the frame */
+	    {1, 0, "..x/.y/z..", 10, 1},
+	    {0, 0, "a", 1, 0},
+	    {1, 2, "a", 1, 0},
+	    {1, 0, "/etc/passwd", 11, 0},
+	    {1, 0, "../../etc/passwd", 16, 0},
+	    {1, 0, "a/..", 4, 0},
+	    {1, 0, "a\nkrunsh: forged", 17, 0},
+	    {1, 0, "a\033[2J", 5, 0},
+	    {1, 0, "a\0b", 3, 0},
+	    {1, 0, "a\x7f", 2, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		policy_discarded(&p, 1);
+		EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+		if (check_discarded(&p, cases[i].count, cases[i].flags, cases[i].path,
+				    cases[i].length) != cases[i].accepted) {
+			printf("#   case %zu (%s)\n", i, cases[i].path);
+			return 1;
+		}
+	}
+	policy_discarded(&p, 1);
+	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+	struct frame_header h = {FRAME_DISCARDED_FILES, 7, 1};
+	unsigned char payload[8] = {1};
+	char why[256];
+	EXPECT(channel_policy_check(&p, &h, payload, why, sizeof(why)) == CHANNEL_REJECT);
+	EXPECT(strstr(why, "malformed") && !strchr(why, '\n'));
 	return 0;
 }
 
@@ -195,6 +270,7 @@ int main(void)
 	RUN(test_policy_takes_only_the_running_executions_frames);
 	RUN(test_policy_wants_hello_with_our_version_first);
 	RUN(test_policy_bounds_line_records_by_the_script);
+	RUN(test_policy_takes_one_wellformed_discarded_files_report_when_asked);
 	RUN(test_sanitised_text_is_one_line_without_controls);
 	return unit_finish();
 }

@@ -20,6 +20,7 @@ struct decoded {
 	char args[8][64];
 	int arg_count;
 	int forward_stdin;
+	int discarded_files;
 	int user_set;
 	uint32_t uid, gid;
 	char hostname[80];
@@ -67,6 +68,11 @@ static int decode(void)
 			break;
 		case JOB_STDIN:
 			d.forward_stdin = 1;
+			break;
+		case JOB_DISCARDED_FILES:
+			if (r.length != 4 || get_u32le(r.value) != 1)
+				return -1;
+			d.discarded_files = 1;
 			break;
 		case JOB_USER:
 			if (r.length < 8)
@@ -246,6 +252,28 @@ static int test_mode_shell_workdir_and_script(void)
 	return 0;
 }
 
+/* The guest counts what the commands leave under the workdir only where
+ * keeping it makes sense (discarded_files.c decides; its own test says
+ * when), and only for a caller that asks (the command line does). */
+static int test_discarded_files_asked_for_by_workdir(void)
+{
+	const char *srv[] = {"krunsh", "-w", "/srv/proj", "-c", "true", NULL};
+	EXPECT(build("true", srv) == 0);
+	EXPECT(d.discarded_files);
+	const char *root[] = {"krunsh", "-w", "/", "-c", "true", NULL};
+	EXPECT(build("true", root) == 0);
+	EXPECT(!d.discarded_files);
+	const char *tmpfs[] = {"krunsh", "-w", "/srv/proj", "--tmpfs", "/srv", "-c", "true", NULL};
+	EXPECT(build("true", tmpfs) == 0);
+	EXPECT(!d.discarded_files);
+	const char *exec[] = {"krunsh", "-w", "/srv/proj", "--", "prog", NULL};
+	EXPECT(build("", exec) == 0);
+	EXPECT(d.discarded_files);
+	opts.proc.discarded_files = 0;
+	EXPECT(!job_discarded_files(&opts.vm, &opts.proc));
+	return 0;
+}
+
 /* Exec mode passes the host's environment, minus what only means
  * something on the host; --clean-env and the shell modes do not. */
 static int test_exec_mode_inherits_the_host_environment(void)
@@ -307,6 +335,7 @@ int main(void)
 	RUN(test_env_option_overrides_a_default);
 	RUN(test_env_option_of_unset_variable_fails);
 	RUN(test_mode_shell_workdir_and_script);
+	RUN(test_discarded_files_asked_for_by_workdir);
 	RUN(test_exec_mode_inherits_the_host_environment);
 	RUN(test_podman_options_become_records);
 	cli_free(&opts);
