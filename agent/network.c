@@ -1,7 +1,10 @@
 /* Networking in the guest. Loopback is always up (many programs expect
  * localhost). With --net, eth0 gets QEMU user-mode networking's fixed
- * addresses: no DHCP client needed, nothing to wait for. */
+ * addresses: no DHCP client needed, nothing to wait for. Under qemu with
+ * --publish a second NIC, known by its MAC, carries only the published
+ * ports (proto/protocol.h). */
 #include "agent/agent.h"
+#include "proto/protocol.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -49,6 +52,32 @@ int setup_loopback(void)
 	return r;
 }
 
+static int is_publish_nic(int sock, const char *name)
+{
+	static const unsigned char mac[6] = {PUBLISH_NIC_MAC_BYTES};
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(sock, SIOCGIFHWADDR, &ifr) == 0 &&
+	       memcmp(ifr.ifr_hwaddr.sa_data, mac, sizeof(mac)) == 0;
+}
+
+/* The published ports' NIC, if there is one: its address, up, no route
+ * (the host's hostfwd connections come in on its subnet). */
+static int setup_publish_nic(int sock, const char *name)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	set_address(&ifr.ifr_addr, PUBLISH_NIC_ADDRESS);
+	int r = ioctl(sock, SIOCSIFADDR, &ifr);
+	if (r == 0) {
+		set_address(&ifr.ifr_netmask, GUEST_NETMASK);
+		r = ioctl(sock, SIOCSIFNETMASK, &ifr);
+	}
+	return r == 0 ? interface_up(sock, name) : -1;
+}
+
 int setup_network(char *error, size_t error_size)
 {
 	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -56,9 +85,24 @@ int setup_network(char *error, size_t error_size)
 		snprintf(error, error_size, "network: socket: %s", strerror(errno));
 		return -1;
 	}
+	/* The network's NIC is eth0 unless eth0 is the published ports'
+	 * (the kernel names virtio-mmio NICs in the order it finds them). */
+	char main_nic[IFNAMSIZ] = "eth0", publish_nic[IFNAMSIZ] = "";
+	if (is_publish_nic(sock, "eth0")) {
+		snprintf(main_nic, sizeof(main_nic), "eth1");
+		snprintf(publish_nic, sizeof(publish_nic), "eth0");
+	} else if (is_publish_nic(sock, "eth1")) {
+		snprintf(publish_nic, sizeof(publish_nic), "eth1");
+	}
+	if (publish_nic[0] && setup_publish_nic(sock, publish_nic) < 0) {
+		snprintf(error, error_size, "network: configuring %s: %s", publish_nic,
+			 strerror(errno));
+		close(sock);
+		return -1;
+	}
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", main_nic);
 	set_address(&ifr.ifr_addr, GUEST_ADDRESS);
 	int r = ioctl(sock, SIOCSIFADDR, &ifr);
 	if (r == 0) {
@@ -66,7 +110,7 @@ int setup_network(char *error, size_t error_size)
 		r = ioctl(sock, SIOCSIFNETMASK, &ifr);
 	}
 	if (r == 0)
-		r = interface_up(sock, "eth0");
+		r = interface_up(sock, main_nic);
 	if (r == 0) {
 		struct rtentry route;
 		memset(&route, 0, sizeof(route));
@@ -79,7 +123,8 @@ int setup_network(char *error, size_t error_size)
 	int saved = errno;
 	close(sock);
 	if (r < 0) {
-		snprintf(error, error_size, "network: configuring eth0: %s", strerror(saved));
+		snprintf(error, error_size, "network: configuring %s: %s", main_nic,
+			 strerror(saved));
 		return -1;
 	}
 	/* The overlay makes /etc writable; the host's resolv.conf (often a

@@ -115,6 +115,17 @@ enum job_mode {
 	JOB_MODE_SHELL_LINES = 3,
 };
 
+/* qemu --publish: a second NIC, QEMU's user networking with restrict=on
+ * (the guest can reach nothing through it, not the host) that only carries
+ * the published ports' hostfwd connections. The agent knows it by its MAC
+ * and gives it PUBLISH_NIC_ADDRESS/24 without a route; the other NIC is
+ * passt's. */
+#define PUBLISH_NIC_MAC_BYTES 0x52, 0x54, 0x00, 0x6b, 0x72, 0x70
+#define PUBLISH_NIC_MAC_TEXT  "52:54:00:6b:72:70"
+#define PUBLISH_NIC_NET	      "10.0.3.0/24"
+#define PUBLISH_NIC_HOST      "10.0.3.2"
+#define PUBLISH_NIC_ADDRESS   "10.0.3.15"
+
 struct frame_header {
 	uint32_t type;
 	uint32_t length;

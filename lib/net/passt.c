@@ -137,8 +137,8 @@ int passt_probe(char *path, size_t size, struct error *err)
 	return 0;
 }
 
-int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, struct engine_vm *vm,
-		       int *fd, struct error *err)
+int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, int forward_ports,
+		       struct engine_vm *vm, int *fd, struct error *err)
 {
 	*fd = -1;
 	if (!opts->network)
@@ -146,7 +146,7 @@ int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, struc
 	struct passt_config config = {
 	    .passt_path = passt_path,
 	    .ports = opts->resources.ports,
-	    .port_count = opts->resources.port_count,
+	    .port_count = forward_ports ? opts->resources.port_count : 0,
 	    .log_fd = opts->verbose ? 2 : vm->log_fd,
 	    .verbose = opts->verbose,
 	};

@@ -40,8 +40,10 @@ int passt_probe(char *path, size_t size, struct error *err);
 struct engine_vm;
 struct vm_spec;
 /* With --net, starts passt for this VM (its pid becomes one of the VM's
- * helpers) and gives the VMM's end in *fd; without, *fd is -1. */
-int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, struct engine_vm *vm,
-		       int *fd, struct error *err);
+ * helpers) and gives the VMM's end in *fd; without, *fd is -1. passt
+ * forwards the published ports when forward_ports (krun), else none (qemu
+ * takes them on a NIC of its own). */
+int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, int forward_ports,
+		       struct engine_vm *vm, int *fd, struct error *err);
 
 #endif

@@ -252,6 +252,25 @@ EOF
 	expect_eq "guest got the host's message" hello-from-host "$(cat out)"
 }
 
+# --publish opens the published port and nothing else: the guest still
+# cannot reach a server on the host's loopback, neither through passt's
+# gateway nor through qemu's NIC for the published ports (QEMU's user
+# networking, whose 10.0.3.2 would be the host's loopback without
+# restrict=on).
+test_publish_keeps_the_hosts_loopback_out_of_reach() {
+	needs_a_guest || return
+	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
+	features_http_server 127.0.0.1 || return 1
+	host_port=$(features_free_port)
+	ks --publish "$host_port:8123" --timeout 60 -c "for a in 10.0.2.2 10.0.2.3 10.0.3.2; do
+			if wget -q -T 5 -t 1 -O - http://\$a:$port/token.txt; then echo reached \$a; fi
+		done; echo end" </dev/null >out 2>err
+	rc=$?
+	kill $server 2>/dev/null
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "guest output" end "$(cat out)"
+}
+
 # The host's first IPv4 address that is not loopback, empty if none.
 features_host_address() {
 	ip -4 -o addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }'

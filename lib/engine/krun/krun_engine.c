@@ -220,7 +220,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		return -1;
 	}
 	int network_fd;
-	if (passt_start_for_vm(opts, passt_path, vm, &network_fd, err) < 0)
+	if (passt_start_for_vm(opts, passt_path, 1, vm, &network_fd, err) < 0)
 		return -1;
 
 	struct libkrun_vm_config config = {

@@ -1,6 +1,7 @@
 /* The QEMU command line. Each choice here was measured under TCG on the
  * project's machines (shared/design.md). */
 #include "lib/engine/qemu/qemu_argv.h"
+#include "proto/protocol.h"
 #include "lib/guest/kernel_cmdline.h"
 
 #include <stdio.h>
@@ -138,19 +139,26 @@ int qemu_argv_build(const struct qemu_config *c, struct argv_list *a)
 		r |= argv_list_add(a, "stream,id=net0,addr.type=fd,addr.str=%d", c->network_fd);
 		r |= argv_list_add(a, "-device");
 		r |= argv_list_add(a, "virtio-net-device,netdev=net0");
-	} else if (c->port_count) {
+	}
+	if (c->port_count) {
+		/* restrict=on: the guest reaches nothing through this NIC, in
+		 * particular not the host's loopback at its 10.0.3.2; only
+		 * the hostfwd connections come in (and their replies go out). */
 		char forwards[2048] = "";
 		size_t used = 0;
 		for (size_t i = 0; i < c->port_count && used < sizeof(forwards); i++)
 			used += (size_t)snprintf(forwards + used, sizeof(forwards) - used,
-						 ",hostfwd=tcp:127.0.0.1:%u-:%u",
-						 c->ports[i].host_port, c->ports[i].guest_port);
+						 ",hostfwd=tcp:127.0.0.1:%u-%s:%u",
+						 c->ports[i].host_port, PUBLISH_NIC_ADDRESS,
+						 c->ports[i].guest_port);
 		if (used >= sizeof(forwards))
 			return -1;
 		r |= argv_list_add(a, "-netdev");
-		r |= argv_list_add(a, "user,id=net0%s", forwards);
+		r |= argv_list_add(a, "user,id=publish,restrict=on,ipv6=off,net=%s,host=%s%s",
+				   PUBLISH_NIC_NET, PUBLISH_NIC_HOST, forwards);
 		r |= argv_list_add(a, "-device");
-		r |= argv_list_add(a, "virtio-net-device,netdev=net0");
+		r |= argv_list_add(a, "virtio-net-device,netdev=publish,mac=%s",
+				   PUBLISH_NIC_MAC_TEXT);
 	}
 	return r ? -1 : 0;
 }

@@ -26,8 +26,8 @@ struct qemu_config {
 	char (*volume_sockets)[PATH_MAX]; /* one virtiofsd socket per volume */
 	size_t volume_count;
 	int network_fd; /* --net: QEMU's end of passt's stream socket; -1: none */
-	/* --publish: QEMU's own user networking with these forwards instead
-	 * (see engine_qemu.c why); network_fd is then -1. */
+	/* --publish: these forwards on a second NIC, QEMU's own user
+	 * networking restricted to them (see qemu_engine.c why). */
 	const struct port_forward *ports;
 	size_t port_count;
 	const struct disk *disks;

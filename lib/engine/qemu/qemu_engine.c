@@ -44,8 +44,7 @@ static int qemu_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 	}
 	if (kernel_locate(opts->kernel, opts->cpus, &out->guest_kernel, err) < 0)
 		return -1;
-	if (opts->network && !opts->resources.port_count &&
-	    passt_probe(out->passt_path, sizeof(out->passt_path), err) < 0)
+	if (opts->network && passt_probe(out->passt_path, sizeof(out->passt_path), err) < 0)
 		return -1;
 	snprintf(out->kernel, sizeof(out->kernel), "%s", out->guest_kernel.image);
 	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", out->guest_kernel.release);
@@ -129,12 +128,13 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	}
 
 	/* --net is passt, which keeps the guest off the host's loopback.
-	 * --publish is still QEMU's own user networking (hostfwd): passt
-	 * 2023-03 accepted published connections here but never delivered
-	 * them to the guest (README's threat model says what that costs). */
+	 * --publish's ports come in on a second NIC, QEMU's own user
+	 * networking restricted to its hostfwd forwards: passt 2023-03 never
+	 * ACKs the guest's SYN-ACK of a published connection until the
+	 * host's client sends data, so through passt a server that speaks
+	 * first would never get the connection. */
 	int network_fd = -1;
-	if (!res->port_count &&
-	    passt_start_for_vm(opts, req->probe->passt_path, vm, &network_fd, err) < 0) {
+	if (passt_start_for_vm(opts, req->probe->passt_path, 0, vm, &network_fd, err) < 0) {
 		free(volume_sockets);
 		host_view_plan_free(&root_view);
 		return -1;
@@ -188,7 +188,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 			writable[writable_count++] = res->disks[i].path;
 	struct sandbox_policy sandbox = {
 	    .new_pid_namespace = 1,
-	    /* its network is passt's socket, unless --publish */
+	    /* its network is passt's socket; --publish's hostfwd listens
+	     * on the host's loopback */
 	    .new_network_namespace = !res->port_count,
 	    .new_ipc_namespace = 1,
 	    .private_mounts = 1,
