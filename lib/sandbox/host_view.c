@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -290,6 +291,25 @@ int mount_tree_read_only(const char *path)
 	if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) == 0)
 		return 0;
 	return errno == ENOSYS ? remount_each_read_only(path) : -1;
+}
+
+/* Only the read-only flag, the mount's others as they were: inside a user
+ * namespace a remount that drops a nosuid or nodev the host set (a /tmp
+ * mounted nosuid,nodev) is refused. */
+int mount_clear_read_only(const char *path)
+{
+	struct krunsh_mount_attr attr = {.attr_clr = MOUNT_ATTR_RDONLY};
+	if (syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &attr, sizeof(attr)) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	struct statvfs st;
+	if (statvfs(path, &st) < 0)
+		return -1;
+	unsigned long keep = (st.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+			     (st.f_flag & ST_NODEV ? MS_NODEV : 0) |
+			     (st.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+	return mount("none", path, "none", MS_REMOUNT | MS_BIND | keep, NULL);
 }
 
 /* An empty, unreadable stand-in: a mode-000 directory (a tmpfs of its

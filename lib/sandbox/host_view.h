@@ -59,5 +59,7 @@ int host_view_build(const struct host_view_plan *plan);
 /* Recursively read-only, with mount_setattr where the kernel has it, else
  * remount by remount (kernels before 5.12, valgrind). */
 int mount_tree_read_only(const char *path);
+/* Makes the mount at PATH writable again, its other flags kept. */
+int mount_clear_read_only(const char *path);
 
 #endif

@@ -7,7 +7,9 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -95,12 +97,12 @@ static int private_mounts(const struct sandbox_policy *p)
 	if (mount_tree_read_only("/") < 0)
 		return -1;
 	for (size_t i = 0; i < p->writable_count; i++)
-		if (mount("none", p->writable[i], "none", MS_REMOUNT | MS_BIND, NULL) < 0)
+		if (mount_clear_read_only(p->writable[i]) < 0)
 			return -1;
 	return 0;
 }
 
-static int drop_capabilities(void)
+static int drop_capabilities(unsigned long long keep)
 {
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -108,11 +110,74 @@ static int drop_capabilities(void)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct data[2] = {{0}};
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (unsigned)(keep >> (32 * i));
+		data[i].permitted = data[i].effective;
+	}
 	if (syscall(SYS_capset, &header, data) < 0)
 		return -1;
 	/* With the bounding set empty, not even a setuid or file-capability
 	 * binary gives any back; no_new_privs says so once more. */
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+static int write_id_map(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Root enters a user namespace that maps every id to itself. A process may
+ * map only its own id from inside, so a helper forked before the unshare
+ * (still in the parent namespace, with root's capabilities there) writes
+ * the maps. */
+static int enter_identity_user_namespace(void)
+{
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -1;
+	pid_t self = getpid();
+	pid_t helper = fork();
+	if (helper < 0) {
+		close(go[0]);
+		close(go[1]);
+		return -1;
+	}
+	if (helper == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		const char *all = "0 0 4294967295";
+		_exit(write_id_map(self, "uid_map", all) == 0 &&
+			      write_id_map(self, "gid_map", all) == 0
+			  ? 0
+			  : 1);
+	}
+	close(go[0]);
+	int unshared = unshare(CLONE_NEWUSER);
+	int saved = errno;
+	if (unshared == 0)
+		(void)!write(go[1], "u", 1);
+	close(go[1]);
+	int status = 0;
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (unshared < 0) {
+		errno = saved;
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
 }
 
 int sandbox_enter(const struct sandbox_policy *p)
@@ -122,8 +187,11 @@ int sandbox_enter(const struct sandbox_policy *p)
 		    (p->new_ipc_namespace ? CLONE_NEWIPC : 0) |
 		    (p->private_mounts ? CLONE_NEWNS : 0);
 	if (!flags)
-		return p->drop_capabilities ? drop_capabilities() : 0;
-	if (geteuid() != 0) {
+		return p->drop_capabilities ? drop_capabilities(p->keep_capabilities) : 0;
+	if (geteuid() == 0 && p->own_user_namespace) {
+		if (enter_identity_user_namespace() < 0)
+			return -1;
+	} else if (geteuid() != 0) {
 		/* An ordinary user makes namespaces inside a user namespace of
 		 * its own, as itself: the capabilities it has there are
 		 * dropped below anyway. */
@@ -158,5 +226,5 @@ int sandbox_enter(const struct sandbox_policy *p)
 	}
 	if (p->private_mounts && private_mounts(p) < 0)
 		return -1;
-	return p->drop_capabilities ? drop_capabilities() : 0;
+	return p->drop_capabilities ? drop_capabilities(p->keep_capabilities) : 0;
 }

@@ -9,6 +9,7 @@
 #define KRUNSH_SANDBOX_H
 
 #include <stddef.h>
+#include <linux/capability.h>
 
 struct host_view_plan;
 
@@ -28,7 +29,32 @@ struct sandbox_policy {
 	const char *const *writable;
 	size_t writable_count;
 	int drop_capabilities; /* none left, none regained by exec */
+	/* With drop_capabilities: the capabilities that stay in the effective
+	 * and permitted sets (the bounding set is emptied all the same, so no
+	 * exec can give any back); 0 keeps none. */
+	unsigned long long keep_capabilities;
+	/* Run as root: first a user namespace of its own that maps every uid
+	 * and gid to itself, so what capabilities stay are that namespace's:
+	 * they act on the host's files as root's would (the file server must
+	 * serve every owner's files), not on the host's kernel, devices,
+	 * mounts or other processes. An ordinary user always gets a user
+	 * namespace (mapping only itself). */
+	int own_user_namespace;
 };
+
+/* What a file server that serves every owner's files needs, and no more:
+ * libkrun's virtio-fs (its passthrough file system) switches its thread's
+ * uid and gid to the guest caller's (setuid, setgid), reads and searches
+ * what that caller may (dac_override), changes modes and times of files it
+ * does not own (fowner), keeps set-id bits on writes (fsetid), chowns,
+ * makes device nodes and sets file capabilities for the guest (chown,
+ * mknod, setfcap). The set virtiofsd keeps. */
+#define SANDBOX_CAPABILITY(cap) (1ULL << (cap))
+#define SANDBOX_FILE_SERVER_CAPABILITIES                                                      \
+	(SANDBOX_CAPABILITY(CAP_CHOWN) | SANDBOX_CAPABILITY(CAP_DAC_OVERRIDE) |                \
+	 SANDBOX_CAPABILITY(CAP_FOWNER) | SANDBOX_CAPABILITY(CAP_FSETID) |                     \
+	 SANDBOX_CAPABILITY(CAP_SETGID) | SANDBOX_CAPABILITY(CAP_SETUID) |                     \
+	 SANDBOX_CAPABILITY(CAP_MKNOD) | SANDBOX_CAPABILITY(CAP_SETFCAP))
 
 /* Closes every fd >= 3 but those in keep (the stdio and kept fds set up
  * by spawn): an fd krunsh inherited must not reach a VMM. At most

@@ -18,6 +18,13 @@ ks() {
 	esac
 }
 
+# Wall-clock bounds scale by KRUNSH_TEST_SLOWNESS (a whole factor, default
+# 1) on a machine known to be slower than they assume, such as libkrun
+# nested under a TCG guest (3): `[ "$secs" -le "$(slow 10)" ]`.
+slow() {
+	echo $(($1 * ${KRUNSH_TEST_SLOWNESS:-1}))
+}
+
 fail() {
 	echo "    FAIL: $*" >&2
 	return 1

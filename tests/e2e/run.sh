@@ -7,6 +7,7 @@
 #   tests/e2e/run.sh                 all engines, all tests
 #   KRUNSH_TEST_ENGINES=qemu tests/e2e/run.sh
 #   KRUNSH_TEST_FILTER=exit_status tests/e2e/run.sh   tests whose name matches
+#   KRUNSH_TEST_FILES="test_faults test_input" tests/e2e/run.sh   those files only
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -17,6 +18,7 @@ export KRUNSH="${KRUNSH:-$BUILD_DIR/krunsh}"
 engines=${KRUNSH_TEST_ENGINES:-"qemu qemu-debian krun-double krun-real"}
 export DEBIAN_KERNEL="${KRUNSH_DEBIAN_KERNEL:-/usr/local/lib/krunsh/kernel}"
 filter=${KRUNSH_TEST_FILTER:-}
+files=${KRUNSH_TEST_FILES:-}
 passed=0 failed=0 skipped=0 failures=""
 
 # Where libkrun.so.1 is, as krunsh's dlopen would find it: KRUNSH_LIBKRUN,
@@ -58,6 +60,9 @@ for engine in $engines; do
 	fi
 	[ "$engine" = krun-real ] && engine_skip=$(krun_real_reason)
 	for file in "$here"/test_*.sh; do
+		if [ -n "$files" ]; then
+			case " $files " in *" $(basename "$file" .sh) "*) ;; *) continue ;; esac
+		fi
 		tests=$(sed -n 's/^\(test_[A-Za-z0-9_]*\)() *{.*/\1/p' "$file")
 		for t in $tests; do
 			case "$t" in *"$filter"*) ;; *) continue ;; esac

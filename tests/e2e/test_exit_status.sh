@@ -30,7 +30,7 @@ test_timeout_exits_124_without_leftovers() {
 	rc=$?
 	secs=$(($(date +%s) - start))
 	expect_eq "exit status" 124 "$rc" || return 1
-	[ "$secs" -le 10 ] || fail "took ${secs}s to stop after --timeout 2" || return 1
+	[ "$secs" -le "$(slow 10)" ] || fail "took ${secs}s to stop after --timeout 2" || return 1
 	expect_contains "stderr" "krunsh: timed out" "$(cat err)" || return 1
 	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")" || return 1
 	expect_no_leftovers

@@ -71,7 +71,7 @@ test_guest_kernel_panic_exits_125_at_once() {
 	expect_eq "stdout" before "$(cat out)" || return 1
 	faults_expect_one_krunsh_line "the VM stopped before the commands finished" || return 1
 	# panic=-1 with -no-reboot: QEMU exits at once, no watchdog involved.
-	[ "$secs" -le 10 ] || fail "took ${secs}s" || return 1
+	[ "$secs" -le "$(slow 10)" ] || fail "took ${secs}s" || return 1
 	expect_gone "$children"
 }
 
@@ -90,7 +90,7 @@ test_guest_out_of_memory_kills_the_command() {
 	*) fail "exit status: expected 137 (OOM kill) or 125 (guest died), got $rc: $(cat err)"; return 1 ;;
 	esac
 	echo "    observed status $rc after ${secs}s"
-	[ "$secs" -le 60 ] || fail "took ${secs}s" || return 1
+	[ "$secs" -le "$(slow 60)" ] || fail "took ${secs}s" || return 1
 	expect_gone "$children"
 }
 
@@ -100,7 +100,7 @@ test_fork_bomb_in_guest_ends_by_timeout() {
 	faults_run --timeout 10 -c 'ulimit -u unlimited 2>/dev/null; b() { b | b & }; b; sleep 60; echo survived'
 	expect_eq "exit status" 124 "$rc" || { cat err >&2; return 1; }
 	faults_expect_one_krunsh_line "timed out after 10 s" || return 1
-	[ "$secs" -le 20 ] || fail "took ${secs}s after a 10 s timeout" || return 1
+	[ "$secs" -le "$(slow 20)" ] || fail "took ${secs}s after a 10 s timeout" || return 1
 	expect_gone "$children" || return 1
 	# The host is unaffected: the next run works as usual.
 	faults_run -c 'echo ok'
@@ -146,7 +146,7 @@ test_vmm_killed_from_outside_exits_125() {
 	secs=$(faults_elapsed "$started")
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
 	faults_expect_one_krunsh_line "the VM stopped before the commands finished" || return 1
-	[ "$secs" -le 3 ] || fail "krunsh took ${secs}s to notice" || return 1
+	[ "$secs" -le "$(slow 3)" ] || fail "krunsh took ${secs}s to notice" || return 1
 	expect_gone "$children"
 }
 
@@ -222,7 +222,7 @@ test_closed_host_stdout_exits_141_promptly() {
 	expect_eq "first byte" y "$(cat first)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	# Relaying the 50 MB would take far longer than noticing the pipe.
-	[ "$secs" -le 10 ] || fail "took ${secs}s" || return 1
+	[ "$secs" -le "$(slow 10)" ] || fail "took ${secs}s" || return 1
 	expect_gone ""
 }
 
@@ -232,14 +232,16 @@ test_boot_watchdog_retries_a_frozen_first_boot() {
 	faults_need_freezable_boot || return
 	use_private_tmpdir
 	# 5 s: the retry's boot must fit in it on a loaded machine too.
-	export KRUNSH_TEST_FREEZE_FIRST_BOOT=1 KRUNSH_BOOT_TIMEOUT=5
+	watchdog=$(slow 5)
+	export KRUNSH_TEST_FREEZE_FIRST_BOOT=1 KRUNSH_BOOT_TIMEOUT=$watchdog
 	faults_run --report report.json -c 'echo hi'
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stdout" hi "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	grep -q '"watchdog_retries": 1,' report.json || fail "report: $(cat report.json)" || return 1
 	grep -q '"outcome": "exited",' report.json || fail "report: $(cat report.json)" || return 1
-	[ "$secs" -ge 5 ] && [ "$secs" -le 20 ] || fail "took ${secs}s (watchdog 5 s)" || return 1
+	[ "$secs" -ge "$watchdog" ] && [ "$secs" -le "$(slow 20)" ] ||
+		fail "took ${secs}s (watchdog $watchdog s)" || return 1
 	# Neither the frozen VM nor the good one remains.
 	expect_gone "$children"
 }
@@ -250,14 +252,16 @@ test_boot_watchdog_gives_up_after_two_hangs_with_125() {
 	# A guest that never says hello and never exits: no init, no root,
 	# and panic=0 (given last, it wins over krunsh's panic=-1) waits forever.
 	export KRUNSH_KERNEL_APPEND="panic=0 rdinit=/krunsh-no-such-init root=/dev/krunsh-none"
-	export KRUNSH_BOOT_TIMEOUT=3
+	watchdog=$(slow 3)
+	export KRUNSH_BOOT_TIMEOUT=$watchdog
 	faults_run --report report.json -c 'echo hi'
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stdout" "" "$(cat out)" || return 1
 	faults_expect_one_krunsh_line "no sign of life, twice (boot watchdog)" || return 1
 	grep -q '"watchdog_retries": 1,' report.json || fail "report: $(cat report.json)" || return 1
 	grep -q '"outcome": "boot-timeout",' report.json || fail "report: $(cat report.json)" || return 1
-	[ "$secs" -ge 6 ] && [ "$secs" -le 15 ] || fail "took ${secs}s (2 x 3 s watchdog)" || return 1
+	[ "$secs" -ge $((2 * watchdog)) ] && [ "$secs" -le "$(slow 15)" ] ||
+		fail "took ${secs}s (2 x $watchdog s watchdog)" || return 1
 	expect_gone "$children"
 }
 
@@ -270,7 +274,7 @@ test_kernel_that_is_not_a_kernel_exits_125_with_qemus_reason() {
 	faults_expect_one_krunsh_line "the VM stopped before the guest started" || return 1
 	# QEMU's own reason, not virtiofsd's complaint that QEMU went away.
 	expect_contains "krunsh message" "VMM said: qemu-system" "$(cat err)" || return 1
-	[ "$secs" -le 5 ] || fail "took ${secs}s" || return 1
+	[ "$secs" -le "$(slow 5)" ] || fail "took ${secs}s" || return 1
 	expect_gone "$children"
 }
 
@@ -310,7 +314,7 @@ chmod 000 /* / 2>/dev/null
 stat -c %a '$canary/a' '$canary/sub/deeper/f' /etc/passwd /usr /
 EOF
 	FAULTS_INPUT=input
-	faults_run --timeout 120 --script
+	faults_run --timeout "$(slow 120)" --script
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "modes inside" "$(printf '0\n0\n0\n0\n0')" "$(cat out)" || return 1
 	faults_manifest "$canary" >after

@@ -16,7 +16,7 @@ lifecycle_interrupt_with() {
 	wait "$job"
 	rc=$?
 	secs=$(($(date +%s) - start))
-	[ "$secs" -le 5 ] || fail "krunsh took ${secs}s to stop after SIG$1" || return 1
+	[ "$secs" -le "$(slow 5)" ] || fail "krunsh took ${secs}s to stop after SIG$1" || return 1
 	expect_eq "exit status" "$2" "$rc" || return 1
 	expect_contains "stderr" "krunsh: stopped by signal" "$(cat err)" || return 1
 	expect_gone "$children"

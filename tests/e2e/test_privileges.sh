@@ -74,6 +74,36 @@ test_virtiofsd_serves_from_its_namespace_sandbox_without_inherited_fds() {
 	return $r
 }
 
+# The libkrun VMM is its own file server: it keeps that server's
+# capabilities (chown, dac_override, fowner, fsetid, setgid, setuid, mknod,
+# setfcap: 0x880000db) and no others, an empty bounding set, no_new_privs,
+# and, run by root, a user namespace of its own.
+test_libkrun_vmm_keeps_only_the_file_servers_capabilities_in_its_own_namespaces() {
+	only_engine krun-real || { skip "real libkrun only (the double runs unsandboxed)"; return; }
+	priv_start || return 1
+	waiter=$(pgrep -P "$pid" -x krunsh-waiter | head -n 1)
+	vmm=$([ -n "$waiter" ] && pgrep -P "$waiter" | head -n 1)
+	[ -n "$vmm" ] || { priv_stop; fail "no libkrun VMM under krunsh $pid"; return 1; }
+	echo "VMM $vmm: $(grep -E '^(Uid|CapEff|CapPrm|CapBnd|CapAmb|NSpid|NoNewPrivs):' /proc/"$vmm"/status | tr '\t\n' '  ')"
+	r=0
+	expect_eq "VMM CapEff" 00000000880000db "$(priv_status_field "$vmm" CapEff)" || r=1
+	expect_eq "VMM CapPrm" 00000000880000db "$(priv_status_field "$vmm" CapPrm)" || r=1
+	expect_eq "VMM CapBnd" 0000000000000000 "$(priv_status_field "$vmm" CapBnd)" || r=1
+	expect_eq "VMM CapAmb" 0000000000000000 "$(priv_status_field "$vmm" CapAmb)" || r=1
+	expect_eq "VMM NoNewPrivs" 1 "$(priv_status_field "$vmm" NoNewPrivs)" || r=1
+	for ns in pid mnt net ipc user; do
+		[ "$(readlink /proc/"$vmm"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
+			{ fail "the VMM shares the host's $ns namespace"; r=1; }
+	done
+	# Every id maps to itself (root), or the user's own (an ordinary user).
+	want="0 0 4294967295"
+	[ "$(id -u)" = 0 ] || want="$(id -u) $(id -u) 1"
+	expect_eq "VMM uid_map" "$want" "$(awk '{ print $1, $2, $3 }' /proc/"$vmm"/uid_map)" || r=1
+	priv_check_no_inherited_fd "$vmm" "the libkrun VMM" || r=1
+	priv_stop
+	return $r
+}
+
 # As root in the guest, mount the root tag again: the host's own /proc,
 # /sys, /dev, /run and the secrets are not in what the file server serves.
 test_guest_root_remounting_the_tag_finds_no_host_proc_or_secrets() {

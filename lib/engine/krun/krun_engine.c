@@ -244,9 +244,12 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	 * in one process: sandboxed like QEMU (its own pid, IPC, network and
 	 * mount namespaces; the host read-only but for rw disks and volumes;
 	 * no inherited fd), serving the root from the view without the host's
-	 * /proc, /sys, /dev, /run and secrets. It keeps its capabilities: as
-	 * the file server it must serve files as their owners. Not for the
-	 * contract double, which runs the agent on the host in place. */
+	 * /proc, /sys, /dev, /run and secrets. As the file server it must
+	 * serve files as their owners, so it keeps the file server's
+	 * capabilities, and only those (none in its bounding set,
+	 * no_new_privs); run by root, it holds them in a user namespace of its
+	 * own. Not for the contract double, which runs the agent on the host
+	 * in place. */
 	struct host_view_plan root_view;
 	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0) {
 		if (network_fd >= 0)
@@ -270,6 +273,9 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .serve_view = &root_view,
 	    .writable = writable,
 	    .writable_count = writable_count,
+	    .drop_capabilities = 1,
+	    .keep_capabilities = SANDBOX_FILE_SERVER_CAPABILITIES,
+	    .own_user_namespace = 1,
 	};
 	pid_t pid = writable ? spawn_fork(&so, err) : -1;
 	if (!writable)
