@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,20 @@ static int run_executions(int channel, const struct agent_config *config, const 
 	}
 }
 
+/* In the VM (PID 1), the agent runs as a real-time task, and what it forks
+ * as an ordinary one: a command's write to its output pipe then puts the
+ * agent, which relays it, on the CPU before the command's next step. On a
+ * uniprocessor guest under KVM a command that writes and at once panics
+ * the kernel (or powers it off) otherwise outran the agent, and its last
+ * output was lost. Not on the host (the contract double). */
+static void relay_before_the_commands(void)
+{
+	if (getpid() != 1)
+		return;
+	struct sched_param param = {.sched_priority = 1};
+	(void)sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param);
+}
+
 int main(int argc, char **argv)
 {
 	struct agent_config config;
@@ -152,6 +167,7 @@ int main(int argc, char **argv)
 	/* Writing to a program that closed its stdin is an EPIPE to handle,
 	 * not a reason for the agent to die. */
 	signal(SIGPIPE, SIG_IGN);
+	relay_before_the_commands();
 	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
 		finish(&config, -1, 125);
 	trace_init();

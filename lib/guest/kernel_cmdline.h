@@ -8,9 +8,9 @@
 #include <stddef.h>
 
 struct kernel_cmdline_config {
-	/* How the agent's final reboot ends the VM: "t" (triple fault) for
-	 * QEMU with -no-reboot, "k" (the i8042 reset line, which libkrun
-	 * turns into the end of the VM). */
+	/* How the agent's final reboot ends the VM: "t" (triple fault),
+	 * which QEMU with -no-reboot and libkrun (KVM_EXIT_SHUTDOWN) both
+	 * turn into the end of the VM. */
 	const char *reboot;
 	const char *console; /* under -v: "ttyS0" (QEMU), "hvc0" (libkrun) */
 	/* Seconds a panicked guest waits before the reset that ends the VM: 0

@@ -133,10 +133,10 @@ static int write_id_map(pid_t pid, const char *file, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-/* Root enters a user namespace that maps every id to itself. A process may
- * map only its own id from inside, so a helper forked before the unshare
- * (still in the parent namespace, with root's capabilities there) writes
- * the maps. */
+/* Root enters a user namespace that maps every id to itself, where it can
+ * (see below). A process may map only its own id from inside, so a helper
+ * forked before the unshare (still in the parent namespace, with root's
+ * capabilities there) writes the maps. */
 static int enter_identity_user_namespace(void)
 {
 	int go[2];
@@ -170,6 +170,13 @@ static int enter_identity_user_namespace(void)
 	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
 		;
 	if (unshared < 0) {
+		/* Where user namespaces are not to be had (a chroot, a
+		 * user.max_user_namespaces of 0, a container's seccomp
+		 * policy), the process goes on without one: the capabilities
+		 * it keeps are still only the few asked for. */
+		if (saved == EPERM || saved == EINVAL || saved == ENOSPC || saved == EUSERS ||
+		    saved == ENOSYS)
+			return 0;
 		errno = saved;
 		return -1;
 	}

@@ -38,7 +38,8 @@ struct sandbox_policy {
 	 * they act on the host's files as root's would (the file server must
 	 * serve every owner's files), not on the host's kernel, devices,
 	 * mounts or other processes. An ordinary user always gets a user
-	 * namespace (mapping only itself). */
+	 * namespace (mapping only itself). Where user namespaces are refused
+	 * (a chroot), root goes on without one. */
 	int own_user_namespace;
 };
 

@@ -7,10 +7,17 @@
 # the behaviour suite under krun-real.
 
 # A stand-in kernel directory: the double only checks that the image is an
-# ELF file; no "uniprocessor" feature, so any --cpus is allowed.
+# ELF file, krunsh's probe that its header is an x86-64 executable's (a
+# vmlinux's: ET_EXEC, EM_X86_64); no "uniprocessor" feature, so any --cpus
+# is allowed.
 fake_kernel() {
 	mkdir -p "$TEST_SCRATCH/kernel"
-	printf '\177ELF\002\001\001' >"$TEST_SCRATCH/kernel/vmlinux"
+	{
+		printf '\177ELF\002\001\001'
+		head -c 9 /dev/zero
+		printf '\002\000\076\000'
+		head -c 44 /dev/zero
+	} >"$TEST_SCRATCH/kernel/vmlinux"
 	echo "$TEST_SCRATCH/kernel"
 }
 
@@ -52,8 +59,8 @@ test_krun_configures_the_vm_as_documented() {
 	expect_no_violation || return 1
 	expect_log_line "krun_set_vm_config ctx=0 vcpus=2 ram_mib=300" || return 1
 	# Our kernel and initramfs, not libkrunfw's kernel and libkrun's init;
-	# libkrun's "reset" (i8042) ends the VM when the agent reboots.
-	grep -q "^krun_set_kernel ctx=0 path=$kernel/vmlinux format=1 initramfs=/.*\.cpio cmdline=.*reboot=k" \
+	# The agent's reboot is a triple fault, on which libkrun ends the VM.
+	grep -q "^krun_set_kernel ctx=0 path=$kernel/vmlinux format=1 initramfs=/.*\.cpio cmdline=.*reboot=t" \
 		calls.log || fail "no krun_set_kernel with our kernel: $(cat calls.log)" || return 1
 	# The root is the host's /, read-only, on the tag the agent mounts.
 	expect_log_line "krun_add_virtiofs3 ctx=0 tag=krunsh-root path=/ shm_size=0 read_only=true" ||

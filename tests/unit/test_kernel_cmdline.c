@@ -21,7 +21,7 @@ static int test_qemu_words(void)
 
 static int test_libkrun_words_under_kvm(void)
 {
-	struct kernel_cmdline_config c = {.reboot = "k",
+	struct kernel_cmdline_config c = {.reboot = "t",
 					  .console = "hvc0",
 					  .panic_delay = 1,
 					  .verbose = 1,
@@ -31,14 +31,14 @@ static int test_libkrun_words_under_kvm(void)
 					  .extra_append = "foo=1"};
 	char line[2048];
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
-	EXPECT_STR(line, "console=hvc0 loglevel=7 krunsh.trace=1 panic=1 reboot=k "
+	EXPECT_STR(line, "console=hvc0 loglevel=7 krunsh.trace=1 panic=1 reboot=t "
 			 "cryptomgr.notests random.trust_cpu=on no_timer_check foo=1");
 	return 0;
 }
 
 static int test_too_small_a_buffer_fails(void)
 {
-	struct kernel_cmdline_config c = {.reboot = "k", .console = "hvc0"};
+	struct kernel_cmdline_config c = {.reboot = "t", .console = "hvc0"};
 	char line[32];
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) < 0);
 	return 0;

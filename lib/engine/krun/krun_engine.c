@@ -17,6 +17,7 @@
 #include "lib/util/path.h"
 #include "lib/util/text.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -109,16 +110,19 @@ static int check_capabilities(const struct vm_spec *opts, struct error *err)
 	return passt_probe(passt_path, sizeof(passt_path), err);
 }
 
-/* libkrun's ELF loader takes only an uncompressed vmlinux; a bzImage would
- * fail inside the VM child, too late for --engine auto. */
+/* libkrun's ELF loader takes only an uncompressed vmlinux: a bzImage, or
+ * an ELF that is no x86-64 kernel (a program, which is ET_DYN), would
+ * fail inside the VM child without a word, too late for --engine auto. */
 static int check_kernel_is_elf(const struct guest_kernel *kernel, struct error *err)
 {
-	unsigned char magic[4] = {0};
+	Elf64_Ehdr header = {0};
 	int fd = open(kernel->image, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+	ssize_t n = fd >= 0 ? read(fd, &header, sizeof(header)) : -1;
 	if (fd >= 0)
 		close(fd);
-	if (n == (ssize_t)sizeof(magic) && memcmp(magic, "\177ELF", 4) == 0)
+	if (n == (ssize_t)sizeof(header) && memcmp(header.e_ident, ELFMAG, SELFMAG) == 0 &&
+	    header.e_ident[EI_CLASS] == ELFCLASS64 && header.e_type == ET_EXEC &&
+	    header.e_machine == EM_X86_64)
 		return 0;
 	error_set(err, 0,
 		  "the krun engine boots an uncompressed ELF kernel (vmlinux), and %s is "
@@ -199,14 +203,18 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		return -1;
 	vm->log_fd = open(log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0600);
 
-	/* libkrun ends the VM on the i8042 reset (reboot=k) with which the
-	 * agent finishes; its console is hvc0; libkrun is always KVM. It ends
-	 * the process on that reset without draining the vsock queue, so a
+	/* The agent's reboot, a panic and (patched) a power-off end in a
+	 * triple fault (reboot=t), on which libkrun ends the VM at once
+	 * (KVM_EXIT_SHUTDOWN); its console is hvc0, or under -V a UART,
+	 * which shows the boot from its first line; libkrun is always KVM.
+	 * It ends the process without draining the vsock queue, so a
 	 * panicked guest waits a second first: the output it sent before the
 	 * panic still reaches the host. */
+	int serial_console = opts->verbose && libkrun.add_serial_console_default;
 	struct kernel_cmdline_config words = {
-	    .reboot = "k",
-	    .console = "hvc0",
+	    .reboot = "t",
+	    .console = serial_console ? "ttyS0" : "hvc0",
+	    .serial_port = serial_console,
 	    .panic_delay = 1,
 	    .verbose = opts->verbose,
 	    .use_kvm = 1,
@@ -233,6 +241,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .root = opts->root_dir && opts->root_dir[0] ? opts->root_dir : "/",
 	    .agent_socket = req->agent_socket,
 	    .network_fd = network_fd,
+	    .serial_console_fd = serial_console ? 2 : -1,
 	    .resources = &opts->resources,
 	    .verbose = opts->verbose,
 	};
@@ -288,6 +297,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 			int keep[2] = {open(req->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC),
 				       network_fd};
 			sandbox_close_inherited_fds(keep, 2);
+			libkrun_vm_raise_open_file_limit();
 			if (keep[0] < 0 || sandbox_enter(&sandbox) < 0) {
 				dprintf(2, "krunsh: sandboxing the libkrun VMM: %s\n",
 					strerror(errno));

@@ -68,6 +68,10 @@ struct libkrun_api {
 	 * libkrun's "net" feature. */
 	int32_t (*add_net_unixstream)(uint32_t ctx, const char *path, int fd, const uint8_t *mac,
 				      uint32_t features, uint32_t flags);
+	/* A 8250 UART (ttyS0) writing to output_fd: for -V, since the
+	 * kernel's messages before virtio-console (hvc0) comes up are lost
+	 * there, "Linux version" among them; an 8250 console replays them. */
+	int32_t (*add_serial_console_default)(uint32_t ctx, int input_fd, int output_fd);
 };
 
 /* virtio-net offloads of krun_add_net_unixstream: libkrun's own set for
@@ -114,6 +118,7 @@ struct libkrun_vm_config {
 	const char *root;		   /* host directory the agent overlays as / */
 	const char *agent_socket;	   /* the host session's unix socket */
 	int network_fd;			   /* passt's peer for virtio-net; -1: no network */
+	int serial_console_fd;		   /* the UART's output (-V); -1: none */
 	const struct resources *resources; /* volumes, disks */
 	int verbose;
 };
@@ -133,6 +138,10 @@ __attribute__((noreturn)) void libkrun_vm_fail(const char *call, int32_t ret);
  * (virtio-blk), the network (virtio-net) and the vsock device. */
 void libkrun_configure_devices(const struct libkrun_api *api, uint32_t ctx,
 			       const struct libkrun_vm_config *config);
+
+/* In the VM child, before it gives up its capabilities (and again in
+ * libkrun_vm_enter): as many open files as the file server may need. */
+void libkrun_vm_raise_open_file_limit(void);
 
 /* In the forked child: configures one context and enters the VM. Never
  * returns: on a failed call it writes one line naming the call to stderr

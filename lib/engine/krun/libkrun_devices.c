@@ -101,4 +101,8 @@ void libkrun_configure_devices(const struct libkrun_api *api, uint32_t ctx,
 			     api->add_net_unixstream(ctx, NULL, config->network_fd, guest_mac,
 						     LIBKRUN_NET_COMPAT_FEATURES, 0));
 	configure_vsock(api, ctx);
+	/* No input: the guest's stdin is the channel's. */
+	if (config->serial_console_fd >= 0)
+		LIBKRUN_CALL("krun_add_serial_console_default",
+			     api->add_serial_console_default(ctx, -1, config->serial_console_fd));
 }

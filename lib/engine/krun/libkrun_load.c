@@ -27,7 +27,7 @@ static const struct symbol symbols[] = {
     SYMBOL(set_log_level, 0),	   SYMBOL(disable_implicit_vsock, 0),
     SYMBOL(add_vsock, 0),	   SYMBOL(add_virtiofs, 0),
     SYMBOL(add_virtiofs2, 0),	   SYMBOL(add_disk, 0),
-    SYMBOL(add_net_unixstream, 0),
+    SYMBOL(add_net_unixstream, 0), SYMBOL(add_serial_console_default, 0),
 };
 
 static int resolve(struct libkrun_api *api, struct error *err)

@@ -31,11 +31,29 @@ void libkrun_vm_fail(const char *call, int32_t ret)
 
 /* libkrun's file server holds a host fd for every guest inode it has looked
  * up, in this process: with the usual soft limit of 1024 a guest walking a
- * big tree gets EMFILE ("Too many open files") from the host. */
-static void raise_open_file_limit(void)
+ * big tree gets EMFILE ("Too many open files") from the host, and a hard
+ * limit of 4096 (the kernel's default, where no systemd raised it) is not
+ * enough for a chmod -R of /etc either. Root raises the hard limit too, to
+ * the kernel's per-process maximum; called before the sandbox drops
+ * CAP_SYS_RESOURCE. */
+void libkrun_vm_raise_open_file_limit(void)
 {
 	struct rlimit limit;
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+		return;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	unsigned long nr_open = 0;
+	if (f) {
+		if (fscanf(f, "%lu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open > limit.rlim_max) {
+		struct rlimit raised = {.rlim_cur = nr_open, .rlim_max = nr_open};
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			return;
+	}
+	if (limit.rlim_cur < limit.rlim_max) {
 		limit.rlim_cur = limit.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &limit);
 	}
@@ -43,7 +61,7 @@ static void raise_open_file_limit(void)
 
 void libkrun_vm_enter(const struct libkrun_api *api, const struct libkrun_vm_config *config)
 {
-	raise_open_file_limit();
+	libkrun_vm_raise_open_file_limit();
 	if (api->set_log_level)
 		LIBKRUN_CALL(
 		    "krun_set_log_level",
