@@ -566,6 +566,27 @@ EXPORT int32_t krun_add_disk(uint32_t ctx_id, const char *c_block_id, const char
 	return 0;
 }
 
+/* An 8250 UART (the guest's ttyS0) writing to output_fd, reading input_fd
+ * (-1: no input). libkrun writes to the descriptor from its own thread, so
+ * it must be open and writable when the VM starts. */
+EXPORT int32_t krun_add_serial_console_default(uint32_t ctx_id, int input_fd, int output_fd)
+{
+	INJECTED_FAILURE();
+	log_line("krun_add_serial_console_default ctx=%u input_fd=%d output_fd=%d", ctx_id,
+		 input_fd, output_fd);
+	if (!context_get("krun_add_serial_console_default", ctx_id))
+		return -EINVAL;
+	int flags = fcntl(output_fd, F_GETFL);
+	if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
+		return violation("krun_add_serial_console_default: output_fd %d is not open for "
+				 "writing",
+				 output_fd);
+	if (input_fd != -1 && fcntl(input_fd, F_GETFL) < 0)
+		return violation("krun_add_serial_console_default: input_fd %d is not open",
+				 input_fd);
+	return 0;
+}
+
 static int32_t check_port_entry(const char *entry)
 {
 	char *end;

@@ -79,6 +79,7 @@ test_krun_configures_the_vm_as_documented() {
 
 test_krun_exec_argv_excludes_argv0_and_envp_is_fixed() {
 	contract_only || return
+	: >calls.log
 	krun_with_double "" -c true 2>err || fail "exit status $?: $(cat err)" || return 1
 	expect_no_violation || return 1
 	# The initramfs's init is the agent; its argv comes after " -- " on the
@@ -331,6 +332,22 @@ test_krun_without_net_has_no_tsi_and_no_network_device() {
 	expect_log_line "krun_add_vsock ctx=0 tsi_features=0" || return 1
 	! grep -q '^krun_set_port_map\|^krun_add_net' calls.log ||
 		fail "network without --net: $(cat calls.log)"
+}
+
+# -V: the boot on a UART (ttyS0) writing to krunsh's stderr, since the
+# virtio console (hvc0) comes up too late for the kernel's first lines.
+test_krun_verbose_boots_on_a_uart_console() {
+	contract_only || return
+	out=$(krun_with_double "" -V -c 'echo hi' 2>err) || fail "exit status $?: $(cat err)" || return 1
+	expect_eq "output" hi "$out" || return 1
+	expect_no_violation || return 1
+	expect_log_line "krun_add_serial_console_default ctx=0 input_fd=-1 output_fd=2" || return 1
+	grep -q "^krun_set_kernel .*cmdline=console=ttyS0 " calls.log ||
+		fail "no console=ttyS0: $(grep krun_set_kernel calls.log)" || return 1
+	# Without -V: hvc0, no UART.
+	: >calls.log
+	krun_with_double "" -c true 2>err || fail "exit status $?: $(cat err)" || return 1
+	! grep -q "^krun_add_serial_console_default" calls.log || fail "a UART without -V" || return 1
 }
 
 needs_passt() {
