@@ -51,10 +51,10 @@ struct sandbox_policy {
  * makes device nodes and sets file capabilities for the guest (chown,
  * mknod, setfcap). The set virtiofsd keeps. */
 #define SANDBOX_CAPABILITY(cap) (1ULL << (cap))
-#define SANDBOX_FILE_SERVER_CAPABILITIES                                                      \
-	(SANDBOX_CAPABILITY(CAP_CHOWN) | SANDBOX_CAPABILITY(CAP_DAC_OVERRIDE) |                \
-	 SANDBOX_CAPABILITY(CAP_FOWNER) | SANDBOX_CAPABILITY(CAP_FSETID) |                     \
-	 SANDBOX_CAPABILITY(CAP_SETGID) | SANDBOX_CAPABILITY(CAP_SETUID) |                     \
+#define SANDBOX_FILE_SERVER_CAPABILITIES                                                           \
+	(SANDBOX_CAPABILITY(CAP_CHOWN) | SANDBOX_CAPABILITY(CAP_DAC_OVERRIDE) |                    \
+	 SANDBOX_CAPABILITY(CAP_FOWNER) | SANDBOX_CAPABILITY(CAP_FSETID) |                         \
+	 SANDBOX_CAPABILITY(CAP_SETGID) | SANDBOX_CAPABILITY(CAP_SETUID) |                         \
 	 SANDBOX_CAPABILITY(CAP_MKNOD) | SANDBOX_CAPABILITY(CAP_SETFCAP))
 
 /* Closes every fd >= 3 but those in keep (the stdio and kept fds set up
