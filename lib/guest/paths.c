@@ -197,11 +197,16 @@ int minimal_kernel_locate(const char *option, unsigned cpus, struct guest_kernel
 		return -1;
 	}
 	if (cpus > 1 && out->uniprocessor) {
+		/* Its SMP build has the same vsock and virtio-fs fixes. */
+		memset(out, 0, sizeof(*out));
+		if (kernel_from_dir(KRUNSH_MINIMAL_SMP_KERNELDIR, out) == 0 && !out->uniprocessor)
+			return 0;
 		error_set(err, 0,
-			  "--cpus %u: krunsh's minimal guest kernel has one CPU, and the Debian "
-			  "one lacks what this engine needs (vsock, the virtio-fs fixes): use "
-			  "--cpus 1, --engine qemu or --kernel PATH",
-			  cpus);
+			  "--cpus %u: no SMP build of krunsh's minimal guest kernel in %s, and "
+			  "the Debian one lacks what this engine needs (vsock, the virtio-fs "
+			  "fixes): run the setup script, or use --cpus 1, --engine qemu or "
+			  "--kernel PATH",
+			  cpus, KRUNSH_MINIMAL_SMP_KERNELDIR);
 		return -1;
 	}
 	return 0;
