@@ -127,7 +127,7 @@ test_guest_power_off_exits_125() {
 	use_private_tmpdir
 	# --timeout bounds the test: without it a guest that halts instead of
 	# powering off keeps QEMU (and krunsh) running forever.
-	faults_run --timeout 10 -c 'echo before; echo o > /proc/sysrq-trigger; sleep 30; echo after'
+	faults_run --timeout "$(slow 10)" -c 'echo before; echo o > /proc/sysrq-trigger; sleep 30; echo after'
 	expect_eq "exit status" 125 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stdout" before "$(cat out)" || return 1
 	faults_expect_one_krunsh_line "the VM stopped before the commands finished" || return 1
