@@ -26,11 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The loaded library: dlopen is process-wide, so its calls are too. */
 static struct libkrun_api libkrun;
 /* Found (and built) by the probe, used by every start. */
-static struct guest_kernel krun_kernel;
-static char krun_initramfs[4096];
-static char passt_path[4096];
 
 static const char *library_path(const struct vm_spec *opts)
 {
@@ -63,7 +61,8 @@ static int has_read_only_volume(const struct resources *res)
 /* What the options ask of this libkrun's optional calls and of the host.
  * Checked in the probe, before the VM child: there a missing call could
  * only end the run, and --engine auto could not choose QEMU any more. */
-static int check_capabilities(const struct vm_spec *opts, struct error *err)
+static int check_capabilities(const struct vm_spec *opts, struct engine_probe *out,
+			      struct error *err)
 {
 	const struct resources *res = &opts->resources;
 	if (!libkrun_can_share_writable(&libkrun)) {
@@ -107,7 +106,7 @@ static int check_capabilities(const struct vm_spec *opts, struct error *err)
 			  libkrun.path);
 		return -1;
 	}
-	return passt_probe(passt_path, sizeof(passt_path), err);
+	return passt_probe(out->passt_path, sizeof(out->passt_path), err);
 }
 
 /* libkrun's ELF loader takes only an uncompressed vmlinux: a bzImage, or
@@ -133,14 +132,14 @@ static int check_kernel_is_elf(const struct guest_kernel *kernel, struct error *
 
 /* The guest kernel and its initramfs (the agent as /init), both as the
  * QEMU engine finds and builds them. */
-static int prepare_guest(const struct vm_spec *opts, struct error *err)
+static int prepare_guest(const struct vm_spec *opts, struct engine_probe *out, struct error *err)
 {
 	char agent[4096];
-	if (minimal_kernel_locate(opts->kernel, opts->cpus, &krun_kernel, err) < 0 ||
-	    check_kernel_is_elf(&krun_kernel, err) < 0 ||
+	if (minimal_kernel_locate(opts->kernel, opts->cpus, &out->guest_kernel, err) < 0 ||
+	    check_kernel_is_elf(&out->guest_kernel, err) < 0 ||
 	    agent_locate(agent, sizeof(agent), err) < 0)
 		return -1;
-	return initramfs_get(agent, &krun_kernel, krun_initramfs, sizeof(krun_initramfs), err);
+	return initramfs_get(agent, &out->guest_kernel, out->initramfs, sizeof(out->initramfs), err);
 }
 
 static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, struct error *err)
@@ -148,16 +147,16 @@ static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 	memset(out, 0, sizeof(*out));
 	if (libkrun_load(library_path(opts), &libkrun, err) < 0)
 		return -1;
-	if (check_root_sharing(opts, err) < 0 || check_capabilities(opts, err) < 0)
+	if (check_root_sharing(opts, err) < 0 || check_capabilities(opts, out, err) < 0)
 		return -1;
-	if (prepare_guest(opts, err) < 0)
+	if (prepare_guest(opts, out, err) < 0)
 		return -1;
-	snprintf(out->kernel, sizeof(out->kernel), "%s", krun_kernel.image);
-	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", krun_kernel.release);
+	snprintf(out->kernel, sizeof(out->kernel), "%s", out->guest_kernel.image);
+	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", out->guest_kernel.release);
 	char what[sizeof(out->reason)];
-	text_format(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", krun_kernel.image,
-		 krun_kernel.release[0] ? " (" : "", krun_kernel.release,
-		 krun_kernel.release[0] ? ")" : "",
+	text_format(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", out->guest_kernel.image,
+		 out->guest_kernel.release[0] ? " (" : "", out->guest_kernel.release,
+		 out->guest_kernel.release[0] ? ")" : "",
 		 libkrun_can_share_read_only(&libkrun) ? "read-only" : "WRITABLE",
 		 opts->network ? "network through passt" : "no network");
 	if (libkrun.is_contract_double) {
@@ -191,9 +190,9 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		log_message("warning: %s cannot share the root read-only: the guest can write to "
 			    "your files (--allow-writable-root)",
 			    libkrun.path);
-	log_verbose_message("kernel %s%s%s%s", krun_kernel.image,
-			    krun_kernel.release[0] ? " (" : "", krun_kernel.release,
-			    krun_kernel.release[0] ? ")" : "");
+	log_verbose_message("kernel %s%s%s%s", req->probe->guest_kernel.image,
+			    req->probe->guest_kernel.release[0] ? " (" : "", req->probe->guest_kernel.release,
+			    req->probe->guest_kernel.release[0] ? ")" : "");
 
 	/* libkrun's, passt's and the guest console's messages, kept for the
 	 * error message if the VM does not come up; unlinked with the run
@@ -218,7 +217,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .serial_port = serial_console,
 	    .verbose = opts->verbose,
 	    .use_kvm = 1,
-	    .no_apic_timer = krun_kernel.no_apic_timer,
+	    .no_apic_timer = req->probe->guest_kernel.no_apic_timer,
 	    .unprivileged = geteuid() != 0,
 	    .extra_append = host_config()->kernel_append,
 	};
@@ -228,15 +227,15 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		return -1;
 	}
 	int network_fd;
-	if (passt_start_for_vm(opts, passt_path, 1, vm, &network_fd, err) < 0)
+	if (passt_start_for_vm(opts, req->probe->passt_path, 1, vm, &network_fd, err) < 0)
 		return -1;
 
 	struct libkrun_vm_config config = {
 	    .cpus = opts->cpus,
 	    .mem_mib = opts->mem_mib,
 	    .allow_writable_root = opts->allow_writable_root,
-	    .kernel_image = krun_kernel.image,
-	    .initramfs = krun_initramfs,
+	    .kernel_image = req->probe->guest_kernel.image,
+	    .initramfs = req->probe->initramfs,
 	    .cmdline = cmdline,
 	    .root = opts->root_dir && opts->root_dir[0] ? opts->root_dir : "/",
 	    .agent_socket = req->agent_socket,
