@@ -125,12 +125,7 @@ static int write_id_map(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	return userns_write_proc_file(path, text);
 }
 
 /* Root enters a user namespace that maps every id to itself, where it can

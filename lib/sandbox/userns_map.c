@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int write_proc_file(const char *path, const char *text)
+int userns_write_proc_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -41,18 +41,18 @@ int userns_child_wait_for_own_uid_map(const int sync_to_parent, const int sync_f
 		return userns_map_self(inside_uid, inside_gid);
 	char map[64];
 	snprintf(map, sizeof(map), "%u %u 1", inside_uid, (unsigned)geteuid());
-	return write_proc_file("/proc/self/uid_map", map);
+	return userns_write_proc_file("/proc/self/uid_map", map);
 }
 
 int userns_map_self(unsigned inside_uid, unsigned inside_gid)
 {
 	char map[64];
 	snprintf(map, sizeof(map), "%u %u 1", inside_uid, (unsigned)geteuid());
-	if (write_proc_file("/proc/self/uid_map", map) < 0)
+	if (userns_write_proc_file("/proc/self/uid_map", map) < 0)
 		return -1;
-	(void)write_proc_file("/proc/self/setgroups", "deny");
+	(void)userns_write_proc_file("/proc/self/setgroups", "deny");
 	snprintf(map, sizeof(map), "%u %u 1", inside_gid, (unsigned)getegid());
-	return write_proc_file("/proc/self/gid_map", map);
+	return userns_write_proc_file("/proc/self/gid_map", map);
 }
 
 /* START and COUNT of the user's first range in /etc/subuid or /etc/subgid. */

@@ -25,6 +25,10 @@ int userns_child_wait_for_own_uid_map(const int sync_to_parent, const int sync_f
  * and gid (only those) to inside_uid/inside_gid; setgroups is then denied. */
 int userns_map_self(unsigned inside_uid, unsigned inside_gid);
 
+/* Writes TEXT to a /proc file of a user namespace (uid_map, gid_map,
+ * setgroups) in one write, as the kernel wants it. */
+int userns_write_proc_file(const char *path, const char *text);
+
 /* Parent side: once the child has unshared, map it with the setuid helpers
  * newuidmap/newgidmap from the uidmap package, using the user's ranges in
  * /etc/subuid and /etc/subgid: uid/gid 0 is the user, 1.. the subordinate

@@ -22,6 +22,19 @@ priv_stop() {
 	wait "$job" 2>/dev/null
 }
 
+# priv_check_own_namespaces PID WHAT NS...: PID is in none of the host's
+# (this shell's) namespaces named.
+priv_check_own_namespaces() {
+	_pid=$1 _what=$2
+	shift 2
+	_r=0
+	for ns in "$@"; do
+		[ "$(readlink /proc/"$_pid"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
+			{ fail "$_what shares the host's $ns namespace"; _r=1; }
+	done
+	return $_r
+}
+
 # priv_check_no_inherited_fd PID WHAT
 priv_check_no_inherited_fd() {
 	if ls -l /proc/"$1"/fd 2>/dev/null | grep -q "$TEST_SCRATCH/inherited"; then
@@ -41,10 +54,7 @@ test_qemu_runs_without_capabilities_under_seccomp_in_its_own_namespaces() {
 	expect_eq "QEMU CapBnd" 0000000000000000 "$(priv_status_field "$qemu" CapBnd)" || r=1
 	expect_eq "QEMU Seccomp" 2 "$(priv_status_field "$qemu" Seccomp)" || r=1
 	expect_eq "QEMU NoNewPrivs" 1 "$(priv_status_field "$qemu" NoNewPrivs)" || r=1
-	for ns in pid mnt net ipc; do
-		[ "$(readlink /proc/"$qemu"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
-			{ fail "QEMU shares the host's $ns namespace"; r=1; }
-	done
+	priv_check_own_namespaces "$qemu" QEMU pid mnt net ipc || r=1
 	priv_check_no_inherited_fd "$qemu" QEMU || r=1
 	priv_stop
 	return $r
@@ -66,10 +76,7 @@ test_virtiofsd_serves_from_its_namespace_sandbox_without_inherited_fds() {
 	[ "$found" = 1 ] && [ -n "$server" ] || { priv_stop; fail "no virtiofsd server process"; return 1; }
 	echo "virtiofsd $server: $(grep -E '^(Uid|CapEff|Seccomp|NSpid):' /proc/"$server"/status | tr '\t\n' '  ')"
 	expect_eq "virtiofsd Seccomp" 2 "$(priv_status_field "$server" Seccomp)" || r=1
-	for ns in pid mnt net; do
-		[ "$(readlink /proc/"$server"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
-			{ fail "virtiofsd shares the host's $ns namespace"; r=1; }
-	done
+	priv_check_own_namespaces "$server" virtiofsd pid mnt net || r=1
 	priv_stop
 	return $r
 }
@@ -91,10 +98,7 @@ test_libkrun_vmm_keeps_only_the_file_servers_capabilities_in_its_own_namespaces(
 	expect_eq "VMM CapBnd" 0000000000000000 "$(priv_status_field "$vmm" CapBnd)" || r=1
 	expect_eq "VMM CapAmb" 0000000000000000 "$(priv_status_field "$vmm" CapAmb)" || r=1
 	expect_eq "VMM NoNewPrivs" 1 "$(priv_status_field "$vmm" NoNewPrivs)" || r=1
-	for ns in pid mnt net ipc user; do
-		[ "$(readlink /proc/"$vmm"/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
-			{ fail "the VMM shares the host's $ns namespace"; r=1; }
-	done
+	priv_check_own_namespaces "$vmm" "the VMM" pid mnt net ipc user || r=1
 	# Every id maps to itself (root), or the user's own (an ordinary user).
 	want="0 0 4294967295"
 	[ "$(id -u)" = 0 ] || want="$(id -u) $(id -u) 1"
