@@ -525,6 +525,11 @@ int session_dispatch(struct session *s, const struct pollfd *fds)
 	return s->done;
 }
 
+int session_ended(const struct session *s)
+{
+	return s->done;
+}
+
 void session_abort(struct session *s, const char *why)
 {
 	if (s->done)

@@ -111,6 +111,9 @@ int session_dispatch(struct session *s, const struct pollfd *fds);
 int session_exec_feed(struct session *s, const void *data, size_t length, size_t lines);
 int session_exec_feed_end(struct session *s);
 size_t session_unsent(const struct session *s);
+/* Whether the wait in progress has ended already (session_exec_begin can
+ * end it at once: a broken VM, frames that came with the hello). */
+int session_ended(const struct session *s);
 /* Blocks until the wait in progress has ended. */
 void session_wait(struct session *s);
 /* Ends the wait in progress as a protocol error (the caller's poll

@@ -264,8 +264,7 @@ int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
 	};
 	vm->exec_out = out;
 	session_exec_begin(vm->session, &vm->exec, deadline, &out->session);
-	int ended =
-	    session_pollfds(vm->session, (struct pollfd[SESSION_MAX_POLLFDS]){0}, &(int){0}) == 0;
+	int ended = session_ended(vm->session);
 	if (ended)
 		exec_ended(vm);
 	return ended;
