@@ -484,7 +484,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->vm.network = 1;
 			break;
 		case OPT_ULIMIT:
-			if (resources_add_ulimit(&opts->vm.resources, optarg, err) < 0)
+			if (ulimits_add(&opts->proc.ulimits, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case OPT_MASK:
@@ -598,6 +598,7 @@ void cli_free(struct options *opts)
 	opts->owned_env = NULL;
 	opts->owned_env_count = 0;
 	resources_free(&opts->vm.resources);
+	ulimits_free(&opts->proc.ulimits);
 	free(opts->vm.masks);
 	free(opts->vm.exposed);
 	opts->vm.masks = opts->vm.exposed = NULL;

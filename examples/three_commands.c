@@ -11,9 +11,9 @@
 
 int main(int argc, char **argv)
 {
-	struct krunsh_vm_spec spec = {.engine = argc > 1 ? argv[1] : "auto",
-				      .agent = argc > 2 ? argv[2] : NULL,
-				      .cancel_fd = -1};
+	struct krunsh_host host = {.agent = argc > 2 ? argv[2] : NULL};
+	struct krunsh_vm_spec spec = {
+	    .engine = argc > 1 ? argv[1] : "auto", .cancel_fd = -1, .host = &host};
 	struct krunsh_error err;
 	krunsh_vm *vm;
 	if (krunsh_vm_start(&spec, &vm, &err) < 0) {

@@ -43,10 +43,59 @@ enum krunsh_error_code {
 /* Lines the library would have printed; verbose ones only when asked. */
 typedef void (*krunsh_log_fn)(void *data, int verbose, const char *line);
 
+/* Each resource may carry a label: errors about it start with the label
+ * (a command line gives its flag, "--volume /a:/b"); NULL: "volume 2". */
 struct krunsh_volume {
 	const char *host_path;	/* a directory or file on the host */
 	const char *guest_path; /* absolute, where the guest sees it */
 	int read_only;
+	const char *label;
+};
+
+/* Raw image files or block devices: /dev/vda, /dev/vdb ... in order. */
+#define KRUNSH_MAX_DISKS 8
+struct krunsh_disk {
+	const char *path;
+	int read_only;
+	const char *label;
+};
+
+/* A fresh tmpfs the guest mounts at guest_path. */
+struct krunsh_tmpfs {
+	const char *guest_path;
+	unsigned long flags; /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, MS_NODEV (sys/mount.h) */
+	const char *data;    /* tmpfs(5) options: "size=64m,mode=1777"; NULL: none */
+	const char *label;
+};
+
+/* Host 127.0.0.1:host_port (TCP) reaches the guest's guest_port; needs
+ * network. */
+struct krunsh_port {
+	unsigned host_port, guest_port;
+	const char *label;
+};
+
+/* Where the library finds the programs it runs on the host and puts its
+ * files. The library reads no environment variable: a NULL pointer or
+ * field means the built-in default (installed parts, then PATH). */
+struct krunsh_host {
+	const char *agent;	   /* krunsh-agent, the guest's PID 1 */
+	const char *kernel;	   /* guest kernel (file or directory) unless the spec names one */
+	const char *libkrun;	   /* libkrun.so.1 for the krun engine */
+	const char *qemu;	   /* qemu-system-x86_64 */
+	const char *qemu_cpu;	   /* -cpu model instead of the measured default */
+	const char *virtiofsd;	   /* virtiofsd */
+	const char *passt;	   /* passt */
+	const char *kernel_append; /* words added to the guest kernel's command line */
+	const char *kvm_device;	   /* /dev/kvm */
+	int disable_kvm;	   /* never use KVM */
+	const char *tmpdir;	   /* run directories; NULL: /tmp */
+	const char *home;	   /* the user's home: its secrets are hidden from the guest */
+	const char *cache_home;	   /* where the initramfs cache goes (XDG_CACHE_HOME) */
+	const char *path;	   /* where helper programs are searched (PATH) */
+	/* krunsh's own tests: the first boot hangs, as a boot can, for the
+	 * watchdog to act. Never set otherwise. */
+	int test_freeze_first_boot;
 };
 
 struct krunsh_vm_spec {
@@ -57,8 +106,28 @@ struct krunsh_vm_spec {
 	const char *root;   /* NULL: the host's / (read-only); else a directory tree */
 	const struct krunsh_volume *volumes;
 	size_t volume_count;
-	int network;	      /* user-mode networking (passt); 0: none */
+	const struct krunsh_disk *disks;
+	size_t disk_count;
+	const struct krunsh_tmpfs *tmpfs;
+	size_t tmpfs_count;
+	int network; /* user-mode networking (passt); 0: none */
+	const struct krunsh_port *ports;
+	size_t port_count;
 	const char *hostname; /* NULL: "krunsh" */
+	/* Host paths the guest does not see, beyond the default list (the
+	 * host's secrets: shadow files, ~/.ssh, cloud credentials ...), and
+	 * paths of that list shown after all. Absolute; existing. */
+	const char *const *hidden;
+	size_t hidden_count;
+	const char *const *shown;
+	size_t shown_count;
+	/* The krun engine with a libkrun that cannot share the root read-only:
+	 * run anyway, the host's / writable by the guest. 0: refuse. */
+	int allow_writable_root;
+	/* Files the guest creates in writable volumes belong to this user
+	 * (the one the executions run as); 0: to root. */
+	int volume_owner_set;
+	unsigned volume_owner_uid, volume_owner_gid;
 	double boot_timeout;  /* seconds per boot attempt, one retry; 0: 20 */
 	double timeout;	      /* seconds for the whole start; 0: none */
 	/* Readable when the caller wants a start or an execution to stop
@@ -67,10 +136,12 @@ struct krunsh_vm_spec {
 	krunsh_log_fn log;
 	void *log_data;
 	int verbose;
-	/* Parts other than the installed ones (a build tree's); NULL: installed. */
-	const char *agent;   /* krunsh-agent */
-	const char *libkrun; /* libkrun.so.1 for the krun engine */
-	const char *tmpdir;  /* where run directories go; NULL: /tmp */
+	const struct krunsh_host *host; /* NULL: every default */
+};
+
+struct krunsh_rlimit {
+	int resource; /* RLIMIT_NOFILE ... (sys/resource.h) */
+	unsigned long long soft, hard; /* RLIM_INFINITY: unlimited */
 };
 
 struct krunsh_proc_spec {
@@ -82,6 +153,13 @@ struct krunsh_proc_spec {
 				   have defaults; nothing comes from the host */
 	const char *workdir;	/* NULL: / */
 	double timeout;		/* seconds; 0: none */
+	const char *shell;	/* runs script; NULL: /bin/sh */
+	/* Who it runs as: "UID[:GID]" or "NAME[:GROUP]", looked up in the
+	 * guest root's passwd and group files (supplementary groups and HOME
+	 * from them); NULL: root. */
+	const char *user;
+	const struct krunsh_rlimit *rlimits; /* setrlimit before it starts */
+	size_t rlimit_count;
 };
 
 struct krunsh_io {
@@ -109,6 +187,11 @@ struct krunsh_exec_result {
 typedef struct krunsh_vm krunsh_vm;
 typedef struct krunsh_exec krunsh_exec;
 
+/* Checks a spec as krunsh_vm_start will, without starting anything: the
+ * paths exist, guest paths are absolute and distinct, limits hold. 0, or
+ * -1 with err (KRUNSH_E_INVALID, the message names the resource). */
+KRUNSH_EXPORT int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec,
+				       struct krunsh_error *err);
 /* Starts a VM and waits until its guest is up. 0 with *vm, or -1 with err. */
 KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
 				  struct krunsh_error *err);

@@ -3,6 +3,7 @@
  * the guest is sent, and the library's outcomes into the API's. */
 #include "krunsh/krunsh.h"
 #include "config.h"
+#include "lib/api/spec_convert.h"
 #include "lib/engine/engine.h"
 #include "lib/exec/job_build.h"
 #include "lib/spec/host_config.h"
@@ -23,6 +24,7 @@ struct krunsh_exec {
 
 struct krunsh_vm {
 	struct vm_spec spec; /* as the engines read it */
+	struct owned owned;  /* spec's strings */
 	struct host_config host;
 	const struct engine *engine;
 	struct engine_probe probe;
@@ -46,41 +48,6 @@ static int fail_text(struct krunsh_error *err, int code, const char *text)
 	struct error inner;
 	text_format(inner.message, sizeof(inner.message), "%s", text);
 	return fail(err, code, &inner);
-}
-
-static int vm_options(const struct krunsh_vm_spec *spec, struct vm_spec *opts, struct error *err)
-{
-	memset(opts, 0, sizeof(*opts));
-	opts->engine = spec->engine ? spec->engine : "auto";
-	if (strcmp(opts->engine, "auto") != 0 && strcmp(opts->engine, "qemu") != 0 &&
-	    strcmp(opts->engine, "krun") != 0) {
-		error_set(err, 0, "engine %s: expected auto, qemu or krun", opts->engine);
-		return -1;
-	}
-	opts->cpus = spec->cpus ? spec->cpus : 1;
-	opts->mem_mib = spec->mem_mib ? spec->mem_mib : 512;
-	if (opts->cpus > 64 || opts->mem_mib < 64) {
-		error_set(err, 0, "cpus must be 1-64 and mem_mib at least 64");
-		return -1;
-	}
-	opts->kernel = spec->kernel;
-	opts->root_dir = spec->root;
-	opts->network = spec->network;
-	opts->hostname = spec->hostname;
-	opts->verbose = spec->verbose;
-	for (size_t i = 0; i < spec->volume_count; i++) {
-		const struct krunsh_volume *v = &spec->volumes[i];
-		char what[64];
-		snprintf(what, sizeof(what), "volume %zu", i);
-		if (!v->host_path || !v->guest_path) {
-			error_set(err, 0, "%s: host_path and guest_path are required", what);
-			return -1;
-		}
-		if (resources_add_volume_paths(&opts->resources, v->host_path, v->guest_path,
-					       v->read_only, what, err) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 static int start_failure(const struct vm_run_result *run, struct krunsh_error *err)
@@ -112,6 +79,17 @@ static double deadline_of(double timeout)
 	return timeout > 0 ? monotonic_seconds() + timeout : 0;
 }
 
+int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec, struct krunsh_error *err)
+{
+	struct vm_spec checked;
+	struct owned owned = {0};
+	struct error inner = {0};
+	int r = spec_convert_vm(spec, &checked, &owned, &inner);
+	resources_free(&checked.resources);
+	owned_free(&owned);
+	return r < 0 ? fail(err, KRUNSH_E_INVALID, &inner) : 0;
+}
+
 int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct krunsh_error *err)
 {
 	*out = NULL;
@@ -122,12 +100,11 @@ int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct k
 	log_set_sink(spec->log, spec->log_data);
 	log_verbose = spec->verbose;
 	/* Read while the VM starts (the parts, the run directory), not after. */
-	k->host = (struct host_config){
-	    .agent = spec->agent, .libkrun = spec->libkrun, .tmpdir = spec->tmpdir};
+	spec_convert_host(spec->host, &k->host);
 	host_config_set(&k->host);
 	struct job_buffer setup = {0};
 	int code = KRUNSH_E_INVALID;
-	if (vm_options(spec, &k->spec, &inner) < 0)
+	if (spec_convert_vm(spec, &k->spec, &k->owned, &inner) < 0)
 		goto failed;
 	code = KRUNSH_E_UNAVAILABLE;
 	if (!(k->engine = engine_select(&k->spec, &k->probe, &inner)))
@@ -141,6 +118,7 @@ int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct k
 	    .length = setup.length,
 	    .boot_timeout = spec->boot_timeout > 0 ? spec->boot_timeout : 20,
 	    .cancel_fd = spec->cancel_fd,
+	    .freeze_first_boot = spec->host && spec->host->test_freeze_first_boot,
 	};
 	code = KRUNSH_E_START;
 	if (vm_start(k->engine, &k->probe, &k->spec, &vm_setup, deadline_of(spec->timeout), &k->vm,
@@ -192,35 +170,19 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 		return fail_text(err, KRUNSH_E_STATE, "no VM");
 	if (k->running)
 		return fail_text(err, KRUNSH_E_STATE, "an execution is running on this VM");
-	if (!proc->argv == !proc->script)
-		return fail_text(err, KRUNSH_E_INVALID, "give either argv or script");
-	if (proc->argv && !proc->argv[0])
-		return fail_text(err, KRUNSH_E_INVALID, "argv is empty");
-	if (proc->workdir && proc->workdir[0] != '/')
-		return fail_text(err, KRUNSH_E_INVALID, "workdir must be absolute");
-	size_t env_count = 0;
-	while (proc->env && proc->env[env_count]) {
-		if (!strchr(proc->env[env_count], '='))
-			return fail_text(err, KRUNSH_E_INVALID, "env entries must be NAME=VALUE");
-		env_count++;
-	}
-	/* Nothing of the caller's environment: the guest's is PATH, HOME
-	 * and what env names. */
-	struct proc_spec spec = {
-	    .mode = proc->argv ? INPUT_EXEC : INPUT_SCRIPT,
-	    .shell = "/bin/sh",
-	    .exec_argv = (char **)proc->argv,
-	    .env = (char **)proc->env,
-	    .env_count = env_count,
-	    .workdir = proc->workdir ? proc->workdir : "/",
-	};
+	struct proc_spec spec;
+	struct error inner = {0};
+	if (spec_convert_proc(proc, &k->spec, &spec, &inner) < 0)
+		return fail(err, KRUNSH_E_INVALID, &inner);
 	const char *script = proc->script ? proc->script : "";
 	struct krunsh_exec *e = calloc(1, sizeof(*e));
+	int built = e ? job_build_exec(&k->spec, &spec, script, strlen(script), io->stdin_fd >= 0,
+				       &e->job, &inner)
+		      : -1;
+	ulimits_free(&spec.ulimits);
 	if (!e)
 		return fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
-	struct error inner = {0};
-	if (job_build_exec(&k->spec, &spec, script, strlen(script), io->stdin_fd >= 0, &e->job,
-			   &inner) < 0) {
+	if (built < 0) {
 		free(e);
 		return fail(err, KRUNSH_E_SYSTEM, &inner);
 	}
@@ -295,6 +257,7 @@ void krunsh_vm_stop(krunsh_vm *k)
 	vm_stop(k->vm);
 	session_result_free(&k->run.session);
 	resources_free(&k->spec.resources);
+	owned_free(&k->owned);
 	free(k);
 }
 

@@ -157,10 +157,9 @@ int job_build_setup(const struct vm_spec *opts, struct job_buffer *out, struct e
 }
 
 /* One execution's limits, user and channels. */
-static int add_exec_resources(const struct vm_spec *vm, const struct proc_spec *opts,
-			      int forward_stdin, struct job_buffer *b, struct error *err)
+static int add_exec_resources(const struct proc_spec *opts, int forward_stdin,
+			      struct job_buffer *b, struct error *err)
 {
-	const struct resources *res = &vm->resources;
 	int r = 0;
 	if (opts->user.set) {
 		unsigned char record[4 * (2 + GUEST_USER_MAX_GROUPS)];
@@ -170,11 +169,12 @@ static int add_exec_resources(const struct vm_spec *vm, const struct proc_spec *
 			put_u32le(record + 8 + 4 * i, opts->user.groups[i]);
 		r = job_buffer_add(b, JOB_USER, record, 8 + 4 * opts->user.group_count);
 	}
-	for (size_t i = 0; i < res->ulimit_count && r == 0; i++) {
+	for (size_t i = 0; i < opts->ulimits.count && r == 0; i++) {
+		const struct ulimit_spec *u = &opts->ulimits.items[i];
 		unsigned char record[20];
-		put_u32le(record, (uint32_t)res->ulimits[i].resource);
-		put_u64le(record + 4, res->ulimits[i].soft);
-		put_u64le(record + 12, res->ulimits[i].hard);
+		put_u32le(record, (uint32_t)u->resource);
+		put_u64le(record + 4, u->soft);
+		put_u64le(record + 12, u->hard);
 		r = job_buffer_add(b, JOB_RLIMIT, record, sizeof(record));
 	}
 	if (r == 0 && opts->line_events)
@@ -222,7 +222,7 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const
 		return -1;
 	}
 	if (add_environment(opts, out, err) < 0 ||
-	    add_exec_resources(vm, opts, forward_stdin, out, err) < 0)
+	    add_exec_resources(opts, forward_stdin, out, err) < 0)
 		return -1;
 	if (opts->mode == INPUT_EXEC) {
 		for (char **a = opts->exec_argv; *a; a++)

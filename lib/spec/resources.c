@@ -140,40 +140,52 @@ int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned lo
 	return 0;
 }
 
-int resources_add_disk(struct resources *r, const char *spec, struct error *err)
+int resources_add_disk_path(struct resources *r, const char *path, int read_only,
+			    const char *what, struct error *err)
 {
-	struct disk d = {0};
-	size_t n = strlen(spec);
-	if (n >= sizeof(d.path)) {
-		error_set(err, 0, "--disk: path too long");
+	struct disk d = {.read_only = read_only};
+	if (strlen(path) >= sizeof(d.path)) {
+		error_set(err, 0, "%s: path too long", what);
 		return -1;
 	}
-	strcpy(d.path, spec);
-	if (n > 3 && strcmp(d.path + n - 3, ":ro") == 0) {
-		d.path[n - 3] = '\0';
-		d.read_only = 1;
-	}
+	strcpy(d.path, path);
 	struct stat st;
 	if (stat(d.path, &st) < 0) {
-		error_set(err, errno, "--disk %s", d.path);
+		error_set(err, errno, "%s", what);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		error_set(err, 0, "--disk %s: not a raw image file or block device", d.path);
+		error_set(err, 0, "%s: not a raw image file or block device", what);
 		return -1;
 	}
 	if (r->disk_count >= RESOURCES_MAX_DISKS) {
-		error_set(err, 0, "--disk: at most %d disks", RESOURCES_MAX_DISKS);
+		error_set(err, 0, "%s: at most %d disks", what, RESOURCES_MAX_DISKS);
 		return -1;
 	}
 	struct disk *g = grow(r->disks, r->disk_count, sizeof(*g));
 	if (!g) {
-		error_set(err, ENOMEM, "--disk");
+		error_set(err, ENOMEM, "%s", what);
 		return -1;
 	}
 	r->disks = g;
 	r->disks[r->disk_count++] = d;
 	return 0;
+}
+
+int resources_add_disk(struct resources *r, const char *spec, struct error *err)
+{
+	char path[4096], what[sizeof("--disk ") + sizeof(path)];
+	size_t n = strlen(spec);
+	if (n >= sizeof(path)) {
+		error_set(err, 0, "--disk: path too long");
+		return -1;
+	}
+	strcpy(path, spec);
+	int read_only = n > 3 && strcmp(path + n - 3, ":ro") == 0;
+	if (read_only)
+		path[n - 3] = '\0';
+	snprintf(what, sizeof(what), "--disk %s", path);
+	return resources_add_disk_path(r, path, read_only, what, err);
 }
 
 static int parse_port(const char *s, unsigned *out)
@@ -187,28 +199,37 @@ static int parse_port(const char *s, unsigned *out)
 	return 0;
 }
 
+int resources_add_port_numbers(struct resources *r, unsigned host_port, unsigned guest_port,
+			       const char *what, struct error *err)
+{
+	if (host_port == 0 || host_port > 65535 || guest_port == 0 || guest_port > 65535) {
+		error_set(err, 0, "%s: ports are numbers from 1 to 65535", what);
+		return -1;
+	}
+	struct port_forward *g = grow(r->ports, r->port_count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "%s", what);
+		return -1;
+	}
+	r->ports = g;
+	r->ports[r->port_count++] = (struct port_forward){host_port, guest_port};
+	return 0;
+}
+
 int resources_add_port(struct resources *r, const char *spec, struct error *err)
 {
-	char copy[64];
-	struct port_forward p;
+	char copy[64], what[sizeof("--publish ") + sizeof(copy)];
+	unsigned host_port, guest_port;
 	char *colon;
 	if (strlen(spec) >= sizeof(copy) || !(colon = strchr(strcpy(copy, spec), ':'))) {
 		error_set(err, 0, "--publish %s: expected HOST_PORT:GUEST_PORT", spec);
 		return -1;
 	}
 	*colon = '\0';
-	if (parse_port(copy, &p.host_port) < 0 || parse_port(colon + 1, &p.guest_port) < 0) {
-		error_set(err, 0, "--publish %s: ports are numbers from 1 to 65535", spec);
-		return -1;
-	}
-	struct port_forward *g = grow(r->ports, r->port_count, sizeof(*g));
-	if (!g) {
-		error_set(err, ENOMEM, "--publish");
-		return -1;
-	}
-	r->ports = g;
-	r->ports[r->port_count++] = p;
-	return 0;
+	snprintf(what, sizeof(what), "--publish %s", spec);
+	if (parse_port(copy, &host_port) < 0 || parse_port(colon + 1, &guest_port) < 0)
+		host_port = guest_port = 0; /* refused below, with the same words */
+	return resources_add_port_numbers(r, host_port, guest_port, what, err);
 }
 
 static const struct {
@@ -235,20 +256,44 @@ static int parse_limit(const char *s, unsigned long long *out)
 	return 0;
 }
 
-int resources_add_ulimit(struct resources *r, const char *spec, struct error *err)
+int ulimits_add_values(struct ulimit_list *l, int resource, unsigned long long soft,
+		       unsigned long long hard, const char *what, struct error *err)
 {
-	char copy[128];
+	int known = 0;
+	for (size_t i = 0; i < sizeof(ulimit_names) / sizeof(ulimit_names[0]); i++)
+		known |= ulimit_names[i].resource == resource;
+	if (!known) {
+		error_set(err, 0, "%s: resource %d is not one krunsh sets", what, resource);
+		return -1;
+	}
+	if (soft > hard) {
+		error_set(err, 0, "%s: soft limit above hard limit", what);
+		return -1;
+	}
+	struct ulimit_spec *g = grow(l->items, l->count, sizeof(*g));
+	if (!g) {
+		error_set(err, ENOMEM, "%s", what);
+		return -1;
+	}
+	l->items = g;
+	l->items[l->count++] = (struct ulimit_spec){resource, soft, hard};
+	return 0;
+}
+
+int ulimits_add(struct ulimit_list *l, const char *spec, struct error *err)
+{
+	char copy[128], what[sizeof("--ulimit ") + sizeof(copy)];
 	char *eq;
 	if (strlen(spec) >= sizeof(copy) || !(eq = strchr(strcpy(copy, spec), '='))) {
 		error_set(err, 0, "--ulimit %s: expected NAME=SOFT[:HARD]", spec);
 		return -1;
 	}
 	*eq++ = '\0';
-	struct ulimit_spec u = {.resource = -1};
+	int resource = -1;
 	for (size_t i = 0; i < sizeof(ulimit_names) / sizeof(ulimit_names[0]); i++)
 		if (strcmp(copy, ulimit_names[i].name) == 0)
-			u.resource = ulimit_names[i].resource;
-	if (u.resource < 0) {
+			resource = ulimit_names[i].resource;
+	if (resource < 0) {
 		error_set(err, 0,
 			  "--ulimit %s: unknown limit '%s' (nofile, nproc, core, stack, "
 			  "fsize, as, cpu, memlock, data)",
@@ -258,22 +303,19 @@ int resources_add_ulimit(struct resources *r, const char *spec, struct error *er
 	char *colon = strchr(eq, ':');
 	if (colon)
 		*colon++ = '\0';
-	if (parse_limit(eq, &u.soft) < 0 || parse_limit(colon ? colon : eq, &u.hard) < 0) {
+	unsigned long long soft, hard;
+	if (parse_limit(eq, &soft) < 0 || parse_limit(colon ? colon : eq, &hard) < 0) {
 		error_set(err, 0, "--ulimit %s: limits are numbers or 'unlimited'", spec);
 		return -1;
 	}
-	if (u.soft > u.hard) {
-		error_set(err, 0, "--ulimit %s: soft limit above hard limit", spec);
-		return -1;
-	}
-	struct ulimit_spec *g = grow(r->ulimits, r->ulimit_count, sizeof(*g));
-	if (!g) {
-		error_set(err, ENOMEM, "--ulimit");
-		return -1;
-	}
-	r->ulimits = g;
-	r->ulimits[r->ulimit_count++] = u;
-	return 0;
+	snprintf(what, sizeof(what), "--ulimit %s", spec);
+	return ulimits_add_values(l, resource, soft, hard, what, err);
+}
+
+void ulimits_free(struct ulimit_list *l)
+{
+	free(l->items);
+	memset(l, 0, sizeof(*l));
 }
 
 void resources_free(struct resources *r)
@@ -281,7 +323,6 @@ void resources_free(struct resources *r)
 	free(r->volumes);
 	free(r->disks);
 	free(r->ports);
-	free(r->ulimits);
 	free(r->tmpfs);
 	memset(r, 0, sizeof(*r));
 }

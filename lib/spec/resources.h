@@ -43,6 +43,12 @@ struct ulimit_spec {
 	unsigned long long soft, hard;
 };
 
+/* An execution's limits (each one's, not the VM's). */
+struct ulimit_list {
+	struct ulimit_spec *items;
+	size_t count;
+};
+
 struct resources {
 	struct volume *volumes;
 	size_t volume_count;
@@ -50,8 +56,6 @@ struct resources {
 	size_t disk_count;
 	struct port_forward *ports;
 	size_t port_count;
-	struct ulimit_spec *ulimits;
-	size_t ulimit_count;
 	struct tmpfs_mount *tmpfs;
 	size_t tmpfs_count;
 };
@@ -74,11 +78,18 @@ int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned lo
 			     const char *data, const char *what, struct error *err);
 /* --disk IMAGE[:ro] */
 int resources_add_disk(struct resources *r, const char *spec, struct error *err);
+int resources_add_disk_path(struct resources *r, const char *path, int read_only,
+			    const char *what, struct error *err);
 /* --publish HOST_PORT:GUEST_PORT (TCP, bound to 127.0.0.1 on the host) */
 int resources_add_port(struct resources *r, const char *spec, struct error *err);
+int resources_add_port_numbers(struct resources *r, unsigned host_port, unsigned guest_port,
+			       const char *what, struct error *err);
 /* --ulimit NAME=SOFT[:HARD], NAME as in ulimit(1) long names: nofile, nproc,
  * core, stack, fsize, as, cpu, memlock; "unlimited" allowed. */
-int resources_add_ulimit(struct resources *r, const char *spec, struct error *err);
+int ulimits_add(struct ulimit_list *l, const char *spec, struct error *err);
+int ulimits_add_values(struct ulimit_list *l, int resource, unsigned long long soft,
+		       unsigned long long hard, const char *what, struct error *err);
+void ulimits_free(struct ulimit_list *l);
 void resources_free(struct resources *r);
 
 #endif

@@ -19,7 +19,7 @@ struct vm_spec {
 	const char *root_dir; /* NULL: the host's / */
 	int network;	      /* user-mode networking (passt) */
 	const char *hostname; /* NULL: "krunsh" */
-	/* volumes, disks, ports, tmpfs; ulimits are the executions' */
+	/* volumes, disks, ports, tmpfs */
 	struct resources resources;
 	const char **masks; /* host paths hidden beyond the default list */
 	size_t mask_count;
@@ -49,6 +49,7 @@ struct proc_spec {
 	char **host_env;
 	const char *workdir;	/* NULL: the caller's directory (/ under a root) */
 	struct guest_user user; /* -u: who it runs as; unset: root */
+	struct ulimit_list ulimits;
 	int line_events;	/* line mode: a result per line comes back */
 	/* The script comes while it runs (vm_exec_feed), not in the job. */
 	int script_stream;

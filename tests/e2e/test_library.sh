@@ -52,3 +52,32 @@ stopped while running in < 5 s" "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	expect_gone "" 3
 }
+
+# tests/library/spec_fields.c: the VM spec's and process spec's resources
+# as an embedder gives them (a read-only volume, a read-only disk, a noexec
+# tmpfs, a hidden host file, a user, a limit, a shell), and a wrong spec
+# refused with the resource's label before anything starts.
+test_library_spec_fields_reach_the_guest() {
+	needs_a_guest || return $?
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	dir=$TEST_SCRATCH/fields
+	mkdir -p "$dir/vol"
+	echo in-volume > "$dir/vol/file"
+	truncate -s 1M "$dir/disk.img"
+	echo host-secret > "$dir/secret"
+	"$BUILD_DIR/tests/library/spec_fields" "$engine" "$BUILD_DIR/krunsh-agent" "$dir" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "refused: --volume X: host path /nonexistent/krunsh: No such file or directory
+resources: in-volume
+disk 2048 1
+tmpfs rw,nosuid,noexec
+secret []
+user and limit: 1234:2345 77 88
+shell: bash
+unknown user: invalid" "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)" || return 1
+	expect_gone "" 3
+}

@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 {
 	if (argc != 3)
 		return 2;
-	struct krunsh_vm_spec spec = {.engine = argv[1], .agent = argv[2], .cancel_fd = -1};
+	struct krunsh_host host = {.agent = argv[2]};
+	struct krunsh_vm_spec spec = {.engine = argv[1], .cancel_fd = -1, .host = &host};
 	struct krunsh_error err;
 	krunsh_vm *vm;
 	if (krunsh_vm_start(&spec, &vm, &err) < 0) {

@@ -1,0 +1,211 @@
+/* The public specs (include/krunsh/krunsh.h) turned into the library's own
+ * (lib/spec/spec.h), with the same checks the command line's flags get:
+ * an embedder's wrong path is refused with the words a --volume gets. */
+#include "lib/api/spec_convert.h"
+#include "lib/util/text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "volume 2", or the caller's label for it. */
+static const char *label_of(const char *label, const char *kind, size_t i, char *buf, size_t size)
+{
+	if (label)
+		return label;
+	text_format(buf, size, "%s %zu", kind, i);
+	return buf;
+}
+
+/* Keeps ptr until owned_free; NULL (and o->failed) when ptr is NULL or
+ * there is no room to keep it. */
+static void *keep(struct owned *o, void *ptr)
+{
+	void **grown = ptr ? realloc(o->items, (o->count + 1) * sizeof(*o->items)) : NULL;
+	if (!grown) {
+		free(ptr);
+		o->failed = 1;
+		return NULL;
+	}
+	o->items = grown;
+	o->items[o->count++] = ptr;
+	return ptr;
+}
+
+static char *copy(struct owned *o, const char *s)
+{
+	return s ? keep(o, strdup(s)) : NULL;
+}
+
+static const char **copy_list(struct owned *o, const char *const *list, size_t count)
+{
+	const char **out = count ? keep(o, calloc(count, sizeof(*out))) : NULL;
+	for (size_t i = 0; out && i < count; i++)
+		out[i] = copy(o, list[i]);
+	return out;
+}
+
+void owned_free(struct owned *o)
+{
+	for (size_t i = 0; i < o->count; i++)
+		free(o->items[i]);
+	free(o->items);
+	memset(o, 0, sizeof(*o));
+}
+
+static int add_resources(const struct krunsh_vm_spec *spec, struct resources *res,
+			 struct error *err)
+{
+	char what[64];
+	for (size_t i = 0; i < spec->volume_count; i++) {
+		const struct krunsh_volume *v = &spec->volumes[i];
+		const char *name = label_of(v->label, "volume", i, what, sizeof(what));
+		if (!v->host_path || !v->guest_path) {
+			error_set(err, 0, "%s: host_path and guest_path are required", name);
+			return -1;
+		}
+		if (resources_add_volume_paths(res, v->host_path, v->guest_path, v->read_only, name,
+					       err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < spec->disk_count; i++) {
+		const struct krunsh_disk *d = &spec->disks[i];
+		const char *name = label_of(d->label, "disk", i, what, sizeof(what));
+		if (!d->path) {
+			error_set(err, 0, "%s: path is required", name);
+			return -1;
+		}
+		if (resources_add_disk_path(res, d->path, d->read_only, name, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < spec->tmpfs_count; i++) {
+		const struct krunsh_tmpfs *t = &spec->tmpfs[i];
+		const char *name = label_of(t->label, "tmpfs", i, what, sizeof(what));
+		if (!t->guest_path) {
+			error_set(err, 0, "%s: guest_path is required", name);
+			return -1;
+		}
+		if (resources_add_tmpfs_path(res, t->guest_path, t->flags, t->data ? t->data : "",
+					     name, err) < 0)
+			return -1;
+	}
+	if (spec->port_count && !spec->network) {
+		error_set(err, 0, "ports need the network");
+		return -1;
+	}
+	for (size_t i = 0; i < spec->port_count; i++) {
+		const struct krunsh_port *p = &spec->ports[i];
+		if (resources_add_port_numbers(res, p->host_port, p->guest_port,
+					       label_of(p->label, "port", i, what, sizeof(what)),
+					       err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int spec_convert_vm(const struct krunsh_vm_spec *spec, struct vm_spec *opts, struct owned *owned,
+		    struct error *err)
+{
+	memset(opts, 0, sizeof(*opts));
+	const char *engine = spec->engine ? spec->engine : "auto";
+	if (strcmp(engine, "auto") != 0 && strcmp(engine, "qemu") != 0 &&
+	    strcmp(engine, "krun") != 0) {
+		error_set(err, 0, "engine %s: expected auto, qemu or krun", engine);
+		return -1;
+	}
+	opts->cpus = spec->cpus ? spec->cpus : 1;
+	opts->mem_mib = spec->mem_mib ? spec->mem_mib : 512;
+	if (opts->cpus > 64 || opts->mem_mib < 64) {
+		error_set(err, 0, "cpus must be 1-64 and mem_mib at least 64");
+		return -1;
+	}
+	/* The VM outlives the caller's spec: its strings are the VM's. */
+	opts->engine = copy(owned, engine);
+	opts->kernel = copy(owned, spec->kernel);
+	opts->root_dir = copy(owned, spec->root);
+	opts->hostname = copy(owned, spec->hostname);
+	opts->masks = copy_list(owned, spec->hidden, spec->hidden_count);
+	opts->mask_count = spec->hidden_count;
+	opts->exposed = copy_list(owned, spec->shown, spec->shown_count);
+	opts->exposed_count = spec->shown_count;
+	if (owned->failed) {
+		error_set(err, 0, "out of memory");
+		return -1;
+	}
+	opts->network = spec->network;
+	opts->verbose = spec->verbose;
+	opts->allow_writable_root = spec->allow_writable_root;
+	opts->owner_set = spec->volume_owner_set;
+	opts->owner_uid = spec->volume_owner_uid;
+	opts->owner_gid = spec->volume_owner_gid;
+	if (spec->host && spec->host->libkrun)
+		opts->libkrun_path = copy(owned, spec->host->libkrun);
+	return add_resources(spec, &opts->resources, err);
+}
+
+void spec_convert_host(const struct krunsh_host *host, struct host_config *out)
+{
+	static const struct krunsh_host none;
+	if (!host)
+		host = &none;
+	*out = (struct host_config){
+	    .agent = host->agent,
+	    .kernel = host->kernel,
+	    .qemu = host->qemu,
+	    .qemu_cpu = host->qemu_cpu,
+	    .virtiofsd = host->virtiofsd,
+	    .passt = host->passt,
+	    .libkrun = host->libkrun,
+	    .kernel_append = host->kernel_append,
+	    .kvm_device = host->kvm_device,
+	    .disable_kvm = host->disable_kvm,
+	    .tmpdir = host->tmpdir,
+	    .home = host->home,
+	    .cache_home = host->cache_home,
+	    .path = host->path,
+	};
+}
+
+int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec *vm,
+		      struct proc_spec *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!proc->argv == !proc->script) {
+		error_set(err, 0, "give either argv or script");
+		return -1;
+	}
+	if (proc->argv && !proc->argv[0]) {
+		error_set(err, 0, "argv is empty");
+		return -1;
+	}
+	if (proc->workdir && proc->workdir[0] != '/') {
+		error_set(err, 0, "workdir must be absolute");
+		return -1;
+	}
+	size_t env_count = 0;
+	for (; proc->env && proc->env[env_count]; env_count++)
+		if (!strchr(proc->env[env_count], '=')) {
+			error_set(err, 0, "env entries must be NAME=VALUE");
+			return -1;
+		}
+	/* Nothing of the caller's environment: the guest's is PATH, HOME
+	 * and what env names. */
+	out->mode = proc->argv ? INPUT_EXEC : INPUT_SCRIPT;
+	out->shell = proc->shell ? proc->shell : "/bin/sh";
+	out->exec_argv = (char **)proc->argv;
+	out->env = (char **)proc->env;
+	out->env_count = env_count;
+	out->workdir = proc->workdir ? proc->workdir : "/";
+	if (proc->user && guest_user_resolve(proc->user, vm->root_dir, &out->user, err) < 0)
+		return -1;
+	char what[32];
+	for (size_t i = 0; i < proc->rlimit_count; i++) {
+		const struct krunsh_rlimit *l = &proc->rlimits[i];
+		text_format(what, sizeof(what), "rlimit %zu", i);
+		if (ulimits_add_values(&out->ulimits, l->resource, l->soft, l->hard, what, err) <
+		    0) {
+			ulimits_free(&out->ulimits);
+			return -1;
+		}
+	}
+	return 0;
+}
