@@ -145,10 +145,13 @@ struct krunsh_rlimit {
 };
 
 struct krunsh_proc_spec {
-	/* Either argv (NULL-terminated; argv[0] looked up in the guest's
-	 * PATH) or script (run by /bin/sh), not both. */
+	/* One of: argv (NULL-terminated; argv[0] looked up in the guest's
+	 * PATH), script (run by the shell), or script_fed: the script comes
+	 * while it runs, through krunsh_exec_feed, and the shell reads it as
+	 * it arrives (as sh -s reads a pipe). */
 	const char *const *argv;
 	const char *script;
+	int script_fed;
 	const char *const *env; /* "NAME=VALUE", NULL-terminated; PATH and HOME
 				   have defaults; nothing comes from the host */
 	const char *workdir;	/* NULL: / */
@@ -215,6 +218,15 @@ KRUNSH_EXPORT int krunsh_exec_start(krunsh_vm *vm, const struct krunsh_proc_spec
 KRUNSH_EXPORT int krunsh_exec_pollfds(krunsh_exec *exec, struct pollfd *fds, int *timeout_ms);
 KRUNSH_EXPORT int krunsh_exec_dispatch(krunsh_exec *exec, const struct pollfd *fds);
 KRUNSH_EXPORT void krunsh_exec_finish(krunsh_exec *exec, struct krunsh_exec_result *result);
+/* A fed script's next bytes (copied) and its end; the shell has run what
+ * it got when it waits for more. 0, or -1: not a fed script, already
+ * ended, or out of memory. What comes after the execution ended is
+ * dropped. krunsh_exec_unsent says how many bytes wait for the guest: a
+ * caller bounds its memory by it (krunsh feeds while less than 256 KiB
+ * wait), as the guest may read slowly. */
+KRUNSH_EXPORT int krunsh_exec_feed(krunsh_exec *exec, const void *data, size_t length);
+KRUNSH_EXPORT int krunsh_exec_feed_end(krunsh_exec *exec);
+KRUNSH_EXPORT size_t krunsh_exec_unsent(const krunsh_exec *exec);
 /* Stops the VM and removes everything it left on the host. NULL is fine.
  * An execution still running is ended first (its handle must not be used
  * after). */

@@ -20,6 +20,7 @@ struct krunsh_exec {
 	struct job_buffer job;
 	struct vm_job vm_job;
 	int ended;
+	int fed, feed_ended; /* a fed script; its end given */
 };
 
 struct krunsh_vm {
@@ -187,6 +188,7 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 		return fail(err, KRUNSH_E_SYSTEM, &inner);
 	}
 	e->vm = k;
+	e->fed = proc->script_fed;
 	e->vm_job = (struct vm_job){.data = e->job.data,
 				    .length = e->job.length,
 				    .stdin_fd = io->stdin_fd,
@@ -215,6 +217,26 @@ int krunsh_exec_dispatch(krunsh_exec *e, const struct pollfd *fds)
 	return e->ended;
 }
 
+int krunsh_exec_feed(krunsh_exec *e, const void *data, size_t length)
+{
+	if (!e->fed || e->feed_ended)
+		return -1;
+	return length ? vm_exec_feed(e->vm->vm, data, length, 0) : 0;
+}
+
+int krunsh_exec_feed_end(krunsh_exec *e)
+{
+	if (!e->fed || e->feed_ended)
+		return -1;
+	e->feed_ended = 1;
+	return vm_exec_feed_end(e->vm->vm);
+}
+
+size_t krunsh_exec_unsent(const krunsh_exec *e)
+{
+	return e->fed ? vm_exec_unsent(e->vm->vm) : 0;
+}
+
 void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
 {
 	if (!e->ended)
@@ -239,6 +261,9 @@ int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const stru
 		   struct krunsh_exec_result *result, struct krunsh_error *err)
 {
 	memset(result, 0, sizeof(*result));
+	if (proc->script_fed)
+		return fail_text(err, KRUNSH_E_INVALID,
+				 "a fed script runs in the caller's loop: krunsh_exec_start");
 	krunsh_exec *e;
 	if (krunsh_exec_start(k, proc, io, &e, err) < 0)
 		return -1;

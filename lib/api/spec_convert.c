@@ -169,8 +169,8 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 		      struct proc_spec *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (!proc->argv == !proc->script) {
-		error_set(err, 0, "give either argv or script");
+	if ((proc->argv != NULL) + (proc->script != NULL) + (proc->script_fed != 0) != 1) {
+		error_set(err, 0, "give one of argv, script and script_fed");
 		return -1;
 	}
 	if (proc->argv && !proc->argv[0]) {
@@ -194,6 +194,7 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 	out->exec_argv = (char **)proc->argv;
 	out->env = (char **)proc->env;
 	out->env_count = env_count;
+	out->script_stream = proc->script_fed;
 	out->workdir = proc->workdir ? proc->workdir : "/";
 	if (proc->user && guest_user_resolve(proc->user, vm->root_dir, &out->user, err) < 0)
 		return -1;

@@ -81,3 +81,24 @@ unknown user: invalid" "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	expect_gone "" 3
 }
+
+# tests/library/fed_script.c: krunsh_exec_feed gives the script while it
+# runs; each piece goes only after the previous one's output came back.
+test_library_feeds_a_script_while_it_runs() {
+	needs_a_guest || return $?
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	"$BUILD_DIR/tests/library/fed_script" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "step 1: output before the next piece
+step 3: output before the next piece
+step 4: output before the next piece
+status 4
+one
+two /tmp
+here-doc" "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)" || return 1
+	expect_gone "" 3
+}
