@@ -125,9 +125,9 @@ struct krunsh_vm_spec {
 	 * run anyway, the host's / writable by the guest. 0: refuse. */
 	int allow_writable_root;
 	/* Files the guest creates in writable volumes belong to this user
-	 * (the one the executions run as); 0: to root. */
-	int volume_owner_set;
-	unsigned volume_owner_uid, volume_owner_gid;
+	 * (the one the executions run as; the forms of krunsh_proc_spec's
+	 * user); NULL: to root. */
+	const char *volume_owner;
 	double boot_timeout;  /* seconds per boot attempt, one retry; 0: 20 */
 	double timeout;	      /* seconds for the whole start; 0: none */
 	/* Readable when the caller wants a start or an execution to stop
@@ -163,6 +163,13 @@ struct krunsh_proc_spec {
 	const char *user;
 	const struct krunsh_rlimit *rlimits; /* setrlimit before it starts */
 	size_t rlimit_count;
+	/* "NAME=VALUE", NULL-terminated, passed on before env (which wins
+	 * for a name both have); HOME is left out when user has a home of
+	 * its own. A command line passes on its caller's TERM, LANG ... */
+	const char *const *base_env;
+	/* Count the files it leaves under workdir, thrown away with the VM
+	 * (the result's discarded_*): the guest walks its overlay after it. */
+	int count_discarded;
 };
 
 struct krunsh_io {
@@ -172,19 +179,48 @@ struct krunsh_io {
 };
 
 enum krunsh_exec_end {
-	KRUNSH_EXEC_EXITED,	   /* status holds its exit status (128+N: signal N) */
-	KRUNSH_EXEC_TIMEOUT,	   /* the spec's timeout passed; the VM is unusable */
-	KRUNSH_EXEC_CANCELLED,	   /* the cancel fd became readable */
-	KRUNSH_EXEC_VM_DIED,	   /* the guest went away (panic, power-off, OOM) */
-	KRUNSH_EXEC_GUEST_ERROR,   /* the guest could not start it, or broke protocol */
-	KRUNSH_EXEC_OUTPUT_CLOSED, /* stdout_fd is a pipe nobody reads */
+	KRUNSH_EXEC_EXITED,	    /* status holds its exit status (128+N: signal N) */
+	KRUNSH_EXEC_TIMEOUT,	    /* the spec's timeout passed; the VM is unusable */
+	KRUNSH_EXEC_CANCELLED,	    /* the cancel fd became readable */
+	KRUNSH_EXEC_VM_DIED,	    /* the guest went away (panic, power-off, OOM) */
+	KRUNSH_EXEC_GUEST_ERROR,    /* the guest could not set up or start it */
+	KRUNSH_EXEC_OUTPUT_CLOSED,  /* stdout_fd is a pipe nobody reads */
+	KRUNSH_EXEC_PROTOCOL_ERROR, /* the guest broke the protocol (or is hostile) */
+	KRUNSH_EXEC_BOOT_TIMEOUT,   /* krunsh_vm_boot: no sign of life, twice */
 };
+
+#define KRUNSH_DISCARDED_PATH_MAX 1024
 
 struct krunsh_exec_result {
 	enum krunsh_exec_end end;
 	int status;	    /* KRUNSH_EXEC_EXITED: 0-255 */
 	int cancel_byte;    /* KRUNSH_EXEC_CANCELLED: the byte read */
-	char message[1024]; /* why, when it did not exit */
+	char message[1024]; /* why, when it did not exit (one line, printable) */
+	/* When the VM died or did not boot: a known cause found in the VMM's
+	 * log (with its fix), and the VMM's last line that says something;
+	 * "" when none. */
+	char vmm_cause[600];
+	char vmm_log_tail[600];
+	/* proc->count_discarded: the regular files the execution created or
+	 * changed under its workdir, thrown away with the VM (0: none, or
+	 * not counted: workdir /, /tmp, a volume's or tmpfs's), "at least"
+	 * when the guest's walk hit its bound, and the first one's guest path
+	 * (absolute, printable). */
+	unsigned discarded_count;
+	int discarded_at_least;
+	char discarded_first[KRUNSH_DISCARDED_PATH_MAX];
+};
+
+/* What a VM runs on, for messages and reports. The strings live as long
+ * as the VM. */
+struct krunsh_vm_info {
+	const char *engine;	    /* "qemu", "krun" */
+	const char *accelerator;    /* "kvm", "tcg" */
+	const char *reason;	    /* why this engine and accelerator, a sentence */
+	const char *kernel;	    /* the guest kernel's path; "" for the engine's own */
+	const char *kernel_release; /* "" when unknown */
+	double boot_seconds;	    /* from the boot's start to the guest's hello */
+	int watchdog_retries;	    /* boots the watchdog gave up on (0 or 1) */
 };
 
 typedef struct krunsh_vm krunsh_vm;
@@ -198,6 +234,18 @@ KRUNSH_EXPORT int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec,
 /* Starts a VM and waits until its guest is up. 0 with *vm, or -1 with err. */
 KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
 				  struct krunsh_error *err);
+/* krunsh_vm_start in two steps, for a caller that reports the engine also
+ * when the boot fails: krunsh_vm_create checks the spec and picks the
+ * engine (nothing runs yet; 0 with *vm, or -1 with err); krunsh_vm_boot
+ * starts the VM and waits until its guest is up: 0, or -1 with err, and
+ * with err->code KRUNSH_E_START result says how the boot ended (TIMEOUT:
+ * the spec's timeout, CANCELLED, VM_DIED, GUEST_ERROR, PROTOCOL_ERROR,
+ * BOOT_TIMEOUT). Either way krunsh_vm_stop frees the VM. */
+KRUNSH_EXPORT int krunsh_vm_create(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
+				   struct krunsh_error *err);
+KRUNSH_EXPORT int krunsh_vm_boot(krunsh_vm *vm, struct krunsh_exec_result *result,
+				 struct krunsh_error *err);
+KRUNSH_EXPORT void krunsh_vm_info(const krunsh_vm *vm, struct krunsh_vm_info *info);
 /* Runs one execution to its end. 0 with result (also when the program
  * failed: see result->end), or -1 with err when it could not be run. After
  * any end but KRUNSH_EXEC_EXITED the VM runs nothing more. */

@@ -134,35 +134,47 @@ int spec_convert_vm(const struct krunsh_vm_spec *spec, struct vm_spec *opts, str
 	opts->network = spec->network;
 	opts->verbose = spec->verbose;
 	opts->allow_writable_root = spec->allow_writable_root;
-	opts->owner_set = spec->volume_owner_set;
-	opts->owner_uid = spec->volume_owner_uid;
-	opts->owner_gid = spec->volume_owner_gid;
 	if (spec->host && spec->host->libkrun)
 		opts->libkrun_path = copy(owned, spec->host->libkrun);
+	if (spec->volume_owner) {
+		struct guest_user owner;
+		if (guest_user_resolve(spec->volume_owner, opts->root_dir, &owner, err) < 0)
+			return -1;
+		opts->owner_set = 1;
+		opts->owner_uid = owner.uid;
+		opts->owner_gid = owner.gid;
+	}
 	return add_resources(spec, &opts->resources, err);
 }
 
-void spec_convert_host(const struct krunsh_host *host, struct host_config *out)
+int spec_convert_host(const struct krunsh_host *host, struct host_config *out, struct owned *owned,
+		      struct error *err)
 {
 	static const struct krunsh_host none;
 	if (!host)
 		host = &none;
+	/* Copies: the VM looks its parts up again when it boots and stops. */
 	*out = (struct host_config){
-	    .agent = host->agent,
-	    .kernel = host->kernel,
-	    .qemu = host->qemu,
-	    .qemu_cpu = host->qemu_cpu,
-	    .virtiofsd = host->virtiofsd,
-	    .passt = host->passt,
-	    .libkrun = host->libkrun,
-	    .kernel_append = host->kernel_append,
-	    .kvm_device = host->kvm_device,
+	    .agent = copy(owned, host->agent),
+	    .kernel = copy(owned, host->kernel),
+	    .qemu = copy(owned, host->qemu),
+	    .qemu_cpu = copy(owned, host->qemu_cpu),
+	    .virtiofsd = copy(owned, host->virtiofsd),
+	    .passt = copy(owned, host->passt),
+	    .libkrun = copy(owned, host->libkrun),
+	    .kernel_append = copy(owned, host->kernel_append),
+	    .kvm_device = copy(owned, host->kvm_device),
 	    .disable_kvm = host->disable_kvm,
-	    .tmpdir = host->tmpdir,
-	    .home = host->home,
-	    .cache_home = host->cache_home,
-	    .path = host->path,
+	    .tmpdir = copy(owned, host->tmpdir),
+	    .home = copy(owned, host->home),
+	    .cache_home = copy(owned, host->cache_home),
+	    .path = copy(owned, host->path),
 	};
+	if (owned->failed) {
+		error_set(err, 0, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec *vm,
@@ -195,6 +207,8 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 	out->env = (char **)proc->env;
 	out->env_count = env_count;
 	out->script_stream = proc->script_fed;
+	out->host_env = (char **)proc->base_env;
+	out->discarded_files = proc->count_discarded;
 	out->workdir = proc->workdir ? proc->workdir : "/";
 	if (proc->user && guest_user_resolve(proc->user, vm->root_dir, &out->user, err) < 0)
 		return -1;

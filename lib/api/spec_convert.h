@@ -19,7 +19,8 @@ void owned_free(struct owned *o);
  * err (the message names the resource: its label, or "volume 2"). */
 int spec_convert_vm(const struct krunsh_vm_spec *spec, struct vm_spec *out, struct owned *owned,
 		    struct error *err);
-void spec_convert_host(const struct krunsh_host *host, struct host_config *out);
+int spec_convert_host(const struct krunsh_host *host, struct host_config *out, struct owned *owned,
+		      struct error *err);
 /* out points into proc (argv, env): it lives as long as proc; its
  * ulimits are out's own (ulimits_free). */
 int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec *vm,

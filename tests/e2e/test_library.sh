@@ -71,13 +71,18 @@ test_library_spec_fields_reach_the_guest() {
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" "refused: --volume X: host path /nonexistent/krunsh: No such file or directory
+created: ${engine}, booted in 0 s
+booted: with an accelerator kernel known, in > 0 s
 resources: in-volume
 disk 2048 1
 tmpfs rw,nosuid,noexec
 secret []
 user and limit: 1234:2345 77 88
 shell: bash
-unknown user: invalid" "$(cat out)" || return 1
+environment: base mine
+mkdir: discarded: 2, first in /root/proj
+unknown user: invalid
+hurried boot: failed, start error, timed out" "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	expect_gone "" 3
 }

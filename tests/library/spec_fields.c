@@ -60,11 +60,24 @@ int main(int argc, char **argv)
 				      .hidden_count = 1};
 	if (krunsh_vm_spec_check(&spec, &err) < 0)
 		return printf("the good spec failed the check: %s\n", err.message), 1;
+	/* In two steps: the engine is known before the boot. */
 	krunsh_vm *vm;
-	if (krunsh_vm_start(&spec, &vm, &err) < 0) {
+	struct krunsh_vm_info info;
+	if (krunsh_vm_create(&spec, &vm, &err) < 0) {
 		fprintf(stderr, "spec_fields: %s\n", err.message);
 		return 1;
 	}
+	krunsh_vm_info(vm, &info);
+	printf("created: %s, booted in %s\n", info.engine, info.boot_seconds > 0 ? "?" : "0 s");
+	struct krunsh_exec_result result;
+	if (krunsh_vm_boot(vm, &result, &err) < 0) {
+		fprintf(stderr, "spec_fields: %s\n", err.message);
+		return 1;
+	}
+	krunsh_vm_info(vm, &info);
+	printf("booted: %s kernel %s, in %s\n", info.accelerator[0] ? "with an accelerator" : "?",
+	       info.kernel_release[0] ? "known" : "unknown",
+	       info.boot_seconds > 0 ? "> 0 s" : "0 s");
 	snprintf(script, sizeof(script),
 		 "cat /data/file; touch /data/new 2>/dev/null && echo volume writable;"
 		 "echo disk $(cat /sys/block/vda/size) $(cat /sys/block/vda/ro);"
@@ -84,13 +97,36 @@ int main(int argc, char **argv)
 	    &(struct krunsh_proc_spec){.script = "echo ${BASH_VERSION:+bash}",
 				       .shell = "/bin/bash"},
 	    "shell");
-	struct krunsh_exec_result result;
+	const char *const base[] = {"FOO=base", "BAR=base", NULL}, *const mine[] = {"BAR=mine",
+										    NULL};
+	run(vm,
+	    &(struct krunsh_proc_spec){.script = "echo $FOO $BAR", .base_env = base, .env = mine},
+	    "environment");
+	run(vm, &(struct krunsh_proc_spec){.script = "mkdir -p /root/proj"}, "mkdir");
 	struct krunsh_io io = {.stdin_fd = -1, .stdout_fd = 1, .stderr_fd = 1};
+	const struct krunsh_proc_spec writes = {
+	    .script = "touch a; echo b > b", .workdir = "/root/proj", .count_discarded = 1};
+	if (krunsh_vm_exec(vm, &writes, &io, &result, &err) == 0)
+		printf("discarded: %u%s, first in %s\n", result.discarded_count,
+		       result.discarded_at_least ? " or more" : "",
+		       strncmp(result.discarded_first, "/root/proj/", 11) == 0 ? "/root/proj"
+									       : "?");
 	if (krunsh_vm_exec(vm, &(struct krunsh_proc_spec){.script = "true", .user = "no-such-user"},
 			   &io, &result, &err) == 0)
 		printf("an unknown user ran\n");
 	else
 		printf("unknown user: %s\n", err.code == KRUNSH_E_INVALID ? "invalid" : "other");
+	krunsh_vm_stop(vm);
+
+	/* A boot that cannot finish in time says how it ended. */
+	struct krunsh_vm_spec hurried = {
+	    .engine = argv[1], .cancel_fd = -1, .host = &host, .timeout = 0.01};
+	if (krunsh_vm_create(&hurried, &vm, &err) < 0)
+		return printf("create failed: %s\n", err.message), 1;
+	int booted = krunsh_vm_boot(vm, &result, &err);
+	printf("hurried boot: %s, %s, %s\n", booted == 0 ? "up" : "failed",
+	       err.code == KRUNSH_E_START ? "start error" : "other error",
+	       result.end == KRUNSH_EXEC_TIMEOUT ? "timed out" : "other end");
 	krunsh_vm_stop(vm);
 	return 0;
 }

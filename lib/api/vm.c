@@ -1,0 +1,231 @@
+/* The public API's VM (include/krunsh/krunsh.h): created from a spec
+ * (checked, its engine picked), booted, described, stopped. */
+#include "config.h"
+#include "lib/api/api.h"
+#include "lib/exec/discarded_files.h"
+#include "lib/spec/host_config.h"
+#include "lib/util/text.h"
+#include "lib/vm/tempdir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int api_fail(struct krunsh_error *err, int code, const struct error *inner)
+{
+	if (err) {
+		err->code = code;
+		text_format(err->message, sizeof(err->message), "%s", inner->message);
+	}
+	return -1;
+}
+
+int api_fail_text(struct krunsh_error *err, int code, const char *text)
+{
+	struct error inner;
+	text_format(inner.message, sizeof(inner.message), "%s", text);
+	return api_fail(err, code, &inner);
+}
+
+double api_deadline(double timeout)
+{
+	return timeout > 0 ? monotonic_seconds() + timeout : 0;
+}
+
+static enum krunsh_exec_end end_of(enum session_outcome outcome)
+{
+	switch (outcome) {
+	case SESSION_EXITED:
+		return KRUNSH_EXEC_EXITED;
+	case SESSION_TIMEOUT:
+		return KRUNSH_EXEC_TIMEOUT;
+	case SESSION_BOOT_TIMEOUT:
+		return KRUNSH_EXEC_BOOT_TIMEOUT;
+	case SESSION_SIGNALLED:
+		return KRUNSH_EXEC_CANCELLED;
+	case SESSION_VM_DIED:
+		return KRUNSH_EXEC_VM_DIED;
+	case SESSION_OUTPUT_CLOSED:
+		return KRUNSH_EXEC_OUTPUT_CLOSED;
+	case SESSION_PROTOCOL_ERROR:
+		return KRUNSH_EXEC_PROTOCOL_ERROR;
+	case SESSION_AGENT_ERROR:
+	case SESSION_ALIVE:
+		break;
+	}
+	return KRUNSH_EXEC_GUEST_ERROR;
+}
+
+void api_result(const struct krunsh_vm *k, const char *workdir, struct krunsh_exec_result *out)
+{
+	const struct session_result *r = &k->run.session;
+	memset(out, 0, sizeof(*out));
+	out->end = end_of(r->outcome);
+	out->status = r->exit_status;
+	out->cancel_byte = r->signal;
+	text_format(out->message, sizeof(out->message), "%s", r->message);
+	text_format(out->vmm_cause, sizeof(out->vmm_cause), "%s", k->run.vmm_cause);
+	text_format(out->vmm_log_tail, sizeof(out->vmm_log_tail), "%s", k->run.vmm_log_tail);
+	if (r->discarded.count && workdir) {
+		out->discarded_count = r->discarded.count;
+		out->discarded_at_least = r->discarded.at_least;
+		discarded_files_first(out->discarded_first, sizeof(out->discarded_first), workdir,
+				      &r->discarded);
+	}
+}
+
+int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec, struct krunsh_error *err)
+{
+	struct vm_spec checked;
+	struct owned owned = {0};
+	struct error inner = {0};
+	int r = spec_convert_vm(spec, &checked, &owned, &inner);
+	resources_free(&checked.resources);
+	owned_free(&owned);
+	return r < 0 ? api_fail(err, KRUNSH_E_INVALID, &inner) : 0;
+}
+
+int krunsh_vm_create(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct krunsh_error *err)
+{
+	*out = NULL;
+	struct error inner = {0};
+	struct krunsh_vm *k = calloc(1, sizeof(*k));
+	if (!k)
+		return api_fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
+	log_set_sink(spec->log, spec->log_data);
+	log_verbose = spec->verbose;
+	int code = KRUNSH_E_INVALID;
+	if (spec_convert_host(spec->host, &k->host, &k->owned, &inner) < 0 ||
+	    spec_convert_vm(spec, &k->spec, &k->owned, &inner) < 0)
+		goto failed;
+	k->boot_timeout = spec->boot_timeout > 0 ? spec->boot_timeout : 20;
+	k->start_timeout = spec->timeout;
+	k->cancel_fd = spec->cancel_fd;
+	k->freeze_first_boot = spec->host && spec->host->test_freeze_first_boot;
+	/* The parts and the run directory are looked up while the VM is
+	 * created and booted, not after. */
+	host_config_set(&k->host);
+	/* What VMs of processes that were killed left behind goes first. */
+	tempdir_sweep_stale();
+	code = KRUNSH_E_UNAVAILABLE;
+	if (!(k->engine = engine_select(&k->spec, &k->probe, &inner)))
+		goto failed;
+	log_verbose_message("%s", k->probe.reason);
+	host_config_set(NULL);
+	*out = k;
+	return 0;
+failed:
+	host_config_set(NULL);
+	krunsh_vm_stop(k);
+	return api_fail(err, code, &inner);
+}
+
+/* The one-line why of a boot that ended without a guest. */
+static void boot_failure_text(const struct krunsh_exec_result *r, char *text, size_t size)
+{
+	switch (r->end) {
+	case KRUNSH_EXEC_BOOT_TIMEOUT:
+		text_format(text, size, "the guest showed no sign of life, twice%s%s",
+			    r->vmm_log_tail[0] ? "; last VMM message: " : "", r->vmm_log_tail);
+		break;
+	case KRUNSH_EXEC_TIMEOUT:
+		text_format(text, size, "the start timed out");
+		break;
+	case KRUNSH_EXEC_CANCELLED:
+		text_format(text, size, "the start was cancelled");
+		break;
+	default:
+		text_format(text, size, "%s%s%s", r->message[0] ? r->message : "the VM failed",
+			    r->vmm_cause[0] ? ": " : "", r->vmm_cause);
+		break;
+	}
+}
+
+int krunsh_vm_boot(krunsh_vm *k, struct krunsh_exec_result *result, struct krunsh_error *err)
+{
+	struct krunsh_exec_result ignored;
+	if (!result)
+		result = &ignored;
+	memset(result, 0, sizeof(*result));
+	if (!k || k->vm)
+		return api_fail_text(err, KRUNSH_E_STATE, k ? "booted already" : "no VM");
+	struct error inner = {0};
+	struct job_buffer setup = {0};
+	if (job_build_setup(&k->spec, &setup, &inner) < 0)
+		return api_fail(err, KRUNSH_E_SYSTEM, &inner);
+	struct vm_setup vm_setup = {
+	    .data = setup.data,
+	    .length = setup.length,
+	    .boot_timeout = k->boot_timeout,
+	    .cancel_fd = k->cancel_fd,
+	    .freeze_first_boot = k->freeze_first_boot,
+	};
+	host_config_set(&k->host);
+	int r = vm_start(k->engine, &k->probe, &k->spec, &vm_setup, api_deadline(k->start_timeout),
+			 &k->vm, &k->run, &inner);
+	host_config_set(NULL);
+	job_buffer_free(&setup);
+	if (r < 0)
+		return api_fail(err, KRUNSH_E_START, &inner);
+	if (!k->vm) {
+		api_result(k, NULL, result);
+		char text[1400];
+		boot_failure_text(result, text, sizeof(text));
+		return api_fail_text(err, KRUNSH_E_START, text);
+	}
+	return 0;
+}
+
+int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct krunsh_error *err)
+{
+	krunsh_vm *k;
+	if (krunsh_vm_create(spec, &k, err) < 0)
+		return -1;
+	if (krunsh_vm_boot(k, NULL, err) < 0) {
+		krunsh_vm_stop(k);
+		*out = NULL;
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+void krunsh_vm_info(const krunsh_vm *k, struct krunsh_vm_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!k || !k->engine)
+		return;
+	info->engine = k->engine->name;
+	info->accelerator = k->probe.accelerator;
+	info->reason = k->probe.reason;
+	info->kernel = k->probe.kernel;
+	info->kernel_release = k->probe.kernel_release;
+	info->boot_seconds = k->run.session.boot_seconds;
+	info->watchdog_retries = k->run.watchdog_retries;
+}
+
+void krunsh_vm_stop(krunsh_vm *k)
+{
+	if (!k)
+		return;
+	if (k->running) {
+		vm_exec_abort(k->vm, "the VM was stopped");
+		krunsh_exec_finish(k->running, NULL);
+	}
+	host_config_set(&k->host);
+	vm_stop(k->vm);
+	host_config_set(NULL);
+	session_result_free(&k->run.session);
+	resources_free(&k->spec.resources);
+	owned_free(&k->owned);
+	free(k);
+}
+
+const char *krunsh_vm_engine(const krunsh_vm *k)
+{
+	return k && k->engine ? k->engine->name : NULL;
+}
+
+const char *krunsh_version(void)
+{
+	return KRUNSH_VERSION;
+}
