@@ -45,7 +45,7 @@ ALL_LDFLAGS = $(HARDENING_LDFLAGS) $(LDFLAGS) $(SANITIZE)
 # of it, agent/ the guest's side.
 PROTO_SRC  := $(wildcard proto/*.c)
 LIB_SRC    := $(shell find lib -name '*.c') $(PROTO_SRC)
-CLI_SRC    := $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_SRC    := $(filter-out cli/main.c,$(wildcard cli/*.c cli/*/*.c))
 AGENT_SRC  := $(wildcard agent/*.c)
 
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
@@ -54,6 +54,9 @@ MAIN_OBJ   := $(BUILD)/cli/main.o
 # The agent is static: the initramfs holds nothing else, no libc.
 GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(AGENT_SRC) $(PROTO_SRC))
 INCLUDES   := -I. -Iinclude -I$(BUILD)
+# --bundle reads config.json with json-c (Debian's libjson-c-dev).
+JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+JSON_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 DOUBLE_SRC := $(wildcard tests/double/*.c)
@@ -112,6 +115,9 @@ $(BUILD)/lib/%.o: lib/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
 $(BUILD)/proto/%.o: proto/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(INCLUDES) -c $< -o $@
+$(BUILD)/cli/oci/%.o: cli/oci/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) $(JSON_CFLAGS) -c $< -o $@
 $(BUILD)/%.o: %.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -c $< -o $@
@@ -136,7 +142,7 @@ $(BUILD)/krunsh-cli.a: $(CLI_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
-	$(CC) $(ALL_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a -ldl -lm
+	$(CC) $(ALL_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a $(JSON_LIBS) -ldl -lm
 
 $(BUILD)/krunsh-agent: $(GUEST_OBJ)
 	$(CC) -static $(LDFLAGS) -o $@ $^
@@ -180,7 +186,7 @@ $(BUILD)/libkrun-double-unmarked.so.1: $(DOUBLE_SRC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -o $@ $< $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) $(PIE_LDFLAGS) -ldl -lm
+	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -o $@ $< $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) $(PIE_LDFLAGS) $(JSON_LIBS) -ldl -lm
 
 check-unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -227,7 +233,10 @@ $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 $(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c lib/channel/channel_policy.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel
+$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/*.c) cli/host_name.c lib/spec/resources.c lib/util/text.c lib/util/error.c lib/util/path.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
+fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(BUILD)/bench/stream-latency: bench/stream_latency.c

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <unistd.h>
 
@@ -104,9 +105,14 @@ static int prepare_job(const struct job *job, const struct agent_config *config,
 	/* tmpfs first: a volume may lie inside one, never the other way
 	 * round (the host refuses overlaps), so no mount point is ever
 	 * created in a share. */
-	if (setup_tmpfs(job, error, error_size) < 0)
+	if (setup_tmpfs(job, error, error_size) < 0 || setup_volumes(job, error, error_size) < 0)
 		return -1;
-	return setup_volumes(job, error, error_size);
+	/* Last: the mount points above are made on the overlay first. */
+	if (job->root_read_only && mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0) {
+		snprintf(error, error_size, "making the root read-only: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* The executions the host sends, one after another, until it closes the

@@ -54,6 +54,7 @@ struct job {
 	uint32_t *groups;
 	size_t group_count;
 	const char *hostname;	   /* NULL: "krunsh" */
+	int root_read_only;	   /* JOB_ROOT_READONLY */
 	const char **module_lists; /* extra module lists to load */
 	size_t module_list_count;
 	const char *shell;

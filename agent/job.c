@@ -148,6 +148,9 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 		case JOB_NETWORK:
 			out->network = 1;
 			break;
+		case JOB_ROOT_READONLY:
+			out->root_read_only = 1;
+			break;
 		case JOB_TMPFS:
 			if (parse_tmpfs(out, s, rec.length) < 0)
 				goto malformed;

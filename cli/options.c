@@ -1,6 +1,7 @@
 /* Parses krunsh's command line into struct options. Every bad value is one
  * error line and exit status 125, before anything starts. */
 #include "cli/options.h"
+#include "cli/oci/bundle.h"
 #include "config.h"
 
 #include <errno.h>
@@ -56,6 +57,7 @@ static const char usage_text[] =
     "  -p, --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
     "      --ulimit NAME=SOFT[:HARD]  resource limit for the commands (nofile, nproc, ...)\n"
     "      --root DIR       use DIR instead of the host's / as the read-only root\n"
+    "      --bundle DIR     run the OCI runtime bundle DIR (its config.json and root)\n"
     "      --mask PATH      hide one more host path from the guest (repeatable)\n"
     "      --expose PATH    show a path of the default secret list after all\n"
     "Other:\n"
@@ -98,6 +100,7 @@ enum {
 	OPT_NETWORK,
 	OPT_RM,
 	OPT_READ_ONLY,
+	OPT_BUNDLE,
 	OPT_ENTRYPOINT,
 };
 
@@ -130,6 +133,7 @@ static const struct option long_options[] = {
     {"mask", required_argument, NULL, OPT_MASK},
     {"expose", required_argument, NULL, OPT_EXPOSE},
     {"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
+    {"bundle", required_argument, NULL, OPT_BUNDLE},
     {"user", required_argument, NULL, 'u'},
     {"mount", required_argument, NULL, OPT_MOUNT},
     {"tmpfs", required_argument, NULL, OPT_TMPFS},
@@ -209,14 +213,6 @@ static int parse_podman_memory(const char *text, unsigned *out)
 
 /* A host name the guest's sethostname and a shell prompt take as is:
  * letters, digits, '-' and '.', at most 64 bytes. */
-static int hostname_valid(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 0 && n <= 64 && name[0] != '-' && name[0] != '.' &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.") ==
-		   n;
-}
-
 static int parse_seconds(const char *text, double *out)
 {
 	char *end;
@@ -333,7 +329,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	opterr = 0;
 	optind = 1;
 	int script_flag = 0, network_none = 0;
-	const char *user_spec = NULL;
+	const char *user_spec = NULL, *bundle_dir = NULL;
+	struct bundle_overrides given = {0};
 	int c;
 	unsigned long v;
 	/* '+': stop at the first operand, so "-- PROGRAM -x" keeps -x.
@@ -361,12 +358,14 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->vm.engine = optarg;
 			break;
 		case OPT_CPUS:
+			given.cpus = 1;
 			if (parse_unsigned(optarg, 1, MAX_CPUS, &v) < 0)
 				return bad_value(err, "--cpus", optarg,
 						 "a whole number from 1 to 64");
 			opts->vm.cpus = (unsigned)v;
 			break;
 		case OPT_MEM:
+			given.memory = 1;
 			if (parse_mem(optarg, &opts->vm.mem_mib) < 0)
 				return bad_value(err, "--mem", optarg,
 						 "MiB from 128 to 262144, or a G suffix");
@@ -400,6 +399,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->vm.verbose = 1;
 			break;
 		case 'm':
+			given.memory = 1;
 			if (parse_podman_memory(optarg, &opts->vm.mem_mib) < 0)
 				return bad_value(err, "--memory", optarg,
 						 "bytes, or a number with a b, k, m or g suffix, "
@@ -409,7 +409,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			user_spec = optarg;
 			break;
 		case OPT_HOSTNAME:
-			if (!hostname_valid(optarg))
+			if (!cli_hostname_valid(optarg))
 				return bad_value(err, "--hostname", optarg,
 						 "letters, digits, '-' and '.', at most 64");
 			opts->vm.hostname = optarg;
@@ -513,6 +513,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->vm.root_dir = optarg;
 			break;
 		}
+		case OPT_BUNDLE:
+			bundle_dir = optarg;
+			break;
 		case OPT_ENV_FILE:
 			if (read_env_file(opts, optarg, err) < 0)
 				return CLI_ERROR;
@@ -536,6 +539,23 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			return CLI_ERROR;
 		}
 	}
+	int rest = argc - optind;
+	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (bundle_dir) {
+		if (opts->vm.root_dir) {
+			error_set(err, 0, "--bundle brings its own root: drop --root");
+			return CLI_ERROR;
+		}
+		given.workdir = opts->proc.workdir != NULL;
+		given.hostname = opts->vm.hostname != NULL;
+		given.user = user_spec != NULL;
+		given.program = saw_dashdash;
+		given.commands = opts->command || script_flag || rest > 0;
+		/* -V names each field the VM makes moot, as it reads them. */
+		log_verbose = opts->vm.verbose;
+		if (bundle_apply(bundle_dir, &given, opts, err) < 0)
+			return CLI_ERROR;
+	}
 	if (network_none && opts->vm.resources.port_count) {
 		error_set(err, 0, "--network none cannot be combined with --publish");
 		return CLI_ERROR;
@@ -543,8 +563,6 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	/* After the loop: a --root given later names the passwd file. */
 	if (user_spec && guest_user_resolve(user_spec, opts->vm.root_dir, &opts->proc.user, err) < 0)
 		return CLI_ERROR;
-	int rest = argc - optind;
-	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
 	if (saw_dashdash) {
 		if (rest == 0) {
 			error_set(err, 0, "'--' must be followed by a program to run");
@@ -599,6 +617,7 @@ void cli_free(struct options *opts)
 	opts->owned_env_count = 0;
 	resources_free(&opts->vm.resources);
 	ulimits_free(&opts->proc.ulimits);
+	bundle_free(opts);
 	free(opts->vm.masks);
 	free(opts->vm.exposed);
 	opts->vm.masks = opts->vm.exposed = NULL;

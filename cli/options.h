@@ -20,6 +20,7 @@ struct options {
 	const char *report_file; /* --report: JSON summary of the run */
 	char **owned_env;	 /* entries read from --env-file */
 	size_t owned_env_count;
+	struct bundle *bundle; /* --bundle: what the specs point into */
 };
 
 enum cli_result {
@@ -34,5 +35,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
  * -c COMMAND, FILE). */
 int cli_stdin_reaches_commands(const struct options *opts);
 void cli_free(struct options *opts);
+/* A host name krunsh gives a guest: letters, digits, '-' and '.', 1-64
+ * (cli/host_name.c). */
+int cli_hostname_valid(const char *name);
 
 #endif

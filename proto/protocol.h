@@ -105,6 +105,10 @@ enum job_key {
 	/* u32 1: after the program, count the files it left on the overlay
 	 * under the working directory (FRAME_DISCARDED_FILES). */
 	JOB_DISCARDED_FILES = 17,
+	/* u32 1: once everything is mounted, the root is remounted read-only
+	 * (an OCI bundle's root.readonly); tmpfs mounts and rw volumes stay
+	 * writable. */
+	JOB_ROOT_READONLY = 19,
 };
 
 enum job_mode {
@@ -136,7 +140,7 @@ struct frame_header {
 static inline int job_key_is_setup(uint32_t key)
 {
 	return key == JOB_VOLUME || key == JOB_NETWORK || key == JOB_MODULES ||
-	       key == JOB_HOSTNAME || key == JOB_TMPFS;
+	       key == JOB_HOSTNAME || key == JOB_TMPFS || key == JOB_ROOT_READONLY;
 }
 
 static inline void put_u32le(unsigned char *p, uint32_t v)

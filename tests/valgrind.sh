@@ -58,6 +58,10 @@ check "--timeout abc" 125 "$work/lines" --timeout abc
 check "flag without value" 125 "$work/lines" --cpus
 check "-e of an unset variable" 125 "$work/lines" -e KRUNSH_VALGRIND_UNSET
 check "NUL byte in input" 125 "$work/nul"
+# --bundle's reader: a config.json refused half-way frees what it took.
+mkdir -p "$work/bundle/rootfs"
+printf '%s' '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"args": ["a", "b"], "env": ["A=1"], "rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 2}]}, "mounts": [{"destination": "/t", "type": "tmpfs"}], "hooks": {"prestart": []}}' >"$work/bundle/config.json"
+check "--bundle with a refused field" 125 "$work/lines" --bundle "$work/bundle"
 check "missing FILE" 125 /dev/null "$work/no-such-file"
 check "directory as FILE" 125 /dev/null "$work/dir"
 check "echo hi in a VM ($engine)" 0 "$work/hi" --engine "$engine"

@@ -64,7 +64,7 @@ static int add_environment(const struct proc_spec *opts, struct job_buffer *b, s
 	    {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 	    {"HOME", "/root"},
 	};
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+	for (size_t i = 0; !opts->env_exact && i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		/* Overridden by an -e of the same name: skip the default. */
 		if (env_overridden(opts, defaults[i].name, strlen(defaults[i].name)))
 			continue;
@@ -142,6 +142,8 @@ int job_build_setup(const struct vm_spec *opts, struct job_buffer *out, struct e
 		const char *fields[] = {res->tmpfs[i].guest, res->tmpfs[i].data};
 		r = add_nul_joined(out, JOB_TMPFS, flags, sizeof(flags), fields, 2);
 	}
+	if (r == 0 && opts->root_read_only)
+		r = job_buffer_add_u32(out, JOB_ROOT_READONLY, 1);
 	if (r == 0 && opts->hostname)
 		r = job_buffer_add(out, JOB_HOSTNAME, opts->hostname, strlen(opts->hostname));
 	if (r == 0 && opts->network)

@@ -17,6 +17,7 @@ struct vm_spec {
 	const char *libkrun_path; /* NULL: the loader's search */
 	int allow_writable_root;
 	const char *root_dir; /* NULL: the host's / */
+	int root_read_only;   /* no writes to / at all, not even to the overlay */
 	int network;	      /* user-mode networking (passt) */
 	const char *hostname; /* NULL: "krunsh" */
 	/* volumes, disks, ports, tmpfs */
@@ -47,6 +48,9 @@ struct proc_spec {
 	/* NULL-terminated "NAME=VALUE" of the caller's, passed on unless env
 	 * sets the name; PATH and HOME get defaults when neither has them. */
 	char **host_env;
+	/* The environment is exactly host_env and env: no PATH or HOME
+	 * defaults (an OCI bundle's process.env). */
+	int env_exact;
 	const char *workdir;	/* NULL: the caller's directory (/ under a root) */
 	struct guest_user user; /* -u: who it runs as; unset: root */
 	struct ulimit_list ulimits;
