@@ -56,7 +56,7 @@ GUEST_OBJ  := $(patsubst %.c,$(BUILD)/guest/%.o,$(AGENT_SRC) $(PROTO_SRC))
 INCLUDES   := -I. -Iinclude -I$(BUILD)
 # --bundle reads config.json with json-c (Debian's libjson-c-dev).
 JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
-JSON_LIBS   := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+JSON_LIBS   := $(shell pkg-config --libs json-c libcrypto 2>/dev/null || echo -ljson-c -lcrypto)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 DOUBLE_SRC := $(wildcard tests/double/*.c)
@@ -233,10 +233,13 @@ $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 $(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c lib/channel/channel_policy.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/*.c) cli/host_name.c lib/spec/resources.c lib/util/text.c lib/util/error.c lib/util/path.c
+$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/host_name.c lib/spec/resources.c lib/util/text.c lib/util/error.c lib/util/path.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
-fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle
+$(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_layout.c lib/util/text.c lib/util/error.c lib/util/path.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
+fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(BUILD)/bench/stream-latency: bench/stream_latency.c

@@ -61,8 +61,9 @@ static int add_host_entries(struct options *opts)
 
 int guest_env_build(struct options *opts, struct error *err)
 {
-	/* A bundle's process.env is the whole environment. */
-	if (!opts->bundle && add_host_entries(opts) < 0)
+	/* A bundle's process.env, an image's Env is the environment (with
+	 * PATH and HOME defaults for an image, as podman gives them). */
+	if (!opts->bundle && !opts->image && add_host_entries(opts) < 0)
 		goto nomem;
 	for (size_t k = 0; k < opts->proc.env_count; k++) {
 		const char *entry = opts->proc.env[k];

@@ -3,6 +3,7 @@
 #include "cli/environment.h"
 #include "cli/exit_status.h"
 #include "cli/guest_env.h"
+#include "cli/oci/image.h"
 #include "cli/options.h"
 #include "lib/engine/engine.h"
 #include "lib/util/error.h"
@@ -123,6 +124,13 @@ int main(int argc, char **argv)
 		return EXIT_KRUNSH_FAILURE;
 	}
 	log_verbose = opts.vm.verbose;
+	if (opts.image_prune) {
+		int pruned = image_prune(&opts, &err);
+		if (pruned < 0)
+			error_print(&err);
+		cli_free(&opts);
+		return pruned < 0 ? EXIT_KRUNSH_FAILURE : 0;
+	}
 	double started = monotonic_seconds();
 	if (signals_install() < 0) {
 		log_message("cannot set up signal handling");

@@ -2,6 +2,7 @@
  * error line and exit status 125, before anything starts. */
 #include "cli/options.h"
 #include "cli/oci/bundle.h"
+#include "cli/oci/image.h"
 #include "config.h"
 
 #include <errno.h>
@@ -57,6 +58,10 @@ static const char usage_text[] =
     "  -p, --publish H:G    forward host 127.0.0.1:H to guest port G (TCP; implies --net)\n"
     "      --ulimit NAME=SOFT[:HARD]  resource limit for the commands (nofile, nproc, ...)\n"
     "      --root DIR       use DIR instead of the host's / as the read-only root\n"
+    "      --image REF      boot a local container image: oci:DIR[:TAG],\n"
+    "                       docker-archive:FILE, oci-archive:FILE or a name in\n"
+    "                       podman's storage (a bare -- runs its Entrypoint + Cmd)\n"
+    "      --image-prune    remove the unpacked images no run is using\n"
     "      --bundle DIR     run the OCI runtime bundle DIR (its config.json and root)\n"
     "      --mask PATH      hide one more host path from the guest (repeatable)\n"
     "      --expose PATH    show a path of the default secret list after all\n"
@@ -101,6 +106,8 @@ enum {
 	OPT_RM,
 	OPT_READ_ONLY,
 	OPT_BUNDLE,
+	OPT_IMAGE,
+	OPT_IMAGE_PRUNE,
 	OPT_ENTRYPOINT,
 };
 
@@ -134,6 +141,8 @@ static const struct option long_options[] = {
     {"expose", required_argument, NULL, OPT_EXPOSE},
     {"clean-env", no_argument, NULL, OPT_CLEAN_ENV},
     {"bundle", required_argument, NULL, OPT_BUNDLE},
+    {"image", required_argument, NULL, OPT_IMAGE},
+    {"image-prune", no_argument, NULL, OPT_IMAGE_PRUNE},
     {"user", required_argument, NULL, 'u'},
     {"mount", required_argument, NULL, OPT_MOUNT},
     {"tmpfs", required_argument, NULL, OPT_TMPFS},
@@ -329,7 +338,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	opterr = 0;
 	optind = 1;
 	int script_flag = 0, network_none = 0;
-	const char *user_spec = NULL, *bundle_dir = NULL;
+	const char *user_spec = NULL, *bundle_dir = NULL, *image_ref = NULL;
 	struct bundle_overrides given = {0};
 	int c;
 	unsigned long v;
@@ -516,6 +525,12 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		case OPT_BUNDLE:
 			bundle_dir = optarg;
 			break;
+		case OPT_IMAGE:
+			image_ref = optarg;
+			break;
+		case OPT_IMAGE_PRUNE:
+			opts->image_prune = 1;
+			break;
 		case OPT_ENV_FILE:
 			if (read_env_file(opts, optarg, err) < 0)
 				return CLI_ERROR;
@@ -541,20 +556,41 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	}
 	int rest = argc - optind;
 	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
-	if (bundle_dir) {
-		if (opts->vm.root_dir) {
-			error_set(err, 0, "--bundle brings its own root: drop --root");
+	if (opts->image_prune)
+		return rest || image_ref || bundle_dir
+			   ? (error_set(err, 0, "--image-prune takes no other work"), CLI_ERROR)
+			   : CLI_RUN;
+	given.workdir = opts->proc.workdir != NULL;
+	given.hostname = opts->vm.hostname != NULL;
+	given.user = user_spec != NULL;
+	given.program = saw_dashdash;
+	given.commands = opts->command || script_flag || rest > 0;
+	/* -V names what a bundle's or an image's config decides, as it is read. */
+	log_verbose = opts->vm.verbose;
+	if ((bundle_dir || image_ref) && opts->vm.root_dir) {
+		error_set(err, 0, "--%s brings its own root: drop --root", bundle_dir ? "bundle" : "image");
+		return CLI_ERROR;
+	}
+	if (bundle_dir && image_ref) {
+		error_set(err, 0, "give either --bundle or --image, not both");
+		return CLI_ERROR;
+	}
+	if (bundle_dir && bundle_apply(bundle_dir, &given, opts, err) < 0)
+		return CLI_ERROR;
+	if (image_ref) {
+		if (saw_dashdash && (opts->command || script_flag || opts->keep_going)) {
+			error_set(err, 0,
+				  "-- PROGRAM cannot be combined with -c, --script or --keep-going");
 			return CLI_ERROR;
 		}
-		given.workdir = opts->proc.workdir != NULL;
-		given.hostname = opts->vm.hostname != NULL;
-		given.user = user_spec != NULL;
-		given.program = saw_dashdash;
-		given.commands = opts->command || script_flag || rest > 0;
-		/* -V names each field the VM makes moot, as it reads them. */
-		log_verbose = opts->vm.verbose;
-		if (bundle_apply(bundle_dir, &given, opts, err) < 0)
+		struct image_request req = {.ref = image_ref,
+					    .given = given,
+					    .image_command = saw_dashdash && rest == 0,
+					    .args = saw_dashdash && rest > 0 ? argv + optind : NULL};
+		if (image_apply(&req, opts, err) < 0)
 			return CLI_ERROR;
+		if (saw_dashdash)
+			return specs_complete(opts);
 	}
 	if (network_none && opts->vm.resources.port_count) {
 		error_set(err, 0, "--network none cannot be combined with --publish");
@@ -618,6 +654,7 @@ void cli_free(struct options *opts)
 	resources_free(&opts->vm.resources);
 	ulimits_free(&opts->proc.ulimits);
 	bundle_free(opts);
+	image_free(opts);
 	free(opts->vm.masks);
 	free(opts->vm.exposed);
 	opts->vm.masks = opts->vm.exposed = NULL;

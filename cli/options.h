@@ -21,6 +21,8 @@ struct options {
 	char **owned_env;	 /* entries read from --env-file */
 	size_t owned_env_count;
 	struct bundle *bundle; /* --bundle: what the specs point into */
+	struct image *image;   /* --image: the same, and the cache entry's lock */
+	int image_prune;	       /* --image-prune: nothing else runs */
 };
 
 enum cli_result {
