@@ -71,7 +71,7 @@ LIBRARY_TESTS := $(patsubst tests/library/%.c,$(BUILD)/tests/library/%,$(wildcar
 LIBKRUNSH_SO := $(BUILD)/libkrunsh.so.$(VERSION)
 LIBKRUNSH    := $(LIBKRUNSH_SO) $(BUILD)/libkrunsh.so.$(SOVERSION) $(BUILD)/libkrunsh.so \
 	$(BUILD)/libkrunsh.a $(BUILD)/krunsh.pc
-all: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(LIBKRUNSH) $(DOUBLE_LIB) $(HOSTILE_AGENT) $(EXAMPLES) \
+all: $(BUILD)/krunsh $(BUILD)/krunsh-oci $(BUILD)/krunsh-agent $(LIBKRUNSH) $(DOUBLE_LIB) $(HOSTILE_AGENT) $(EXAMPLES) \
 	$(LIBRARY_TESTS)
 
 # Files generated from the install paths are rewritten only when their
@@ -140,6 +140,14 @@ $(BUILD)/libkrunsh.so: $(BUILD)/libkrunsh.so.$(SOVERSION)
 # The command's own modules, apart so that unit tests can link them.
 $(BUILD)/krunsh-cli.a: $(CLI_OBJ)
 	$(AR) rcs $@ $^
+
+# krunsh-oci, the OCI runtime: each container a microVM (runtime/).
+RUNTIME_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard runtime/*.c))
+$(BUILD)/runtime/%.o: runtime/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) $(JSON_CFLAGS) -c $< -o $@
+$(BUILD)/krunsh-oci: $(RUNTIME_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
+	$(CC) $(ALL_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(RUNTIME_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a $(JSON_LIBS) -ldl -lm
 
 $(BUILD)/krunsh: $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a
 	$(CC) $(ALL_LDFLAGS) $(PIE_LDFLAGS) -o $@ $(MAIN_OBJ) $(BUILD)/krunsh-cli.a $(BUILD)/libkrunsh.a $(JSON_LIBS) -ldl -lm
@@ -250,12 +258,13 @@ bench: all $(BUILD)/bench/bare-initramfs.cpio $(BUILD)/bench/stream-latency
 	BUILD_DIR=$(abspath $(BUILD)) bench/run.sh
 
 HEADERS := $(wildcard include/krunsh/*.h)
-MAN1    := man/krunsh.1
+MAN1    := man/krunsh.1 man/krunsh-oci.1
 MAN3    := man/libkrunsh.3
-install: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(LIBKRUNSH)
+install: $(BUILD)/krunsh $(BUILD)/krunsh-oci $(BUILD)/krunsh-agent $(LIBKRUNSH)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 0755 $(BUILD)/krunsh $(DESTDIR)$(BINDIR)/krunsh
+	install -m 0755 $(BUILD)/krunsh-oci $(DESTDIR)$(BINDIR)/krunsh-oci
 	install -m 0755 $(BUILD)/krunsh-agent $(DESTDIR)$(LIBEXECDIR)/krunsh-agent
 	install -m 0644 $(LIBKRUNSH_SO) $(DESTDIR)$(LIBDIR)/libkrunsh.so.$(VERSION)
 	ln -sf libkrunsh.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkrunsh.so.$(SOVERSION)
@@ -269,11 +278,11 @@ install: $(BUILD)/krunsh $(BUILD)/krunsh-agent $(LIBKRUNSH)
 
 # What install put there (the guest kernels are setup.sh's, and stay).
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/krunsh $(DESTDIR)$(LIBEXECDIR)/krunsh-agent \
+	rm -f $(DESTDIR)$(BINDIR)/krunsh $(DESTDIR)$(BINDIR)/krunsh-oci $(DESTDIR)$(LIBEXECDIR)/krunsh-agent \
 		$(DESTDIR)$(LIBDIR)/libkrunsh.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkrunsh.so.$(SOVERSION) \
 		$(DESTDIR)$(LIBDIR)/libkrunsh.so $(DESTDIR)$(LIBDIR)/libkrunsh.a \
 		$(DESTDIR)$(PKGCONFIGDIR)/krunsh.pc $(addprefix $(DESTDIR)$(INCLUDEDIR)/krunsh/,$(notdir $(HEADERS))) \
-		$(DESTDIR)$(MANDIR)/man1/$(notdir $(MAN1)) $(DESTDIR)$(MANDIR)/man3/$(notdir $(MAN3))
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
 	rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/krunsh 2>/dev/null || true
 
 clean:

@@ -315,13 +315,24 @@ static int user_groups(struct bundle_walk *w, const char *path, json_object *v)
 	return 0;
 }
 
+/* The guest's processes start with 022, what podman and runc ask for. */
+static int user_umask(struct bundle_walk *w, const char *path, json_object *v)
+{
+	long long mask;
+	if (bundle_number(w, path, v, 0, 0777, &mask) < 0)
+		return -1;
+	if (mask != 022)
+		return bundle_refuse(w, path, "only 022 (18), the guest's own, is supported");
+	return 0;
+}
+
 static int process_user(struct bundle_walk *w, const char *path, json_object *v)
 {
 	static const struct field_rule rules[] = {
 	    {"uid", FIELD_APPLY, user_uid, NULL},
 	    {"gid", FIELD_APPLY, user_gid, NULL},
 	    {"additionalGids", FIELD_APPLY, user_groups, NULL},
-	    {"umask", FIELD_REFUSE, NULL, "a umask is not supported; set it in the program"},
+	    {"umask", FIELD_APPLY, user_umask, NULL},
 	    {"username", FIELD_REFUSE, NULL, "a Windows field"},
 	};
 	if (w->given->user)

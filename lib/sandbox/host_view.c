@@ -328,7 +328,7 @@ static int hide(const char *path, int is_dir)
  * the same name with the host file bound onto it, so nothing else of its
  * directory is shared. The tmpfs is read-only even for a rw volume: the
  * guest writes the file, never creates beside it. */
-static int build_file_view(const struct host_view_plan *plan)
+static int build_file_view(const struct host_view_plan *plan, const char *source)
 {
 	const char *name = strrchr(plan->source, '/') + 1;
 	char path[PATH_MAX];
@@ -341,7 +341,7 @@ static int build_file_view(const struct host_view_plan *plan)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	if (mount(plan->source, path, "none", MS_BIND, NULL) < 0 ||
+	if (mount(source, path, "none", MS_BIND, NULL) < 0 ||
 	    mount("none", HOST_VIEW_PATH, "none", MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_RDONLY,
 		  "mode=0755,size=4k,nr_inodes=4") < 0)
 		return -1;
@@ -352,6 +352,14 @@ int host_view_build(const struct host_view_plan *plan)
 {
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return -1;
+	/* Held before /run is covered below: a volume may live under /run
+	 * (podman's /etc/hosts and /etc/hostname, a $XDG_RUNTIME_DIR file),
+	 * and is bound from this fd then. */
+	int held = open(plan->source, O_PATH | O_CLOEXEC);
+	if (held < 0)
+		return -1;
+	char source[64];
+	snprintf(source, sizeof(source), "/proc/self/fd/%d", held);
 	if (mount("none", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
 		return -1;
 	int fd = open(EMPTY_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -360,12 +368,12 @@ int host_view_build(const struct host_view_plan *plan)
 	close(fd);
 	if (mkdir(HOST_VIEW_PATH, 0755) < 0)
 		return -1;
-	struct stat source;
-	if (stat(plan->source, &source) < 0)
+	struct stat source_st;
+	if (fstat(held, &source_st) < 0)
 		return -1;
-	if (S_ISREG(source.st_mode))
-		return build_file_view(plan);
-	if (mount(plan->source, HOST_VIEW_PATH, "none", MS_BIND | MS_REC, NULL) < 0)
+	if (S_ISREG(source_st.st_mode))
+		return build_file_view(plan, source);
+	if (mount(source, HOST_VIEW_PATH, "none", MS_BIND | MS_REC, NULL) < 0)
 		return -1;
 	/* The guest has its own of these; the host's would show every host
 	 * process, device and daemon socket. Over-mounted, not unmounted: in

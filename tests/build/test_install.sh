@@ -28,6 +28,7 @@ install_into() { # PREFIX DESTDIR
 expected_files() { # PREFIX
 	{
 		echo "$1/bin/krunsh"
+		echo "$1/bin/krunsh-oci"
 		echo "$1/libexec/krunsh/krunsh-agent"
 		echo "$1/lib/libkrunsh.so.0.1.0"
 		echo "$1/lib/libkrunsh.so.0 -> libkrunsh.so.0.1.0"
@@ -38,6 +39,7 @@ expected_files() { # PREFIX
 			[ -f "$h" ] && echo "$1/include/krunsh/$(basename "$h")"
 		done
 		echo "$1/share/man/man1/krunsh.1"
+		echo "$1/share/man/man1/krunsh-oci.1"
 		echo "$1/share/man/man3/libkrunsh.3"
 	} | sort
 }

@@ -608,3 +608,20 @@ test_report_of_script_and_exec_runs_and_of_a_krunsh_error() {
 	# The same message as on stderr (minus the prefix).
 	expect_eq "error text" "$(sed 's/^krunsh: //' err)" "$(report_field error.json .error | python3 -c 'import json, sys; print(json.load(sys.stdin))')"
 }
+
+# The file server is given its volume before it covers /run with its own
+# tmpfs: a volume under /run (podman's /etc/hosts, a $XDG_RUNTIME_DIR file)
+# is shared like any other.
+test_volumes_under_run_are_shared() {
+	needs_a_guest || return $?
+	dir=/run/krunsh-test-$$
+	mkdir -p "$dir/d" 2>/dev/null || { skip "cannot write /run here (not root)"; return; }
+	echo file-under-run >"$dir/f"
+	echo dir-under-run >"$dir/d/g"
+	ks -v "$dir/f:/etc/under-run" -v "$dir/d:/mnt/d:ro" -c 'cat /etc/under-run /mnt/d/g' >out 2>err
+	rc=$?
+	rm -rf "$dir"
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "file-under-run
+dir-under-run" "$(cat out)"
+}
