@@ -12,8 +12,8 @@ PACKAGES="build-essential libc6-dev pkg-config qemu-system-x86 qemu-system-commo
 	lz4 zstd xz-utils procps bsdutils valgrind clang libclang-rt-14-dev curl
 	linux-source-6.1 bc bison flex libelf-dev libssl-dev uidmap passt
 	python3 wget tmux golang-go python3-pytest libjson-c-dev
-	umoci skopeo podman"
-# podman, umoci, skopeo: the OCI tests (images are made locally; no registry).
+	umoci skopeo podman containerd"
+# podman, containerd, umoci, skopeo: the OCI tests (images are made locally; no registry).
 # golang-go: the suite's go test -exec case (a runner's results must match
 # native ones); python3-pytest: its --junitxml case (the thrown-away line). The test suite builds a tiny --root from a static busybox. busybox-static
 # replaces a dynamic busybox, so it is only added where none is installed.

@@ -218,7 +218,7 @@ int runtime_delete(const struct runtime_globals *g, const char *id, int force, s
 {
 	struct container c;
 	if (container_load(g->root, id, &c, err) < 0)
-		return 1;
+		return force ? 0 : 1; /* as runc: gone is what --force asks */
 	enum container_status s = container_status(&c);
 	if (s == CONTAINER_RUNNING && !force) {
 		error_set(err, 0, "container %s is running: stop it, or delete --force", id);

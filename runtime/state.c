@@ -27,6 +27,14 @@ int container_dir_make(const char *root, const char *id, char *out, size_t size,
 			  "container id '%.140s': letters, digits, '_', '.', '-', at most 128", id);
 		return -1;
 	}
+	/* The runc shim names a root none made yet (/run/containerd/runc/NS). */
+	char partial[4096];
+	text_format(partial, sizeof(partial), "%s", root);
+	for (char *slash = partial + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		mkdir(partial, 0711);
+		*slash = '/';
+	}
 	if (mkdir(root, 0700) < 0 && errno != EEXIST) {
 		error_set(err, errno, "state directory %s", root);
 		return -1;

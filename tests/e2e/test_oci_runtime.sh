@@ -129,3 +129,66 @@ test_oci_runtime_refuses_bad_calls() {
 	"$R" features >out || return 1
 	python3 -c 'import json,sys; json.load(open(sys.argv[1]))' out || fail "features is not JSON"
 }
+
+# containerd's runc shim (io.containerd.runc.v2) with krunsh-oci as its
+# runc binary, through Debian's ctr against a containerd of the test's own.
+test_containerd_ctr_run_uses_it_as_its_runc() {
+	only_engine qemu || { skip "containerd runs krunsh with its default engine: checked on qemu"; return; }
+	for tool in containerd ctr containerd-shim-runc-v2 umoci skopeo; do
+		command -v $tool >/dev/null || { skip "$tool is not installed (setup.sh installs it)"; return; }
+	done
+	[ "$(id -u)" = 0 ] || { skip "containerd needs root"; return; }
+	if ! [ -x /bin/busybox ] || ! dpkg -S /bin/busybox 2>/dev/null | grep -q busybox-static; then
+		skip "no static /bin/busybox (busybox-static) to build an image from"
+		return
+	fi
+	export KRUNSH_AGENT="$BUILD_DIR/krunsh-agent"
+	c=$TEST_SCRATCH/ctd
+	mkdir -p "$c"
+	printf 'version = 2\nroot = "%s/root"\nstate = "%s/state"\n[grpc]\n  address = "%s/sock"\n' "$c" "$c" "$c" >"$c/config.toml"
+	containerd --config "$c/config.toml" >"$c/log" 2>&1 &
+	daemon=$!
+	(
+		set -e
+		umoci init --layout lay
+		umoci new --image lay:bb
+		umoci unpack --image lay:bb work
+		mkdir -p work/rootfs/bin
+		cp /bin/busybox work/rootfs/bin/busybox
+		for applet in sh cat echo sleep grep; do ln -s busybox "work/rootfs/bin/$applet"; done
+		umoci repack --image lay:bb work
+		skopeo copy --quiet oci:lay:bb "docker-archive:$PWD/bb.tar:krunsh/bb:1"
+	) >"$c/image.log" 2>&1 || { fail "no test image: $(tail -n2 "$c/image.log")"; kill $daemon; return 1; }
+	ctr_() { ctr -a "$c/sock" "$@"; }
+	for _ in $(seq 100); do ctr_ version >/dev/null 2>&1 && break; sleep 0.1; done
+	ctr_ image import bb.tar >/dev/null 2>"$c/import.log" ||
+		{ fail "ctr image import: $(tail -n1 "$c/import.log")"; kill $daemon; return 1; }
+	mkdir -p shared && echo from-host >shared/f
+	ctr_ run --rm --runc-binary "$BUILD_DIR/krunsh-oci" --env FOO=bar --memory-limit 314572800 \
+		--mount "type=bind,src=$PWD/shared,dst=/shared,options=rbind:ro" docker.io/krunsh/bb:1 t1 \
+		sh -c 'echo $FOO; cat /shared/f; grep -c MemTotal /proc/meminfo; exit 7' >out 2>err
+	rc=$?
+	r=0
+	expect_eq "ctr run: exit status" 7 "$rc" || { cat err >&2; r=1; }
+	[ $r = 0 ] && { expect_eq "ctr run: output" "bar
+from-host
+1" "$(cat out)" || r=1; }
+	# A killed task: 137, and nothing of it left.
+	if [ $r = 0 ]; then
+		ctr_ run -d --runc-binary "$BUILD_DIR/krunsh-oci" docker.io/krunsh/bb:1 t2 sleep 100 >/dev/null 2>err || { fail "run -d: $(cat err)"; r=1; }
+		for _ in $(seq 300); do ctr_ task ls 2>/dev/null | grep -q 't2 .*RUNNING' && break; sleep 0.1; done
+		sleep 2
+		ctr_ task kill -s SIGKILL t2 2>err || { fail "task kill: $(cat err)"; r=1; }
+		for _ in $(seq 100); do ctr_ task ls 2>/dev/null | grep -q 't2 .*STOPPED' && break; sleep 0.1; done
+		status=$(ctr_ task ls 2>/dev/null | awk '$1 == "t2" {print $3}')
+		expect_eq "killed task" STOPPED "$status" || r=1
+		ctr_ task rm t2 >/dev/null 2>&1
+		ctr_ container rm t2 >/dev/null 2>&1
+		! pgrep -f -- "--bundle $c/state/io.containerd.runtime.v2.task/default/t2" >/dev/null ||
+			{ fail "t2's krunsh still runs"; r=1; }
+	fi
+	kill $daemon
+	wait $daemon 2>/dev/null
+	pkill -f "containerd-shim-runc-v2 -namespace default -address $c/sock" 2>/dev/null
+	return $r
+}
