@@ -79,7 +79,43 @@ stream_100() {
 	awk '{print $15}' "$work/stream.out" >>"$work/stream_total.values"
 }
 
+# OCI (issue 14): a cached --image start against --root on its unpacked
+# tree, and podman with krunsh-oci against plain krunsh. Images are made
+# here (umoci, podman import of static busybox): no registry.
+OCI_CACHE=$work/oci-cache
+oci_ready=0
+if command -v umoci >/dev/null && [ -x /bin/busybox ]; then
+	(
+		set -e
+		cd "$work"
+		umoci init --layout lay
+		umoci new --image lay:bb
+		umoci unpack --image lay:bb unpacked
+		mkdir -p unpacked/rootfs/bin
+		cp /bin/busybox unpacked/rootfs/bin/busybox
+		for a in sh true echo; do ln -s busybox "unpacked/rootfs/bin/$a"; done
+		umoci repack --image lay:bb unpacked
+		XDG_CACHE_HOME=$OCI_CACHE "$KRUNSH" --image "oci:$work/lay:bb" -c true
+	) >"$work/oci.log" 2>&1 && oci_ready=1
+fi
+image_cached() { XDG_CACHE_HOME=$OCI_CACHE ks --image "oci:$work/lay:bb" -c true >/dev/null; }
+root_unpacked() { ks --root "$work/unpacked/rootfs" -c true >/dev/null; }
+echo_true() { echo true | ks >/dev/null; }
+PODMAN_IMAGE=localhost/krunsh-bench-$$:1
+podman_ready=0
+if [ "$oci_ready" = 1 ] && command -v podman >/dev/null && [ -x "$BUILD_DIR/krunsh-oci" ] &&
+	tar -C "$work/unpacked/rootfs" -cf "$work/bb.tar" . &&
+	podman import -q "$work/bb.tar" "$PODMAN_IMAGE" >/dev/null 2>&1; then
+	podman_ready=1
+	trap 'podman rmi -f "$PODMAN_IMAGE" >/dev/null 2>&1; rm -rf "$work"' EXIT INT TERM
+fi
+podman_true() {
+	podman --runtime "$BUILD_DIR/krunsh-oci" run --rm --network none "$PODMAN_IMAGE" true >/dev/null
+}
+
 cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
+[ "$oci_ready" = 1 ] && cases="$cases image_cached root_unpacked"
+[ "$podman_ready" = 1 ] && cases="$cases echo_true podman_true"
 [ -x "$STREAM_LATENCY" ] && cases="$cases stream_100"
 [ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
 retries=0 runs=0
@@ -88,8 +124,8 @@ for i in $(seq "$RUNS"); do
 	for c in $cases; do
 		t0=$(now); "$c"; t1=$(now)
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
-		if [ "$c" != bare_boot ] && [ "$c" != concurrent_8 ] && [ "$c" != baseline_echo_hi ] &&
-			[ "$c" != stream_100 ]; then
+		case $c in bare_boot | concurrent_8 | baseline_echo_hi | stream_100 | podman_true) continue ;; esac
+		if true; then
 			runs=$((runs + 1))
 			retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
 			[ "$c" = echo_hi ] && {
@@ -128,6 +164,20 @@ if [ -x "$STREAM_LATENCY" ]; then
 	printf '%-36s %10s\n' "stream: line to its output (ms)" \
 		"$(median "$work/stream_line.values" | awk '{printf "%.1f", $1*1000}')"
 	printf '%-36s %10s\n' "stream: 100 lines one at a time (s)" "$(median "$work/stream_total.values")"
+fi
+if [ "$oci_ready" = 1 ]; then
+	ic=$(median "$work/image_cached.times") ru=$(median "$work/root_unpacked.times")
+	printf '%-36s %10s %14s (%sx --root on its tree)\n' "--image, cached" "$ic" "$(ratio "$ic" "$bare")" "$(ratio "$ic" "$ru")"
+	printf '%-36s %10s %14s\n' "--root on the unpacked tree" "$ru" "$(ratio "$ru" "$bare")"
+else
+	echo "OCI image cases skipped: no umoci or /bin/busybox ($(tail -n1 "$work/oci.log" 2>/dev/null))"
+fi
+if [ "$podman_ready" = 1 ]; then
+	pt=$(median "$work/podman_true.times") et=$(median "$work/echo_true.times")
+	printf '%-36s %10s %14s (%sx echo true | krunsh; podman adds %s s)\n' "podman run --runtime krunsh-oci true" "$pt" \
+		"$(ratio "$pt" "$bare")" "$(ratio "$pt" "$et")" "$(echo "$pt $et" | awk '{printf "%.2f", $1 - $2}')"
+else
+	echo "podman case skipped: no podman, krunsh-oci or image import"
 fi
 printf '%-36s %10s\n' "krunsh host CPU per run (ms)" "$(median "$work/cpu.values" | awk '{printf "%.1f", $1*1000}')"
 printf '%-36s %10s\n' "krunsh peak RSS (MiB)" "$(median "$work/rss.values" | awk '{printf "%.1f", $1/1024}')"
