@@ -1,0 +1,80 @@
+/* The relay as a process of its own: a guest that finds a bug in the frame
+ * decoder gets a process that holds two sockets and nothing else. */
+#include "lib/net/net_relay.h"
+#include "lib/vm/spawn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* passt's resolver address for the guest (passt.c's --dns-forward). */
+static const uint8_t passt_dns_forward[4] = {10, 0, 2, 3};
+
+static void relay_child(const struct frame_filter *filter, int vmm_fd, int passt_fd, int verbose)
+{
+	prctl(PR_SET_NAME, "krunsh-netfilter", 0, 0, 0);
+	struct net_relay_stats stats;
+	enum net_relay_end end = net_relay_run(filter, vmm_fd, passt_fd, &stats);
+	if (end == NET_RELAY_BAD_LENGTH)
+		dprintf(2,
+			"krunsh: network filter: the VMM sent a frame longer than %d bytes; "
+			"the guest's network is stopped\n",
+			NET_RELAY_FRAME_MAX);
+	if (verbose && stats.last_refusal)
+		dprintf(2, "krunsh: network filter: %llu frames passed, %llu refused (last: %s)\n",
+			stats.passed, stats.refused, stats.last_refusal);
+	else if (verbose)
+		dprintf(2, "krunsh: network filter: %llu frames passed, none refused\n",
+			stats.passed);
+	_exit(end == NET_RELAY_CLOSED ? 0 : 125);
+}
+
+pid_t net_relay_start(int passt_fd, int log_fd, int verbose, int *vmm_fd, struct error *err)
+{
+	*vmm_fd = -1;
+	/* In krunsh's own network namespace, before the relay leaves it. */
+	struct host_addresses host;
+	if (host_addresses_collect(&host, err) < 0)
+		return -1;
+	struct frame_filter filter = {.host = &host};
+	for (int i = 0; i < 4; i++)
+		filter.dns_forward[i] = passt_dns_forward[i];
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		error_set(err, errno, "socketpair for the network filter");
+		return -1;
+	}
+	/* Nothing to reach but its two sockets: no network, no capability,
+	 * no view of other processes, the host read-only. */
+	struct sandbox_policy sandbox = {
+	    .new_pid_namespace = 1,
+	    .new_network_namespace = 1,
+	    .new_ipc_namespace = 1,
+	    .private_mounts = 1,
+	    .drop_capabilities = 1,
+	    .own_user_namespace = 1,
+	};
+	int keep[2] = {pair[1], passt_fd};
+	struct spawn_options so = {.keep_fds = keep,
+				   .keep_fd_count = 2,
+				   .stdout_fd = verbose ? 2 : log_fd,
+				   .stderr_fd = verbose ? 2 : log_fd};
+	pid_t pid = spawn_fork(&so, err);
+	if (pid == 0) {
+		if (sandbox_enter(&sandbox) < 0) {
+			dprintf(2, "krunsh: sandboxing the network filter: %m\n");
+			_exit(125);
+		}
+		sandbox_close_inherited_fds(keep, 2);
+		relay_child(&filter, pair[1], passt_fd, verbose);
+	}
+	close(pair[1]);
+	if (pid < 0) {
+		close(pair[0]);
+		return -1;
+	}
+	*vmm_fd = pair[0];
+	return pid;
+}
