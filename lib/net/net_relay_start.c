@@ -14,7 +14,7 @@ static const uint8_t passt_dns_forward[4] = {10, 0, 2, 3};
 
 static void relay_child(const struct frame_filter *filter, int vmm_fd, int passt_fd, int verbose)
 {
-	prctl(PR_SET_NAME, "krunsh-netfilter", 0, 0, 0);
+	prctl(PR_SET_NAME, "krunsh-netrelay", 0, 0, 0);
 	struct net_relay_stats stats;
 	enum net_relay_end end = net_relay_run(filter, vmm_fd, passt_fd, &stats);
 	if (end == NET_RELAY_BAD_LENGTH)
@@ -63,11 +63,14 @@ pid_t net_relay_start(int passt_fd, int log_fd, int verbose, int *vmm_fd, struct
 				   .stderr_fd = verbose ? 2 : log_fd};
 	pid_t pid = spawn_fork(&so, err);
 	if (pid == 0) {
+		/* Before the sandbox's waiter is forked: it must not hold the
+		 * VMM's end (pair[0]), or the relay would never see the VMM
+		 * close. */
+		sandbox_close_inherited_fds(keep, 2);
 		if (sandbox_enter(&sandbox) < 0) {
 			dprintf(2, "krunsh: sandboxing the network filter: %m\n");
 			_exit(125);
 		}
-		sandbox_close_inherited_fds(keep, 2);
 		relay_child(&filter, pair[1], passt_fd, verbose);
 	}
 	close(pair[1]);
