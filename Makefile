@@ -259,7 +259,11 @@ $(BUILD)/bench/stream-latency: bench/stream_latency.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PIE_LDFLAGS)
 
-bench: all $(BUILD)/bench/bare-initramfs.cpio $(BUILD)/bench/stream-latency
+$(BUILD)/bench/net-relay: bench/net_relay.c $(BUILD)/libkrunsh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) $(PIE_LDFLAGS)
+
+bench: all $(BUILD)/bench/bare-initramfs.cpio $(BUILD)/bench/stream-latency $(BUILD)/bench/net-relay
 	BUILD_DIR=$(abspath $(BUILD)) bench/run.sh
 
 HEADERS := $(wildcard include/krunsh/*.h)
