@@ -230,8 +230,9 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 	$(BUILD)/mkcpio $@ init=$(BUILD)/bench/bare-init
 
 # libFuzzer targets (clang): the line-mode parser, the guest's frame decoder,
-# the host's channel reader with its policy, and the network filter's
-# classifier of guest frames.
+# the host's channel reader with its policy, OCI bundles and image layouts,
+# and the network filter's classifier of guest frames and its relay of the
+# VMM's stream.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
 $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
 	@mkdir -p $(@D)
@@ -251,8 +252,11 @@ $(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_la
 $(BUILD)/fuzz/fuzz_netfilter: tests/fuzz/fuzz_netfilter.c lib/net/frame_filter.c lib/net/host_addresses.c lib/util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+$(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/net/frame_filter.c lib/net/host_addresses.c lib/util/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \
-	$(BUILD)/fuzz/fuzz_netfilter
+	$(BUILD)/fuzz/fuzz_netfilter $(BUILD)/fuzz/fuzz_netrelay
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(BUILD)/bench/stream-latency: bench/stream_latency.c
