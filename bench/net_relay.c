@@ -61,7 +61,7 @@ static void path_open(struct path *p, int relayed)
 		close(b[0]);
 		struct frame_filter filter = {.host = &host};
 		struct net_relay_stats stats;
-		net_relay_run(&filter, a[1], b[1], &stats);
+		net_relay_run(&filter, a[1], b[1], -1, &stats);
 		_exit(0);
 	}
 	close(a[1]);

@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define LENGTH_FIELD 4
 /* Two whole frames: after moving a partial frame to the front, the rest of
@@ -46,7 +49,7 @@ static uint32_t be32(const uint8_t *p)
 
 /* Judges every whole frame in from_guest that to_passt has room for. */
 static enum net_relay_end judge_frames(struct relay *r, const struct frame_filter *filter,
-				       struct net_relay_stats *stats)
+				       int log_fd, struct net_relay_stats *stats)
 {
 	struct buffer *in = &r->from_guest, *out = &r->to_passt;
 	while (buffered(in) >= LENGTH_FIELD) {
@@ -68,6 +71,12 @@ static enum net_relay_end judge_frames(struct relay *r, const struct frame_filte
 		} else {
 			stats->refused++;
 			stats->last_refusal = reason;
+			if (log_fd >= 0 && stats->refused <= NET_RELAY_REFUSALS_LOGGED)
+				net_relay_say(log_fd,
+					      "krunsh: network filter: refused a guest frame: %s%s\n",
+					reason,
+					stats->refused == NET_RELAY_REFUSALS_LOGGED ? " (no more said)"
+										    : "");
 		}
 		in->start += whole;
 	}
@@ -75,6 +84,19 @@ static enum net_relay_end judge_frames(struct relay *r, const struct frame_filte
 		in->start = in->end = 0;
 	make_room(in, LENGTH_FIELD + NET_RELAY_FRAME_MAX);
 	return NET_RELAY_CLOSED;
+}
+
+/* One line with write(2) alone: dprintf's stdio would make system calls
+ * (fstat) the relay's seccomp filter kills it for. */
+void net_relay_say(int fd, const char *format, ...)
+{
+	char line[256];
+	va_list args;
+	va_start(args, format);
+	int n = vsnprintf(line, sizeof(line), format, args);
+	va_end(args);
+	if (n > 0)
+		(void)!write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 /* 1: read something, 0: nothing now, -1: closed or failed. */
@@ -106,10 +128,11 @@ static int drain(int fd, struct buffer *b)
 }
 
 static enum net_relay_end relay_loop(struct relay *r, const struct frame_filter *filter,
-				     int vmm_fd, int passt_fd, struct net_relay_stats *stats)
+				     int vmm_fd, int passt_fd, int log_fd,
+				     struct net_relay_stats *stats)
 {
 	for (;;) {
-		if (judge_frames(r, filter, stats) == NET_RELAY_BAD_LENGTH)
+		if (judge_frames(r, filter, log_fd, stats) == NET_RELAY_BAD_LENGTH)
 			return NET_RELAY_BAD_LENGTH;
 		/* Each side is read only while there is room for what it
 		 * sends: a side that stops reading stops the other. */
@@ -146,7 +169,7 @@ static enum net_relay_end relay_loop(struct relay *r, const struct frame_filter 
 }
 
 enum net_relay_end net_relay_run(const struct frame_filter *filter, int vmm_fd, int passt_fd,
-				 struct net_relay_stats *stats)
+				 int log_fd, struct net_relay_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	/* One allocation for the relay's life, none per frame. */
@@ -155,7 +178,7 @@ enum net_relay_end net_relay_run(const struct frame_filter *filter, int vmm_fd, 
 		return NET_RELAY_CLOSED;
 	fcntl(vmm_fd, F_SETFL, fcntl(vmm_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(passt_fd, F_SETFL, fcntl(passt_fd, F_GETFL) | O_NONBLOCK);
-	enum net_relay_end end = relay_loop(r, filter, vmm_fd, passt_fd, stats);
+	enum net_relay_end end = relay_loop(r, filter, vmm_fd, passt_fd, log_fd, stats);
 	free(r);
 	return end;
 }

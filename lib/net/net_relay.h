@@ -31,9 +31,16 @@ enum net_relay_end {
 	NET_RELAY_BAD_LENGTH,	/* the VMM's stream cannot be a frame stream */
 };
 
-/* Runs until the end; both fds are made non-blocking. */
+/* Refusals said on log_fd as they happen (for -V), the first few only. */
+#define NET_RELAY_REFUSALS_LOGGED 5
+
+/* Runs until the end; both fds are made non-blocking. log_fd -1: silent. */
 enum net_relay_end net_relay_run(const struct frame_filter *filter, int vmm_fd, int passt_fd,
-				 struct net_relay_stats *stats);
+				 int log_fd, struct net_relay_stats *stats);
+
+/* A message line on fd made with write(2) only (the relay's seccomp
+ * filter allows no more). */
+void net_relay_say(int fd, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 struct engine_vm;
 /* Starts the relay as a sandboxed child of krunsh (no capabilities, no

@@ -1,32 +1,53 @@
 /* The relay as a process of its own: a guest that finds a bug in the frame
  * decoder gets a process that holds two sockets and nothing else. */
 #include "lib/net/net_relay.h"
+#include "lib/sandbox/syscall_allowlist.h"
 #include "lib/vm/spawn.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* passt's resolver address for the guest (passt.c's --dns-forward). */
 static const uint8_t passt_dns_forward[4] = {10, 0, 2, 3};
 
+/* What the relay does once sandboxed: move bytes between its two sockets,
+ * say how it ended, and its one allocation (malloc's mmap or brk). */
+static const int relay_syscalls[] = {
+    SYS_recvfrom, SYS_sendto, SYS_fcntl, SYS_ppoll,	SYS_write, SYS_close,
+    SYS_mmap,	  SYS_munmap, SYS_brk,	 SYS_madvise, SYS_mremap, SYS_rt_sigreturn,
+    SYS_restart_syscall, SYS_exit, SYS_exit_group,
+#ifdef SYS_poll
+    SYS_poll,
+#endif
+};
+
 static void relay_child(const struct frame_filter *filter, int vmm_fd, int passt_fd, int verbose)
 {
 	prctl(PR_SET_NAME, "krunsh-netrelay", 0, 0, 0);
+	/* Where the architecture has no filter here, the namespaces and the
+	 * dropped capabilities still hold. */
+	if (sandbox_allow_only_syscalls(relay_syscalls,
+					sizeof(relay_syscalls) / sizeof(relay_syscalls[0])) < 0 &&
+	    errno != ENOSYS) {
+		dprintf(2, "krunsh: network filter: seccomp: %m\n");
+		_exit(125);
+	}
 	struct net_relay_stats stats;
-	enum net_relay_end end = net_relay_run(filter, vmm_fd, passt_fd, &stats);
+	enum net_relay_end end = net_relay_run(filter, vmm_fd, passt_fd, verbose ? 2 : -1, &stats);
 	if (end == NET_RELAY_BAD_LENGTH)
-		dprintf(2,
+		net_relay_say(2,
 			"krunsh: network filter: the VMM sent a frame longer than %d bytes; "
 			"the guest's network is stopped\n",
 			NET_RELAY_FRAME_MAX);
 	if (verbose && stats.last_refusal)
-		dprintf(2, "krunsh: network filter: %llu frames passed, %llu refused (last: %s)\n",
+		net_relay_say(2, "krunsh: network filter: %llu frames passed, %llu refused (last: %s)\n",
 			stats.passed, stats.refused, stats.last_refusal);
 	else if (verbose)
-		dprintf(2, "krunsh: network filter: %llu frames passed, none refused\n",
+		net_relay_say(2, "krunsh: network filter: %llu frames passed, none refused\n",
 			stats.passed);
 	_exit(end == NET_RELAY_CLOSED ? 0 : 125);
 }

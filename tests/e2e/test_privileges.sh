@@ -10,11 +10,12 @@ priv_status_field() {
 	sed -n "s/^$2:[[:space:]]*//p" /proc/"$1"/status
 }
 
-# priv_start: a run that stays up, with fd 7 inherited from the shell.
+# priv_start [KRUNSH OPTION...]: a run that stays up, with fd 7 inherited
+# from the shell.
 priv_start() {
 	use_private_tmpdir
 	echo secret-fd > inherited
-	LONG_RUN_FD7=inherited start_long_run
+	LONG_RUN_FD7=inherited start_long_run "$@"
 }
 
 priv_stop() {
@@ -104,6 +105,29 @@ test_libkrun_vmm_keeps_only_the_file_servers_capabilities_in_its_own_namespaces(
 	[ "$(id -u)" = 0 ] || want="$(id -u) $(id -u) 1"
 	expect_eq "VMM uid_map" "$want" "$(awk '{ print $1, $2, $3 }' /proc/"$vmm"/uid_map)" || r=1
 	priv_check_no_inherited_fd "$vmm" "the libkrun VMM" || r=1
+	priv_stop
+	return $r
+}
+
+# krunsh's network filter (--net) decodes the guest's frames: no
+# capabilities, a seccomp filter of its own, no network, its own pid, mount
+# and IPC namespaces, and no fd but stdio and its two sockets. It is
+# krunsh's process on either engine.
+test_network_filter_runs_without_capabilities_under_seccomp_with_no_network() {
+	command -v passt >/dev/null || { skip "no passt on this machine (Debian package passt)"; return; }
+	priv_start --net || return 1
+	relay=$(for c in $(pgrep -P "$pid"); do pgrep -P "$c" -x krunsh-netrelay; done | head -n 1)
+	[ -n "$relay" ] || { priv_stop; fail "no network filter under krunsh $pid"; return 1; }
+	echo "filter $relay: $(grep -E '^(Uid|CapEff|CapBnd|Seccomp|NSpid|NoNewPrivs):' /proc/"$relay"/status | tr '\t\n' '  ')"
+	r=0
+	expect_eq "filter CapEff" 0000000000000000 "$(priv_status_field "$relay" CapEff)" || r=1
+	expect_eq "filter CapBnd" 0000000000000000 "$(priv_status_field "$relay" CapBnd)" || r=1
+	expect_eq "filter Seccomp" 2 "$(priv_status_field "$relay" Seccomp)" || r=1
+	expect_eq "filter NoNewPrivs" 1 "$(priv_status_field "$relay" NoNewPrivs)" || r=1
+	priv_check_own_namespaces "$relay" "the network filter" pid mnt net ipc || r=1
+	priv_check_no_inherited_fd "$relay" "the network filter" || r=1
+	expect_eq "the filter's fds (stdio, two sockets)" 5 "$(ls /proc/"$relay"/fd | wc -l)" || r=1
+	expect_eq "the filter's sockets" 2 "$(ls -l /proc/"$relay"/fd | grep -c 'socket:')" || r=1
 	priv_stop
 	return $r
 }

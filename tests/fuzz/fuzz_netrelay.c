@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	shutdown(vmm[0], SHUT_WR);
 	struct net_relay_stats stats;
-	net_relay_run(&filter, vmm[1], passt[1], &stats);
+	net_relay_run(&filter, vmm[1], passt[1], -1, &stats);
 	close(vmm[1]);
 	close(passt[1]);
 	size_t got = 0;

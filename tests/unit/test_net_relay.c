@@ -38,7 +38,7 @@ static int relay_start(struct relay_under_test *t)
 		close(passt[0]);
 		struct frame_filter filter = {.host = &host};
 		struct net_relay_stats stats;
-		_exit((int)net_relay_run(&filter, vmm[1], passt[1], &stats));
+		_exit((int)net_relay_run(&filter, vmm[1], passt[1], -1, &stats));
 	}
 	close(vmm[1]);
 	close(passt[1]);
