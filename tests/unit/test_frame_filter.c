@@ -34,7 +34,8 @@ struct frame {
 
 static void put(struct frame *f, const void *data, size_t n)
 {
-	memcpy(f->b + f->n, data, n);
+	if (n)
+		memcpy(f->b + f->n, data, n);
 	f->n += n;
 }
 
