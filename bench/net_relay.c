@@ -116,6 +116,20 @@ static int compare(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Writes the frame on `from`, reads it whole on `to`; 0 on failure. */
+static int pass_one(int from, int to, const uint8_t *frame, uint8_t *buf, size_t n)
+{
+	if (write(from, frame, n) != (ssize_t)n)
+		return 0;
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(to, buf + got, n - got);
+		if (r <= 0)
+			return 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
 /* One 64-byte frame in, through, and one back: the median of `rounds`. */
 static double round_trip_us(int relayed, int rounds)
 {
@@ -126,25 +140,10 @@ static double round_trip_us(int relayed, int rounds)
 	double *times = calloc((size_t)rounds, sizeof(double));
 	for (int i = 0; i < rounds; i++) {
 		double t0 = now();
-		if (write(p.in, frame, n) != (ssize_t)n)
+		if (!pass_one(p.in, p.out, frame, buf, n) || !pass_one(p.out, p.in, frame, buf, n))
 			break;
-		for (size_t got = 0; got < n;) {
-			ssize_t r = read(p.out, buf + got, n - got);
-			if (r <= 0)
-				goto out;
-			got += (size_t)r;
-		}
-		if (write(p.out, frame, n) != (ssize_t)n)
-			break;
-		for (size_t got = 0; got < n;) {
-			ssize_t r = read(p.in, buf + got, n - got);
-			if (r <= 0)
-				goto out;
-			got += (size_t)r;
-		}
 		times[i] = (now() - t0) * 1e6;
 	}
-out:
 	qsort(times, (size_t)rounds, sizeof(double), compare);
 	double median = times[rounds / 2];
 	free(times);

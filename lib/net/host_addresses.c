@@ -7,40 +7,43 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int host_addresses_has_v4(const struct host_addresses *a, const uint8_t address[4])
+/* One table of `size`-byte addresses: IPv4's or IPv6's. */
+static int table_has(const uint8_t *table, size_t count, const uint8_t *address, size_t size)
 {
-	for (size_t i = 0; i < a->v4_count; i++)
-		if (memcmp(a->v4[i], address, 4) == 0)
+	for (size_t i = 0; i < count; i++)
+		if (memcmp(table + i * size, address, size) == 0)
 			return 1;
 	return 0;
+}
+
+static int table_add(uint8_t *table, size_t *count, const uint8_t *address, size_t size)
+{
+	if (table_has(table, *count, address, size))
+		return 0;
+	if (*count == HOST_ADDRESSES_MAX)
+		return -1;
+	memcpy(table + (*count)++ * size, address, size);
+	return 0;
+}
+
+int host_addresses_has_v4(const struct host_addresses *a, const uint8_t address[4])
+{
+	return table_has(&a->v4[0][0], a->v4_count, address, 4);
 }
 
 int host_addresses_has_v6(const struct host_addresses *a, const uint8_t address[16])
 {
-	for (size_t i = 0; i < a->v6_count; i++)
-		if (memcmp(a->v6[i], address, 16) == 0)
-			return 1;
-	return 0;
+	return table_has(&a->v6[0][0], a->v6_count, address, 16);
 }
 
 int host_addresses_add_v4(struct host_addresses *a, const uint8_t address[4])
 {
-	if (host_addresses_has_v4(a, address))
-		return 0;
-	if (a->v4_count == HOST_ADDRESSES_MAX)
-		return -1;
-	memcpy(a->v4[a->v4_count++], address, 4);
-	return 0;
+	return table_add(&a->v4[0][0], &a->v4_count, address, 4);
 }
 
 int host_addresses_add_v6(struct host_addresses *a, const uint8_t address[16])
 {
-	if (host_addresses_has_v6(a, address))
-		return 0;
-	if (a->v6_count == HOST_ADDRESSES_MAX)
-		return -1;
-	memcpy(a->v6[a->v6_count++], address, 16);
-	return 0;
+	return table_add(&a->v6[0][0], &a->v6_count, address, 16);
 }
 
 static int add_sockaddr(struct host_addresses *a, const struct sockaddr *sa)

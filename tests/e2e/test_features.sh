@@ -297,10 +297,15 @@ features_http_server() {
 	(cd www && exec python3 -m http.server --bind "$1" "$port") >server.log 2>&1 &
 	server=$!
 	trap 'kill $server 2>/dev/null' EXIT
+	features_wait_for_server "$1" "$port" server.log
+}
+
+# features_wait_for_server ADDRESS PORT LOG: until it accepts (5 s at most).
+features_wait_for_server() {
 	i=0
-	until python3 -c "import socket; socket.create_connection(('$1', $port), 1)" 2>/dev/null; do
+	until python3 -c "import socket; socket.create_connection(('$1', $2), 1)" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt 50 ] || { fail "host server did not start: $(cat server.log)"; return 1; }
+		[ $i -lt 50 ] || { fail "server on $1:$2 did not start: $(cat "$3")"; return 1; }
 		sleep 0.1
 	done
 }
@@ -362,12 +367,7 @@ features_outside_machine() {
 	(cd outside && exec ip netns exec "$outside_ns" python3 -m http.server \
 		--bind "$outside_address" "$outside_port") >outside.log 2>&1 &
 	outside_server=$!
-	i=0
-	until python3 -c "import socket; socket.create_connection(('$outside_address', $outside_port), 1)" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || { fail "outside server did not start: $(cat outside.log)"; return 1; }
-		sleep 0.1
-	done
+	features_wait_for_server "$outside_address" "$outside_port" outside.log
 }
 
 # The filter refuses the host, not the world: the outside machine serves

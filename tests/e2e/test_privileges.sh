@@ -36,6 +36,17 @@ priv_check_own_namespaces() {
 	return $_r
 }
 
+# priv_check_no_capabilities_under_seccomp PID WHAT: none effective, an
+# empty bounding set, no_new_privs and a seccomp filter.
+priv_check_no_capabilities_under_seccomp() {
+	_r=0
+	expect_eq "$2 CapEff" 0000000000000000 "$(priv_status_field "$1" CapEff)" || _r=1
+	expect_eq "$2 CapBnd" 0000000000000000 "$(priv_status_field "$1" CapBnd)" || _r=1
+	expect_eq "$2 Seccomp" 2 "$(priv_status_field "$1" Seccomp)" || _r=1
+	expect_eq "$2 NoNewPrivs" 1 "$(priv_status_field "$1" NoNewPrivs)" || _r=1
+	return $_r
+}
+
 # priv_check_no_inherited_fd PID WHAT
 priv_check_no_inherited_fd() {
 	if ls -l /proc/"$1"/fd 2>/dev/null | grep -q "$TEST_SCRATCH/inherited"; then
@@ -51,10 +62,7 @@ test_qemu_runs_without_capabilities_under_seccomp_in_its_own_namespaces() {
 	[ -n "$qemu" ] || { priv_stop; fail "no QEMU process"; return 1; }
 	echo "QEMU $qemu: $(grep -E '^(Uid|CapEff|CapBnd|Seccomp|NSpid|NoNewPrivs):' /proc/"$qemu"/status | tr '\t\n' '  ')"
 	r=0
-	expect_eq "QEMU CapEff" 0000000000000000 "$(priv_status_field "$qemu" CapEff)" || r=1
-	expect_eq "QEMU CapBnd" 0000000000000000 "$(priv_status_field "$qemu" CapBnd)" || r=1
-	expect_eq "QEMU Seccomp" 2 "$(priv_status_field "$qemu" Seccomp)" || r=1
-	expect_eq "QEMU NoNewPrivs" 1 "$(priv_status_field "$qemu" NoNewPrivs)" || r=1
+	priv_check_no_capabilities_under_seccomp "$qemu" QEMU || r=1
 	priv_check_own_namespaces "$qemu" QEMU pid mnt net ipc || r=1
 	priv_check_no_inherited_fd "$qemu" QEMU || r=1
 	priv_stop
@@ -120,10 +128,7 @@ test_network_filter_runs_without_capabilities_under_seccomp_with_no_network() {
 	[ -n "$relay" ] || { priv_stop; fail "no network filter under krunsh $pid"; return 1; }
 	echo "filter $relay: $(grep -E '^(Uid|CapEff|CapBnd|Seccomp|NSpid|NoNewPrivs):' /proc/"$relay"/status | tr '\t\n' '  ')"
 	r=0
-	expect_eq "filter CapEff" 0000000000000000 "$(priv_status_field "$relay" CapEff)" || r=1
-	expect_eq "filter CapBnd" 0000000000000000 "$(priv_status_field "$relay" CapBnd)" || r=1
-	expect_eq "filter Seccomp" 2 "$(priv_status_field "$relay" Seccomp)" || r=1
-	expect_eq "filter NoNewPrivs" 1 "$(priv_status_field "$relay" NoNewPrivs)" || r=1
+	priv_check_no_capabilities_under_seccomp "$relay" "the network filter" || r=1
 	priv_check_own_namespaces "$relay" "the network filter" pid mnt net ipc || r=1
 	priv_check_no_inherited_fd "$relay" "the network filter" || r=1
 	expect_eq "the filter's fds (stdio, two sockets)" 5 "$(ls /proc/"$relay"/fd | wc -l)" || r=1
