@@ -5,6 +5,7 @@
 #include "lib/vm/spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -25,31 +26,56 @@ static const int relay_syscalls[] = {
 #endif
 };
 
-static void relay_child(const struct frame_filter *filter, int vmm_fd, int passt_fd, int verbose)
+/* Sandboxed and filtered, or why not: errno to the parent through
+ * `ready`, which it waits for, so that a filter that cannot start is a
+ * clear error and not a guest without network. */
+static void relay_child(const struct frame_filter *filter, int vmm_fd, int passt_fd, int ready,
+			const struct sandbox_policy *sandbox, int verbose)
 {
+	int status = 0;
+	if (sandbox_enter(sandbox) < 0)
+		status = errno ? errno : EPERM;
+	/* Its name, for ps and the tests, while prctl is still allowed. */
 	prctl(PR_SET_NAME, "krunsh-netrelay", 0, 0, 0);
-	/* Where the architecture has no filter here, the namespaces and the
-	 * dropped capabilities still hold. */
-	if (sandbox_allow_only_syscalls(relay_syscalls,
+	/* Where the architecture has no seccomp filter here, the namespaces
+	 * and the dropped capabilities still hold. */
+	if (!status &&
+	    sandbox_allow_only_syscalls(relay_syscalls,
 					sizeof(relay_syscalls) / sizeof(relay_syscalls[0])) < 0 &&
-	    errno != ENOSYS) {
-		dprintf(2, "krunsh: network filter: seccomp: %m\n");
+	    errno != ENOSYS)
+		status = errno ? errno : EPERM;
+	(void)!write(ready, &status, sizeof(status));
+	close(ready);
+	if (status)
 		_exit(125);
-	}
 	struct net_relay_stats stats;
 	enum net_relay_end end = net_relay_run(filter, vmm_fd, passt_fd, verbose ? 2 : -1, &stats);
 	if (end == NET_RELAY_BAD_LENGTH)
 		net_relay_say(2,
-			"krunsh: network filter: the VMM sent a frame longer than %d bytes; "
-			"the guest's network is stopped\n",
-			NET_RELAY_FRAME_MAX);
+			      "krunsh: network filter: the VMM sent a frame longer than %d bytes; "
+			      "the guest's network is stopped\n",
+			      NET_RELAY_FRAME_MAX);
 	if (verbose && stats.last_refusal)
 		net_relay_say(2, "krunsh: network filter: %llu frames passed, %llu refused (last: %s)\n",
-			stats.passed, stats.refused, stats.last_refusal);
+			      stats.passed, stats.refused, stats.last_refusal);
 	else if (verbose)
 		net_relay_say(2, "krunsh: network filter: %llu frames passed, none refused\n",
-			stats.passed);
+			      stats.passed);
 	_exit(end == NET_RELAY_CLOSED ? 0 : 125);
+}
+
+/* The child's word: 0 once it is sandboxed and filtered. */
+static int wait_until_ready(int ready, struct error *err)
+{
+	int status = 0;
+	ssize_t n;
+	while ((n = read(ready, &status, sizeof(status))) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(status) && status == 0)
+		return 0;
+	error_set(err, n == (ssize_t)sizeof(status) ? status : 0,
+		  "--net: the network filter could not be sandboxed");
+	return -1;
 }
 
 pid_t net_relay_start(int passt_fd, int log_fd, int verbose, int *vmm_fd, struct error *err)
@@ -77,9 +103,16 @@ pid_t net_relay_start(int passt_fd, int log_fd, int verbose, int *vmm_fd, struct
 	    .drop_capabilities = 1,
 	    .own_user_namespace = 1,
 	};
-	int keep[2] = {pair[1], passt_fd};
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		error_set(err, errno, "pipe for the network filter");
+		close(pair[0]);
+		close(pair[1]);
+		return -1;
+	}
+	int keep[3] = {pair[1], passt_fd, ready[1]};
 	struct spawn_options so = {.keep_fds = keep,
-				   .keep_fd_count = 2,
+				   .keep_fd_count = 3,
 				   .stdout_fd = verbose ? 2 : log_fd,
 				   .stderr_fd = verbose ? 2 : log_fd};
 	pid_t pid = spawn_fork(&so, err);
@@ -87,15 +120,16 @@ pid_t net_relay_start(int passt_fd, int log_fd, int verbose, int *vmm_fd, struct
 		/* Before the sandbox's waiter is forked: it must not hold the
 		 * VMM's end (pair[0]), or the relay would never see the VMM
 		 * close. */
-		sandbox_close_inherited_fds(keep, 2);
-		if (sandbox_enter(&sandbox) < 0) {
-			dprintf(2, "krunsh: sandboxing the network filter: %m\n");
-			_exit(125);
-		}
-		relay_child(&filter, pair[1], passt_fd, verbose);
+		sandbox_close_inherited_fds(keep, 3);
+		relay_child(&filter, pair[1], passt_fd, ready[1], &sandbox, verbose);
 	}
 	close(pair[1]);
-	if (pid < 0) {
+	close(ready[1]);
+	int started = pid < 0 ? -1 : wait_until_ready(ready[0], err);
+	close(ready[0]);
+	if (started < 0) {
+		if (pid > 0)
+			process_kill_and_reap(pid);
 		close(pair[0]);
 		return -1;
 	}
