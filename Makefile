@@ -229,8 +229,10 @@ $(BUILD)/bench/bare-init: bench/bare_init.c
 $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 	$(BUILD)/mkcpio $@ init=$(BUILD)/bench/bare-init
 
-# libFuzzer targets (clang): the line-mode parser, the guest's frame decoder
-# and the host's channel reader with its policy.
+# libFuzzer targets (clang): the line-mode parser, the guest's frame decoder,
+# the host's channel reader with its policy, OCI bundles and image layouts,
+# and the network filter's classifier of guest frames and its relay of the
+# VMM's stream.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
 $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
 	@mkdir -p $(@D)
@@ -247,14 +249,25 @@ $(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c
 $(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_layout.c lib/util/text.c lib/util/error.c lib/util/path.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
-fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout
+$(BUILD)/fuzz/fuzz_netfilter: tests/fuzz/fuzz_netfilter.c lib/net/frame_filter.c lib/net/host_addresses.c lib/util/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+$(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/net/frame_filter.c lib/net/host_addresses.c lib/util/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
+fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \
+	$(BUILD)/fuzz/fuzz_netfilter $(BUILD)/fuzz/fuzz_netrelay
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(BUILD)/bench/stream-latency: bench/stream_latency.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(PIE_LDFLAGS)
 
-bench: all $(BUILD)/bench/bare-initramfs.cpio $(BUILD)/bench/stream-latency
+$(BUILD)/bench/net-relay: bench/net_relay.c $(BUILD)/libkrunsh.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) $(INCLUDES) -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) $(PIE_LDFLAGS)
+
+bench: all $(BUILD)/bench/bare-initramfs.cpio $(BUILD)/bench/stream-latency $(BUILD)/bench/net-relay
 	BUILD_DIR=$(abspath $(BUILD)) bench/run.sh
 
 HEADERS := $(wildcard include/krunsh/*.h)

@@ -68,6 +68,8 @@ concurrent_8() {
 	wait
 }
 
+# --net: passt and krunsh's network filter started, the guest's eth0 set.
+net_echo_hi() { echo 'echo hi' | ks --net >/dev/null; }
 baseline_echo_hi() { echo 'echo hi' | "$KRUNSH_BASELINE" >/dev/null; }
 # Streaming (issue 13): stdin held open, 100 lines written one at a time,
 # each after the previous one's output (bench/stream_latency.c).
@@ -118,13 +120,15 @@ cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
 [ "$podman_ready" = 1 ] && cases="$cases echo_true podman_true"
 [ -x "$STREAM_LATENCY" ] && cases="$cases stream_100"
 [ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
+# Where --net works here (passt, a default route).
+"$KRUNSH" --net -c true >/dev/null 2>&1 && cases="$cases net_echo_hi"
 retries=0 runs=0
 now() { date +%s.%N; }
 for i in $(seq "$RUNS"); do
 	for c in $cases; do
 		t0=$(now); "$c"; t1=$(now)
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
-		case $c in bare_boot | concurrent_8 | baseline_echo_hi | stream_100 | podman_true) continue ;; esac
+		case $c in bare_boot | concurrent_8 | baseline_echo_hi | stream_100 | podman_true | net_echo_hi) continue ;; esac
 		if true; then
 			runs=$((runs + 1))
 			retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
@@ -152,6 +156,11 @@ for c in echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8; do
 	esac
 	printf '%-36s %10s %14s%s\n' "$c" "$m" "$(ratio "$m" "$bare")" "$extra"
 done
+if [ -f "$work/net_echo_hi.times" ]; then
+	m=$(median "$work/net_echo_hi.times")
+	printf '%-36s %10s %14s (%sx echo_hi)\n' "echo_hi with --net" "$m" "$(ratio "$m" "$bare")" \
+		"$(ratio "$m" "$one")"
+fi
 if [ -n "${KRUNSH_BASELINE:-}" ]; then
 	b=$(median "$work/baseline_echo_hi.times")
 	printf '%-36s %10s %14s (this build %sx the baseline)\n' "echo_hi, baseline build" "$b" \
@@ -182,3 +191,5 @@ fi
 printf '%-36s %10s\n' "krunsh host CPU per run (ms)" "$(median "$work/cpu.values" | awk '{printf "%.1f", $1*1000}')"
 printf '%-36s %10s\n' "krunsh peak RSS (MiB)" "$(median "$work/rss.values" | awk '{printf "%.1f", $1/1024}')"
 echo "watchdog retries: $retries in $runs runs"
+# The network filter's own cost, no VM (bench/net_relay.c).
+if [ -x "$BUILD_DIR/bench/net-relay" ]; then "$BUILD_DIR/bench/net-relay" 256; fi

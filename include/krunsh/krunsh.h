@@ -110,7 +110,7 @@ struct krunsh_vm_spec {
 	size_t disk_count;
 	const struct krunsh_tmpfs *tmpfs;
 	size_t tmpfs_count;
-	int network; /* user-mode networking (passt); 0: none */
+	int network; /* user-mode networking (passt), the host refused; 0: none */
 	const struct krunsh_port *ports;
 	size_t port_count;
 	const char *hostname; /* NULL: "krunsh" */

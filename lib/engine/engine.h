@@ -34,8 +34,8 @@ struct engine_request {
 
 struct engine_vm {
 	pid_t main_pid; /* its exit ends the VM */
-/* A file server per volume, the root's, and passt. */
-#define ENGINE_MAX_HELPERS (RESOURCES_MAX_VOLUMES + 2)
+/* A file server per volume, the root's, passt and the network filter. */
+#define ENGINE_MAX_HELPERS (RESOURCES_MAX_VOLUMES + 3)
 	pid_t helper_pids[ENGINE_MAX_HELPERS]; /* file servers etc., killed with it */
 	int helper_count;
 	int log_fd; /* VMM's own stderr, for failure messages; -1 */

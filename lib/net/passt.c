@@ -3,6 +3,7 @@
  * a hole: no guest port is reachable from the host unless published, and
  * the gateway is not the host's loopback. */
 #include "lib/net/passt.h"
+#include "lib/net/net_relay.h"
 #include "lib/spec/host_config.h"
 #include "lib/engine/engine.h"
 #include "lib/guest/paths.h"
@@ -150,10 +151,21 @@ int passt_start_for_vm(const struct vm_spec *opts, const char *passt_path, int f
 	    .log_fd = opts->verbose ? 2 : vm->log_fd,
 	    .verbose = opts->verbose,
 	};
-	pid_t pid = passt_start(&config, fd, err);
+	int passt_fd;
+	pid_t pid = passt_start(&config, &passt_fd, err);
 	if (pid < 0)
 		return -1;
 	if (engine_vm_add_helper(vm, pid, err) < 0) {
+		close(passt_fd);
+		return -1;
+	}
+	/* passt has no switch that keeps the guest off the host's own
+	 * addresses; krunsh's filter between the VMM and passt does it. */
+	pid_t relay = net_relay_start(passt_fd, config.log_fd, opts->verbose, fd, err);
+	close(passt_fd);
+	if (relay < 0)
+		return -1;
+	if (engine_vm_add_helper(vm, relay, err) < 0) {
 		close(*fd);
 		*fd = -1;
 		return -1;

@@ -128,13 +128,13 @@ expect_gone() {
 	expect_no_leftovers
 }
 
-# Starts `echo started; sleep 60` in the guest in the background and waits
-# until the guest has printed. Sets job (the background job), pid (krunsh)
+# start_long_run [KRUNSH OPTION...]: starts `echo started; sleep 60` in the
+# guest in the background and waits until the guest has printed. Sets job (the background job), pid (krunsh)
 # and children (krunsh's child processes at that point).
 start_long_run() {
 	# fd 7 is inherited from the file LONG_RUN_FD7 names, for the tests
 	# that check it does not reach the VMM (/dev/null otherwise).
-	ks -c 'echo started; sleep 60' </dev/null >out 2>err 7<"${LONG_RUN_FD7:-/dev/null}" &
+	ks "$@" -c 'echo started; sleep 60' </dev/null >out 2>err 7<"${LONG_RUN_FD7:-/dev/null}" &
 	job=$!
 	pid=$(krunsh_pid_of "$job") || { fail "cannot find the krunsh process"; return 1; }
 	for _ in $(seq 300); do

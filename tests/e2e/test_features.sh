@@ -210,14 +210,16 @@ test_no_network_by_default() {
 	expect_eq "guest output (no NIC, no connection)" end "$(cat out)"
 }
 
-test_publish_forwards_a_host_loopback_port_to_a_guest_server() {
+# features_publish_round_trip [KRUNSH OPTION...]: a guest server on a
+# published port greets the host's client and gets its answer.
+features_publish_round_trip() {
 	needs_a_guest || return
 	[ -x /bin/busybox ] || { skip "no /bin/busybox on the host for the guest's nc"; return; }
 	host_port=$(features_free_port)
 	guest_port=8123
 	# The guest answers one connection with a greeting and prints what the
 	# host sent; busybox nc exits when the host closes. Bounded: timeout.
-	ks --publish "$host_port:$guest_port" --timeout 60 --script >out 2>err <<EOF &
+	ks "$@" --publish "$host_port:$guest_port" --timeout 60 --script >out 2>err <<EOF &
 echo hello-from-guest | timeout 40 busybox nc -l -p $guest_port
 EOF
 	guest=$!
@@ -250,6 +252,16 @@ EOF
 	expect_eq "host got the guest's greeting" hello-from-guest "$(cat client.out)" || return 1
 	expect_eq "krunsh exit status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "guest got the host's message" hello-from-host "$(cat out)"
+}
+
+test_publish_forwards_a_host_loopback_port_to_a_guest_server() {
+	features_publish_round_trip
+}
+
+# The network filter sits on --net's NIC (passt); published ports still
+# come in (on QEMU through a NIC of their own, on krun through passt).
+test_publish_with_net_still_forwards() {
+	features_publish_round_trip --net
 }
 
 # --publish opens the published port and nothing else: the guest still
@@ -285,26 +297,112 @@ features_http_server() {
 	(cd www && exec python3 -m http.server --bind "$1" "$port") >server.log 2>&1 &
 	server=$!
 	trap 'kill $server 2>/dev/null' EXIT
+	features_wait_for_server "$1" "$port" server.log
+}
+
+# features_wait_for_server ADDRESS PORT LOG: until it accepts (5 s at most).
+features_wait_for_server() {
 	i=0
-	until python3 -c "import socket; socket.create_connection(('$1', $port), 1)" 2>/dev/null; do
+	until python3 -c "import socket; socket.create_connection(('$1', $2), 1)" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt 50 ] || { fail "host server did not start: $(cat server.log)"; return 1; }
+		[ $i -lt 50 ] || { fail "server on $1:$2 did not start: $(cat "$3")"; return 1; }
 		sleep 0.1
 	done
 }
 
-test_net_reaches_a_server_on_the_hosts_address() {
+# The host's own IPv4 addresses, loopback aside (the guest's 127.0.0.1 is
+# its own): the guest's network is IPv4 only, so the filter's IPv6 side is
+# the unit tests' (test_frame_filter.c).
+features_host_own_addresses() {
+	ip -4 -o addr show 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4 }' | grep -v '^127\.'
+}
+
+# features_fetch_script ADDRESS...: guest commands that print "reached A"
+# for each address whose $port serves the token.
+features_fetch_script() {
+	for a in "$@"; do
+		printf 'if timeout 5 wget -q -O - http://%s:%s/token.txt >/dev/null 2>&1; then echo reached %s; fi; ' \
+			"$a" "$port" "$a"
+	done
+}
+
+# passt opens the guest's connections from the host, so without krunsh's
+# filter a guest reaches every host service bound to 0.0.0.0 or :: through
+# any of the host's own addresses.
+test_net_does_not_reach_the_hosts_own_addresses() {
 	needs_a_guest || return
 	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
-	address=$(features_host_address)
-	[ -n "$address" ] || { skip "the host has no IPv4 address but loopback"; return; }
-	case "$address" in 10.0.2.*) skip "the host's $address is inside the guest's own 10.0.2.0/24"; return ;; esac
-	features_http_server "$address" || return 1
-	ks --net --timeout 60 -c "wget -q -T 10 -O - http://$address:$port/token.txt" </dev/null >out 2>err
+	# shellcheck disable=SC2046  # one word per address
+	set -- $(features_host_own_addresses)
+	[ $# -gt 0 ] || { skip "the host has no IPv4 address but loopback"; return; }
+	features_http_server :: || return 1
+	ks --net --timeout 120 -c "$(features_fetch_script "$@") echo end" </dev/null >out 2>err
 	rc=$?
 	kill $server 2>/dev/null
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
-	expect_eq "fetched from the host" "$token" "$(cat out)"
+	expect_eq "guest output (none of $*)" end "$(cat out)"
+}
+
+# A machine outside this host: a network namespace joined by a veth pair,
+# its end at $outside_address; the host's end ($outside_host_side) is one
+# more address of the host's own, as a docker bridge's is. Removed on exit.
+features_outside_machine() {
+	[ "$(id -u)" = 0 ] || { skip "a network namespace with a veth pair needs root"; return 1; }
+	command -v ip >/dev/null || { skip "no ip(8) (iproute2)"; return 1; }
+	subnet=$(($$ % 60 * 4))
+	outside_ns=krunsh-outside-$$
+	outside_host_side=203.0.113.$((subnet + 1))
+	outside_address=203.0.113.$((subnet + 2))
+	ip netns add "$outside_ns" 2>netns.err ||
+		{ skip "cannot make a network namespace here: $(cat netns.err)"; return 1; }
+	trap 'kill $outside_server $server 2>/dev/null; ip netns del $outside_ns 2>/dev/null' EXIT
+	ip link add "ksh$$" type veth peer name "ksp$$" netns "$outside_ns" &&
+		ip addr add "$outside_host_side/30" dev "ksh$$" && ip link set "ksh$$" up &&
+		ip -n "$outside_ns" addr add "$outside_address/30" dev "ksp$$" &&
+		ip -n "$outside_ns" link set "ksp$$" up && ip -n "$outside_ns" link set lo up ||
+		{ fail "could not set up the veth pair"; return 1; }
+	mkdir -p outside
+	echo "outside-$(basename "$TEST_SCRATCH")" >outside/token.txt
+	outside_port=$(features_free_port)
+	(cd outside && exec ip netns exec "$outside_ns" python3 -m http.server \
+		--bind "$outside_address" "$outside_port") >outside.log 2>&1 &
+	outside_server=$!
+	features_wait_for_server "$outside_address" "$outside_port" outside.log
+}
+
+# The filter refuses the host, not the world: the outside machine serves
+# the guest, the host's address on the same link does not.
+test_net_reaches_the_outside_but_not_the_host_on_the_same_link() {
+	needs_a_guest || return
+	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
+	features_http_server :: || return 1
+	features_outside_machine || return
+	# -V: the filter says what it refused (and must live on after saying
+	# it: the outside is fetched after the refusal).
+	ks -V --net --timeout 120 -c "$(features_fetch_script "$outside_host_side")
+		timeout 20 wget -q -O - http://$outside_address:$outside_port/token.txt; echo end" \
+		</dev/null >out 2>err
+	rc=$?
+	expect_eq "exit status" 0 "$rc" || { tail -n 20 err >&2; return 1; }
+	expect_eq "guest output" "$(cat outside/token.txt)
+end" "$(cat out)" || return 1
+	grep -q "^krunsh: network filter: refused a guest frame: TCP connection to the host" err ||
+		fail "no refusal said under -V: $(grep 'network filter' err)"
+}
+
+# DNS goes to passt's resolver address, which the filter passes: where the
+# host resolves a name, the guest does too.
+test_net_still_resolves_names() {
+	needs_a_guest || return
+	[ -x /bin/busybox ] || { skip "no /bin/busybox on the host for the guest's nslookup"; return; }
+	name=example.com
+	timeout 5 getent hosts "$name" >/dev/null 2>&1 ||
+		{ skip "this host cannot resolve $name (no DNS here)"; return; }
+	ks --net --timeout 60 -c "timeout 20 busybox nslookup $name 10.0.2.3 >/dev/null && echo resolved" \
+		</dev/null >out 2>err
+	rc=$?
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "guest output" resolved "$(cat out)"
 }
 
 test_net_does_not_reach_the_hosts_loopback() {

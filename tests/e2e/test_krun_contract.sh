@@ -377,6 +377,49 @@ test_krun_net_is_virtio_net_to_passt_without_tsi() {
 	done
 }
 
+# The fd libkrun gets for --net leads to krunsh's network filter, and the
+# filter's other socket to passt: passt is never the VMM's peer. Read from
+# the host's socket table while the run sleeps; nothing is left after it.
+test_krun_net_fd_leads_to_the_filter_then_passt() {
+	contract_only || return
+	needs_passt || return
+	command -v ss >/dev/null || { skip "no ss(8) (iproute2) to read the socket table"; return; }
+	krun_with_double "" --net -c 'sleep 4; echo done' >out 2>err &
+	run=$!
+	ks_pid=$(krunsh_pid_of $run) || { fail "no krunsh process"; wait $run; return 1; }
+	relay="" passt=""
+	for _ in $(seq 50); do
+		sleep 0.1
+		# The filter runs under its sandbox's waiter, a child of krunsh.
+		relay=$(for c in $(pgrep -P "$ks_pid"); do pgrep -P "$c" -x krunsh-netrelay; done)
+		passt=$(pgrep -P "$ks_pid" '^passt')
+		[ -n "$relay" ] && [ -n "$passt" ] && break
+	done
+	[ -n "$relay" ] && [ -n "$passt" ] ||
+		{ fail "no filter or no passt under krunsh: $(ps -o pid,ppid,comm -g "$ks_pid")"; wait $run; return 1; }
+	ss -xpH >sockets
+	# Each line: ... local-inode * peer-inode users:((...,pid=N,...))
+	lines_of() { awk -v pid="pid=$1," 'index($0, pid)' sockets; }
+	holder_of() { awk -v inode="$1" '$6 == inode' sockets; }
+	expect_eq "passt's sockets" 1 "$(lines_of "$passt" | wc -l)" || { wait $run; return 1; }
+	relay_to_passt=$(lines_of "$passt" | awk '{ print $8 }')
+	expect_contains "passt's peer" "pid=$relay," "$(holder_of "$relay_to_passt")" ||
+		{ wait $run; return 1; }
+	# The filter's other socket: its peer is the VMM, not passt.
+	to_vmm=$(lines_of "$relay" | awk -v skip="$relay_to_passt" '$6 != skip { print $8 }')
+	expect_eq "the filter's other sockets" 1 "$(echo "$to_vmm" | wc -w)" || { wait $run; return 1; }
+	vmm_side=$(holder_of "$to_vmm")
+	case "$vmm_side" in
+	"" | *passt* | *krunsh-netrelay*) fail "the VMM's socket is not the VMM's: [$vmm_side]"; wait $run; return 1 ;;
+	esac
+	wait $run
+	rc=$?
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" done "$(cat out)" || return 1
+	! kill -0 "$relay" 2>/dev/null || fail "the filter outlived the run" || return 1
+	! kill -0 "$passt" 2>/dev/null || fail "passt outlived the run"
+}
+
 test_krun_net_without_passt_is_refused() {
 	contract_only || return
 	KRUNSH_PASST="$TEST_SCRATCH/no-passt" krun_with_double "" --net -c 'echo hi' >out 2>err

@@ -10,11 +10,12 @@ priv_status_field() {
 	sed -n "s/^$2:[[:space:]]*//p" /proc/"$1"/status
 }
 
-# priv_start: a run that stays up, with fd 7 inherited from the shell.
+# priv_start [KRUNSH OPTION...]: a run that stays up, with fd 7 inherited
+# from the shell.
 priv_start() {
 	use_private_tmpdir
 	echo secret-fd > inherited
-	LONG_RUN_FD7=inherited start_long_run
+	LONG_RUN_FD7=inherited start_long_run "$@"
 }
 
 priv_stop() {
@@ -35,6 +36,17 @@ priv_check_own_namespaces() {
 	return $_r
 }
 
+# priv_check_no_capabilities_under_seccomp PID WHAT: none effective, an
+# empty bounding set, no_new_privs and a seccomp filter.
+priv_check_no_capabilities_under_seccomp() {
+	_r=0
+	expect_eq "$2 CapEff" 0000000000000000 "$(priv_status_field "$1" CapEff)" || _r=1
+	expect_eq "$2 CapBnd" 0000000000000000 "$(priv_status_field "$1" CapBnd)" || _r=1
+	expect_eq "$2 Seccomp" 2 "$(priv_status_field "$1" Seccomp)" || _r=1
+	expect_eq "$2 NoNewPrivs" 1 "$(priv_status_field "$1" NoNewPrivs)" || _r=1
+	return $_r
+}
+
 # priv_check_no_inherited_fd PID WHAT
 priv_check_no_inherited_fd() {
 	if ls -l /proc/"$1"/fd 2>/dev/null | grep -q "$TEST_SCRATCH/inherited"; then
@@ -50,10 +62,7 @@ test_qemu_runs_without_capabilities_under_seccomp_in_its_own_namespaces() {
 	[ -n "$qemu" ] || { priv_stop; fail "no QEMU process"; return 1; }
 	echo "QEMU $qemu: $(grep -E '^(Uid|CapEff|CapBnd|Seccomp|NSpid|NoNewPrivs):' /proc/"$qemu"/status | tr '\t\n' '  ')"
 	r=0
-	expect_eq "QEMU CapEff" 0000000000000000 "$(priv_status_field "$qemu" CapEff)" || r=1
-	expect_eq "QEMU CapBnd" 0000000000000000 "$(priv_status_field "$qemu" CapBnd)" || r=1
-	expect_eq "QEMU Seccomp" 2 "$(priv_status_field "$qemu" Seccomp)" || r=1
-	expect_eq "QEMU NoNewPrivs" 1 "$(priv_status_field "$qemu" NoNewPrivs)" || r=1
+	priv_check_no_capabilities_under_seccomp "$qemu" QEMU || r=1
 	priv_check_own_namespaces "$qemu" QEMU pid mnt net ipc || r=1
 	priv_check_no_inherited_fd "$qemu" QEMU || r=1
 	priv_stop
@@ -104,6 +113,26 @@ test_libkrun_vmm_keeps_only_the_file_servers_capabilities_in_its_own_namespaces(
 	[ "$(id -u)" = 0 ] || want="$(id -u) $(id -u) 1"
 	expect_eq "VMM uid_map" "$want" "$(awk '{ print $1, $2, $3 }' /proc/"$vmm"/uid_map)" || r=1
 	priv_check_no_inherited_fd "$vmm" "the libkrun VMM" || r=1
+	priv_stop
+	return $r
+}
+
+# krunsh's network filter (--net) decodes the guest's frames: no
+# capabilities, a seccomp filter of its own, no network, its own pid, mount
+# and IPC namespaces, and no fd but stdio and its two sockets. It is
+# krunsh's process on either engine.
+test_network_filter_runs_without_capabilities_under_seccomp_with_no_network() {
+	command -v passt >/dev/null || { skip "no passt on this machine (Debian package passt)"; return; }
+	priv_start --net || return 1
+	relay=$(for c in $(pgrep -P "$pid"); do pgrep -P "$c" -x krunsh-netrelay; done | head -n 1)
+	[ -n "$relay" ] || { priv_stop; fail "no network filter under krunsh $pid"; return 1; }
+	echo "filter $relay: $(grep -E '^(Uid|CapEff|CapBnd|Seccomp|NSpid|NoNewPrivs):' /proc/"$relay"/status | tr '\t\n' '  ')"
+	r=0
+	priv_check_no_capabilities_under_seccomp "$relay" "the network filter" || r=1
+	priv_check_own_namespaces "$relay" "the network filter" pid mnt net ipc || r=1
+	priv_check_no_inherited_fd "$relay" "the network filter" || r=1
+	expect_eq "the filter's fds (stdio, two sockets)" 5 "$(ls /proc/"$relay"/fd | wc -l)" || r=1
+	expect_eq "the filter's sockets" 2 "$(ls -l /proc/"$relay"/fd | grep -c 'socket:')" || r=1
 	priv_stop
 	return $r
 }

@@ -135,3 +135,27 @@ test_ordinary_user_with_a_supplementary_group_is_told_why() {
 	expect_contains "names the fix" "/etc/subuid" "$(cat err)" || return 1
 	if grep -q "kernel panic" err; then fail "still guesses a kernel panic: $(cat err)"; fi
 }
+
+# --net for an ordinary user: the network filter's sandbox is made in an
+# unprivileged user namespace, and it still refuses the host (-V says so)
+# while passing what passt answers.
+test_ordinary_users_net_keeps_the_host_out_of_reach() {
+	unprivileged_setup || return
+	command -v passt >/dev/null || { skip "no passt on this machine (Debian package passt)"; return; }
+	command -v wget >/dev/null || { skip "no wget on the host (the guest uses the host's tools)"; return; }
+	address=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub(/\/.*/, "", $4); print $4; exit }')
+	[ -n "$address" ] || { skip "the host has no IPv4 address but loopback"; return; }
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])')
+	python3 -m http.server --bind :: "$port" >server.log 2>&1 &
+	server=$!
+	trap 'kill $server 2>/dev/null' EXIT
+	sleep 1
+	as_nobody -V --net --timeout 60 -c "if timeout 5 wget -q -O /dev/null http://$address:$port/; then echo reached; fi; echo end" \
+		</dev/null >out 2>err
+	rc=$?
+	kill $server 2>/dev/null
+	expect_eq "exit status" 0 "$rc" || { tail -n 20 err >&2; return 1; }
+	expect_eq "guest output" end "$(cat out)" || return 1
+	grep -q "^krunsh: network filter: refused a guest frame: TCP connection to the host" err ||
+		fail "the filter refused nothing: $(grep -i 'filter\|sandbox' err)"
+}
