@@ -355,7 +355,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			return -1;
 		}
 	} else if (job->mode != JOB_MODE_EXEC &&
-		   write_file(script_path, job->script, job->script_length) < 0) {
+		   /* A streamed execution before this one left its FIFO
+		    * there: writing into it would wait for a reader. */
+		   (unlink(script_path), write_file(script_path, job->script, job->script_length)) <
+		       0) {
 		snprintf(error, error_size, "writing the script to %s: %s", script_path,
 			 strerror(errno));
 		return -1;

@@ -3,6 +3,8 @@
 #include "cli/environment.h"
 #include "cli/exit_status.h"
 #include "cli/guest_env.h"
+#include "cli/keeper/session_call.h"
+#include "cli/keeper/session_cwd.h"
 #include "cli/oci/image.h"
 #include "cli/options.h"
 #include "lib/engine/engine.h"
@@ -62,14 +64,19 @@ static double boot_timeout(void)
 	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
 }
 
-/* One VM, one execution: the job. */
+/* One VM, one execution: the job. With --session the VM is the
+ * session's, borrowed for the execution; when it could not boot, *decided
+ * is the exit status. */
 static int run_job(const struct engine *engine, const struct engine_probe *probe,
-		   const struct options *opts, struct script *script, double deadline,
-		   struct vm_run_result *run, struct error *err, struct error *refused)
+		   struct options *opts, struct script *script, double deadline,
+		   struct vm_run_result *run, int *decided, struct error *err,
+		   struct error *refused)
 {
 	struct job_buffer setup = {0}, job = {0};
 	struct vm *vm = NULL;
+	struct session_call call = {.conn = -1};
 	int r = -1;
+	*decided = -1;
 	if (job_build_setup(&opts->vm, &setup, err) < 0 ||
 	    job_build_exec(&opts->vm, &opts->proc, script->text, script->text_length,
 			   cli_stdin_reaches_commands(opts), &job, err) < 0)
@@ -83,7 +90,9 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 	     * would, without touching the guest. */
 	    .freeze_first_boot = getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL,
 	};
-	if (vm_start(engine, probe, &opts->vm, &vm_setup, deadline, &vm, run, err) < 0)
+	if (opts->session ? session_call_begin(opts, engine, probe, &vm_setup, deadline, &call,
+					       &vm, decided, err) < 0
+			  : vm_start(engine, probe, &opts->vm, &vm_setup, deadline, &vm, run, err) < 0)
 		goto out;
 	r = 0;
 	if (!vm)
@@ -100,7 +109,10 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 		stream_run(vm, &vm_job, 0, script, deadline, run, refused);
 	else
 		vm_exec(vm, &vm_job, deadline, run);
-	vm_stop(vm);
+	if (opts->session)
+		session_call_end(&call, vm, run);
+	else
+		vm_stop(vm);
 out:
 	job_buffer_free(&setup);
 	job_buffer_free(&job);
@@ -130,6 +142,13 @@ int main(int argc, char **argv)
 			error_print(&err);
 		cli_free(&opts);
 		return pruned < 0 ? EXIT_KRUNSH_FAILURE : 0;
+	}
+	if (opts.session_end) {
+		int ended = session_end(&opts, &err);
+		if (ended < 0)
+			error_print(&err);
+		cli_free(&opts);
+		return ended < 0 ? EXIT_KRUNSH_FAILURE : 0;
 	}
 	double started = monotonic_seconds();
 	if (signals_install() < 0) {
@@ -161,10 +180,19 @@ int main(int argc, char **argv)
 	}
 	log_verbose_message("%s", probe.reason);
 	opts.proc.script_stream = script.streaming;
+	if (opts.session && session_cwd_wrap(&opts, &script) < 0) {
+		log_message("out of memory");
+		goto out;
+	}
 	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
 	struct error refused = {0};
-	if (run_job(engine, &probe, &opts, &script, deadline, &run, &err, &refused) < 0) {
+	int decided;
+	if (run_job(engine, &probe, &opts, &script, deadline, &run, &decided, &err, &refused) < 0) {
 		error_print(&err);
+		goto out;
+	}
+	if (decided >= 0) {
+		status = decided;
 		goto out;
 	}
 	ran = 1;

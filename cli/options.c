@@ -73,6 +73,11 @@ static const char usage_text[] =
     "  -t, --tty, --read-only, --entrypoint  refused, each with its reason (no terminal\n"
     "                       mode yet; writes never reach the host; no image)\n"
     "      --report FILE    write a JSON summary of the run to FILE (see README)\n"
+    "Sessions (one VM kept across calls, see README):\n"
+    "      --session NAME   run in session NAME's VM: started if none runs, else reused;\n"
+    "                       files and the working directory carry to the next call\n"
+    "      --end            with --session: stop the session's VM\n"
+    "      --idle-timeout SECS  end the session after SECS idle (default 300)\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
@@ -109,6 +114,9 @@ enum {
 	OPT_IMAGE,
 	OPT_IMAGE_PRUNE,
 	OPT_ENTRYPOINT,
+	OPT_SESSION,
+	OPT_END,
+	OPT_IDLE_TIMEOUT,
 };
 
 static const struct option long_options[] = {
@@ -153,6 +161,9 @@ static const struct option long_options[] = {
     {"rm", no_argument, NULL, OPT_RM},
     {"read-only", no_argument, NULL, OPT_READ_ONLY},
     {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+    {"session", required_argument, NULL, OPT_SESSION},
+    {"end", no_argument, NULL, OPT_END},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {NULL, 0, NULL, 0},
 };
 
@@ -327,6 +338,66 @@ static enum cli_result specs_complete(struct options *opts)
 	return CLI_RUN;
 }
 
+/* Which VM-shaping option a flag is, for a session's later calls. */
+static unsigned vm_options_of(int c)
+{
+	switch (c) {
+	case OPT_ENGINE:
+		return 1u << VM_OPTION_ENGINE;
+	case OPT_CPUS:
+		return 1u << VM_OPTION_CPUS;
+	case OPT_MEM:
+	case 'm':
+		return 1u << VM_OPTION_MEMORY;
+	case OPT_KERNEL:
+		return 1u << VM_OPTION_KERNEL;
+	case OPT_LIBKRUN:
+		return 1u << VM_OPTION_LIBKRUN;
+	case OPT_WRITABLE_ROOT:
+		return 1u << VM_OPTION_WRITABLE_ROOT;
+	case OPT_ROOT:
+		return 1u << VM_OPTION_ROOT;
+	case 'v':
+		return 1u << VM_OPTION_VOLUMES;
+	case OPT_MOUNT:
+		return (1u << VM_OPTION_VOLUMES) | (1u << VM_OPTION_TMPFS);
+	case OPT_TMPFS:
+		return 1u << VM_OPTION_TMPFS;
+	case OPT_DISK:
+		return 1u << VM_OPTION_DISKS;
+	case OPT_NET:
+	case OPT_NETWORK:
+		return 1u << VM_OPTION_NETWORK;
+	case 'p':
+		return (1u << VM_OPTION_PUBLISH) | (1u << VM_OPTION_NETWORK);
+	case OPT_HOSTNAME:
+		return 1u << VM_OPTION_HOSTNAME;
+	case OPT_MASK:
+		return 1u << VM_OPTION_MASKS;
+	case OPT_EXPOSE:
+		return 1u << VM_OPTION_EXPOSED;
+	case OPT_IDLE_TIMEOUT:
+		return 1u << VM_OPTION_IDLE_TIMEOUT;
+	}
+	return 0;
+}
+
+/* --session's own rules, after the loop. */
+static enum cli_result session_options_check(const struct options *opts, int rest,
+					     struct error *err)
+{
+	if (!opts->session && (opts->session_end || opts->idle_timeout > 0)) {
+		error_set(err, 0, "%s needs --session NAME",
+			  opts->session_end ? "--end" : "--idle-timeout");
+		return CLI_ERROR;
+	}
+	if (opts->session_end && (rest > 0 || opts->command)) {
+		error_set(err, 0, "--end stops the session: it runs no commands");
+		return CLI_ERROR;
+	}
+	return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct error *err)
 {
 	memset(opts, 0, sizeof(*opts));
@@ -345,7 +416,24 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	/* '+': stop at the first operand, so "-- PROGRAM -x" keeps -x.
 	 * ':': a missing value is ':', not '?' (an unknown option). */
 	while ((c = getopt_long(argc, argv, "+:c:kw:e:Vhv:p:m:u:it", long_options, NULL)) != -1) {
+		opts->vm_options_given |= vm_options_of(c);
 		switch (c) {
+		case OPT_SESSION:
+			opts->session = optarg;
+			break;
+		case OPT_END:
+			opts->session_end = 1;
+			break;
+		case OPT_IDLE_TIMEOUT: {
+			char *end;
+			errno = 0;
+			double secs = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(secs > 0) || secs > 7 * 86400)
+				return bad_value(err, "--idle-timeout", optarg,
+						 "seconds, more than 0 (at most a week)");
+			opts->idle_timeout = secs;
+			break;
+		}
 		case 'c':
 			opts->command = optarg;
 			break;
@@ -575,8 +663,16 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		error_set(err, 0, "give either --bundle or --image, not both");
 		return CLI_ERROR;
 	}
+	/* For a session, what a bundle or an image gives counts as given. */
+	if (bundle_dir || image_ref)
+		opts->vm_options_given |= ~(1u << VM_OPTION_IDLE_TIMEOUT);
 	if (bundle_dir && bundle_apply(bundle_dir, &given, opts, err) < 0)
 		return CLI_ERROR;
+	if (image_ref && opts->session) {
+		/* The keeper would not hold the image cache entry's lock. */
+		error_set(err, 0, "--session cannot run an --image yet: give its root with --root");
+		return CLI_ERROR;
+	}
 	if (image_ref) {
 		if (saw_dashdash && (opts->command || script_flag || opts->keep_going)) {
 			error_set(err, 0,
@@ -598,6 +694,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	}
 	/* After the loop: a --root given later names the passwd file. */
 	if (user_spec && guest_user_resolve(user_spec, opts->vm.root_dir, &opts->proc.user, err) < 0)
+		return CLI_ERROR;
+	if (session_options_check(opts, rest, err) != CLI_RUN)
 		return CLI_ERROR;
 	if (saw_dashdash) {
 		if (rest == 0) {

@@ -7,6 +7,28 @@
 
 #include <stddef.h>
 
+/* The flags that shape a VM (not an execution): a session's later calls
+ * may repeat them, not change them (cli/keeper/session_options.c). */
+enum vm_option {
+	VM_OPTION_ENGINE,
+	VM_OPTION_CPUS,
+	VM_OPTION_MEMORY,
+	VM_OPTION_KERNEL,
+	VM_OPTION_LIBKRUN,
+	VM_OPTION_WRITABLE_ROOT,
+	VM_OPTION_ROOT,
+	VM_OPTION_VOLUMES,
+	VM_OPTION_TMPFS,
+	VM_OPTION_DISKS,
+	VM_OPTION_NETWORK,
+	VM_OPTION_PUBLISH,
+	VM_OPTION_HOSTNAME,
+	VM_OPTION_MASKS,
+	VM_OPTION_EXPOSED,
+	VM_OPTION_IDLE_TIMEOUT,
+	VM_OPTION_COUNT,
+};
+
 /* The flags, parsed: the VM's spec and the execution's, and what only the
  * command itself uses. */
 struct options {
@@ -23,6 +45,10 @@ struct options {
 	struct bundle *bundle; /* --bundle: what the specs point into */
 	struct image *image;   /* --image: the same, and the cache entry's lock */
 	int image_prune;	       /* --image-prune: nothing else runs */
+	const char *session;	    /* --session NAME */
+	int session_end;	    /* --end */
+	double idle_timeout;	    /* --idle-timeout; 0: the default */
+	unsigned vm_options_given; /* 1 << enum vm_option, as given on the line */
 };
 
 enum cli_result {

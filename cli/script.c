@@ -141,7 +141,10 @@ static const char line_prologue[] =
     "__krunsh_line=0\n"
     /* A line that calls exit itself still gets reported. */
     "trap '__krunsh_status=$?; [ \"$__krunsh_status\" = 0 ] || [ -n \"$__krunsh_reported\" ] "
-    "|| printf \"%s %s\\n\" \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"' EXIT\n";
+    "|| printf \"%s %s\\n\" \"$__krunsh_line\" \"$__krunsh_status\" >>\"$__krunsh_log\"; "
+    /* A session's hook (cli/keeper/session_cwd.c), kept when this trap
+     * replaces the session's. */
+    "eval \"${__krunsh_at_exit-}\"' EXIT\n";
 
 /* With --report, each line's start and end go to a FIFO the agent reads and
  * timestamps (opened per write so no descriptor leaks into the commands). */

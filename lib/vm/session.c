@@ -655,6 +655,58 @@ void session_close(struct session *s)
 	free(s);
 }
 
+int session_lend(struct session *s, uint32_t *execs_done)
+{
+	*execs_done = s->exec_id;
+	return s->alive && !s->broken && !guest_output_pending(s) ? s->conn : -1;
+}
+
+void session_lent_back(struct session *s, uint32_t execs_done)
+{
+	s->exec_id = execs_done;
+}
+
+struct session *session_adopt(const struct session_config *config, int conn,
+			      uint32_t execs_done)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->config = config;
+	s->conn = conn;
+	s->vm_pidfd = -1;
+	s->alive = 1;
+	s->exec_id = execs_done;
+	s->started = monotonic_seconds();
+	frame_reader_init(&s->reader);
+	channel_policy_init(&s->policy);
+	/* The hello went to the lender. */
+	s->policy.hello_seen = 1;
+	return s;
+}
+
+int session_flush(struct session *s, int timeout_ms)
+{
+	double give_up = monotonic_seconds() + timeout_ms / 1000.0;
+	while (s->conn >= 0 && guest_output_pending(s)) {
+		struct pollfd p = {.fd = s->conn, .events = POLLOUT};
+		int left = (int)((give_up - monotonic_seconds()) * 1000.0);
+		if (left <= 0 || (poll(&p, 1, left) < 0 && errno != EINTR))
+			return -1;
+		if (p.revents & (POLLERR | POLLHUP))
+			return -1;
+		if (!(p.revents & POLLOUT))
+			continue;
+		ssize_t w = send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset,
+				 MSG_NOSIGNAL);
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (w > 0)
+			s->out_offset += (size_t)w;
+	}
+	return s->conn >= 0 ? 0 : -1;
+}
+
 void session_result_free(struct session_result *result)
 {
 	free(result->failed);

@@ -120,6 +120,19 @@ void session_wait(struct session *s);
  * failed); the VM runs nothing more. */
 void session_abort(struct session *s, const char *why);
 void session_close(struct session *s);
+/* A live VM's channel lent to another process (a session's keeper hands it
+ * to each call): session_lend gives the connection and how many executions
+ * have run; session_adopt opens a session on such a connection, alive, its
+ * first execution the next id. config outlives it as in session_open
+ * (listen_fd and vm_pid unused: the lender watches the VM). NULL when out
+ * of memory. */
+int session_lend(struct session *s, uint32_t *execs_done);
+void session_lent_back(struct session *s, uint32_t execs_done);
+struct session *session_adopt(const struct session_config *config, int conn,
+			      uint32_t execs_done);
+/* Sends what is queued for the guest (the clock of the hello) before the
+ * channel is lent: -1 if the VM is gone or it took longer than timeout_ms. */
+int session_flush(struct session *s, int timeout_ms);
 void session_result_free(struct session_result *result);
 
 #endif

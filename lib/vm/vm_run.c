@@ -326,3 +326,44 @@ void vm_stop(struct vm *vm)
 	attempt_end(vm);
 	free(vm);
 }
+
+int vm_lend(struct vm *vm, int flush_timeout_ms, struct vm_loan *loan)
+{
+	*loan = (struct vm_loan){.channel_fd = -1, .log_fd = vm->evm.log_fd};
+	if (session_flush(vm->session, flush_timeout_ms) < 0)
+		return -1;
+	loan->channel_fd = session_lend(vm->session, &loan->execs_done);
+	return loan->channel_fd >= 0 ? 0 : -1;
+}
+
+void vm_loan_returned(struct vm *vm, uint32_t execs_done)
+{
+	session_lent_back(vm->session, execs_done);
+}
+
+struct vm *vm_borrow(const struct engine *engine, const struct vm_loan *loan, int cancel_fd,
+		     struct error *err)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		error_set(err, ENOMEM, "borrowing the VM");
+		return NULL;
+	}
+	*vm = (struct vm){.engine = engine,
+			  .lock_fd = -1,
+			  .listen_fd = -1,
+			  .evm = {.log_fd = loan->log_fd},
+			  .session_config = {.listen_fd = -1, .cancel_fd = cancel_fd}};
+	vm->session = session_adopt(&vm->session_config, loan->channel_fd, loan->execs_done);
+	if (!vm->session) {
+		free(vm);
+		error_set(err, ENOMEM, "borrowing the VM");
+		return NULL;
+	}
+	return vm;
+}
+
+pid_t vm_main_pid(const struct vm *vm)
+{
+	return vm->evm.main_pid > 0 ? vm->evm.main_pid : -1;
+}

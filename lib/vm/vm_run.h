@@ -7,6 +7,8 @@
 #include "lib/engine/engine.h"
 #include "lib/vm/session.h"
 
+#include <stdint.h>
+
 struct vm_run_result {
 	struct session_result session;
 	int watchdog_retries;
@@ -63,5 +65,25 @@ void vm_exec_wait(struct vm *vm);
 /* Ends the execution in progress: the caller's poll failed (why). */
 void vm_exec_abort(struct vm *vm, const char *why);
 void vm_stop(struct vm *vm);
+
+/* A live VM lent to another process, which runs executions on it while
+ * the lender holds the VMM (a session's keeper and its calls). */
+struct vm_loan {
+	int channel_fd;	    /* the agent's connection */
+	int log_fd;	    /* the VMM's log, for failure messages; -1: none */
+	uint32_t execs_done; /* executions run so far: the borrower's ids follow */
+};
+/* The lender's side: the fds stay the lender's (the caller passes them on,
+ * e.g. with SCM_RIGHTS); -1 if the VM cannot run more. vm_loan_returned
+ * counts the borrower's executions, so the next borrower's ids follow. */
+int vm_lend(struct vm *vm, int flush_timeout_ms, struct vm_loan *loan);
+void vm_loan_returned(struct vm *vm, uint32_t execs_done);
+/* The borrower's side: a VM on the loan's fds (taken over: vm_stop closes
+ * them and kills nothing, as the VMM is the lender's), cancelled as
+ * vm_setup's cancel_fd says. NULL with err. */
+struct vm *vm_borrow(const struct engine *engine, const struct vm_loan *loan, int cancel_fd,
+		     struct error *err);
+/* The VMM's pid, -1 for a borrowed VM. */
+pid_t vm_main_pid(const struct vm *vm);
 
 #endif

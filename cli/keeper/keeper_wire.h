@@ -1,0 +1,49 @@
+/* What a session's keeper and a krunsh call say to each other over the
+ * keeper's socket (SOCK_SEQPACKET: one message a record, fds alongside).
+ *   call -> keeper  REQUEST  RUN with the VM options the call gave, or END
+ *   keeper -> call  REPLY    RUN: ok, with the VM's channel and log (SCM_RIGHTS),
+ *                            or why not; END: once the session is gone
+ *   call -> keeper  DONE     the call's execution ended by its exit (clean) or
+ *                            not (then the keeper ends the session)
+ * Both ends are the same build; the peer is checked to be the same user. */
+#ifndef KRUNSH_KEEPER_WIRE_H
+#define KRUNSH_KEEPER_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KEEPER_WIRE_VERSION 1
+#define KEEPER_OPTIONS_MAX  (60 * 1024)
+#define KEEPER_MAX_FDS	    2
+
+enum keeper_op {
+	KEEPER_RUN = 1,
+	KEEPER_END = 2,
+	KEEPER_DONE = 3,
+	KEEPER_REPLY = 4,
+};
+
+struct keeper_message {
+	uint32_t version;
+	uint32_t op;
+	uint32_t ok;	     /* REPLY */
+	uint32_t clean;	     /* DONE */
+	uint32_t execs_done; /* REPLY: executions so far; DONE: after this call's */
+	char engine[16];     /* REPLY: the VM's engine */
+	char text[KEEPER_OPTIONS_MAX]; /* RUN: the options; REPLY: why not */
+};
+
+/* -1 with errno. */
+int keeper_send(int fd, const struct keeper_message *m, const int *fds, int fd_count);
+/* Waits at most timeout_ms (-1: no limit) or until cancel_fd (-1: none)
+ * is readable. 1 with a well-formed message (its strings terminated) and
+ * up to KEEPER_MAX_FDS fds (CLOEXEC, -1 for those not sent); 0 at EOF or
+ * on a malformed one; -1 on timeout/error; -2 when cancel_fd became
+ * readable. */
+int keeper_receive(int fd, struct keeper_message *m, int fds[KEEPER_MAX_FDS], int timeout_ms,
+		   int cancel_fd);
+/* The peer's pid if it runs as our uid, else -1. */
+pid_t keeper_peer_check(int fd);
+
+#endif

@@ -1,0 +1,321 @@
+#include "cli/keeper/session_call.h"
+#include "cli/keeper/keeper.h"
+#include "cli/keeper/keeper_dir.h"
+#include "cli/keeper/keeper_wire.h"
+#include "cli/keeper/session_options.h"
+#include "cli/signals.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* How long a call waits for a session that another call is starting (or
+ * whose janitor is cleaning up) before it gives up. */
+#define START_WAIT_SECONDS 120.0
+
+static int connect_keeper(const struct keeper_paths *paths)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(paths->socket) >= sizeof(addr.sun_path))
+		return -1; /* keeper_paths_find checked */
+	memcpy(addr.sun_path, paths->socket, strlen(paths->socket) + 1);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* The directory is ours and private; still, a keeper is ours too. */
+	if (keeper_peer_check(fd) < 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* The session's lock, if nobody holds it (no keeper lives, none is
+ * starting): then this call starts the keeper. -1 when it is held. The
+ * lock file's name may have been removed (a janitor) between our open
+ * and our lock: then it is not the session's lock any more. */
+static int lock_try(const struct keeper_paths *paths, struct error *err)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int fd = open(paths->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			if (errno == ENOENT && mkdir(paths->dir, 0700) == 0)
+				continue; /* the janitor removed the directory */
+			error_set(err, errno, "session %s: %s", paths->name, paths->lock);
+			return -2;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			return -1;
+		}
+		struct stat held, named;
+		if (fstat(fd, &held) == 0 && stat(paths->lock, &named) == 0 &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Copies the keeper's boot messages to our stderr; 1 once the VM is up,
+ * else 0 with *decided the keeper's exit status. A signal to the call
+ * kills the keeper (its VM dies with it, its janitor cleans up). */
+static int wait_boot(pid_t keeper, int boot_fd, int *decided)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = boot_fd, .events = POLLIN},
+				      {.fd = signals_fd(), .events = POLLIN}};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			unsigned char sig = 0;
+			if (read(signals_fd(), &sig, 1) == 1) {
+				kill(keeper, SIGKILL);
+				waitpid(keeper, NULL, 0);
+				log_message("stopped by signal %d (%s) while the session's VM booted",
+					    sig, strsignal(sig));
+				*decided = 128 + sig;
+				return 0;
+			}
+		}
+		if (!p[0].revents)
+			continue;
+		char buf[4096];
+		ssize_t n = read(boot_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		char *up = memchr(buf, '\0', (size_t)n);
+		size_t text = up ? (size_t)(up - buf) : (size_t)n;
+		if (text)
+			(void)!write(2, buf, text);
+		if (up)
+			return 1;
+	}
+	int status = 0;
+	while (waitpid(keeper, &status, 0) < 0 && errno == EINTR)
+		;
+	*decided = WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_KRUNSH_FAILURE;
+	return 0;
+}
+
+static int start_keeper(struct options *opts, const struct engine *engine,
+			const struct engine_probe *probe, const struct vm_setup *setup,
+			double deadline, const struct keeper_paths *paths, int lock_fd,
+			int *decided, struct error *err)
+{
+	struct keeper_start ks = {.paths = paths,
+				  .engine = engine,
+				  .probe = probe,
+				  .opts = opts,
+				  .setup = setup,
+				  .deadline = deadline,
+				  .lock_fd = lock_fd};
+	int boot_fd;
+	pid_t keeper = keeper_start(&ks, &boot_fd, err);
+	close(lock_fd); /* the keeper holds it now */
+	if (keeper < 0)
+		return -1;
+	log_verbose_message("session %s: started its keeper (pid %d)", paths->name, (int)keeper);
+	int up = wait_boot(keeper, boot_fd, decided);
+	close(boot_fd);
+	return up;
+}
+
+/* A connection to the session's keeper: an existing one, or one this
+ * call starts. 0 with *conn; 0 with *conn -1 and *decided when the start
+ * failed; -1 with err. */
+static int reach_keeper(struct options *opts, const struct engine *engine,
+			const struct engine_probe *probe, const struct vm_setup *setup,
+			double deadline, const struct keeper_paths *paths, int *conn, int *decided,
+			struct error *err)
+{
+	double give_up = monotonic_seconds() + START_WAIT_SECONDS;
+	while ((*conn = connect_keeper(paths)) < 0) {
+		if (errno == EPERM) {
+			error_set(err, 0, "session %s: its socket is not served by your user",
+				  paths->name);
+			return -1;
+		}
+		int lock = lock_try(paths, err);
+		if (lock == -2)
+			return -1;
+		if (lock >= 0) {
+			int up = start_keeper(opts, engine, probe, setup, deadline, paths, lock,
+					      decided, err);
+			if (up <= 0)
+				return up;
+			continue;
+		}
+		if (monotonic_seconds() > give_up) {
+			error_set(err, 0, "session %s: another process holds its lock and does not "
+				  "answer on %s",
+				  paths->name, paths->socket);
+			return -1;
+		}
+		struct pollfd p = {.fd = signals_fd(), .events = POLLIN};
+		if (poll(&p, 1, 20) > 0) {
+			unsigned char sig = 0;
+			if (read(signals_fd(), &sig, 1) == 1) {
+				log_message("stopped by signal %d (%s)", sig, strsignal(sig));
+				*decided = 128 + sig;
+				return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static const struct engine *engine_named(const char *name)
+{
+	if (strcmp(name, engine_qemu.name) == 0)
+		return &engine_qemu;
+	if (strcmp(name, engine_krun.name) == 0)
+		return &engine_krun;
+	return NULL;
+}
+
+int session_call_begin(struct options *opts, const struct engine *engine,
+		       const struct engine_probe *probe, const struct vm_setup *setup,
+		       double deadline, struct session_call *call, struct vm **vm,
+		       int *decided, struct error *err)
+{
+	*vm = NULL;
+	*decided = -1;
+	call->conn = -1;
+	struct keeper_paths paths;
+	if (keeper_paths_find(opts->session, &paths, err) < 0)
+		return -1;
+	static struct keeper_message m;
+	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION, .op = KEEPER_RUN};
+	if (session_options_describe(opts, NULL, opts->vm_options_given, m.text, sizeof(m.text)) <
+	    0) {
+		error_set(err, 0, "session %s: too many VM options for a session", paths.name);
+		return -1;
+	}
+	if (reach_keeper(opts, engine, probe, setup, deadline, &paths, &call->conn, decided,
+			 err) < 0 ||
+	    call->conn < 0)
+		return call->conn < 0 && *decided < 0 ? -1 : 0;
+	int fds[KEEPER_MAX_FDS];
+	int r = keeper_send(call->conn, &m, NULL, 0) < 0
+		    ? -1
+		    : keeper_receive(call->conn, &m, fds, -1, signals_fd());
+	if (r == -2) {
+		unsigned char sig = 0;
+		if (read(signals_fd(), &sig, 1) == 1) {
+			log_message("stopped by signal %d (%s) while waiting for session %s", sig,
+				    strsignal(sig), paths.name);
+			*decided = 128 + sig;
+		}
+		goto failed;
+	}
+	if (r != 1 || m.op != KEEPER_REPLY) {
+		error_set(err, 0, "session %s: its keeper went away before it answered",
+			  paths.name);
+		goto failed;
+	}
+	if (!m.ok || fds[0] < 0) {
+		error_set(err, 0, "%s", m.text[0] ? m.text : "the session refused the call");
+		goto failed;
+	}
+	const struct engine *e = engine_named(m.engine);
+	struct vm_loan loan = {.channel_fd = fds[0], .log_fd = fds[1], .execs_done = m.execs_done};
+	call->execs_done = m.execs_done;
+	if (!e) {
+		error_set(err, 0, "session %s runs on an unknown engine", paths.name);
+	} else if ((*vm = vm_borrow(e, &loan, signals_fd(), err))) {
+		return 0;
+	}
+	for (int i = 0; i < KEEPER_MAX_FDS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+failed:
+	close(call->conn);
+	call->conn = -1;
+	return *decided >= 0 ? 0 : -1;
+}
+
+/* Until the keeper has closed the connection: after an unclean end it
+ * has stopped the VM and removed the session's files by then. */
+static void wait_hangup(int conn, int timeout_ms)
+{
+	struct keeper_message *m = &(struct keeper_message){0};
+	int fds[KEEPER_MAX_FDS];
+	while (keeper_receive(conn, m, fds, timeout_ms, -1) == 1)
+		for (int i = 0; i < KEEPER_MAX_FDS; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+}
+
+void session_call_end(struct session_call *call, struct vm *vm, const struct vm_run_result *run)
+{
+	vm_stop(vm); /* ours: the fds only */
+	if (call->conn < 0)
+		return;
+	static struct keeper_message m;
+	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION,
+				    .op = KEEPER_DONE,
+				    .clean = run->session.outcome == SESSION_EXITED,
+				    .execs_done = call->execs_done + 1};
+	if (keeper_send(call->conn, &m, NULL, 0) == 0)
+		wait_hangup(call->conn, 10000);
+	close(call->conn);
+	call->conn = -1;
+}
+
+int session_end(const struct options *opts, struct error *err)
+{
+	struct keeper_paths paths;
+	if (keeper_paths_find(opts->session, &paths, err) < 0)
+		return -1;
+	int conn = connect_keeper(&paths);
+	if (conn < 0) {
+		error_set(err, 0, "no session %s is running", paths.name);
+		return -1;
+	}
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int pidfd = getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0
+			? (int)syscall(SYS_pidfd_open, cred.pid, 0)
+			: -1;
+	static struct keeper_message m;
+	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION, .op = KEEPER_END};
+	int fds[KEEPER_MAX_FDS];
+	int r = keeper_send(conn, &m, NULL, 0) < 0 ? -1 : keeper_receive(conn, &m, fds, -1, -1);
+	close(conn);
+	if (r != 1 || !m.ok) {
+		if (pidfd >= 0)
+			close(pidfd);
+		error_set(err, 0, "session %s: its keeper went away before it answered",
+			  paths.name);
+		return -1;
+	}
+	/* Gone means gone: the keeper's exit too, not only its answer. */
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		poll(&p, 1, 5000);
+		close(pidfd);
+	}
+	return 0;
+}
