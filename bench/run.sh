@@ -6,6 +6,8 @@
 #   bench/run.sh [RUNS]            default 10 runs per case
 #   bench/run.sh --soak N          N consecutive 'echo hi' runs: failures and
 #                                  watchdog retries (boot hangs) counted
+#   bench/run.sh --session N       only 'echo hi' fresh against a call on a
+#                                  live session (--session), N runs each
 # KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
 # KRUNSH_BASELINE=PATH/TO/krunsh adds 'echo hi' with another build (say,
 # the previous commit's), interleaved, and prints this build's ratio to it.
@@ -17,7 +19,10 @@ BARE_INITRD=$BUILD_DIR/bench/bare-initramfs.cpio
 [ -f "$BARE_INITRD" ] || { echo "bench: run 'make bench' (missing $BARE_INITRD)" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+# A session of the bench's own (issue 13): its socket in a private dir.
+export XDG_RUNTIME_DIR="$work/xdg"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+trap '"$KRUNSH" --session bench --end 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 
 json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$2"; }
 
@@ -31,6 +36,28 @@ if [ "${1:-}" = --soak ]; then
 	done
 	echo "soak: $n runs, $fails failed, $retries watchdog retries (boot hangs caught)"
 	[ "$fails" -eq 0 ]
+	exit
+fi
+# A call on a live session: one execution, no boot.
+session_call() { "$KRUNSH" --session bench -c 'echo hi' >/dev/null; }
+now() { date +%s.%N; }
+median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { echo "$1 $2" | awk '{printf "%.2f", $1/$2}'; }
+session_line() {
+	s=$(median "$work/session_call.times")
+	printf '%-36s %10s %14s (%s ms; %sx echo_hi)\n' "session call, live session" "$s" \
+		"${1:-}" "$(echo "$s" | awk '{printf "%.1f", $1 * 1000}')" \
+		"$(ratio "$s" "$(median "$work/echo_hi.times")")"
+}
+if [ "${1:-}" = --session ]; then
+	"$KRUNSH" --session bench -c true
+	for i in $(seq "${2:-10}"); do
+		t0=$(now); echo 'echo hi' | "$KRUNSH" >/dev/null; t1=$(now); session_call; t2=$(now)
+		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/echo_hi.times"
+		echo "$t2 $t1" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/session_call.times"
+	done
+	printf '%-36s %10s\n' "echo_hi (fresh VM)" "$(median "$work/echo_hi.times")"
+	session_line ""
 	exit
 fi
 RUNS=${1:-10}
@@ -109,13 +136,15 @@ if [ "$oci_ready" = 1 ] && command -v podman >/dev/null && [ -x "$BUILD_DIR/krun
 	tar -C "$work/unpacked/rootfs" -cf "$work/bb.tar" . &&
 	podman import -q "$work/bb.tar" "$PODMAN_IMAGE" >/dev/null 2>&1; then
 	podman_ready=1
-	trap 'podman rmi -f "$PODMAN_IMAGE" >/dev/null 2>&1; rm -rf "$work"' EXIT INT TERM
+	trap '"$KRUNSH" --session bench --end 2>/dev/null; podman rmi -f "$PODMAN_IMAGE" >/dev/null 2>&1
+		rm -rf "$work"' EXIT INT TERM
 fi
 podman_true() {
 	podman --runtime "$BUILD_DIR/krunsh-oci" run --rm --network none "$PODMAN_IMAGE" true >/dev/null
 }
 
-cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
+cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8 session_call"
+"$KRUNSH" --session bench -c true
 [ "$oci_ready" = 1 ] && cases="$cases image_cached root_unpacked"
 [ "$podman_ready" = 1 ] && cases="$cases echo_true podman_true"
 [ -x "$STREAM_LATENCY" ] && cases="$cases stream_100"
@@ -123,12 +152,15 @@ cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8"
 # Where --net works here (passt, a default route).
 "$KRUNSH" --net -c true >/dev/null 2>&1 && cases="$cases net_echo_hi"
 retries=0 runs=0
-now() { date +%s.%N; }
 for i in $(seq "$RUNS"); do
 	for c in $cases; do
 		t0=$(now); "$c"; t1=$(now)
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
-		case $c in bare_boot | concurrent_8 | baseline_echo_hi | stream_100 | podman_true | net_echo_hi) continue ;; esac
+		case $c in
+		bare_boot | concurrent_8 | baseline_echo_hi | stream_100 | podman_true | net_echo_hi | \
+			session_call)
+			continue ;;
+		esac
 		if true; then
 			runs=$((runs + 1))
 			retries=$((retries + $(json_field watchdog_retries "$work/r.json")))
@@ -139,8 +171,6 @@ for i in $(seq "$RUNS"); do
 		fi
 	done
 done
-median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-ratio() { echo "$1 $2" | awk '{printf "%.2f", $1/$2}'; }
 bare=$(median "$work/bare_boot.times")
 one=$(median "$work/echo_hi.times")
 echo "krunsh benchmark, $(date -u +%F), $RUNS runs per case, $(nproc) cores, $(uname -m), accelerator $accel"
@@ -161,6 +191,7 @@ if [ -f "$work/net_echo_hi.times" ]; then
 	printf '%-36s %10s %14s (%sx echo_hi)\n' "echo_hi with --net" "$m" "$(ratio "$m" "$bare")" \
 		"$(ratio "$m" "$one")"
 fi
+session_line "$(ratio "$(median "$work/session_call.times")" "$bare")"
 if [ -n "${KRUNSH_BASELINE:-}" ]; then
 	b=$(median "$work/baseline_echo_hi.times")
 	printf '%-36s %10s %14s (this build %sx the baseline)\n' "echo_hi, baseline build" "$b" \

@@ -279,6 +279,30 @@ KRUNSH_EXPORT size_t krunsh_exec_unsent(const krunsh_exec *exec);
  * An execution still running is ended first (its handle must not be used
  * after). */
 KRUNSH_EXPORT void krunsh_vm_stop(krunsh_vm *vm);
+/* A VM lent to another process (how `krunsh --session` keeps one VM for
+ * many calls). While no execution runs, krunsh_vm_lend gives the fds of
+ * the VM's channel; they stay the VM's: the caller passes them on (with
+ * SCM_RIGHTS, or to a child) and closes nothing. The borrowing process
+ * makes a krunsh_vm of them with krunsh_vm_borrow and runs executions on
+ * it as on its own; its output goes straight to the borrower's fds, with
+ * no copy in the lender. krunsh_vm_stop on a borrowed VM closes its fds
+ * and stops nothing. The lender must not use the VM while it is lent;
+ * when the borrower is done, krunsh_vm_loan_returned with the count
+ * krunsh_vm_executions gave the borrower lets the next execution (its own
+ * or the next borrower's) follow. After a borrowed execution ended other
+ * than by KRUNSH_EXEC_EXITED, the lender should stop the VM. */
+struct krunsh_vm_loan {
+	int channel_fd;
+	int log_fd;	     /* the VMM's log, for failure messages; -1: none */
+	unsigned execs_done; /* executions the VM has run */
+	char engine[16];
+};
+KRUNSH_EXPORT int krunsh_vm_lend(krunsh_vm *vm, struct krunsh_vm_loan *loan,
+				 struct krunsh_error *err);
+KRUNSH_EXPORT int krunsh_vm_borrow(const struct krunsh_vm_loan *loan, krunsh_vm **vm,
+				   struct krunsh_error *err);
+KRUNSH_EXPORT unsigned krunsh_vm_executions(const krunsh_vm *vm);
+KRUNSH_EXPORT void krunsh_vm_loan_returned(krunsh_vm *vm, unsigned execs_done);
 /* The engine the VM runs on ("qemu", "krun"). */
 KRUNSH_EXPORT const char *krunsh_vm_engine(const krunsh_vm *vm);
 KRUNSH_EXPORT const char *krunsh_version(void);

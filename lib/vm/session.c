@@ -661,6 +661,11 @@ int session_lend(struct session *s, uint32_t *execs_done)
 	return s->alive && !s->broken && !guest_output_pending(s) ? s->conn : -1;
 }
 
+uint32_t session_executions(const struct session *s)
+{
+	return s->exec_id;
+}
+
 void session_lent_back(struct session *s, uint32_t execs_done)
 {
 	s->exec_id = execs_done;

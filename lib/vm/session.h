@@ -127,6 +127,7 @@ void session_close(struct session *s);
  * (listen_fd and vm_pid unused: the lender watches the VM). NULL when out
  * of memory. */
 int session_lend(struct session *s, uint32_t *execs_done);
+uint32_t session_executions(const struct session *s);
 void session_lent_back(struct session *s, uint32_t execs_done);
 struct session *session_adopt(const struct session_config *config, int conn,
 			      uint32_t execs_done);

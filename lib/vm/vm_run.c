@@ -363,6 +363,11 @@ struct vm *vm_borrow(const struct engine *engine, const struct vm_loan *loan, in
 	return vm;
 }
 
+uint32_t vm_executions(const struct vm *vm)
+{
+	return session_executions(vm->session);
+}
+
 pid_t vm_main_pid(const struct vm *vm)
 {
 	return vm->evm.main_pid > 0 ? vm->evm.main_pid : -1;

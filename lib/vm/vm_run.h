@@ -83,6 +83,8 @@ void vm_loan_returned(struct vm *vm, uint32_t execs_done);
  * vm_setup's cancel_fd says. NULL with err. */
 struct vm *vm_borrow(const struct engine *engine, const struct vm_loan *loan, int cancel_fd,
 		     struct error *err);
+/* Executions run so far (a borrowed VM: the lender's and its own). */
+uint32_t vm_executions(const struct vm *vm);
 /* The VMM's pid, -1 for a borrowed VM. */
 pid_t vm_main_pid(const struct vm *vm);
 

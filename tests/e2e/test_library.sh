@@ -107,3 +107,22 @@ here-doc" "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	expect_gone "" 3
 }
+
+# tests/library/lend_borrow.c: a VM lent to a child process, which runs an
+# execution on it with its own fds; the lender's next execution follows it
+# on the same VM and sees its file.
+test_library_lends_a_vm_to_another_process() {
+	needs_a_guest || return $?
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	"$BUILD_DIR/tests/library/lend_borrow" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "borrowed
+child: ok, executions 1
+kept
+parent: status 6" "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)" || return 1
+	expect_gone "" 3
+}
