@@ -338,47 +338,38 @@ static enum cli_result specs_complete(struct options *opts)
 	return CLI_RUN;
 }
 
-/* Which VM-shaping option a flag is, for a session's later calls. */
+/* Which VM-shaping options a flag gives, for a session's later calls. */
+#define VMO(name) (1u << VM_OPTION_##name)
+static const struct {
+	int flag;
+	unsigned options;
+} vm_option_flags[] = {
+    {OPT_ENGINE, VMO(ENGINE)},
+    {OPT_CPUS, VMO(CPUS)},
+    {OPT_MEM, VMO(MEMORY)},
+    {'m', VMO(MEMORY)},
+    {OPT_KERNEL, VMO(KERNEL)},
+    {OPT_LIBKRUN, VMO(LIBKRUN)},
+    {OPT_WRITABLE_ROOT, VMO(WRITABLE_ROOT)},
+    {OPT_ROOT, VMO(ROOT)},
+    {'v', VMO(VOLUMES)},
+    {OPT_MOUNT, VMO(VOLUMES) | VMO(TMPFS)},
+    {OPT_TMPFS, VMO(TMPFS)},
+    {OPT_DISK, VMO(DISKS)},
+    {OPT_NET, VMO(NETWORK)},
+    {OPT_NETWORK, VMO(NETWORK)},
+    {'p', VMO(PUBLISH) | VMO(NETWORK)},
+    {OPT_HOSTNAME, VMO(HOSTNAME)},
+    {OPT_MASK, VMO(MASKS)},
+    {OPT_EXPOSE, VMO(EXPOSED)},
+    {OPT_IDLE_TIMEOUT, VMO(IDLE_TIMEOUT)},
+};
+
 static unsigned vm_options_of(int c)
 {
-	switch (c) {
-	case OPT_ENGINE:
-		return 1u << VM_OPTION_ENGINE;
-	case OPT_CPUS:
-		return 1u << VM_OPTION_CPUS;
-	case OPT_MEM:
-	case 'm':
-		return 1u << VM_OPTION_MEMORY;
-	case OPT_KERNEL:
-		return 1u << VM_OPTION_KERNEL;
-	case OPT_LIBKRUN:
-		return 1u << VM_OPTION_LIBKRUN;
-	case OPT_WRITABLE_ROOT:
-		return 1u << VM_OPTION_WRITABLE_ROOT;
-	case OPT_ROOT:
-		return 1u << VM_OPTION_ROOT;
-	case 'v':
-		return 1u << VM_OPTION_VOLUMES;
-	case OPT_MOUNT:
-		return (1u << VM_OPTION_VOLUMES) | (1u << VM_OPTION_TMPFS);
-	case OPT_TMPFS:
-		return 1u << VM_OPTION_TMPFS;
-	case OPT_DISK:
-		return 1u << VM_OPTION_DISKS;
-	case OPT_NET:
-	case OPT_NETWORK:
-		return 1u << VM_OPTION_NETWORK;
-	case 'p':
-		return (1u << VM_OPTION_PUBLISH) | (1u << VM_OPTION_NETWORK);
-	case OPT_HOSTNAME:
-		return 1u << VM_OPTION_HOSTNAME;
-	case OPT_MASK:
-		return 1u << VM_OPTION_MASKS;
-	case OPT_EXPOSE:
-		return 1u << VM_OPTION_EXPOSED;
-	case OPT_IDLE_TIMEOUT:
-		return 1u << VM_OPTION_IDLE_TIMEOUT;
-	}
+	for (size_t i = 0; i < sizeof(vm_option_flags) / sizeof(vm_option_flags[0]); i++)
+		if (vm_option_flags[i].flag == c)
+			return vm_option_flags[i].options;
 	return 0;
 }
 

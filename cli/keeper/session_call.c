@@ -186,15 +186,6 @@ static int reach_keeper(struct options *opts, const struct engine *engine,
 	return 0;
 }
 
-static const struct engine *engine_named(const char *name)
-{
-	if (strcmp(name, engine_qemu.name) == 0)
-		return &engine_qemu;
-	if (strcmp(name, engine_krun.name) == 0)
-		return &engine_krun;
-	return NULL;
-}
-
 int session_call_begin(struct options *opts, const struct engine *engine,
 		       const struct engine_probe *probe, const struct vm_setup *setup,
 		       double deadline, struct session_call *call, struct vm **vm,

@@ -28,15 +28,6 @@ int krunsh_vm_lend(krunsh_vm *k, struct krunsh_vm_loan *loan, struct krunsh_erro
 	return 0;
 }
 
-static const struct engine *engine_named(const char *name)
-{
-	if (strcmp(name, engine_qemu.name) == 0)
-		return &engine_qemu;
-	if (strcmp(name, engine_krun.name) == 0)
-		return &engine_krun;
-	return NULL;
-}
-
 int krunsh_vm_borrow(const struct krunsh_vm_loan *loan, krunsh_vm **out, struct krunsh_error *err)
 {
 	*out = NULL;

@@ -61,6 +61,8 @@ struct engine {
 extern const struct engine engine_qemu;
 extern const struct engine engine_krun;
 
+/* engine_select.c: the engine called name ("qemu", "krun"), or NULL. */
+const struct engine *engine_named(const char *name);
 /* engine_select.c: --engine NAME, or for auto the best that works here. */
 const struct engine *engine_select(const struct vm_spec *opts, struct engine_probe *probe,
 				   struct error *err);

@@ -23,3 +23,12 @@ const struct engine *engine_select(const struct vm_spec *opts, struct engine_pro
 	log_verbose_message("engine auto: qemu, because krun is not usable: %s", krun_err.message);
 	return &engine_qemu;
 }
+
+const struct engine *engine_named(const char *name)
+{
+	if (strcmp(name, engine_qemu.name) == 0)
+		return &engine_qemu;
+	if (strcmp(name, engine_krun.name) == 0)
+		return &engine_krun;
+	return NULL;
+}

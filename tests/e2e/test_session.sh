@@ -51,6 +51,20 @@ expect_session_gone() {
 	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")"
 }
 
+# A session, then a call on it that prints and sleeps: sets job and pid
+# (the call's krunsh) once the guest has printed.
+start_long_session_call() {
+	ks --session s -c true || fail "first call failed" || return 1
+	ks --session s -c 'echo started; sleep 60' >out 2>err &
+	job=$!
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
+	for _ in $(seq 300); do
+		grep -q started out 2>/dev/null && break
+		sleep 0.1
+	done
+	expect_eq "the call started" started "$(cat out)"
+}
+
 test_session_keeps_files_and_the_working_directory() {
 	needs_a_guest || return $?
 	session_setup
@@ -118,15 +132,7 @@ test_session_killed_keeper_leaves_nothing_and_the_next_call_starts_anew() {
 
 test_session_killed_call_ends_its_execution_and_the_session() {
 	session_setup
-	ks --session s -c true || fail "first call failed" || return 1
-	ks --session s -c 'echo started; sleep 60' >out 2>err &
-	job=$!
-	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
-	for _ in $(seq 300); do
-		grep -q started out 2>/dev/null && break
-		sleep 0.1
-	done
-	expect_eq "the call started" started "$(cat out)" || return 1
+	start_long_session_call || return 1
 	kill -KILL "$pid"
 	wait "$job"
 	# The guest may be anywhere in the execution: the session ends.
@@ -135,14 +141,7 @@ test_session_killed_call_ends_its_execution_and_the_session() {
 
 test_session_interrupted_call_exits_130_and_ends_the_session() {
 	session_setup
-	ks --session s -c true || fail "first call failed" || return 1
-	ks --session s -c 'echo started; sleep 60' >out 2>err &
-	job=$!
-	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
-	for _ in $(seq 300); do
-		grep -q started out 2>/dev/null && break
-		sleep 0.1
-	done
+	start_long_session_call || return 1
 	kill -INT "$pid"
 	wait "$job"
 	expect_eq "status" 130 "$?" || return 1
