@@ -329,8 +329,9 @@ static enum cli_result specs_complete(struct options *opts)
 	/* --report times each line of line mode (not of -c, one command). */
 	opts->proc.line_events =
 	    opts->report_file && opts->proc.mode == INPUT_LINES && !opts->command;
-	/* The command line says what was thrown away (issue 11). */
-	opts->proc.discarded_files = 1;
+	/* The command line says what was thrown away (issue 11); a
+	 * session's call throws nothing away: the next call sees it. */
+	opts->proc.discarded_files = !opts->session;
 	/* rw volumes' new files belong to the user the commands run as. */
 	opts->vm.owner_set = opts->proc.user.set;
 	opts->vm.owner_uid = opts->proc.user.uid;

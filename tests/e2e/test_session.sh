@@ -77,6 +77,12 @@ test_session_keeps_files_and_the_working_directory() {
 	expect_eq "second call's output" "/tmp/d
 kept" "$(cat out)" || return 1
 	expect_eq "third call's cwd" /etc "$(ks --session s -c pwd)" || return 1
+	# Files written under the directory are kept, so nothing says they
+	# were thrown away.
+	ks --session s -w "$TEST_SCRATCH" -c 'echo x >written-here' 2>err
+	expect_eq "stderr of a call that wrote a file" "" "$(cat err)" || return 1
+	expect_eq "the file, next call" x "$(ks --session s -c "cat $TEST_SCRATCH/written-here")" ||
+		return 1
 	# -w wins over the session's directory.
 	expect_eq "with -w" / "$(ks --session s -w / -c pwd)" || return 1
 	# A fresh run sees none of it.
