@@ -102,6 +102,8 @@ static int test_session_flags_are_checked(void)
 	EXPECT(parse_into(&call, "--session", "s", "--idle-timeout", "x", NULL) < 0);
 	EXPECT(parse_into(&call, "--session", "s", "--idle-timeout", "2.5", NULL) == 0);
 	EXPECT(call.idle_timeout == 2.5);
+	EXPECT(parse_into(&call, "--session", "s", "--image", "oci:/nonexistent", NULL) < 0);
+	EXPECT(strstr(err.message, "--session cannot run an --image"));
 	return 0;
 }
 
