@@ -13,15 +13,11 @@ static struct error err;
 /* parse("--cpus", "2", NULL): argv[0] is supplied. */
 static enum cli_result parse(const char *first, ...)
 {
-	static char *argv[32];
-	int argc = 0;
-	argv[argc++] = (char *)"krunsh"; /* cli_parse takes main's argv, and does not write to it */
+	int argc;
 	va_list ap;
 	va_start(ap, first);
-	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+	char **argv = unit_argv(&argc, first, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	cli_free(&opts);
 	memset(&err, 0, sizeof(err));
 	/* --help and --version print to stdout: keep it out of the test log. */

@@ -14,15 +14,11 @@ static struct error err;
 
 static int parse_into(struct options *o, const char *first, ...)
 {
-	static char *argv[32];
-	int argc = 0;
-	argv[argc++] = (char *)"krunsh";
+	int argc;
 	va_list ap;
 	va_start(ap, first);
-	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
+	char **argv = unit_argv(&argc, first, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	cli_free(o);
 	return cli_parse(argc, argv, o, &err) == CLI_RUN ? 0 : -1;
 }

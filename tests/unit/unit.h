@@ -5,6 +5,7 @@
 #ifndef KRUNSH_UNIT_H
 #define KRUNSH_UNIT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +40,20 @@ static inline void unit_case(const char *name, int (*fn)(void))
 }
 
 #define RUN(fn) unit_case(#fn, fn)
+
+/* "krunsh" and the arguments up to NULL, as main's argv (cli_parse does
+ * not write to it); valid until the next call. */
+static inline char **unit_argv(int *argc, const char *first, va_list ap)
+{
+	static char *argv[32];
+	int n = 0;
+	argv[n++] = (char *)"krunsh";
+	for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
+		argv[n++] = (char *)a;
+	argv[n] = NULL;
+	*argc = n;
+	return argv;
+}
 
 static inline int unit_finish(void)
 {
