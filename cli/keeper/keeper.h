@@ -7,7 +7,13 @@
  * (--end), after its idle time, when a call ends other than by its
  * commands' exit, or when its VM dies. A janitor child removes the
  * session's files even if the keeper is SIGKILLed; the VM's processes die
- * with the keeper as they die with krunsh. */
+ * with the keeper as they die with krunsh.
+ *
+ * Issue 15's warm VMs are meant for this same keeper: a pool of VMs instead
+ * of one, each lent once (the same vm_lend/vm_borrow, the same wire with
+ * one more op) and stopped after its call while a replacement boots, under
+ * a reserved session name; nothing here is specific to one VM but
+ * keeper_serve's loop. */
 #ifndef KRUNSH_KEEPER_H
 #define KRUNSH_KEEPER_H
 
