@@ -42,6 +42,8 @@ struct job {
 	int forward_stdin;	/* JOB_STDIN: the host sends stdin frames */
 	int script_stream;	/* JOB_SCRIPT_STREAM: the script comes in frames */
 	int discarded_files;	/* JOB_DISCARDED_FILES: count what the overlay keeps */
+	int tty;		/* JOB_TTY: the program runs on a pseudo-terminal */
+	uint32_t tty_rows, tty_columns;
 	uint64_t host_clock_ns; /* from FRAME_CLOCK, after the job */
 	struct job_volume *volumes;
 	size_t volume_count;
@@ -129,6 +131,16 @@ enum job_part {
 int job_parse(const unsigned char *payload, size_t length, enum job_part part, struct job *out,
 	      char *error, size_t error_size);
 void job_free(struct job *job);
+
+/* pty.c: a JOB_TTY execution's terminal, of the job's size (-u: the
+ * user's); -1 with a message in error. */
+int pty_open(const struct job *job, int *master, int *slave, char *error, size_t error_size);
+/* In the child: a new session whose controlling terminal is slave. */
+void pty_make_controlling(int slave);
+/* FRAME_WINSIZE's payload; a size out of bounds is ignored. */
+void pty_resize(int master, const unsigned char *payload, size_t length);
+/* The byte that types end-of-file on the terminal (its VEOF, ^D). */
+int pty_eof_byte(int master);
 
 /* guest_run.c: runs the job and returns its exit status (0-255), or -1 with
  * a message in error if it could not be started. */

@@ -108,7 +108,7 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 		used += rec.length + 1;
 		int has_nul = memchr(rec.value, '\0', rec.length) != NULL;
 		if (job_key_is_setup(rec.key) != (part == JOB_PART_SETUP) &&
-		    rec.key >= JOB_MODE && rec.key <= JOB_DISCARDED_FILES) {
+		    rec.key >= JOB_MODE && rec.key <= JOB_ROOT_READONLY) {
 			snprintf(error, error_size, "job record %u in the wrong frame", rec.key);
 			job_free(out);
 			return -1;
@@ -175,6 +175,14 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 			break;
 		case JOB_SCRIPT_STREAM:
 			out->script_stream = 1;
+			break;
+		case JOB_TTY:
+			if (rec.length != 8 ||
+			    !winsize_valid(get_u32le(rec.value), get_u32le(rec.value + 4)))
+				goto malformed;
+			out->tty = 1;
+			out->tty_rows = get_u32le(rec.value);
+			out->tty_columns = get_u32le(rec.value + 4);
 			break;
 		case JOB_MODULES: {
 			const char **grown = realloc(out->module_lists,

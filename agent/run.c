@@ -1,5 +1,6 @@
 /* Runs the job's program with stdout and stderr on pipes (so isatty() is
- * false as on the host with a pipe) and streams both to the host as frames. */
+ * false as on the host with a pipe), or with -t on a pseudo-terminal
+ * (pty.c), and streams its output to the host as frames. */
 #include "agent/agent.h"
 #include "proto/protocol.h"
 
@@ -62,6 +63,8 @@ static int shell_source_command(char *out, size_t size, const char *path)
 static void child_exec(const struct job *job, const char *script_path, const char *log_path,
 		       const char *events_path, int stdin_fd, int stdout_fd, int stderr_fd)
 {
+	if (job->tty)
+		pty_make_controlling(stdin_fd);
 	dup2(stdin_fd, 0);
 	dup2(stdout_fd, 1);
 	dup2(stderr_fd, 2);
@@ -137,6 +140,7 @@ struct stdin_relay {
 	unsigned char buf[FRAME_OUTPUT_MAX];
 	size_t offset, length;
 	int eof;
+	int eof_byte; /* -t: typed at the end of the host's stdin; -1: none */
 	/* The streamed script's FIFO, opened for writing only once the shell
 	 * has opened it for reading: what is written to a FIFO nobody holds
 	 * open is lost, and its writer's close would then be no EOF. */
@@ -201,6 +205,11 @@ static void stdin_relay_take(struct stdin_relay *r, const struct frame_header *h
 		return;
 	if (is_eof) {
 		r->eof = 1;
+		if (r->eof_byte >= 0) {
+			r->buf[0] = (unsigned char)r->eof_byte;
+			r->offset = 0;
+			r->length = 1;
+		}
 		stdin_relay_write(r);
 	} else if (h->length <= sizeof(r->buf)) {
 		memcpy(r->buf, payload, h->length);
@@ -211,9 +220,11 @@ static void stdin_relay_take(struct stdin_relay *r, const struct frame_header *h
 }
 
 /* The next frame from the host, into the relay it is for: the program's
- * stdin, or the script as it streams in. Only called while both relays
- * are empty, so no frame has to wait in the agent. */
-static void channel_relays_read(int channel, struct stdin_relay *in, struct stdin_relay *script)
+ * stdin, or the script as it streams in, or the terminal's size (tty: its
+ * master, -1 without one). Only called while both relays are empty, so no
+ * frame has to wait in the agent. */
+static void channel_relays_read(int channel, struct stdin_relay *in, struct stdin_relay *script,
+				int tty)
 {
 	struct frame_header h;
 	const unsigned char *payload;
@@ -228,6 +239,8 @@ static void channel_relays_read(int channel, struct stdin_relay *in, struct stdi
 		stdin_relay_take(in, &h, payload, h.type == FRAME_STDIN_EOF);
 	else if (h.type == FRAME_SCRIPT || h.type == FRAME_SCRIPT_EOF)
 		stdin_relay_take(script, &h, payload, h.type == FRAME_SCRIPT_EOF);
+	else if (h.type == FRAME_WINSIZE && tty >= 0)
+		pty_resize(tty, payload, h.length);
 }
 
 /* --report timing of each line: the shell writes "S LINE" and "E LINE
@@ -376,8 +389,15 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			 strerror(errno));
 		return -1;
 	}
-	int out[2], err[2];
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+	/* -t: one terminal is the program's stdin, stdout and stderr; the
+	 * agent reads and types on its master. */
+	int out[2], err[2] = {-1, -1}, tty[2] = {-1, -1};
+	if (job->tty) {
+		if (pty_open(job, &tty[0], &tty[1], error, error_size) < 0)
+			return -1;
+		out[0] = tty[0];
+		out[1] = tty[1];
+	} else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -388,7 +408,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	/* The host's stdin reaches the program unless it carried the
 	 * commands (then the program reads EOF). */
 	int in[2] = {-1, -1};
-	if (job->forward_stdin) {
+	if (job->tty) {
+		in[0] = tty[1];
+		in[1] = job->forward_stdin ? fcntl(tty[0], F_DUPFD_CLOEXEC, 0) : -1;
+	} else if (job->forward_stdin) {
 		if (pipe2(in, O_CLOEXEC) < 0) {
 			snprintf(error, error_size, "pipe: %s", strerror(errno));
 			return -1;
@@ -402,16 +425,20 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(job, script_path, log_path, events.path, in[0], out[1], err[1]);
+		child_exec(job, script_path, log_path, events.path, in[0], out[1],
+			   job->tty ? tty[1] : err[1]);
 	close(out[1]);
-	close(err[1]);
-	if (in[0] >= 0)
+	if (err[1] >= 0)
+		close(err[1]);
+	if (in[0] >= 0 && in[0] != out[1])
 		close(in[0]);
-	struct stdin_relay relay = {.fd = in[1]};
+	struct stdin_relay relay = {.fd = in[1], .eof_byte = job->tty ? pty_eof_byte(tty[0]) : -1};
 	if (relay.fd >= 0)
 		fcntl(relay.fd, F_SETFL, O_NONBLOCK);
 	struct stdin_relay script = {
-	    .fd = -1, .fifo = job->mode != JOB_MODE_EXEC && job->script_stream ? script_path : NULL};
+	    .fd = -1,
+	    .eof_byte = -1,
+	    .fifo = job->mode != JOB_MODE_EXEC && job->script_stream ? script_path : NULL};
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	int out_fd = out[0], err_fd = err[0];
@@ -449,7 +476,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		if (fds[6].revents || (script.fifo && (script.length || script.eof)))
 			stdin_relay_write(&script);
 		if (want_channel && (fds[3].revents || channel_buffered()))
-			channel_relays_read(channel, &relay, &script);
+			channel_relays_read(channel, &relay, &script, out_fd);
 		if (fds[5].revents)
 			line_events_read(&events, channel);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
@@ -462,16 +489,21 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		waitpid(pid, &wstatus, 0);
 	/* The program is gone. What it wrote is in the pipes already; a
 	 * background process that keeps them open must not hold the run
-	 * hostage, so take only what is there now. */
+	 * hostage, so take only what is there now. A terminal passes what
+	 * was written to it on to its master a moment later (the kernel's
+	 * flip buffer): wait a little for that, bounded. */
 	int fds_left[2] = {out_fd, err_fd};
 	uint32_t types[2] = {FRAME_STDOUT, FRAME_STDERR};
 	for (int i = 0; i < 2; i++) {
 		if (fds_left[i] < 0)
 			continue;
 		fcntl(fds_left[i], F_SETFL, O_NONBLOCK);
+		struct timespec drain_started;
+		clock_gettime(CLOCK_MONOTONIC, &drain_started);
 		while (fds_left[i] >= 0) {
 			struct pollfd p = {.fd = fds_left[i], .events = POLLIN};
-			if (poll(&p, 1, 0) <= 0)
+			int wait_ms = job->tty && micros_since(&drain_started) < 2000000 ? 50 : 0;
+			if (poll(&p, 1, wait_ms) <= 0)
 				break;
 			if (!relay_pipe(channel, &fds_left[i], types[i]))
 				break;

@@ -3,6 +3,7 @@
 #include "cli/environment.h"
 #include "cli/exit_status.h"
 #include "cli/guest_env.h"
+#include "cli/interactive.h"
 #include "cli/keeper/session_call.h"
 #include "cli/keeper/session_cwd.h"
 #include "cli/oci/image.h"
@@ -45,13 +46,8 @@ static int read_input(const struct options *opts, struct script *script, struct 
 			return -1;
 		return script_build(input, length, line_mode, flags, script, err);
 	}
-	if (isatty(0)) {
-		error_set(err, 0,
-			  "standard input is a terminal: pipe the commands in "
-			  "(echo 'make test' | krunsh), or give FILE or -c COMMAND");
-		return -1;
-	}
-	/* Read while it runs (cli/stream.c). */
+	/* Read while it runs (cli/stream.c); a terminal on stdin gets an
+	 * interactive shell instead (cli/interactive.c). */
 	return script_stream_begin(script, line_mode, flags, err);
 }
 
@@ -102,11 +98,14 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 				.line_count = script->line_count,
 				.line_results = opts->report_file != NULL,
 				.discarded_files = job_discarded_files(&opts->vm, &opts->proc),
+				.tty = opts->proc.tty,
 				.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
 				.stdout_fd = 1,
 				.stderr_fd = 2};
 	if (script->streaming)
 		stream_run(vm, &vm_job, 0, script, deadline, run, refused);
+	else if (opts->proc.tty)
+		interactive_run(vm, &vm_job, deadline, run);
 	else
 		vm_exec(vm, &vm_job, deadline, run);
 	if (opts->session)
@@ -172,7 +171,8 @@ int main(int argc, char **argv)
 	const struct engine *engine = NULL;
 	struct engine_probe probe;
 	int ran = 0;
-	if (read_input(&opts, &script, &err) < 0 || runner_outputs_add_volumes(&opts, &err) < 0 ||
+	if (interactive_prepare(&opts, &err) < 0 || read_input(&opts, &script, &err) < 0 ||
+	    runner_outputs_add_volumes(&opts, &err) < 0 ||
 	    guest_env_build(&opts, &err) < 0 ||
 	    !(engine = engine_select(&opts.vm, &probe, &err))) {
 		error_print(&err);

@@ -67,11 +67,15 @@ static const char usage_text[] =
     "      --expose PATH    show a path of the default secret list after all\n"
     "Other:\n"
     "  -V, --verbose        say what krunsh decides; show the guest's boot messages\n"
+    "  -t, --tty            run on a pseudo-terminal in the guest (as docker run -it):\n"
+    "                       PROGRAM, FILE or -c, or else an interactive shell; stdin's\n"
+    "                       bytes are typed on it. Without FILE, -c or --, a terminal\n"
+    "                       on stdin means -t\n"
     "  -i, --interactive, --rm  accepted, as podman's: krunsh always forwards stdin\n"
     "                       when it does not carry the commands, and always removes\n"
     "                       the VM\n"
-    "  -t, --tty, --read-only, --entrypoint  refused, each with its reason (no terminal\n"
-    "                       mode yet; writes never reach the host; no image)\n"
+    "      --read-only, --entrypoint  refused, each with its reason (writes never\n"
+    "                       reach the host; no image)\n"
     "      --report FILE    write a JSON summary of the run to FILE (see README)\n"
     "Sessions (one VM kept across calls, see README):\n"
     "      --session NAME   run in session NAME's VM: started if none runs, else reused;\n"
@@ -439,6 +443,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (optarg[0] != '/')
 				return bad_value(err, "--shell", optarg, "an absolute path");
 			opts->proc.shell = optarg;
+			opts->shell_set = 1;
 			break;
 		case OPT_ENGINE:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "qemu") &&
@@ -524,10 +529,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			 * VM outlives the run. */
 			break;
 		case 't':
-			error_set(err, 0,
-				  "-t/--tty is not supported yet: the commands get pipes, not a "
-				  "terminal; drop -t (with -i alone stdin still reaches them)");
-			return CLI_ERROR;
+			opts->tty = 1;
+			break;
 		case OPT_READ_ONLY:
 			error_set(
 			    err, 0,
@@ -722,7 +725,18 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	}
 	if (script_flag)
 		opts->proc.mode = INPUT_SCRIPT;
+	if (opts->tty && cli_no_program(opts) && (script_flag || opts->keep_going)) {
+		error_set(err, 0,
+			  "-t runs a PROGRAM, FILE, -c COMMAND or an interactive shell, not "
+			  "commands from stdin: drop --script/--keep-going, or drop -t");
+		return CLI_ERROR;
+	}
 	return specs_complete(opts);
+}
+
+int cli_no_program(const struct options *opts)
+{
+	return opts->proc.mode != INPUT_EXEC && !opts->command && !opts->script_file;
 }
 
 int cli_stdin_reaches_commands(const struct options *opts)

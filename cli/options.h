@@ -36,6 +36,8 @@ struct options {
 	struct proc_spec proc;
 	int keep_going;
 	int clean_env;		 /* --clean-env: exec mode gets the minimal environment too */
+	int tty;		 /* -t: a pseudo-terminal (cli/interactive.c decides the rest) */
+	int shell_set;		 /* --shell was given */
 	const char *command;	 /* -c */
 	const char *script_file; /* positional FILE */
 	double timeout_seconds;	 /* 0: none */
@@ -62,6 +64,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
  * sh -c, whenever stdin does not carry the commands themselves (exec mode,
  * -c COMMAND, FILE). */
 int cli_stdin_reaches_commands(const struct options *opts);
+/* Whether nothing says what to run (no FILE, -c or -- PROGRAM): the
+ * commands come on stdin, or from a person at a terminal. */
+int cli_no_program(const struct options *opts);
 void cli_free(struct options *opts);
 /* A host name krunsh gives a guest: letters, digits, '-' and '.', 1-64
  * (cli/host_name.c). */

@@ -6,13 +6,25 @@
 #include <unistd.h>
 
 static int signal_pipe[2] = {-1, -1};
+/* SIGWINCH apart: a byte on signal_pipe ends the run. */
+static int resize_pipe[2] = {-1, -1};
 
-static void on_signal(int sig)
+static void write_byte(int fd, int sig)
 {
 	int saved = errno;
 	unsigned char b = (unsigned char)sig;
-	(void)!write(signal_pipe[1], &b, 1);
+	(void)!write(fd, &b, 1);
 	errno = saved;
+}
+
+static void on_signal(int sig)
+{
+	write_byte(signal_pipe[1], sig);
+}
+
+static void on_resize(int sig)
+{
+	write_byte(resize_pipe[1], sig);
 }
 
 static void on_write_alarm(int sig)
@@ -42,4 +54,23 @@ int signals_install(void)
 int signals_fd(void)
 {
 	return signal_pipe[0];
+}
+
+int signals_watch_resize(void)
+{
+	if (resize_pipe[0] >= 0)
+		return resize_pipe[0];
+	if (pipe2(resize_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	struct sigaction sa = {.sa_handler = on_resize, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	return resize_pipe[0];
+}
+
+void signals_drain_resize(void)
+{
+	unsigned char buf[64];
+	while (read(resize_pipe[0], buf, sizeof(buf)) > 0)
+		continue;
 }

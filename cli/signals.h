@@ -8,5 +8,10 @@
 int signals_install(void);
 /* Readable once a terminating signal came; each byte is its number. */
 int signals_fd(void);
+/* From now on SIGWINCH makes the returned fd readable (a pipe of its own:
+ * a size change is no reason to stop); -1 if it cannot. */
+int signals_watch_resize(void);
+/* Empties that pipe: however many came, one new size to read. */
+void signals_drain_resize(void);
 
 #endif

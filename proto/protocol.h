@@ -72,6 +72,9 @@ enum frame_type {
 	 * it runs as they arrive */
 	FRAME_SCRIPT = 69,
 	FRAME_SCRIPT_EOF = 70, /* the script is complete */
+	/* payload: u32 rows, u32 columns: the terminal of a JOB_TTY execution
+	 * changed size (both 1-WINSIZE_MAX; others are ignored) */
+	FRAME_WINSIZE = 71,
 };
 
 /* A job is a sequence of records: u32 key, u32 length, bytes. Unknown keys
@@ -105,11 +108,28 @@ enum job_key {
 	/* u32 1: after the program, count the files it left on the overlay
 	 * under the working directory (FRAME_DISCARDED_FILES). */
 	JOB_DISCARDED_FILES = 17,
+	/* u32 rows, u32 columns (1-WINSIZE_MAX): the program runs on a new
+	 * pseudo-terminal of that size, the controlling terminal of a new
+	 * session, as its stdin, stdout and stderr; what it writes comes back
+	 * as FRAME_STDOUT only (one terminal, as with docker -t), FRAME_STDIN
+	 * is typed on it, FRAME_STDIN_EOF types its VEOF character once and
+	 * FRAME_WINSIZE resizes it. Without JOB_STDIN nothing is typed. */
+	JOB_TTY = 18,
 	/* u32 1: once everything is mounted, the root is remounted read-only
 	 * (an OCI bundle's root.readonly); tmpfs mounts and rw volumes stay
 	 * writable. */
 	JOB_ROOT_READONLY = 19,
 };
+
+/* The largest terminal side the agent accepts, in cells: far beyond any
+ * screen, small enough that a program sizing buffers by it stays sane. */
+#define WINSIZE_MAX 10000u
+
+/* Whether rows x columns is a terminal size both sides accept. */
+static inline int winsize_valid(uint32_t rows, uint32_t columns)
+{
+	return rows >= 1 && rows <= WINSIZE_MAX && columns >= 1 && columns <= WINSIZE_MAX;
+}
 
 enum job_mode {
 	JOB_MODE_SHELL_SCRIPT = 1, /* run JOB_SCRIPT with JOB_SHELL, verbatim */

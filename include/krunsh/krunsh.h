@@ -170,6 +170,17 @@ struct krunsh_proc_spec {
 	/* Count the files it leaves under workdir, thrown away with the VM
 	 * (the result's discarded_*): the guest walks its overlay after it. */
 	int count_discarded;
+	/* Non-zero: the program runs on a pseudo-terminal in the guest (as
+	 * docker run -t), the controlling terminal of its own session, of
+	 * rows x columns (each 1-10000; 0 and 0: 24 x 80). stdin_fd's bytes
+	 * are typed on it (its end types the terminal's EOF character, ^D,
+	 * once), and all the program writes, stdout and stderr, comes out on
+	 * stdout_fd as a terminal produced it (\r\n line ends, escape
+	 * sequences). stderr_fd receives nothing. The caller puts its own
+	 * terminal in raw mode if it has one; krunsh_exec_resize passes size
+	 * changes on. */
+	int terminal;
+	unsigned rows, columns;
 };
 
 struct krunsh_io {
@@ -275,6 +286,12 @@ KRUNSH_EXPORT void krunsh_exec_finish(krunsh_exec *exec, struct krunsh_exec_resu
 KRUNSH_EXPORT int krunsh_exec_feed(krunsh_exec *exec, const void *data, size_t length);
 KRUNSH_EXPORT int krunsh_exec_feed_end(krunsh_exec *exec);
 KRUNSH_EXPORT size_t krunsh_exec_unsent(const krunsh_exec *exec);
+/* The terminal of an execution started with proc->terminal is now rows x
+ * columns (each 1-10000; the program gets SIGWINCH). 0, also when it has
+ * ended or has no terminal (nothing to do); -1 with err for a size out of
+ * range. Does not block: the size goes out with the next dispatch. */
+KRUNSH_EXPORT int krunsh_exec_resize(krunsh_exec *exec, unsigned rows, unsigned columns,
+				     struct krunsh_error *err);
 /* Stops the VM and removes everything it left on the host. NULL is fine.
  * An execution still running is ended first (its handle must not be used
  * after). */

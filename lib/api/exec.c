@@ -4,6 +4,7 @@
 #include "lib/api/api.h"
 #include "lib/util/text.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,7 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 	e->vm_job = (struct vm_job){.data = e->job.data,
 				    .length = e->job.length,
 				    .discarded_files = job_discarded_files(&k->spec, &spec),
+				    .tty = spec.tty,
 				    .stdin_fd = io->stdin_fd,
 				    .stdout_fd = io->stdout_fd,
 				    .stderr_fd = io->stderr_fd};
@@ -78,6 +80,17 @@ int krunsh_exec_feed_end(krunsh_exec *e)
 		return -1;
 	e->feed_ended = 1;
 	return vm_exec_feed_end(e->vm->vm);
+}
+
+int krunsh_exec_resize(krunsh_exec *e, unsigned rows, unsigned columns, struct krunsh_error *err)
+{
+	if (e->ended)
+		return 0;
+	if (vm_exec_resize(e->vm->vm, rows, columns) == 0)
+		return 0;
+	if (errno == EINVAL)
+		return api_fail_text(err, KRUNSH_E_INVALID, "rows and columns must be 1-10000");
+	return api_fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
 }
 
 size_t krunsh_exec_unsent(const krunsh_exec *e)

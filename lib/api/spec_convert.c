@@ -2,6 +2,7 @@
  * (lib/spec/spec.h), with the same checks the command line's flags get:
  * an embedder's wrong path is refused with the words a --volume gets. */
 #include "lib/api/spec_convert.h"
+#include "proto/protocol.h"
 #include "lib/util/text.h"
 
 #include <stdlib.h>
@@ -210,6 +211,14 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 	out->host_env = (char **)proc->base_env;
 	out->discarded_files = proc->count_discarded;
 	out->workdir = proc->workdir ? proc->workdir : "/";
+	out->tty = proc->terminal != 0;
+	out->tty_rows = proc->rows || proc->columns ? proc->rows : 24;
+	out->tty_columns = proc->rows || proc->columns ? proc->columns : 80;
+	if (out->tty && !winsize_valid(out->tty_rows, out->tty_columns)) {
+		error_set(err, 0, "terminal size %ux%u: rows and columns must be 1-%u",
+			  out->tty_rows, out->tty_columns, WINSIZE_MAX);
+		return -1;
+	}
 	if (proc->user && guest_user_resolve(proc->user, vm->root_dir, &out->user, err) < 0)
 		return -1;
 	char what[32];

@@ -183,6 +183,12 @@ static int add_exec_resources(const struct proc_spec *opts, int forward_stdin,
 		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
 	if (r == 0 && forward_stdin)
 		r = job_buffer_add_u32(b, JOB_STDIN, 1);
+	if (r == 0 && opts->tty) {
+		unsigned char size[8];
+		put_u32le(size, opts->tty_rows);
+		put_u32le(size + 4, opts->tty_columns);
+		r = job_buffer_add(b, JOB_TTY, size, sizeof(size));
+	}
 	if (r < 0)
 		error_set(err, ENOMEM, "building the job");
 	return r;
@@ -209,6 +215,11 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const
 		   struct error *err)
 {
 	memset(out, 0, sizeof(*out));
+	if (opts->tty && !winsize_valid(opts->tty_rows, opts->tty_columns)) {
+		error_set(err, 0, "terminal size %ux%u: rows and columns must be 1-%u",
+			  opts->tty_rows, opts->tty_columns, WINSIZE_MAX);
+		return -1;
+	}
 	uint32_t mode = opts->mode == INPUT_EXEC    ? JOB_MODE_EXEC
 			: opts->mode == INPUT_LINES ? JOB_MODE_SHELL_LINES
 						    : JOB_MODE_SHELL_SCRIPT;

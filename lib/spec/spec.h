@@ -61,6 +61,10 @@ struct proc_spec {
 	 * thrown away with the VM, where keeping them could make sense
 	 * (lib/exec/discarded_files.h). */
 	int discarded_files;
+	/* -t: it runs on a pseudo-terminal of this size (rows x columns, each
+	 * 1-WINSIZE_MAX), its stdout and stderr one stream. */
+	int tty;
+	unsigned tty_rows, tty_columns;
 };
 
 #endif

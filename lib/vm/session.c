@@ -630,6 +630,24 @@ int session_exec_feed_end(struct session *s)
 	return queue_frame(s, FRAME_SCRIPT_EOF, s->exec_id, NULL, 0);
 }
 
+int session_exec_resize(struct session *s, unsigned rows, unsigned columns)
+{
+	if (!winsize_valid(rows, columns)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (s->done || !s->exec || !s->exec->tty)
+		return 0;
+	unsigned char size[8];
+	put_u32le(size, rows);
+	put_u32le(size + 4, columns);
+	if (queue_frame(s, FRAME_WINSIZE, s->exec_id, size, sizeof(size)) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
 size_t session_unsent(const struct session *s)
 {
 	return s->out_length - s->out_offset;

@@ -67,6 +67,7 @@ struct session_exec {
 	size_t line_count;   /* line mode: the script's lines bound the line events */
 	int line_results;    /* the guest sends a result per line */
 	int discarded_files; /* the job asks for a discarded-files report */
+	int tty;	     /* the job runs on a pseudo-terminal (JOB_TTY) */
 };
 
 struct session_result {
@@ -110,6 +111,10 @@ int session_dispatch(struct session *s, const struct pollfd *fds);
  * memory. The caller bounds what it feeds by session_unsent. */
 int session_exec_feed(struct session *s, const void *data, size_t length, size_t lines);
 int session_exec_feed_end(struct session *s);
+/* A JOB_TTY execution's terminal is now rows x columns (queued; after
+ * the end, or for an execution without a terminal, nothing is sent).
+ * -1 with errno: EINVAL for a size out of 1-WINSIZE_MAX, ENOMEM. */
+int session_exec_resize(struct session *s, unsigned rows, unsigned columns);
 size_t session_unsent(const struct session *s);
 /* Whether the wait in progress has ended already (session_exec_begin can
  * end it at once: a broken VM, frames that came with the hello). */

@@ -261,6 +261,7 @@ int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
 	    .line_count = job->line_count,
 	    .line_results = job->line_results,
 	    .discarded_files = job->discarded_files,
+	    .tty = job->tty,
 	};
 	vm->exec_out = out;
 	session_exec_begin(vm->session, &vm->exec, deadline, &out->session);
@@ -286,6 +287,11 @@ int vm_exec_feed(struct vm *vm, const void *data, size_t length, size_t lines)
 int vm_exec_feed_end(struct vm *vm)
 {
 	return session_exec_feed_end(vm->session);
+}
+
+int vm_exec_resize(struct vm *vm, unsigned rows, unsigned columns)
+{
+	return session_exec_resize(vm->session, rows, columns);
 }
 
 size_t vm_exec_unsent(const struct vm *vm)

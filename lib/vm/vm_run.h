@@ -32,6 +32,7 @@ struct vm_job {
 	size_t line_count;   /* line mode: lines of the script, else 0 */
 	int line_results;    /* --report asked for a result per line */
 	int discarded_files; /* the job asks for a discarded-files report */
+	int tty;	     /* the job runs on a pseudo-terminal (JOB_TTY) */
 	int stdin_fd;	     /* forwarded to the program; -1: none */
 	int stdout_fd, stderr_fd;
 };
@@ -60,6 +61,8 @@ int vm_exec_dispatch(struct vm *vm, const struct pollfd *fds);
 int vm_exec_feed(struct vm *vm, const void *data, size_t length, size_t lines);
 int vm_exec_feed_end(struct vm *vm);
 size_t vm_exec_unsent(const struct vm *vm);
+/* The terminal of a tty execution changed size (session_exec_resize). */
+int vm_exec_resize(struct vm *vm, unsigned rows, unsigned columns);
 /* Blocks until the execution in progress has ended. */
 void vm_exec_wait(struct vm *vm);
 /* Ends the execution in progress: the caller's poll failed (why). */
