@@ -192,11 +192,26 @@ static int test_podman_habits(void)
 	return 0;
 }
 
+/* -t asks for a terminal; what it runs (a program, or an interactive
+ * shell) is cli/interactive.c's to decide, after the options. */
+static int test_tty_is_a_flag(void)
+{
+	EXPECT(parse("-it", "--", "vi", NULL) == CLI_RUN);
+	EXPECT(opts.tty && opts.proc.mode == INPUT_EXEC);
+	EXPECT(parse("-t", "-c", "vi", NULL) == CLI_RUN);
+	EXPECT(opts.tty && !cli_no_program(&opts));
+	EXPECT(parse("--tty", NULL, NULL, NULL) == CLI_RUN);
+	EXPECT(opts.tty && cli_no_program(&opts));
+	EXPECT(parse("--shell", "/bin/zsh", NULL, NULL) == CLI_RUN);
+	EXPECT(!opts.tty && opts.shell_set);
+	return 0;
+}
+
 static int test_podman_options_krunsh_lacks_are_refused(void)
 {
 	int bad = 0;
-	bad |= expect_refused("not supported yet", "-t", NULL, NULL);
-	bad |= expect_refused("not supported yet", "-it", NULL, NULL);
+	bad |= expect_refused("-t runs a PROGRAM", "-t", "--script", NULL);
+	bad |= expect_refused("-t runs a PROGRAM", "-it", "--keep-going", NULL);
 	bad |= expect_refused("--read-only", "--read-only", NULL, NULL);
 	bad |= expect_refused("put the program after --", "--entrypoint", "/bin/x", NULL);
 	bad |= expect_refused("none or user", "--network", "host", NULL);
@@ -263,6 +278,7 @@ int main(void)
 	RUN(test_help_and_version_exit_ok);
 	RUN(test_every_bad_value_is_refused_with_a_message);
 	RUN(test_podman_habits);
+	RUN(test_tty_is_a_flag);
 	RUN(test_podman_options_krunsh_lacks_are_refused);
 	RUN(test_parse_can_run_twice);
 	cli_free(&opts);

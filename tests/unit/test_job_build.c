@@ -21,6 +21,7 @@ struct decoded {
 	int arg_count;
 	int forward_stdin;
 	int discarded_files;
+	uint32_t tty_rows, tty_columns;
 	int user_set;
 	uint32_t uid, gid;
 	char hostname[80];
@@ -68,6 +69,12 @@ static int decode(void)
 			break;
 		case JOB_STDIN:
 			d.forward_stdin = 1;
+			break;
+		case JOB_TTY:
+			if (r.length != 8)
+				return -1;
+			d.tty_rows = get_u32le(r.value);
+			d.tty_columns = get_u32le(r.value + 4);
 			break;
 		case JOB_DISCARDED_FILES:
 			if (r.length != 4 || get_u32le(r.value) != 1)
@@ -328,6 +335,30 @@ static int test_podman_options_become_records(void)
 	return 0;
 }
 
+/* -t: the size travels in JOB_TTY, checked before it does. */
+static int test_tty_size_becomes_a_record(void)
+{
+	const char *argv[] = {"krunsh", "-t", "--", "vi", NULL};
+	cli_free(&opts);
+	job_buffer_free(&job);
+	EXPECT(cli_parse(4, (char **)argv, &opts, &err) == CLI_RUN); /* not written to */
+	opts.proc.tty = 1;
+	opts.proc.tty_rows = 30;
+	opts.proc.tty_columns = 100;
+	EXPECT(job_build_exec(&opts.vm, &opts.proc, "", 0, 1, &job, &err) == 0);
+	EXPECT(decode() == 0);
+	EXPECT(d.tty_rows == 30 && d.tty_columns == 100 && d.forward_stdin);
+	job_buffer_free(&job);
+	opts.proc.tty_columns = WINSIZE_MAX + 1;
+	EXPECT(job_build_exec(&opts.vm, &opts.proc, "", 0, 1, &job, &err) < 0);
+	EXPECT(strstr(err.message, "terminal size") != NULL);
+	job_buffer_free(&job);
+	opts.proc.tty_rows = 0;
+	opts.proc.tty_columns = 80;
+	EXPECT(job_build_exec(&opts.vm, &opts.proc, "", 0, 1, &job, &err) < 0);
+	return 0;
+}
+
 int main(void)
 {
 	RUN(test_host_secret_is_not_passed);
@@ -338,6 +369,7 @@ int main(void)
 	RUN(test_discarded_files_asked_for_by_workdir);
 	RUN(test_exec_mode_inherits_the_host_environment);
 	RUN(test_podman_options_become_records);
+	RUN(test_tty_size_becomes_a_record);
 	cli_free(&opts);
 	job_buffer_free(&job);
 	return unit_finish();
