@@ -232,7 +232,7 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 # libFuzzer targets (clang): the line-mode parser, the guest's frame decoder,
 # the host's channel reader with its policy, OCI bundles and image layouts,
 # and the network filter's classifier of guest frames and its relay of the
-# VMM's stream.
+# VMM's stream, and the agent's job reader.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
 $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
 	@mkdir -p $(@D)
@@ -258,8 +258,12 @@ $(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/
 $(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c lib/util/text.c lib/util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
+$(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c proto/protocol.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \
-	$(BUILD)/fuzz/fuzz_netfilter $(BUILD)/fuzz/fuzz_netrelay $(BUILD)/fuzz/fuzz_session
+	$(BUILD)/fuzz/fuzz_netfilter $(BUILD)/fuzz/fuzz_netrelay $(BUILD)/fuzz/fuzz_session \
+	$(BUILD)/fuzz/fuzz_job
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(BUILD)/bench/stream-latency: bench/stream_latency.c

@@ -185,9 +185,11 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 			out->tty_columns = get_u32le(rec.value + 4);
 			break;
 		case JOB_MODULES: {
+			if (has_nul)
+				goto malformed;
 			const char **grown = realloc(out->module_lists,
 						     (out->module_list_count + 1) * sizeof(*grown));
-			if (has_nul || !grown)
+			if (!grown)
 				goto malformed;
 			out->module_lists = grown;
 			out->module_lists[out->module_list_count++] = s;
