@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 enum root_setup {
 	ROOT_SETUP_INITRAMFS, /* PID 1 from our initramfs: modules, virtio-fs, overlay */
@@ -132,15 +133,24 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 	      char *error, size_t error_size);
 void job_free(struct job *job);
 
-/* pty.c: a JOB_TTY execution's terminal, of the job's size (-u: the
- * user's); -1 with a message in error. */
-int pty_open(const struct job *job, int *master, int *slave, char *error, size_t error_size);
+/* pty.c: a JOB_TTY execution's terminal. */
+struct pty {
+	int master, slave; /* the agent keeps the slave open while the program runs */
+	int eof_pending;   /* the host's stdin ended: end-of-file is to be typed */
+	int eof_typed;
+	struct timespec eof_last;
+};
+/* Of the job's size (-u: the user's); -1 with a message in error. */
+int pty_open(const struct job *job, struct pty *pty, char *error, size_t error_size);
 /* In the child: a new session whose controlling terminal is slave. */
 void pty_make_controlling(int slave);
 /* FRAME_WINSIZE's payload; a size out of bounds is ignored. */
-void pty_resize(int master, const unsigned char *payload, size_t length);
-/* The byte that types end-of-file on the terminal (its VEOF, ^D). */
-int pty_eof_byte(int master);
+void pty_resize(const struct pty *pty, const unsigned char *payload, size_t length);
+/* FRAME_STDIN_EOF: from now on pty_eof_step types end-of-file. */
+void pty_stdin_ended(struct pty *pty);
+/* Types the terminal's end-of-file character (VEOF, ^D) when it is due;
+ * returns the ms until it wants to be called again, -1 for never. */
+int pty_eof_step(struct pty *pty);
 
 /* guest_run.c: runs the job and returns its exit status (0-255), or -1 with
  * a message in error if it could not be started. */

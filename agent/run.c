@@ -140,7 +140,6 @@ struct stdin_relay {
 	unsigned char buf[FRAME_OUTPUT_MAX];
 	size_t offset, length;
 	int eof;
-	int eof_byte; /* -t: typed at the end of the host's stdin; -1: none */
 	/* The streamed script's FIFO, opened for writing only once the shell
 	 * has opened it for reading: what is written to a FIFO nobody holds
 	 * open is lost, and its writer's close would then be no EOF. */
@@ -205,11 +204,6 @@ static void stdin_relay_take(struct stdin_relay *r, const struct frame_header *h
 		return;
 	if (is_eof) {
 		r->eof = 1;
-		if (r->eof_byte >= 0) {
-			r->buf[0] = (unsigned char)r->eof_byte;
-			r->offset = 0;
-			r->length = 1;
-		}
 		stdin_relay_write(r);
 	} else if (h->length <= sizeof(r->buf)) {
 		memcpy(r->buf, payload, h->length);
@@ -220,11 +214,11 @@ static void stdin_relay_take(struct stdin_relay *r, const struct frame_header *h
 }
 
 /* The next frame from the host, into the relay it is for: the program's
- * stdin, or the script as it streams in, or the terminal's size (tty: its
- * master, -1 without one). Only called while both relays are empty, so no
- * frame has to wait in the agent. */
+ * stdin, or the script as it streams in, or its terminal (NULL without
+ * one). Only called while both relays are empty, so no frame has to wait
+ * in the agent. */
 static void channel_relays_read(int channel, struct stdin_relay *in, struct stdin_relay *script,
-				int tty)
+				struct pty *tty)
 {
 	struct frame_header h;
 	const unsigned char *payload;
@@ -235,11 +229,13 @@ static void channel_relays_read(int channel, struct stdin_relay *in, struct stdi
 	}
 	if (h.exec != channel_exec_id())
 		return; /* not this execution's: a late frame of an earlier one */
+	if (h.type == FRAME_STDIN_EOF && tty)
+		pty_stdin_ended(tty);
 	if (h.type == FRAME_STDIN || h.type == FRAME_STDIN_EOF)
 		stdin_relay_take(in, &h, payload, h.type == FRAME_STDIN_EOF);
 	else if (h.type == FRAME_SCRIPT || h.type == FRAME_SCRIPT_EOF)
 		stdin_relay_take(script, &h, payload, h.type == FRAME_SCRIPT_EOF);
-	else if (h.type == FRAME_WINSIZE && tty >= 0)
+	else if (h.type == FRAME_WINSIZE && tty)
 		pty_resize(tty, payload, h.length);
 }
 
@@ -391,12 +387,13 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	}
 	/* -t: one terminal is the program's stdin, stdout and stderr; the
 	 * agent reads and types on its master. */
-	int out[2], err[2] = {-1, -1}, tty[2] = {-1, -1};
+	int out[2], err[2] = {-1, -1};
+	struct pty tty = {.master = -1, .slave = -1};
 	if (job->tty) {
-		if (pty_open(job, &tty[0], &tty[1], error, error_size) < 0)
+		if (pty_open(job, &tty, error, error_size) < 0)
 			return -1;
-		out[0] = tty[0];
-		out[1] = tty[1];
+		out[0] = tty.master;
+		out[1] = tty.slave;
 	} else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		return -1;
@@ -409,8 +406,8 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	 * commands (then the program reads EOF). */
 	int in[2] = {-1, -1};
 	if (job->tty) {
-		in[0] = tty[1];
-		in[1] = job->forward_stdin ? fcntl(tty[0], F_DUPFD_CLOEXEC, 0) : -1;
+		in[0] = tty.slave;
+		in[1] = job->forward_stdin ? fcntl(tty.master, F_DUPFD_CLOEXEC, 0) : -1;
 	} else if (job->forward_stdin) {
 		if (pipe2(in, O_CLOEXEC) < 0) {
 			snprintf(error, error_size, "pipe: %s", strerror(errno));
@@ -426,19 +423,20 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	}
 	if (pid == 0)
 		child_exec(job, script_path, log_path, events.path, in[0], out[1],
-			   job->tty ? tty[1] : err[1]);
-	close(out[1]);
-	if (err[1] >= 0)
+			   job->tty ? tty.slave : err[1]);
+	/* The terminal's slave stays open here while the program runs: its
+	 * input queue and modes tell when end-of-file is due (pty.c). */
+	if (!job->tty) {
+		close(out[1]);
 		close(err[1]);
-	if (in[0] >= 0 && in[0] != out[1])
-		close(in[0]);
-	struct stdin_relay relay = {.fd = in[1], .eof_byte = job->tty ? pty_eof_byte(tty[0]) : -1};
+		if (in[0] >= 0)
+			close(in[0]);
+	}
+	struct stdin_relay relay = {.fd = in[1]};
 	if (relay.fd >= 0)
 		fcntl(relay.fd, F_SETFL, O_NONBLOCK);
 	struct stdin_relay script = {
-	    .fd = -1,
-	    .eof_byte = -1,
-	    .fifo = job->mode != JOB_MODE_EXEC && job->script_stream ? script_path : NULL};
+	    .fd = -1, .fifo = job->mode != JOB_MODE_EXEC && job->script_stream ? script_path : NULL};
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	int out_fd = out[0], err_fd = err[0];
@@ -462,6 +460,10 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		 * soon (it does so at once after its start). */
 		if (script.fifo && (script.length || script.eof) && timeout < 0)
 			timeout = 2;
+		tty.master = out_fd;
+		int eof_wait = pty_eof_step(&tty);
+		if (eof_wait >= 0 && (timeout < 0 || eof_wait < timeout))
+			timeout = eof_wait;
 		if (poll(fds, 7, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -476,7 +478,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		if (fds[6].revents || (script.fifo && (script.length || script.eof)))
 			stdin_relay_write(&script);
 		if (want_channel && (fds[3].revents || channel_buffered()))
-			channel_relays_read(channel, &relay, &script, out_fd);
+			channel_relays_read(channel, &relay, &script, job->tty ? &tty : NULL);
 		if (fds[5].revents)
 			line_events_read(&events, channel);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
@@ -487,6 +489,9 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	stdin_relay_close(&script);
 	if (!exited)
 		waitpid(pid, &wstatus, 0);
+	/* Now the master reads EIO once nothing else holds the terminal. */
+	if (tty.slave >= 0)
+		close(tty.slave);
 	/* The program is gone. What it wrote is in the pipes already; a
 	 * background process that keeps them open must not hold the run
 	 * hostage, so take only what is there now. A terminal passes what

@@ -11,16 +11,26 @@ tty_tmux() {
 	tmux -L "krunsh-tty-$$" "$@"
 }
 
+# The guest's interactive bash reads $HOME/.bashrc from the host's root:
+# the tests' is empty, not the machine's (whose pyenv hooks take seconds
+# per prompt under TCG).
+tty_home() {
+	mkdir -p "$TEST_SCRATCH/home"
+	: > "$TEST_SCRATCH/home/.bashrc"
+	echo "$TEST_SCRATCH/home"
+}
+
 # tty_start "KRUNSH ARGS": krunsh in the tmux window, through ./tty-run.sh,
 # which writes its pid (shell.pid), the terminal's settings before and after
 # krunsh (stty.before, stty.after) and krunsh's status (rc.txt).
 tty_start() {
 	command -v tmux >/dev/null || { skip "tmux is not installed"; return; }
 	use_private_tmpdir
+	home=$(tty_home)
 	cat > tty-run.sh <<EOS
 #!/bin/sh
 export ENGINE="$ENGINE" BUILD_DIR="$BUILD_DIR" KRUNSH="$KRUNSH" DEBIAN_KERNEL="$DEBIAN_KERNEL"
-export TMPDIR="$TMPDIR" TEST_SCRATCH="$TEST_SCRATCH"
+export TMPDIR="$TMPDIR" TEST_SCRATCH="$TEST_SCRATCH" HOME="$home"
 . "$here/lib.sh"
 echo \$\$ > shell.pid
 stty -a > stty.before
@@ -39,9 +49,10 @@ tty_stop() {
 	return 0
 }
 
-# The window's text, its history included, wrapped lines joined.
+# The window's text, its history included, wrapped lines joined (-J
+# keeps the trailing blanks of full-screen programs: dropped).
 tty_screen() {
-	tty_tmux capture-pane -p -J -S -200
+	tty_tmux capture-pane -p -J -S -200 | sed 's/ *$//'
 }
 
 # tty_wait_line LINE [SECS]: until the window shows LINE as a whole line.
@@ -50,7 +61,7 @@ tty_wait_line() {
 		tty_screen | grep -qxF -- "$1" && return 0
 		sleep 0.1
 	done
-	fail "the terminal never showed the line [$1]; it shows: $(tty_screen | tail -n 8)"
+	fail "the terminal never showed the line [$1]; it shows: $(tty_screen | grep -v '^$' | tail -n 8)"
 }
 
 tty_wait_text() {
@@ -58,7 +69,16 @@ tty_wait_text() {
 		tty_screen | grep -qF -- "$1" && return 0
 		sleep 0.1
 	done
-	fail "the terminal never showed [$1]; it shows: $(tty_screen | tail -n 8)"
+	fail "the terminal never showed [$1]; it shows: $(tty_screen | grep -v '^$' | tail -n 8)"
+}
+
+# The last line shown is the shell's prompt, waiting.
+tty_wait_prompt() {
+	for _ in $(seq $(($(slow 30) * 10))); do
+		tty_screen | grep -v '^$' | tail -n 1 | grep -q '@krunsh:.*# *$' && return 0
+		sleep 0.1
+	done
+	fail "no prompt; the terminal shows: $(tty_screen | grep -v '^$' | tail -n 8)"
 }
 
 tty_type() {
@@ -79,7 +99,7 @@ tty_wait_end() {
 		[ -s rc.txt ] && break
 		sleep 0.1
 	done
-	[ -s rc.txt ] || { fail "krunsh did not end; the terminal shows: $(tty_screen | tail -n 8)"; return 1; }
+	[ -s rc.txt ] || { fail "krunsh did not end; the terminal shows: $(tty_screen | grep -v '^$' | tail -n 8)"; return 1; }
 	expect_eq "status" "$1" "$(cat rc.txt)" || { cat krunsh.err >&2; return 1; }
 	expect_eq "terminal settings after krunsh (stty -a)" "$(cat stty.before)" "$(cat stty.after)"
 }
@@ -174,12 +194,13 @@ window_size() {
 	tty_wait_line size-24x80 || return 1
 	tty_tmux resize-window -x 100 -y 30 || { fail "tmux resize-window failed"; return 1; }
 	sleep 0.5
-	# SIGWINCH reaches the foreground job too: a trap prints what it sees.
-	tty_type 'trap "echo winch-\$(stty size | tr \" \" x)" WINCH; sleep 30'
+	# SIGWINCH reaches the foreground job too: a trap prints what it sees
+	# (bash runs it once the builtin wait is interrupted).
+	tty_type 'trap "echo winch-\$(stty size | tr \" \" x)" WINCH; sleep 30 & wait'
 	sleep 1
 	tty_tmux resize-window -x 90 -y 28
 	tty_wait_line winch-28x90 || return 1
-	tty_tmux send-keys C-c
+	tty_type 'kill %1'
 	tty_type 'echo size-$(stty size | tr " " x)'
 	tty_wait_line size-28x90 || return 1
 	tty_type 'exit'
@@ -212,12 +233,18 @@ vi_edits_a_file() {
 	vi=vi
 	command -v vi >/dev/null || vi="busybox vi"
 	tty_type "$vi /tmp/edited"
-	sleep 3
+	# Its empty buffer: a column of ~.
+	tty_wait_line "~" 60 || return 1
+	sleep 1
 	tty_tmux send-keys -l 'ihello from vi'
-	tty_tmux send-keys Escape
 	sleep 0.5
+	tty_tmux send-keys Escape
+	sleep 1
 	tty_tmux send-keys -l ':wq'
 	tty_tmux send-keys Enter
+	# Keys typed while vi exits may be thrown away with its input: the
+	# shell's prompt first.
+	tty_wait_prompt || return 1
 	tty_type 'echo file-$(cat /tmp/edited | tr " " -)'
 	tty_wait_line file-hello-from-vi 30 || return 1
 	tty_type 'exit'
@@ -329,10 +356,10 @@ test_tty_passes_term_and_the_size_of_the_terminal() {
 
 test_tty_end_of_piped_stdin_is_end_of_file_on_the_terminal() {
 	needs_a_guest || return $?
-	printf 'echo piped-$((3*3))\n' | ks -t >out 2>err
+	printf 'echo piped-$((3*3))\n' | HOME=$(tty_home) ks -t >out 2>err
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
-	tr -d '\r' < out | grep -qx piped-9 || fail "no piped-9 in: $(cat out)"
+	tr -d '\r' < out | grep -q 'piped-9$' || fail "no piped-9 in: $(cat out)"
 }
 
 test_tty_refuses_commands_from_stdin_as_a_script() {
