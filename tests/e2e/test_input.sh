@@ -166,21 +166,15 @@ test_nul_byte_in_input_is_rejected() {
 	expect_contains "stderr" "krunsh: input line 2 contains a NUL byte" "$(cat err)"
 }
 
-test_terminal_stdin_gets_usage_hint() {
-	# stdin (and stdout) on a pseudo-terminal, from script(1) or python's pty.
-	if command -v script >/dev/null 2>&1; then
-		script -qec "sh -c '. \"$here/lib.sh\"; ks'" /dev/null </dev/null >out 2>&1
-		rc=$?
-	elif command -v python3 >/dev/null 2>&1; then
-		python3 -c 'import os, pty, sys
-sys.exit(os.waitstatus_to_exitcode(pty.spawn(["sh", "-c", ". \"$0\"; ks", sys.argv[1]])))' \
-			"$here/lib.sh" </dev/null >out 2>&1
-		rc=$?
-	else
-		skip "neither script(1) nor python3 can give krunsh a terminal"
-		return
-	fi
-	expect_eq "exit status" 125 "$rc" || return 1
-	expect_contains "message" "krunsh: standard input is a terminal" "$(cat out)" || return 1
-	expect_contains "usage hint" "| krunsh" "$(cat out)"
+test_terminal_stdin_gets_an_interactive_shell() {
+	# stdin (and stdout) on a pseudo-terminal, from script(1): no more a
+	# usage error but a shell on a terminal in the guest (test_tty.sh
+	# tests it in depth). An empty .bashrc: the machine's is slow.
+	command -v script >/dev/null 2>&1 || { skip "script(1) is not installed"; return; }
+	mkdir -p home && : > home/.bashrc
+	printf 'echo via-$((2+3))\nexit 7\n' |
+		HOME=$PWD/home script -qec "sh -c '. \"$here/lib.sh\"; ks'" /dev/null >out 2>&1
+	rc=$?
+	expect_eq "exit status" 7 "$rc" || { cat out >&2; return 1; }
+	tr -d '\r' < out | grep -q 'via-5$' || fail "no via-5 in: $(cat out)"
 }
