@@ -1,7 +1,7 @@
 # podman run's spellings (issue 11, item 8): -v is a volume, -p a published
 # port, -u the user, -m the memory; --hostname, --tmpfs, --network, --mount;
-# -i and --rm accepted as what krunsh always does; -t, --read-only and
-# --entrypoint refused with a reason. Single-file volumes and host paths
+# -i and --rm accepted as what krunsh always does, -t gives a terminal
+# (test_tty.sh); --read-only and --entrypoint refused with a reason. Single-file volumes and host paths
 # with ':' work.
 
 # The last run (status $rc, out, err) was refused by krunsh: 125, one
@@ -130,10 +130,15 @@ test_interactive_and_rm_are_accepted() {
 	expect_eq "stdin reached the command" data "$out"
 }
 
-test_podman_options_krunsh_lacks_are_refused_with_a_reason() {
-	ks -it -c true </dev/null >out 2>err
+test_interactive_tty_runs_on_a_terminal() {
+	out=$(echo data | ks -it -c 'read x; echo "got $x"; tty' 2>err)
 	rc=$?
-	podman_expect_refused "-it" "drop -t" || return 1
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_contains "stdin typed on the terminal" "got data" "$out" || return 1
+	expect_contains "a terminal" "/dev/pts/" "$out"
+}
+
+test_podman_options_krunsh_lacks_are_refused_with_a_reason() {
 	ks --read-only -c true </dev/null >out 2>err
 	rc=$?
 	podman_expect_refused "--read-only" "--read-only" || return 1
