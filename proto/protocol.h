@@ -112,7 +112,8 @@ enum job_key {
 	 * pseudo-terminal of that size, the controlling terminal of a new
 	 * session, as its stdin, stdout and stderr; what it writes comes back
 	 * as FRAME_STDOUT only (one terminal, as with docker -t), FRAME_STDIN
-	 * is typed on it, FRAME_STDIN_EOF types its VEOF character once and
+	 * is typed on it, after FRAME_STDIN_EOF the agent types its VEOF
+	 * character when the program waits for input (agent/pty.c) and
 	 * FRAME_WINSIZE resizes it. Without JOB_STDIN nothing is typed. */
 	JOB_TTY = 18,
 	/* u32 1: once everything is mounted, the root is remounted read-only

@@ -173,8 +173,8 @@ struct krunsh_proc_spec {
 	/* Non-zero: the program runs on a pseudo-terminal in the guest (as
 	 * docker run -t), the controlling terminal of its own session, of
 	 * rows x columns (each 1-10000; 0 and 0: 24 x 80). stdin_fd's bytes
-	 * are typed on it (its end types the terminal's EOF character, ^D,
-	 * once), and all the program writes, stdout and stderr, comes out on
+	 * are typed on it (after its end, the terminal's EOF character, ^D,
+	 * is typed whenever the program waits for input), and all the program writes, stdout and stderr, comes out on
 	 * stdout_fd as a terminal produced it (\r\n line ends, escape
 	 * sequences). stderr_fd receives nothing. The caller puts its own
 	 * terminal in raw mode if it has one; krunsh_exec_resize passes size
