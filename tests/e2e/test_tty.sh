@@ -7,6 +7,11 @@
 # in a guest's terminal is tested on real guests; what needs no guest (the
 # job, the pty, the status) on both.
 
+tty_needs_a_guest() {
+	only_engine qemu krun-real && return 0
+	skip "the contract double runs the agent on the host: the terminal would be the host's, with the host's shell, not a guest's"
+}
+
 tty_tmux() {
 	tmux -L "krunsh-tty-$$" "$@"
 }
@@ -55,30 +60,39 @@ tty_screen() {
 	tty_tmux capture-pane -p -J -S -200 | sed 's/ *$//'
 }
 
-# tty_wait_line LINE [SECS]: until the window shows LINE as a whole line.
-tty_wait_line() {
-	for _ in $(seq $(($(slow "${2:-30}") * 10))); do
-		tty_screen | grep -qxF -- "$1" && return 0
+# tty_until SECS WHAT COMMAND...: until COMMAND succeeds (looked at every
+# 0.1 s), else a failure saying the terminal never showed WHAT.
+tty_until() {
+	secs=$1 what=$2
+	shift 2
+	for _ in $(seq $(($(slow "$secs") * 10))); do
+		"$@" && return 0
 		sleep 0.1
 	done
-	fail "the terminal never showed the line [$1]; it shows: $(tty_screen | grep -v '^$' | tail -n 8)"
+	fail "the terminal never showed $what; it shows: $(tty_screen | grep -v '^$' | tail -n 8)"
+}
+
+tty_shows() {
+	tty_screen | grep -q "$@"
+}
+
+tty_prompt_is_last() {
+	tty_screen | grep -v '^$' | tail -n 1 | grep -q '@krunsh:.*# *$'
+}
+
+# tty_wait_line LINE [SECS]: until the window shows LINE as a whole line;
+# tty_wait_text TEXT [SECS] anywhere; tty_wait_prompt: the shell's prompt
+# is the last line shown.
+tty_wait_line() {
+	tty_until "${2:-30}" "the line [$1]" tty_shows -xF -- "$1"
 }
 
 tty_wait_text() {
-	for _ in $(seq $(($(slow "${2:-30}") * 10))); do
-		tty_screen | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "the terminal never showed [$1]; it shows: $(tty_screen | grep -v '^$' | tail -n 8)"
+	tty_until "${2:-30}" "[$1]" tty_shows -F -- "$1"
 }
 
-# The last line shown is the shell's prompt, waiting.
 tty_wait_prompt() {
-	for _ in $(seq $(($(slow 30) * 10))); do
-		tty_screen | grep -v '^$' | tail -n 1 | grep -q '@krunsh:.*# *$' && return 0
-		sleep 0.1
-	done
-	fail "no prompt; the terminal shows: $(tty_screen | grep -v '^$' | tail -n 8)"
+	tty_until 30 "a prompt" tty_prompt_is_last
 }
 
 tty_type() {
@@ -125,7 +139,7 @@ shell_prompt_arithmetic_and_exit_status() {
 }
 
 test_tty_a_terminal_on_stdin_gets_a_shell_whose_exit_is_the_status() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" shell_prompt_arithmetic_and_exit_status
 }
 
@@ -145,7 +159,7 @@ ctrl_c_interrupts_sleep() {
 }
 
 test_tty_ctrl_c_interrupts_the_foreground_job_and_the_shell_lives_on() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" ctrl_c_interrupts_sleep
 }
 
@@ -161,7 +175,7 @@ ctrl_backslash_quits_sleep() {
 }
 
 test_tty_ctrl_backslash_quits_the_foreground_job_not_the_vm() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" ctrl_backslash_quits_sleep
 }
 
@@ -184,7 +198,7 @@ job_control() {
 }
 
 test_tty_ctrl_z_jobs_and_fg_work_the_shell_has_job_control() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" job_control
 }
 
@@ -212,7 +226,7 @@ window_size() {
 }
 
 test_tty_window_size_at_start_and_on_resize() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" window_size
 }
 
@@ -224,7 +238,7 @@ ctrl_d_ends_with_the_shell_status() {
 }
 
 test_tty_ctrl_d_at_the_prompt_ends_with_the_shell_status() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" ctrl_d_ends_with_the_shell_status
 }
 
@@ -252,7 +266,7 @@ vi_edits_a_file() {
 }
 
 test_tty_vi_starts_edits_and_quits() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" vi_edits_a_file
 }
 
@@ -270,7 +284,7 @@ python_repl() {
 }
 
 test_tty_python3_repl_starts_prints_and_quits() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	[ -x /usr/bin/python3 ] || { skip "no /usr/bin/python3 on this host"; return; }
 	with_terminal "" python_repl
 }
@@ -281,7 +295,7 @@ dash_t_program() {
 }
 
 test_tty_dash_t_runs_a_program_on_a_terminal() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "-t -- sh -c 'echo tty-is-\$(tty); exit 6'" dash_t_program
 }
 
@@ -292,7 +306,7 @@ timeout_restores() {
 }
 
 test_tty_terminal_is_restored_after_a_timeout() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "--timeout 12" timeout_restores
 }
 
@@ -306,12 +320,12 @@ signal_restores() {
 }
 
 test_tty_terminal_is_restored_after_sigterm() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	SIGNAL=TERM STATUS=143 with_terminal "" signal_restores
 }
 
 test_tty_terminal_is_restored_after_sighup() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	SIGNAL=HUP STATUS=129 with_terminal "" signal_restores
 }
 
@@ -323,7 +337,7 @@ guest_crash_restores() {
 }
 
 test_tty_terminal_is_restored_after_the_guest_dies() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	with_terminal "" guest_crash_restores
 }
 
@@ -355,7 +369,7 @@ test_tty_passes_term_and_the_size_of_the_terminal() {
 }
 
 test_tty_end_of_piped_stdin_is_end_of_file_on_the_terminal() {
-	needs_a_guest || return $?
+	tty_needs_a_guest || return $?
 	printf 'echo piped-$((3*3))\n' | HOME=$(tty_home) ks -t >out 2>err
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
