@@ -273,7 +273,7 @@ test_tty_vi_starts_edits_and_quits() {
 python_repl() {
 	tty_wait_shell || return 1
 	tty_type '/usr/bin/python3'
-	tty_wait_text '>>> ' 60 || return 1
+	tty_wait_line '>>>' 60 || return 1
 	tty_type 'print(6*7+1)'
 	tty_wait_line 43 || return 1
 	tty_type 'quit()'
