@@ -233,6 +233,9 @@ test_tty_window_size_at_start_and_on_resize() {
 ctrl_d_ends_with_the_shell_status() {
 	tty_wait_shell || return 1
 	tty_type 'false'
+	# At the prompt: a ^D typed while a command runs is line-editor input
+	# (readline makes it a NUL), not end-of-file.
+	tty_wait_prompt || return 1
 	tty_tmux send-keys C-d
 	tty_wait_end 1
 }
