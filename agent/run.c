@@ -217,18 +217,18 @@ static void stdin_relay_take(struct stdin_relay *r, const struct frame_header *h
  * stdin, or the script as it streams in, or its terminal (NULL without
  * one). Only called while both relays are empty, so no frame has to wait
  * in the agent. */
-static void channel_relays_read(int channel, struct stdin_relay *in, struct stdin_relay *script,
-				struct pty *tty)
+static int channel_relays_read(int channel, struct stdin_relay *in, struct stdin_relay *script,
+			       struct pty *tty)
 {
 	struct frame_header h;
 	const unsigned char *payload;
 	if (channel_next_frame(channel, &h, &payload) < 0) {
 		stdin_relay_close(in);
 		stdin_relay_close(script);
-		return;
+		return -1;
 	}
 	if (h.exec != channel_exec_id())
-		return; /* not this execution's: a late frame of an earlier one */
+		return 0; /* not this execution's: a late frame of an earlier one */
 	if (h.type == FRAME_STDIN_EOF && tty)
 		pty_stdin_ended(tty);
 	if (h.type == FRAME_STDIN || h.type == FRAME_STDIN_EOF)
@@ -237,6 +237,7 @@ static void channel_relays_read(int channel, struct stdin_relay *in, struct stdi
 		stdin_relay_take(script, &h, payload, h.type == FRAME_SCRIPT_EOF);
 	else if (h.type == FRAME_WINSIZE && tty)
 		pty_resize(tty, payload, h.length);
+	return 0;
 }
 
 /* --report timing of each line: the shell writes "S LINE" and "E LINE
@@ -440,9 +441,11 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	int out_fd = out[0], err_fd = err[0];
-	int exited = 0, wstatus = 0;
+	int exited = 0, wstatus = 0, channel_lost = 0;
 	while (!exited) {
-		int want_channel = (stdin_relay_open(&relay) || stdin_relay_open(&script)) &&
+		/* A terminal's size changes come on the channel too. */
+		int want_channel = (stdin_relay_open(&relay) || stdin_relay_open(&script) ||
+				    (job->tty && !channel_lost)) &&
 				   !relay.length && !script.length;
 		struct pollfd fds[7] = {
 		    {.fd = out_fd, .events = POLLIN},
@@ -478,7 +481,8 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		if (fds[6].revents || (script.fifo && (script.length || script.eof)))
 			stdin_relay_write(&script);
 		if (want_channel && (fds[3].revents || channel_buffered()))
-			channel_relays_read(channel, &relay, &script, job->tty ? &tty : NULL);
+			channel_lost |=
+			    channel_relays_read(channel, &relay, &script, job->tty ? &tty : NULL) < 0;
 		if (fds[5].revents)
 			line_events_read(&events, channel);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)

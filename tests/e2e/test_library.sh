@@ -123,6 +123,25 @@ test_library_lends_a_vm_to_another_process() {
 child: ok, executions 1
 kept
 parent: status 6" "$(cat out)" || return 1
+
+# tests/library/terminal.c: proc.terminal gives the program a terminal of
+# the spec's size, krunsh_exec_resize a new one (its WINCH trap sees it),
+# both of its outputs come on stdout_fd; sizes out of range are refused.
+test_library_runs_a_program_on_a_terminal() {
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	[ "$ENGINE" = krun-double ] && { skip "the program links libkrunsh for a real engine (qemu or krun)"; return; }
+	"$BUILD_DIR/tests/library/terminal" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "status 5
+on a tty
+30 100
+to stderr
+status 7
+ready
+40 120" "$(cat out)" || return 1
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	expect_gone "" 3
 }
