@@ -123,6 +123,9 @@ test_library_lends_a_vm_to_another_process() {
 child: ok, executions 1
 kept
 parent: status 6" "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)" || return 1
+	expect_gone "" 3
+}
 
 # tests/library/terminal.c: proc.terminal gives the program a terminal of
 # the spec's size, krunsh_exec_resize a new one (its WINCH trap sees it),
