@@ -233,6 +233,8 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 # the host's channel reader with its policy, OCI bundles and image layouts,
 # and the network filter's classifier of guest frames and its relay of the
 # VMM's stream, and the agent's job reader.
+# the network filter's classifier of guest frames and its relay of the
+# VMM's stream, and --events' rendering of the guest's output.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
 $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
 	@mkdir -p $(@D)
@@ -261,9 +263,12 @@ $(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
+$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \
 	$(BUILD)/fuzz/fuzz_netfilter $(BUILD)/fuzz/fuzz_netrelay $(BUILD)/fuzz/fuzz_session \
-	$(BUILD)/fuzz/fuzz_job
+	$(BUILD)/fuzz/fuzz_job $(BUILD)/fuzz/fuzz_events
 	BUILD_DIR=$(abspath $(BUILD)) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 $(BUILD)/bench/stream-latency: bench/stream_latency.c

@@ -39,7 +39,7 @@ struct job_rlimit {
 struct job {
 	uint32_t mode;
 	int network;
-	int line_events;
+	int line_events;	/* JOB_LINE_EVENTS: LINE_EVENTS_* flags */
 	int forward_stdin;	/* JOB_STDIN: the host sends stdin frames */
 	int script_stream;	/* JOB_SCRIPT_STREAM: the script comes in frames */
 	int discarded_files;	/* JOB_DISCARDED_FILES: count what the overlay keeps */

@@ -165,7 +165,10 @@ int job_parse(const unsigned char *payload, size_t length, enum job_part part, s
 			out->hostname = s;
 			break;
 		case JOB_LINE_EVENTS:
-			out->line_events = 1;
+			if (rec.length != 4 || (get_u32le(rec.value) &
+						~(uint32_t)(LINE_EVENTS_RESULTS | LINE_EVENTS_STARTED)))
+				goto malformed;
+			out->line_events = (int)get_u32le(rec.value);
 			break;
 		case JOB_DISCARDED_FILES:
 			out->discarded_files = 1;

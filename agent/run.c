@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,7 +62,8 @@ static int shell_source_command(char *out, size_t size, const char *path)
 }
 
 static void child_exec(const struct job *job, const char *script_path, const char *log_path,
-		       const char *events_path, int stdin_fd, int stdout_fd, int stderr_fd)
+		       const char *events_path, const char *acks_path, int stdin_fd, int stdout_fd,
+		       int stderr_fd)
 {
 	if (job->tty)
 		pty_make_controlling(stdin_fd);
@@ -99,11 +101,14 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 			dprintf(2, "krunsh: script path too long\n");
 			_exit(125);
 		}
-		const char *argv[] = {job->shell, "-c", source, "krunsh", log_path, events_path, NULL};
+		const char *argv[] = {job->shell, "-c",	  source,     "krunsh",
+				      log_path,	  events_path, acks_path, NULL};
 		if (job->mode != JOB_MODE_SHELL_LINES)
 			argv[4] = NULL;
 		else if (!job->line_events)
 			argv[5] = NULL;
+		else if (!(job->line_events & LINE_EVENTS_STARTED))
+			argv[6] = NULL;
 		/* exec's argv is char *const[] for C's historic reasons; it
 		 * is not written to. */
 		execve(job->shell, (char *const *)argv, job->env);
@@ -114,23 +119,56 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 	_exit(saved == ENOENT ? 127 : 126);
 }
 
-/* Sends what the program wrote; returns 0 at EOF, 1 if more may come. */
-static int relay_pipe(int channel, int *fd, uint32_t type)
+/* Sends what the program wrote, at most `max` bytes of it: how many, 0
+ * when nothing is there now, -1 at EOF. */
+static ssize_t relay_pipe_at_most(int channel, int *fd, uint32_t type, size_t max)
 {
 	static unsigned char buf[FRAME_OUTPUT_MAX];
-	ssize_t n = read(*fd, buf, sizeof(buf));
+	ssize_t n = read(*fd, buf, max < sizeof(buf) ? max : sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return 1;
+		return 0;
 	if (n <= 0) {
 		close(*fd);
 		*fd = -1;
-		return 0;
+		return -1;
 	}
 	if (channel_send(channel, type, buf, (size_t)n) < 0) {
 		/* Host went away: nothing left to deliver to. */
 		_exit(125);
 	}
-	return 1;
+	return n;
+}
+
+/* Returns 0 at EOF, 1 if more may come. */
+static int relay_pipe(int channel, int *fd, uint32_t type)
+{
+	return relay_pipe_at_most(channel, fd, type, FRAME_OUTPUT_MAX) >= 0;
+}
+
+/* The program's output pipes, drained before a line event is sent so
+ * that the host can tell which line wrote what: whatever a line wrote is
+ * in its pipe by the time the shell reports the line's end. Only what is
+ * there now: a background writer that never stops cannot hold the event
+ * back. */
+struct output_pipes {
+	int out, err;
+};
+
+static void output_pipes_drain(int channel, struct output_pipes *p)
+{
+	int *fds[2] = {&p->out, &p->err};
+	uint32_t types[2] = {FRAME_STDOUT, FRAME_STDERR};
+	for (int i = 0; i < 2; i++) {
+		int waiting = 0;
+		if (*fds[i] < 0 || ioctl(*fds[i], FIONREAD, &waiting) < 0)
+			continue;
+		for (size_t left = waiting > 0 ? (size_t)waiting : 0; left > 0;) {
+			ssize_t n = relay_pipe_at_most(channel, fds[i], types[i], left);
+			if (n <= 0)
+				break;
+			left -= (size_t)n;
+		}
+	}
 }
 
 /* Host stdin on its way to the program's stdin pipe. While a chunk waits
@@ -240,37 +278,62 @@ static int channel_relays_read(int channel, struct stdin_relay *in, struct stdin
 	return 0;
 }
 
-/* --report timing of each line: the shell writes "S LINE" and "E LINE
- * STATUS" lines to a FIFO; the agent stamps them as they arrive. */
+/* Line events (--report, --events): the shell writes "S LINE" and "E LINE
+ * STATUS" lines to a FIFO; the agent stamps them as they arrive. With
+ * LINE_EVENTS_STARTED the shell then waits at each line's start until the
+ * agent has sent what came before and the line's start, and says so on a
+ * second FIFO (acks): no output of the line can be sent ahead of it. */
 struct line_events {
-	int fd, keep_open_fd;
-	char path[512];
+	int fd, keep_open_fd, ack_fd;
+	int flags; /* LINE_EVENTS_* */
+	char path[512], ack_path[512];
 	char partial[256];
 	size_t partial_length;
 	unsigned open_line;
 	struct timespec started;
+	struct output_pipes *pipes;
 };
+
+static int fifo_make(const char *path, const struct job *job, char *error, size_t error_size)
+{
+	unlink(path);
+	if (mkfifo(path, 0600) < 0) {
+		snprintf(error, error_size, "mkfifo %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* -u: the shell opens it as that user. */
+	if (job->user_set && chown(path, job->uid, job->gid) < 0) {
+		snprintf(error, error_size, "--user: chown %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
 
 static int line_events_open(struct line_events *e, const struct job *job, const char *run_dir,
 			    char *error, size_t error_size)
 {
+	e->flags = job->line_events;
 	snprintf(e->path, sizeof(e->path), "%s/line-events", run_dir);
-	unlink(e->path);
-	if (mkfifo(e->path, 0600) < 0) {
-		snprintf(error, error_size, "mkfifo %s: %s", e->path, strerror(errno));
+	snprintf(e->ack_path, sizeof(e->ack_path), "%s/line-acks", run_dir);
+	if (fifo_make(e->path, job, error, error_size) < 0)
 		return -1;
-	}
-	/* -u: the shell opens it for writing as that user. */
-	if (job->user_set && chown(e->path, job->uid, job->gid) < 0) {
-		snprintf(error, error_size, "--user: chown %s: %s", e->path, strerror(errno));
-		return -1;
-	}
 	e->fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* Our own writer keeps the FIFO from reading EOF between the shell's
 	 * writes, and lets the shell's opens never block. */
 	e->keep_open_fd = open(e->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (e->fd < 0 || e->keep_open_fd < 0) {
 		snprintf(error, error_size, "opening %s: %s", e->path, strerror(errno));
+		return -1;
+	}
+	if (!(e->flags & LINE_EVENTS_STARTED))
+		return 0;
+	if (fifo_make(e->ack_path, job, error, error_size) < 0)
+		return -1;
+	/* Read and write: the shell's open for reading never blocks, and
+	 * an ack waits in the FIFO until the shell reads it. */
+	e->ack_fd = open(e->ack_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (e->ack_fd < 0) {
+		snprintf(error, error_size, "opening %s: %s", e->ack_path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -294,15 +357,34 @@ static uint64_t micros_since(const struct timespec *t0)
 	return us > 0 ? (uint64_t)us : 0;
 }
 
+/* The shell waits for it before the line runs. */
+static void line_started(struct line_events *e, int channel, unsigned line)
+{
+	output_pipes_drain(channel, e->pipes);
+	(void)channel_send_u32(channel, FRAME_LINE_STARTED, line);
+	if (write(e->ack_fd, "\n", 1) < 0) {
+		/* Full of acks nobody read: the shell is not waiting for one. */
+	}
+}
+
+static void line_ended(struct line_events *e, int channel, unsigned status)
+{
+	if (e->flags & LINE_EVENTS_STARTED)
+		output_pipes_drain(channel, e->pipes);
+	send_line_result(channel, e->open_line, status, micros_since(&e->started));
+	e->open_line = 0;
+}
+
 static void line_event(struct line_events *e, int channel, const char *text)
 {
 	unsigned line, status;
 	if (sscanf(text, "S %u", &line) == 1) {
 		e->open_line = line;
 		clock_gettime(CLOCK_MONOTONIC, &e->started);
+		if (e->flags & LINE_EVENTS_STARTED)
+			line_started(e, channel, line);
 	} else if (sscanf(text, "E %u %u", &line, &status) == 2 && line == e->open_line) {
-		send_line_result(channel, line, status, micros_since(&e->started));
-		e->open_line = 0;
+		line_ended(e, channel, status);
 	}
 }
 
@@ -327,11 +409,14 @@ static void line_events_read(struct line_events *e, int channel)
 static void line_events_finish(struct line_events *e, int channel, int final_status)
 {
 	if (e->open_line)
-		send_line_result(channel, e->open_line, (unsigned)final_status,
-				 micros_since(&e->started));
+		line_ended(e, channel, (unsigned)final_status);
 	close(e->fd);
 	close(e->keep_open_fd);
 	unlink(e->path);
+	if (e->ack_fd >= 0) {
+		close(e->ack_fd);
+		unlink(e->ack_path);
+	}
 }
 
 static void report_failed_lines(int channel, const char *log_path)
@@ -399,7 +484,8 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		snprintf(error, error_size, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	struct line_events events = {.fd = -1};
+	struct output_pipes pipes = {.out = out[0], .err = err[0]};
+	struct line_events events = {.fd = -1, .ack_fd = -1, .pipes = &pipes};
 	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
 	    line_events_open(&events, job, run_dir, error, error_size) < 0)
 		return -1;
@@ -423,7 +509,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(job, script_path, log_path, events.path, in[0], out[1],
+		child_exec(job, script_path, log_path, events.path, events.ack_path, in[0], out[1],
 			   job->tty ? tty.slave : err[1]);
 	/* The terminal's slave stays open here while the program runs: its
 	 * input queue and modes tell when end-of-file is due (pty.c). */
@@ -440,7 +526,12 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	    .fd = -1, .fifo = job->mode != JOB_MODE_EXEC && job->script_stream ? script_path : NULL};
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-	int out_fd = out[0], err_fd = err[0];
+	/* Never blocked on: a line event drains them as far as they hold
+	 * (a terminal's master keeps its flags: -t has no line events). */
+	if (!job->tty) {
+		fcntl(pipes.out, F_SETFL, O_NONBLOCK);
+		fcntl(pipes.err, F_SETFL, O_NONBLOCK);
+	}
 	int exited = 0, wstatus = 0, channel_lost = 0;
 	while (!exited) {
 		/* A terminal's size changes come on the channel too. */
@@ -448,22 +539,22 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 				    (job->tty && !channel_lost)) &&
 				   !relay.length && !script.length;
 		struct pollfd fds[7] = {
-		    {.fd = out_fd, .events = POLLIN},
-		    {.fd = err_fd, .events = POLLIN},
+		    {.fd = pipes.out, .events = POLLIN},
+		    {.fd = pipes.err, .events = POLLIN},
 		    {.fd = pidfd, .events = POLLIN},
 		    {.fd = want_channel ? channel : -1, .events = POLLIN},
 		    {.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
 		    {.fd = events.fd, .events = POLLIN},
 		    {.fd = script.length ? script.fd : -1, .events = POLLOUT},
 		};
-		if (pidfd < 0 && out_fd < 0 && err_fd < 0)
+		if (pidfd < 0 && pipes.out < 0 && pipes.err < 0)
 			break; /* no pidfd: fall back to waiting after EOF */
 		int timeout = want_channel && channel_buffered() ? 0 : -1;
 		/* The shell has not opened the script's FIFO yet: look again
 		 * soon (it does so at once after its start). */
 		if (script.fifo && (script.length || script.eof) && timeout < 0)
 			timeout = 2;
-		tty.master = out_fd;
+		tty.master = pipes.out;
 		int eof_wait = pty_eof_step(&tty);
 		if (eof_wait >= 0 && (timeout < 0 || eof_wait < timeout))
 			timeout = eof_wait;
@@ -473,9 +564,9 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			break;
 		}
 		if (fds[0].revents)
-			relay_pipe(channel, &out_fd, FRAME_STDOUT);
+			relay_pipe(channel, &pipes.out, FRAME_STDOUT);
 		if (fds[1].revents)
-			relay_pipe(channel, &err_fd, FRAME_STDERR);
+			relay_pipe(channel, &pipes.err, FRAME_STDERR);
 		if (fds[4].revents)
 			stdin_relay_write(&relay);
 		if (fds[6].revents || (script.fifo && (script.length || script.eof)))
@@ -501,24 +592,25 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	 * hostage, so take only what is there now. A terminal passes what
 	 * was written to it on to its master a moment later (the kernel's
 	 * flip buffer): wait a little for that, bounded. */
-	int fds_left[2] = {out_fd, err_fd};
+	int *fds_left[2] = {&pipes.out, &pipes.err};
 	uint32_t types[2] = {FRAME_STDOUT, FRAME_STDERR};
 	for (int i = 0; i < 2; i++) {
-		if (fds_left[i] < 0)
+		if (*fds_left[i] < 0)
 			continue;
-		fcntl(fds_left[i], F_SETFL, O_NONBLOCK);
+		fcntl(*fds_left[i], F_SETFL, O_NONBLOCK);
 		struct timespec drain_started;
 		clock_gettime(CLOCK_MONOTONIC, &drain_started);
-		while (fds_left[i] >= 0) {
-			struct pollfd p = {.fd = fds_left[i], .events = POLLIN};
+		while (*fds_left[i] >= 0) {
+			struct pollfd p = {.fd = *fds_left[i], .events = POLLIN};
 			int wait_ms = job->tty && micros_since(&drain_started) < 2000000 ? 50 : 0;
 			if (poll(&p, 1, wait_ms) <= 0)
 				break;
-			if (!relay_pipe(channel, &fds_left[i], types[i]))
+			if (!relay_pipe(channel, fds_left[i], types[i]))
 				break;
 		}
-		if (fds_left[i] >= 0)
-			close(fds_left[i]);
+		if (*fds_left[i] >= 0)
+			close(*fds_left[i]);
+		*fds_left[i] = -1;
 	}
 	if (pidfd >= 0)
 		close(pidfd);

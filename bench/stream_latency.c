@@ -2,6 +2,7 @@
  * open; after one warm-up line, N lines `echo I` are written one at a time,
  * each once the previous one's output has arrived. Prints the median time
  * from writing a line to reading its output, and the total for the N.
+ * With --events among the arguments, "its output" is its output event.
  * Usage: stream-latency KRUNSH N [KRUNSH ARGS...] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,21 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Reads until a whole line equal to want has come. */
+static int events; /* --events: stdout holds JSON Lines */
+
+/* Reads until a whole line equal to want has come (--events: the output
+ * event of that line). */
 static int read_line_equal(FILE *f, const char *want)
 {
-	char line[256];
+	char line[512], event[300];
+	snprintf(event, sizeof(event), "\"stream\":\"stdout\",\"line\":");
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strcmp(line, want) == 0)
+		if (!events && strcmp(line, want) == 0)
+			return 0;
+		char data[300];
+		snprintf(data, sizeof(data), "\"data\":\"%s\\n\"}", want);
+		if (events && strstr(line, event) && strstr(line, data))
 			return 0;
 	}
 	return -1;
@@ -40,6 +49,8 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	int n = atoi(argv[2]);
+	for (int i = 3; i < argc; i++)
+		events |= strcmp(argv[i], "--events") == 0;
 	int in[2], out[2];
 	if (n < 1 || pipe(in) < 0 || pipe(out) < 0)
 		return 2;

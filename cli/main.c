@@ -1,6 +1,7 @@
 /* krunsh: read commands, run them in a throw-away microVM, exit with their
  * status (exit_status.c decides which); everything else returns values. */
 #include "cli/environment.h"
+#include "cli/events.h"
 #include "cli/exit_status.h"
 #include "cli/guest_env.h"
 #include "cli/interactive.h"
@@ -39,7 +40,8 @@ static int read_input(const struct options *opts, struct script *script, struct 
 		return input ? script_build(input, length, 0, 0, script, err) : -1;
 	}
 	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
-		    (opts->report_file ? SCRIPT_LINE_EVENTS : 0);
+		    (opts->report_file || opts->events ? SCRIPT_LINE_EVENTS : 0) |
+		    (opts->events ? SCRIPT_LINE_STARTED : 0);
 	int line_mode = opts->proc.mode == INPUT_LINES;
 	if (opts->script_file) {
 		if (script_read_file(opts->script_file, &input, &length, err) < 0)
@@ -65,8 +67,8 @@ static double boot_timeout(void)
  * is the exit status. */
 static int run_job(const struct engine *engine, const struct engine_probe *probe,
 		   struct options *opts, struct script *script, double deadline,
-		   struct vm_run_result *run, int *decided, struct error *err,
-		   struct error *refused)
+		   struct events *events, struct vm_run_result *run, int *decided,
+		   struct error *err, struct error *refused)
 {
 	struct job_buffer setup = {0}, job = {0};
 	struct vm *vm = NULL;
@@ -96,12 +98,14 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 	struct vm_job vm_job = {.data = job.data,
 				.length = job.length,
 				.line_count = script->line_count,
-				.line_results = opts->report_file != NULL,
+				.line_events = job_line_events(&opts->proc),
 				.discarded_files = job_discarded_files(&opts->vm, &opts->proc),
 				.tty = opts->proc.tty,
 				.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
 				.stdout_fd = 1,
-				.stderr_fd = 2};
+				.stderr_fd = 2,
+				.on_event = events ? events_on_event : NULL,
+				.event_data = events};
 	if (script->streaming)
 		stream_run(vm, &vm_job, 0, script, deadline, run, refused);
 	else if (opts->proc.tty)
@@ -167,6 +171,9 @@ int main(int argc, char **argv)
 
 	int status = EXIT_KRUNSH_FAILURE;
 	struct script script = {0};
+	static struct events events;
+	if (opts.events)
+		events_begin(&events, 1, &script, &opts);
 	struct vm_run_result run = {0};
 	const struct engine *engine = NULL;
 	struct engine_probe probe;
@@ -179,6 +186,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_verbose_message("%s", probe.reason);
+	if (opts.events)
+		events_run_started(&events, engine->name);
 	opts.proc.script_stream = script.streaming;
 	if (opts.session && session_cwd_wrap(&opts, &script) < 0) {
 		log_message("out of memory");
@@ -187,7 +196,8 @@ int main(int argc, char **argv)
 	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
 	struct error refused = {0};
 	int decided;
-	if (run_job(engine, &probe, &opts, &script, deadline, &run, &decided, &err, &refused) < 0) {
+	if (run_job(engine, &probe, &opts, &script, deadline, opts.events ? &events : NULL, &run,
+		    &decided, &err, &refused) < 0) {
 		error_print(&err);
 		goto out;
 	}
@@ -224,6 +234,11 @@ out:
 			error_print(&report_err);
 			status = EXIT_KRUNSH_FAILURE;
 		}
+	}
+	if (opts.events) {
+		events_run_finished(&events, status, err.message, ran ? run.session.unwritten : 0,
+				    signals_fd());
+		events_free(&events);
 	}
 	session_result_free(&run.session);
 	script_free(&script);

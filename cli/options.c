@@ -77,6 +77,8 @@ static const char usage_text[] =
     "      --read-only, --entrypoint  refused, each with its reason (writes never\n"
     "                       reach the host; no image)\n"
     "      --report FILE    write a JSON summary of the run to FILE (see README)\n"
+    "      --events         JSON Lines on stdout for programs: each line's start,\n"
+    "                       output and end, the run's end (see README)\n"
     "Sessions (one VM kept across calls, see README):\n"
     "      --session NAME   run in session NAME's VM: started if none runs, else reused;\n"
     "                       files and the working directory carry to the next call\n"
@@ -121,6 +123,7 @@ enum {
 	OPT_SESSION,
 	OPT_END,
 	OPT_IDLE_TIMEOUT,
+	OPT_EVENTS,
 };
 
 static const struct option long_options[] = {
@@ -142,6 +145,7 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"report", required_argument, NULL, OPT_REPORT},
+    {"events", no_argument, NULL, OPT_EVENTS},
     {"volume", required_argument, NULL, 'v'},
     {"disk", required_argument, NULL, OPT_DISK},
     {"net", no_argument, NULL, OPT_NET},
@@ -330,9 +334,11 @@ static enum cli_result bad_value(struct error *err, const char *option, const ch
 /* What the specs take from more than one flag. */
 static enum cli_result specs_complete(struct options *opts)
 {
-	/* --report times each line of line mode (not of -c, one command). */
-	opts->proc.line_events =
-	    opts->report_file && opts->proc.mode == INPUT_LINES && !opts->command;
+	/* --report times each line of line mode (not of -c, one command);
+	 * --events also tells exactly where each line starts. */
+	int lines = opts->proc.mode == INPUT_LINES && !opts->command;
+	opts->proc.line_events = lines && (opts->report_file || opts->events);
+	opts->proc.line_starts = lines && opts->events;
 	/* The command line says what was thrown away (issue 11); a
 	 * session's call throws nothing away: the next call sees it. */
 	opts->proc.discarded_files = !opts->session;
@@ -557,6 +563,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			if (!optarg[0])
 				return bad_value(err, "--report", optarg, "a file name");
 			opts->report_file = optarg;
+			break;
+		case OPT_EVENTS:
+			opts->events = 1;
 			break;
 		case 'v':
 			if (resources_add_volume(&opts->vm.resources, optarg, err) < 0)

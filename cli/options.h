@@ -42,6 +42,7 @@ struct options {
 	const char *script_file; /* positional FILE */
 	double timeout_seconds;	 /* 0: none */
 	const char *report_file; /* --report: JSON summary of the run */
+	int events;		 /* --events: JSON Lines on stdout (cli/events.c) */
 	char **owned_env;	 /* entries read from --env-file */
 	size_t owned_env_count;
 	struct bundle *bundle; /* --bundle: what the specs point into */

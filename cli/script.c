@@ -148,9 +148,17 @@ static const char line_prologue[] =
 
 /* With --report, each line's start and end go to a FIFO the agent reads and
  * timestamps (opened per write so no descriptor leaks into the commands). */
-static const char events_prologue[] = "__krunsh_events=$2; set --\n"
-				      "__krunsh_event() { printf '%s %s %s\\n' \"$1\" "
-				      "\"$__krunsh_line\" \"$2\" >\"$__krunsh_events\"; }\n";
+#define EVENT_FUNCTION                                                                             \
+	"__krunsh_event() { printf '%s %s %s\\n' \"$1\" \"$__krunsh_line\" \"$2\" "                    \
+	">\"$__krunsh_events\"; }\n"
+static const char events_prologue[] = "__krunsh_events=$2; set --\n" EVENT_FUNCTION
+				      "__krunsh_begin() { __krunsh_event S; }\n";
+/* With --events, a line starts only once the agent has taken its start
+ * (it answers on the FIFO $3): what the line writes cannot reach the host
+ * ahead of its start. */
+static const char started_prologue[] =
+    "__krunsh_events=$2; __krunsh_acks=$3; set --\n" EVENT_FUNCTION
+    "__krunsh_begin() { __krunsh_event S; read -r __krunsh_ack <\"$__krunsh_acks\"; }\n";
 
 static const char no_events_prologue[] = "set --\n__krunsh_event() { :; }\n";
 
@@ -265,7 +273,7 @@ static int append_line(struct script *s, struct text *t, const struct script_lin
 {
 	char number[96];
 	snprintf(number, sizeof(number), "__krunsh_line=%u\n%scommand eval ", line->number,
-		 (s->flags & SCRIPT_LINE_EVENTS) ? "__krunsh_event S\n" : "");
+		 (s->flags & (SCRIPT_LINE_EVENTS | SCRIPT_LINE_STARTED)) ? "__krunsh_begin\n" : "");
 	return text_append_str(t, number) < 0 ||
 		       text_append_quoted(t, s->input + line->offset, line->length) < 0 ||
 		       text_append_str(t, "\n__krunsh_check\n") < 0
@@ -275,9 +283,10 @@ static int append_line(struct script *s, struct text *t, const struct script_lin
 
 static int append_prologue(struct script *s, struct text *t)
 {
-	int events = s->flags & SCRIPT_LINE_EVENTS;
-	return text_append_str(t, line_prologue) < 0 ||
-		       text_append_str(t, events ? events_prologue : no_events_prologue) < 0 ||
+	const char *events = (s->flags & SCRIPT_LINE_STARTED)  ? started_prologue
+			     : (s->flags & SCRIPT_LINE_EVENTS) ? events_prologue
+							       : no_events_prologue;
+	return text_append_str(t, line_prologue) < 0 || text_append_str(t, events) < 0 ||
 		       text_append_str(t, (s->flags & SCRIPT_KEEP_GOING) ? check_keep_going
 									 : check_stop) < 0
 		   ? -1

@@ -37,6 +37,8 @@ int script_read_file(const char *path, char **out, size_t *length, struct error 
 enum script_flags {
 	SCRIPT_KEEP_GOING = 1,	/* run every line, exit with the first failure */
 	SCRIPT_LINE_EVENTS = 2, /* report each line's start and status (for --report) */
+	/* and wait at each line's start for the agent to take it (--events) */
+	SCRIPT_LINE_STARTED = 4,
 };
 
 /* Takes ownership of input. line_mode: build the stop-on-failure program;

@@ -17,6 +17,7 @@ long frame_guest_payload_max(uint32_t type)
 	switch (type) {
 	case FRAME_HELLO:
 	case FRAME_EXIT:
+	case FRAME_LINE_STARTED:
 		return 4;
 	case FRAME_LINE_FAILED:
 		return 8;

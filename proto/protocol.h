@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KRUNSH_PROTOCOL_VERSION 2u
+#define KRUNSH_PROTOCOL_VERSION 3u
 #define FRAME_HEADER_SIZE	12u
 /* The id of frames about the VM rather than one execution. */
 #define FRAME_EXEC_VM 0u
@@ -55,6 +55,11 @@ enum frame_type {
 	 * overlay. At most once per execution, before its EXIT, only when
 	 * JOB_DISCARDED_FILES asked for it and the count is not 0. */
 	FRAME_DISCARDED_FILES = 8,
+	/* payload: u32 line; the line starts now (JOB_LINE_EVENTS with
+	 * LINE_EVENTS_STARTED): every output frame before it was written
+	 * before the line began, every one after it and before its
+	 * LINE_RESULT while it ran */
+	FRAME_LINE_STARTED = 9,
 	/* host -> guest */
 	/* payload: an execution's job records (see below); its id is new */
 	FRAME_EXEC = 64,
@@ -95,7 +100,9 @@ enum job_key {
 	JOB_RLIMIT = 8,	      /* u32 resource, u64 soft, u64 hard (little-endian) */
 	JOB_NETWORK = 9,      /* u32 1: configure eth0 for user-mode networking */
 	JOB_MODULES = 10,     /* name of an extra module list to load ("net", "blk") */
-	JOB_LINE_EVENTS = 11, /* u32 1: the line-mode script reports line events ($2) */
+	/* u32 LINE_EVENTS_* flags: the line-mode script reports line
+	 * events ($2, and $3 with LINE_EVENTS_STARTED) */
+	JOB_LINE_EVENTS = 11,
 	JOB_STDIN = 12,	      /* u32 1: FRAME_STDIN frames feed the program's stdin */
 	/* u32 uid, u32 gid, then u32 supplementary gids: the program runs as
 	 * them (-u); without the record, as root. */
@@ -131,6 +138,14 @@ static inline int winsize_valid(uint32_t rows, uint32_t columns)
 {
 	return rows >= 1 && rows <= WINSIZE_MAX && columns >= 1 && columns <= WINSIZE_MAX;
 }
+/* JOB_LINE_EVENTS flags */
+enum line_events_flags {
+	LINE_EVENTS_RESULTS = 1, /* a FRAME_LINE_RESULT per line (--report, --events) */
+	/* a FRAME_LINE_STARTED per line, and line boundaries exact: the
+	 * agent sends all the output written so far before each line event,
+	 * and the shell waits for it at each line's start (--events) */
+	LINE_EVENTS_STARTED = 2,
+};
 
 enum job_mode {
 	JOB_MODE_SHELL_SCRIPT = 1, /* run JOB_SCRIPT with JOB_SHELL, verbatim */

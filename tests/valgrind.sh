@@ -68,6 +68,9 @@ printf '%s' '{"schemaVersion": 2, "manifests": [{"digest": "sha256:00", "annotat
 check "--image with a missing tag" 125 "$work/lines" --image "oci:$work/layout:t"
 check "missing FILE" 125 /dev/null "$work/no-such-file"
 check "directory as FILE" 125 /dev/null "$work/dir"
+check "--events, krunsh fails before a VM" 125 /dev/null --events --kernel "$work/no-such-kernel" -c true
+printf 'echo a\nprintf "\\303\\000"\nfalse\n' >"$work/events"
+check "--events in a VM ($engine)" 1 "$work/events" --engine "$engine" --events
 check "echo hi in a VM ($engine)" 0 "$work/hi" --engine "$engine"
 if [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ] && [ "$(cat "$work/out")" != hi ]; then
 	echo "not ok - echo hi printed [$(cat "$work/out")]"

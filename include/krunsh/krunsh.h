@@ -183,10 +183,43 @@ struct krunsh_proc_spec {
 	unsigned rows, columns;
 };
 
+/* What an execution does, as it happens (krunsh_io.on_event). */
+enum krunsh_event_type {
+	KRUNSH_EVENT_OUTPUT = 1,    /* stream, data, length: bytes the program wrote */
+	KRUNSH_EVENT_LINE_STARTED,  /* line: a line of line mode starts */
+	KRUNSH_EVENT_LINE_FINISHED, /* line, status, micros: it has ended */
+};
+
+struct krunsh_event {
+	int type;		   /* enum krunsh_event_type */
+	int stream;		   /* OUTPUT: 1 stdout, 2 stderr */
+	const unsigned char *data; /* OUTPUT: valid during the call only */
+	size_t length;
+	unsigned line;		   /* LINE_*: its number in the input, 1-based */
+	int status;		   /* LINE_FINISHED: 0-255 (128+N: signal N) */
+	unsigned long long micros; /* LINE_FINISHED: how long it ran */
+};
+
+/* Called for each event in the order the guest sent them; per stream,
+ * output comes in the order it was written, and output written while a
+ * line ran comes between that line's STARTED and FINISHED. With a
+ * callback, the output goes to it and not to stdout_fd and stderr_fd; the
+ * callback may hand back bytes for stdout_fd instead (*out, *out_length:
+ * valid until its next call; 0 bytes: none), which are written with the
+ * output's back-pressure: until they are, nothing more is read from the
+ * guest, so a slow reader of stdout_fd stalls the guest, and the timeout
+ * and the cancel fd still act. Line events come only from line-mode
+ * executions (the krunsh command's). */
+typedef void (*krunsh_event_fn)(void *data, const struct krunsh_event *event,
+				const void **out, size_t *out_length);
+
 struct krunsh_io {
 	int stdin_fd;  /* forwarded to the program until EOF; -1: empty stdin */
 	int stdout_fd; /* the program's stdout goes here, byte-exact */
 	int stderr_fd; /* and its stderr */
+	/* NULL: none (zero the struct, as fields may be added) */
+	krunsh_event_fn on_event;
+	void *event_data;
 };
 
 enum krunsh_exec_end {
@@ -220,6 +253,10 @@ struct krunsh_exec_result {
 	unsigned discarded_count;
 	int discarded_at_least;
 	char discarded_first[KRUNSH_DISCARDED_PATH_MAX];
+	/* Bytes at the end of what on_event last handed back that were not
+	 * written to stdout_fd when the execution ended without exiting
+	 * (a timeout or a cancel while stdout_fd was stalled). */
+	size_t unwritten;
 };
 
 /* What a VM runs on, for messages and reports. The strings live as long

@@ -43,7 +43,9 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 				    .tty = spec.tty,
 				    .stdin_fd = io->stdin_fd,
 				    .stdout_fd = io->stdout_fd,
-				    .stderr_fd = io->stderr_fd};
+				    .stderr_fd = io->stderr_fd,
+				    .on_event = io->on_event,
+				    .event_data = io->event_data};
 	k->running = e;
 	e->ended = vm_exec_begin(k->vm, &e->vm_job, api_deadline(proc->timeout), &k->run);
 	*out = e;

@@ -62,6 +62,7 @@ void api_result(const struct krunsh_vm *k, const char *workdir, struct krunsh_ex
 	out->end = end_of(r->outcome);
 	out->status = r->exit_status;
 	out->cancel_byte = r->signal;
+	out->unwritten = r->unwritten;
 	text_format(out->message, sizeof(out->message), "%s", r->message);
 	text_format(out->vmm_cause, sizeof(out->vmm_cause), "%s", k->run.vmm_cause);
 	text_format(out->vmm_log_tail, sizeof(out->vmm_log_tail), "%s", k->run.vmm_log_tail);

@@ -8,16 +8,17 @@ void channel_policy_init(struct channel_policy *p)
 }
 
 void channel_policy_begin_exec(struct channel_policy *p, uint32_t exec, size_t line_count,
-			       int line_results, int discarded_files)
+			       int line_events, int discarded_files)
 {
 	p->discarded_files = discarded_files;
 	p->discarded_seen = 0;
 	p->exec = exec;
 	p->exec_ended = 0;
 	p->line_count = line_count;
-	p->line_results = line_results;
+	p->line_events = line_events;
 	p->failed_seen = 0;
 	p->results_seen = 0;
+	p->started_seen = 0;
 }
 
 void channel_policy_add_lines(struct channel_policy *p, size_t lines)
@@ -75,6 +76,23 @@ static enum channel_verdict check_discarded_files(struct channel_policy *p,
 	return CHANNEL_ACCEPT;
 }
 
+/* A line record (a failure, a result, a start): of its exact size, asked
+ * for, and never more of them than the script has lines. */
+static enum channel_verdict check_line_record(const struct channel_policy *p,
+					      const struct frame_header *h, int asked, size_t *seen,
+					      const char *what, char *why, size_t why_size)
+{
+	if (h->length != (uint32_t)frame_guest_payload_max(h->type))
+		return REJECT("malformed line event from the guest");
+	if (!asked)
+		return REJECT("%s from the guest, which were not asked for", what);
+	if (*seen >= p->line_count)
+		return REJECT("more %s from the guest than the script has lines (%zu)", what,
+			      p->line_count);
+	(*seen)++;
+	return CHANNEL_ACCEPT;
+}
+
 enum channel_verdict channel_policy_check(struct channel_policy *p, const struct frame_header *h,
 					  const unsigned char *payload, char *why, size_t why_size)
 {
@@ -123,26 +141,13 @@ enum channel_verdict channel_policy_check(struct channel_policy *p, const struct
 		p->exec_ended = 1;
 		return CHANNEL_ACCEPT;
 	case FRAME_LINE_FAILED:
-		if (h->length != (uint32_t)exact)
-			return REJECT("malformed line event from the guest");
-		if (p->failed_seen >= p->line_count)
-			return REJECT("more failed lines from the guest than the script has "
-				      "lines (%zu)",
-				      p->line_count);
-		p->failed_seen++;
-		return CHANNEL_ACCEPT;
+		return check_line_record(p, h, 1, &p->failed_seen, "failed lines", why, why_size);
 	case FRAME_LINE_RESULT:
-		if (h->length != (uint32_t)exact)
-			return REJECT("malformed line event from the guest");
-		if (!p->line_results)
-			return REJECT("line results from the guest, which were not asked "
-				      "for");
-		if (p->results_seen >= p->line_count)
-			return REJECT("more line results from the guest than the script has "
-				      "lines (%zu)",
-				      p->line_count);
-		p->results_seen++;
-		return CHANNEL_ACCEPT;
+		return check_line_record(p, h, p->line_events & LINE_EVENTS_RESULTS,
+					 &p->results_seen, "line results", why, why_size);
+	case FRAME_LINE_STARTED:
+		return check_line_record(p, h, p->line_events & LINE_EVENTS_STARTED,
+					 &p->started_seen, "line starts", why, why_size);
 	case FRAME_DISCARDED_FILES:
 		return check_discarded_files(p, h, payload, why, why_size);
 	}

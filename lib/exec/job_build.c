@@ -180,7 +180,7 @@ static int add_exec_resources(const struct proc_spec *opts, int forward_stdin,
 		r = job_buffer_add(b, JOB_RLIMIT, record, sizeof(record));
 	}
 	if (r == 0 && opts->line_events)
-		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, 1);
+		r = job_buffer_add_u32(b, JOB_LINE_EVENTS, (uint32_t)job_line_events(opts));
 	if (r == 0 && forward_stdin)
 		r = job_buffer_add_u32(b, JOB_STDIN, 1);
 	if (r == 0 && opts->tty) {
@@ -201,6 +201,13 @@ const char *job_workdir(const struct vm_spec *vm, const struct proc_spec *proc, 
 		return proc->workdir;
 	/* Under --root the caller's directory means nothing: start at /. */
 	return vm->root_dir ? "/" : getcwd(buf, size) ? buf : "/";
+}
+
+int job_line_events(const struct proc_spec *proc)
+{
+	if (!proc->line_events)
+		return 0;
+	return LINE_EVENTS_RESULTS | (proc->line_starts ? LINE_EVENTS_STARTED : 0);
 }
 
 int job_discarded_files(const struct vm_spec *vm, const struct proc_spec *proc)

@@ -17,6 +17,8 @@
  * root: /). Returns buf or a constant. */
 const char *job_workdir(const struct vm_spec *vm, const struct proc_spec *proc, char *buf,
 			size_t size);
+/* The LINE_EVENTS_* flags the execution's job asks for (0: none). */
+int job_line_events(const struct proc_spec *proc);
 /* Whether the execution's job asks for a discarded-files report
  * (proc->discarded_files where discarded_files_wanted). */
 int job_discarded_files(const struct vm_spec *vm, const struct proc_spec *proc);

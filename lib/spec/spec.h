@@ -55,6 +55,7 @@ struct proc_spec {
 	struct guest_user user; /* -u: who it runs as; unset: root */
 	struct ulimit_list ulimits;
 	int line_events;	/* line mode: a result per line comes back */
+	int line_starts;	/* and each line's start, exactly where it is */
 	/* The script comes while it runs (vm_exec_feed), not in the job. */
 	int script_stream;
 	/* The guest counts the files the execution leaves under workdir,

@@ -134,7 +134,21 @@ static void wait_ended(struct session *s)
 		s->broken = 1;
 	s->exec = NULL;
 	s->stdin_open = 0;
+	/* Said, not written: an event cut short would be no JSON line. */
+	s->result->unwritten = s->pending.length;
 	s->pending.length = 0;
+}
+
+/* The caller's callback; what it hands back waits for stdout as output
+ * does, holding back the guest's next frames. */
+static void emit_event(struct session *s, const struct krunsh_event *ev)
+{
+	const void *out = NULL;
+	size_t length = 0;
+	s->exec->on_event(s->exec->event_data, ev, &out, &length);
+	if (out && length)
+		s->pending = (struct pending_output){s->exec->stdout_fd, out, length,
+						     s->chunk_stdout, 1};
 }
 
 static void handle_frame(struct session *s, const struct frame_header *h,
@@ -156,6 +170,14 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 	case FRAME_STDOUT:
 	case FRAME_STDERR: {
 		int out = h->type == FRAME_STDOUT;
+		if (s->exec->on_event) {
+			struct krunsh_event ev = {.type = KRUNSH_EVENT_OUTPUT,
+						  .stream = out ? 1 : 2,
+						  .data = payload,
+						  .length = h->length};
+			emit_event(s, &ev);
+			break;
+		}
 		if (!out && s->stderr_closed)
 			break;
 		s->pending = (struct pending_output){
@@ -165,6 +187,20 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 	}
 	case FRAME_LINE_RESULT:
 		record_line_result(s, payload);
+		if (s->exec->on_event) {
+			struct krunsh_event ev = {.type = KRUNSH_EVENT_LINE_FINISHED,
+						  .line = get_u32le(payload),
+						  .status = (int)get_u32le(payload + 4),
+						  .micros = get_u64le(payload + 8)};
+			emit_event(s, &ev);
+		}
+		break;
+	case FRAME_LINE_STARTED:
+		if (s->exec->on_event) {
+			struct krunsh_event ev = {.type = KRUNSH_EVENT_LINE_STARTED,
+						  .line = get_u32le(payload)};
+			emit_event(s, &ev);
+		}
 		break;
 	case FRAME_LINE_FAILED:
 		record_failed_line(s, payload);
@@ -595,7 +631,7 @@ void session_exec_begin(struct session *s, const struct session_exec *exec, doub
 	s->pending = (struct pending_output){0};
 	s->chunk_stdout = write_chunk_for(exec->stdout_fd);
 	s->chunk_stderr = write_chunk_for(exec->stderr_fd);
-	channel_policy_begin_exec(&s->policy, s->exec_id, exec->line_count, exec->line_results,
+	channel_policy_begin_exec(&s->policy, s->exec_id, exec->line_count, exec->line_events,
 				  exec->discarded_files);
 	if (queue_frame(s, FRAME_EXEC, s->exec_id, exec->job, exec->job_length) < 0) {
 		finish(s, SESSION_PROTOCOL_ERROR, "out of memory");

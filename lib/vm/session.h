@@ -6,6 +6,7 @@
 #ifndef KRUNSH_SESSION_H
 #define KRUNSH_SESSION_H
 
+#include "krunsh/krunsh.h"
 #include "proto/protocol.h"
 
 #include <stddef.h>
@@ -65,9 +66,13 @@ struct session_exec {
 	int stdout_fd;	     /* where the guest's stdout goes */
 	int stderr_fd;	     /* and its stderr */
 	size_t line_count;   /* line mode: the script's lines bound the line events */
-	int line_results;    /* the guest sends a result per line */
+	int line_events;     /* LINE_EVENTS_*: the guest sends results, starts */
 	int discarded_files; /* the job asks for a discarded-files report */
 	int tty;	     /* the job runs on a pseudo-terminal (JOB_TTY) */
+	/* NULL: output to the fds; else output and line events go to it
+	 * (krunsh.h), and what it hands back to stdout_fd */
+	krunsh_event_fn on_event;
+	void *event_data;
 };
 
 struct session_result {
@@ -80,6 +85,9 @@ struct session_result {
 	struct line_result *lines; /* every line run, in order */
 	size_t line_count;
 	struct discarded_files discarded;
+	/* the last output's bytes not written when the wait ended (a
+	 * timeout, a signal while stdout was stalled) */
+	size_t unwritten;
 	char message[1024];
 };
 

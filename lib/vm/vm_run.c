@@ -259,9 +259,11 @@ int vm_exec_begin(struct vm *vm, const struct vm_job *job, double deadline,
 	    .stdout_fd = job->stdout_fd,
 	    .stderr_fd = job->stderr_fd,
 	    .line_count = job->line_count,
-	    .line_results = job->line_results,
+	    .line_events = job->line_events,
 	    .discarded_files = job->discarded_files,
 	    .tty = job->tty,
+	    .on_event = job->on_event,
+	    .event_data = job->event_data,
 	};
 	vm->exec_out = out;
 	session_exec_begin(vm->session, &vm->exec, deadline, &out->session);

@@ -30,11 +30,13 @@ struct vm_job {
 	const unsigned char *data;
 	size_t length;
 	size_t line_count;   /* line mode: lines of the script, else 0 */
-	int line_results;    /* --report asked for a result per line */
+	int line_events;     /* line mode: LINE_EVENTS_* the job asked for */
 	int discarded_files; /* the job asks for a discarded-files report */
 	int tty;	     /* the job runs on a pseudo-terminal (JOB_TTY) */
 	int stdin_fd;	     /* forwarded to the program; -1: none */
 	int stdout_fd, stderr_fd;
+	krunsh_event_fn on_event; /* NULL: output to the fds (session.h) */
+	void *event_data;
 };
 
 struct vm;

@@ -100,14 +100,32 @@ test_hostile_flood_of_line_results_is_bounded() {
 	hostile_expect 125 "more line results from the guest than the script has lines (3)"
 }
 
-test_hostile_line_results_not_asked_for_are_refused() {
+test_hostile_flood_of_line_starts_is_bounded() {
+	printf 'true\ntrue\ntrue\n' > three-lines
+	hostile_run start-flood --events three-lines
+	hostile_expect 125 "more line starts from the guest than the script has lines (3)" || return 1
+	expect_eq "last event" '"run-finished","status":125' \
+		"$(tail -n 1 out | sed -n 's/.*"event":\("run-finished","status":[0-9]*\).*/\1/p')"
+}
+
+# hostile_not_asked_for ATTACK WHAT: line records the job did not ask for
+# (a plain run asks for neither results nor starts) end the run with 125.
+hostile_not_asked_for() {
 	printf 'true\n' > one-line
 	use_private_tmpdir
-	KRUNSH_AGENT="$HOSTILE_AGENT" ks --hostname result-flood one-line </dev/null >out 2>err
+	KRUNSH_AGENT="$HOSTILE_AGENT" ks --hostname "$1" one-line </dev/null >out 2>err
 	rc=$?
 	expect_eq "exit status" 125 "$rc" || return 1
-	expect_contains "message" "line results from the guest, which were not asked for" "$(cat err)" || return 1
+	expect_contains "message" "$2 from the guest, which were not asked for" "$(cat err)" || return 1
 	expect_gone "" 3
+}
+
+test_hostile_line_starts_not_asked_for_are_refused() {
+	hostile_not_asked_for start-flood "line starts"
+}
+
+test_hostile_line_results_not_asked_for_are_refused() {
+	hostile_not_asked_for result-flood "line results"
 }
 
 test_hostile_frames_after_exit_are_ignored() {

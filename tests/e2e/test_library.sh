@@ -148,3 +148,21 @@ ready
 	expect_eq "stderr" "" "$(cat err)" || return 1
 	expect_gone "" 3
 }
+
+# tests/library/output_events.c: krunsh_io.on_event takes the output (not
+# the fds), and what it hands back is what reaches stdout_fd.
+test_library_output_goes_to_the_event_callback() {
+	needs_a_guest || return $?
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	"$BUILD_DIR/tests/library/output_events" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "stderr: none of the output" "" "$(cat err)" || return 1
+	expect_eq "rendered events, then the bytes" "status 0, unwritten 0, other events 0
+stdout [one
+three] stderr [two
+]" "$(grep -v '^event: stream [12], [0-9]* bytes$' out)" || return 1
+	grep -q '^event: stream 2, 4 bytes$' out || fail "no event line for stderr: $(cat out)"
+}

@@ -3,7 +3,7 @@
  * then the channel policy — fed arbitrary bytes in arbitrary chunks. It
  * checks what the host promises whatever the guest sends: no frame longer
  * than its type allows, payloads inside the reader's buffer, never more
- * line records than the script has lines, never a frame of an execution
+ * line records (failures, results, starts) than the script has lines, never a frame of an execution
  * other than the running one, at most one discarded-files report per
  * execution (only when asked for) whose path is relative, without control
  * bytes and never above the working directory. Each accepted exit starts
@@ -23,11 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* First byte: read size (splits at every offset); second: the
 	 * script's line count, whether the job asked for a discarded-files
-	 * report and whether the report asked for results. */
+	 * report and which line events (LINE_EVENTS_*) the job asked for. */
 	size_t chunk = (size_t)data[0] * 61 + 1;
-	size_t line_count = data[1] & 0x3f;
-	int discarded = (data[1] >> 6) & 1;
-	int results = data[1] >> 7;
+	size_t line_count = data[1] & 0x1f;
+	int discarded = (data[1] >> 5) & 1;
+	int line_events = data[1] >> 6;
+	int results = line_events & LINE_EVENTS_RESULTS;
 	int discarded_accepted = 0;
 	data += 2;
 	size -= 2;
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	frame_reader_init(&reader);
 	struct channel_policy policy;
 	channel_policy_init(&policy);
-	channel_policy_begin_exec(&policy, 1, line_count, results, discarded);
+	channel_policy_begin_exec(&policy, 1, line_count, line_events, discarded);
 	size_t consumed = 0;
 	while (consumed < size) {
 		size_t room;
@@ -74,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				return 0;
 			}
 			if (policy.failed_seen > line_count || policy.results_seen > line_count ||
-			    (!results && policy.results_seen))
+			    policy.started_seen > line_count || (!results && policy.results_seen) ||
+			    (!(line_events & LINE_EVENTS_STARTED) && policy.started_seen))
 				abort();
 			int vm_frame = h.type == FRAME_HELLO ||
 				       (h.type == FRAME_AGENT_ERROR && h.exec == FRAME_EXEC_VM);
@@ -94,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			if (h.type == FRAME_EXIT) {
 				channel_policy_begin_exec(&policy, policy.exec + 1, line_count,
-							  results, discarded);
+							  line_events, discarded);
 				discarded_accepted = 0;
 			}
 		}

@@ -13,7 +13,7 @@ if ! command -v clang >/dev/null 2>&1; then
 	exit 0
 fi
 status=0
-for target in script frames channel bundle image_layout netfilter netrelay session job; do
+for target in script frames channel bundle image_layout netfilter netrelay session job events; do
 	bin=$BUILD_DIR/fuzz/fuzz_$target
 	work=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-fuzz.XXXXXX")
 	# New inputs go to a scratch corpus; the checked-in one is read-only.

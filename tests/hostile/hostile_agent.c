@@ -160,6 +160,12 @@ int main(int argc, char **argv)
 		unsigned char p[16] = {0};
 		put_u32le(p, 1);
 		flood(ch, FRAME_LINE_RESULT, p, sizeof(p));
+	} else if (strcmp(attack, "start-flood") == 0) {
+		/* --events: a line's start, again and again */
+		hello(ch);
+		unsigned char p[4];
+		put_u32le(p, 1);
+		flood(ch, FRAME_LINE_STARTED, p, sizeof(p));
 	} else if (strcmp(attack, "after-exit") == 0) {
 		hello(ch);
 		(void)channel_send(ch, FRAME_STDOUT, "before\n", 7);

@@ -148,6 +148,16 @@ static int test_policy_bounds_line_records_by_the_script(void)
 	EXPECT(!check(&p, FRAME_LINE_RESULT, 1, 16));
 	EXPECT(!check(&p, FRAME_EXIT, 256, 4));
 	EXPECT(check(&p, FRAME_EXIT, 255, 4));
+	/* --events: a start per line, only when asked for, of 4 bytes */
+	policy_start(&p, 2, LINE_EVENTS_RESULTS);
+	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+	EXPECT(!check(&p, FRAME_LINE_STARTED, 1, 4));
+	policy_start(&p, 2, LINE_EVENTS_RESULTS | LINE_EVENTS_STARTED);
+	EXPECT(check(&p, FRAME_HELLO, KRUNSH_PROTOCOL_VERSION, 4));
+	EXPECT(!check(&p, FRAME_LINE_STARTED, 1, 8));
+	EXPECT(check(&p, FRAME_LINE_STARTED, 1, 4));
+	EXPECT(check(&p, FRAME_LINE_STARTED, 2, 4));
+	EXPECT(!check(&p, FRAME_LINE_STARTED, 3, 4));
 	return 0;
 }
 
