@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,9 +56,69 @@ static int bundle_check(const char *bundle, struct error *err)
 	return r;
 }
 
-/* The container's init: waits for start, then becomes krunsh. */
-static void init_process(const struct runtime_globals *g, const char *fifo, const char *bundle)
+/* --console-socket: a pseudo-terminal whose master goes to the caller
+ * (conmon relays it to the user's terminal) and whose slave becomes the
+ * init's stdio; krunsh, on it, puts it in raw mode and gives the guest
+ * program a terminal of its own (process.terminal, as -t). */
+static int console_open(const char *socket_path, int *slave_out, struct error *err)
 {
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave = -1, sock = -1;
+	const char *name =
+	    master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 ? ptsname(master) : NULL;
+	if (!name || (slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		error_set(err, errno, "a pseudo-terminal for the console");
+		goto failed;
+	}
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(socket_path) >= sizeof(addr.sun_path)) {
+		error_set(err, 0, "--console-socket %s: path too long", socket_path);
+		goto failed;
+	}
+	strcpy(addr.sun_path, socket_path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		error_set(err, errno, "--console-socket %s", socket_path);
+		goto failed;
+	}
+	char control[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control)};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+	if (sendmsg(sock, &msg, 0) < 0) {
+		error_set(err, errno, "sending the console to %s", socket_path);
+		goto failed;
+	}
+	close(sock);
+	close(master);
+	*slave_out = slave;
+	return 0;
+failed:
+	if (sock >= 0)
+		close(sock);
+	if (slave >= 0)
+		close(slave);
+	if (master >= 0)
+		close(master);
+	return -1;
+}
+
+/* The container's init: waits for start, then becomes krunsh. */
+static void init_process(const struct runtime_globals *g, const char *fifo, const char *bundle,
+			 int console)
+{
+	if (console >= 0) {
+		/* The console is its controlling terminal and its stdio. */
+		if (setsid() < 0 || ioctl(console, TIOCSCTTY, 0) < 0 || dup2(console, 0) < 0 ||
+		    dup2(console, 1) < 0 || dup2(console, 2) < 0)
+			_exit(125);
+	}
 	/* Only the stdio the caller gave create goes on. */
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
@@ -72,12 +135,6 @@ static void init_process(const struct runtime_globals *g, const char *fifo, cons
 
 int runtime_create(const struct runtime_globals *g, const struct create_args *a, struct error *err)
 {
-	if (a->console_socket) {
-		error_set(err, 0,
-			  "a terminal (--console-socket, podman -t) is not supported yet: run "
-			  "without -t");
-		return 1;
-	}
 	struct container c = {0};
 	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL);
 	if (!bundle) {
@@ -98,17 +155,26 @@ int runtime_create(const struct runtime_globals *g, const struct create_args *a,
 		container_remove(&c);
 		return 1;
 	}
+	int console = -1;
+	if (a->console_socket && console_open(a->console_socket, &console, err) < 0) {
+		container_remove(&c);
+		return 1;
+	}
 	time_t now = time(NULL);
 	struct tm tm;
 	strftime(c.created, sizeof(c.created), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	pid_t pid = fork();
 	if (pid < 0) {
 		error_set(err, errno, "forking the container's init");
+		if (console >= 0)
+			close(console);
 		container_remove(&c);
 		return 1;
 	}
 	if (pid == 0)
-		init_process(g, fifo, c.bundle);
+		init_process(g, fifo, c.bundle, console);
+	if (console >= 0)
+		close(console);
 	c.pid = pid;
 	/* The child is there: its start time is readable now. */
 	for (int i = 0; i < 100 && !(c.start_time = process_start_time(pid)); i++)

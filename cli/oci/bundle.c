@@ -273,10 +273,10 @@ static int process_terminal(struct bundle_walk *w, const char *path, json_object
 	int terminal = 0;
 	if (bundle_bool(w, path, v, &terminal) < 0)
 		return -1;
+	/* As -t: the process on a pseudo-terminal in the guest, fed by
+	 * krunsh's stdin (a runtime's console, conmon's pty). */
 	if (terminal)
-		return bundle_refuse(w, path,
-				     "a terminal for the process is not supported yet; set it to "
-				     "false (stdin, stdout and stderr are then pipes)");
+		w->opts->tty = 1;
 	return 0;
 }
 
@@ -398,7 +398,7 @@ static int apply_process(struct bundle_walk *w, const char *path, json_object *v
 	    {"terminal", FIELD_APPLY, process_terminal, NULL},
 	    {"user", FIELD_APPLY, process_user, NULL},
 	    {"rlimits", FIELD_APPLY, process_rlimits, NULL},
-	    {"consoleSize", FIELD_IGNORE, NULL, "there is no terminal"},
+	    {"consoleSize", FIELD_IGNORE, NULL, "the terminal's size is taken from krunsh's own"},
 	    {"capabilities", FIELD_IGNORE, NULL, IN_ITS_OWN_VM},
 	    {"noNewPrivileges", FIELD_IGNORE, NULL, IN_ITS_OWN_VM},
 	    {"apparmorProfile", FIELD_IGNORE, NULL, "the guest kernel has no AppArmor"},

@@ -151,10 +151,6 @@ JSON
 		expect_eq "$extra: one line" 1 "$(wc -l <err)" || { cat err >&2; return 1; }
 		grep -qF "krunsh: $want" err || fail "$extra: got: $(cat err)" || return 1
 	done
-	printf '%s\n' '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": {"terminal": true, "args": ["sh"]}}' >b/config.json
-	ks --bundle "$PWD/b" >out 2>err
-	expect_eq "terminal: exit status" 125 "$?" || return 1
-	grep -q 'config.json: process.terminal' err || fail "terminal: $(cat err)" || return 1
 	echo '{"ociVersion": "2.0.0", "root": {"path": "rootfs"}}' >b/config.json
 	ks --bundle "$PWD/b" >out 2>err
 	grep -q 'config.json: ociVersion: version 2.0.0' err || fail "version: $(cat err)" || return 1
@@ -172,4 +168,18 @@ JSON
 	head -c 2000000 /dev/zero >b/config.json
 	ks --bundle "$PWD/b" >out 2>err
 	grep -q 'at most 1048576 bytes' err || fail "huge config.json: $(cat err)" || return 1
+}
+
+# process.terminal: the process on a pseudo-terminal in the guest, as -t.
+test_bundle_terminal_gives_the_process_a_terminal() {
+	needs_a_guest || return $?
+	bundle_make b <<'JSON' || return $?
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"terminal": true, "consoleSize": {"height": 24, "width": 80},
+   "env": ["PATH=/bin", "TERM=xterm"], "args": ["sh", "-c", "test -t 0 && test -t 1 && echo on-a-terminal; exit 5"]}}
+JSON
+	ks --bundle "$PWD/b" </dev/null >out 2>err
+	rc=$?
+	expect_eq "exit status" 5 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output (a terminal's line end)" "on-a-terminal" "$(tr -d '\r' <out)"
 }

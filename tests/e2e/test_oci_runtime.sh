@@ -102,13 +102,30 @@ test_podman_ps_inspect_kill_stop_and_rm_leave_nothing() {
 	runtime_cleanup
 }
 
-test_podman_run_with_a_terminal_is_refused_with_the_reason() {
+# podman run -it: conmon's console socket gets the master of a pty whose
+# slave is krunsh's stdio; krunsh gives the guest program a terminal. In a
+# real terminal (tmux): a prompt, a command, exit 3 as podman's status.
+test_podman_run_it_gives_a_terminal() {
 	runtime_setup || return $?
-	runtime_podman run --rm -t --network none "$IMAGE" true >out 2>err </dev/null
-	rc=$?
-	[ "$rc" -ne 0 ] || { fail "-t ran"; runtime_cleanup; return 1; }
-	grep -q 'not supported yet' err || { fail "no reason given: $(cat err)"; runtime_cleanup; return 1; }
+	command -v tmux >/dev/null || { skip "tmux is not installed"; runtime_cleanup; return; }
+	server=krunsh-oci-test-$$
+	tmux -L "$server" new-session -d -x 80 -y 24 \
+		"podman --runtime '$BUILD_DIR/krunsh-oci' run --rm -it --network none '$IMAGE' sh; echo \$? >'$PWD/status'; sleep 60" ||
+		{ fail "tmux failed"; runtime_cleanup; return 1; }
+	r=0
+	for _ in $(seq 600); do tmux -L "$server" capture-pane -p | grep -q '^/ #' && break; sleep 0.1; done
+	tmux -L "$server" capture-pane -p | grep -q '^/ #' || { fail "no prompt: $(tmux -L "$server" capture-pane -p)"; r=1; }
+	if [ $r = 0 ]; then
+		tmux -L "$server" send-keys 'echo $((6*7))' Enter
+		for _ in $(seq 100); do tmux -L "$server" capture-pane -p | grep -qx 42 && break; sleep 0.1; done
+		tmux -L "$server" capture-pane -p | grep -qx 42 || { fail "no 42: $(tmux -L "$server" capture-pane -p)"; r=1; }
+		tmux -L "$server" send-keys 'exit 3' Enter
+		for _ in $(seq 200); do [ -s status ] && break; sleep 0.1; done
+		expect_eq "podman's exit status" 3 "$(cat status 2>/dev/null)" || r=1
+	fi
+	tmux -L "$server" kill-server 2>/dev/null
 	runtime_cleanup
+	return $r
 }
 
 # The runtime's own command line, without podman: what a caller that
