@@ -219,25 +219,42 @@ features_publish_round_trip() {
 	guest_port=8123
 	# The guest answers one connection with a greeting and prints what the
 	# host sent; busybox nc exits when the host closes. Bounded: timeout.
-	ks "$@" --publish "$host_port:$guest_port" --timeout 60 --script >out 2>err <<EOF &
-echo hello-from-guest | timeout 40 busybox nc -l -p $guest_port
+	ks "$@" --publish "$host_port:$guest_port" --timeout "$(slow 60)" --script >out 2>err <<EOF &
+echo hello-from-guest | timeout $(slow 40) busybox nc -l -p $guest_port
 EOF
 	guest=$!
 	# Until the guest listens, QEMU (and passt) accept on the host port and
-	# drop the connection: retry until the greeting arrives.
-	python3 - "$host_port" >client.out 2>client.err <<'EOF'
+	# drop the connection: retry until the greeting arrives. A connection
+	# kept open and silent past 60% of the time is passt's known limit
+	# (README "What the guest can reach"): the client then speaks first on
+	# it, and says so on its stderr.
+	python3 - "$host_port" "$(slow 40)" >client.out 2>client.err <<'EOF'
 import socket, sys, time
-deadline = time.time() + 40
+start = time.time()
+deadline = start + int(sys.argv[2])
+patience = start + 0.6 * int(sys.argv[2])
 while time.time() < deadline:
     try:
         s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)
-        s.settimeout(5)
-        data = s.recv(100)
+        s.settimeout(1)
+        late = False
+        data = b""
+        while time.time() < deadline:
+            try:
+                data = s.recv(100)
+                break
+            except socket.timeout:
+                if not late and time.time() > patience:
+                    s.sendall(b"hello-from-host\n")
+                    late = True
         if data:
-            s.sendall(b"hello-from-host\n")
+            if not late:
+                s.sendall(b"hello-from-host\n")
             s.shutdown(socket.SHUT_WR)
             s.close()
             print(data.decode().strip())
+            if late:
+                print("the greeting came only after the client's first bytes", file=sys.stderr)
             sys.exit(0)
         s.close()
     except OSError:
@@ -251,7 +268,12 @@ EOF
 	expect_eq "client status" 0 "$client_rc" || { cat client.err err >&2; return 1; }
 	expect_eq "host got the guest's greeting" hello-from-guest "$(cat client.out)" || return 1
 	expect_eq "krunsh exit status" 0 "$rc" || { cat err >&2; return 1; }
-	expect_eq "guest got the host's message" hello-from-host "$(cat out)"
+	expect_eq "guest got the host's message" hello-from-host "$(cat out)" || return 1
+	grep -q "only after the client" client.err || return 0
+	# Forwarded both ways; only the order is passt's, and only krun's
+	# --publish goes through passt.
+	only_engine krun-real || { fail "$(cat client.err)"; return 1; }
+	skip "known limitation, forwarding checked with the client speaking first: Debian 12's passt (2023-03) holds a server's greeting until its client sends (README)"
 }
 
 test_publish_forwards_a_host_loopback_port_to_a_guest_server() {
