@@ -25,6 +25,12 @@ slow() {
 	echo $(($1 * ${KRUNSH_TEST_SLOWNESS:-1}))
 }
 
+# krunsh's boot watchdog (20 s a boot) is such a bound too: eight libkrun
+# VMs booting at once nested took longer than that. Tests of the watchdog
+# set their own.
+[ -n "${KRUNSH_BOOT_TIMEOUT:-}" ] || [ "${KRUNSH_TEST_SLOWNESS:-1}" -le 1 ] ||
+	export KRUNSH_BOOT_TIMEOUT="$(slow 20)"
+
 fail() {
 	echo "    FAIL: $*" >&2
 	return 1
