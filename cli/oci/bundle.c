@@ -3,6 +3,7 @@
  * under the throw-away overlay, as with --root, and nothing is written into
  * it (no agent is placed there: the agent boots from krunsh's initramfs). */
 #include "cli/oci/bundle_walk.h"
+#include "cli/oci/small_file.h"
 #include "lib/util/path.h"
 #include "lib/util/text.h"
 
@@ -436,39 +437,17 @@ static int apply_hooks(struct bundle_walk *w, const char *path, json_object *v)
 static int read_config(const char *dir, char **out, struct error *err)
 {
 	char path[4096];
+	size_t length;
 	if (path_join(path, sizeof(path), dir, "config.json", NULL) < 0) {
 		error_set(err, 0, "--bundle %s: path too long", dir);
 		return -1;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		error_set(err, errno, "--bundle %s: %s", dir, path);
-		if (fd >= 0)
-			close(fd);
+	if (small_file_read(path, BUNDLE_CONFIG_MAX, 0, out, &length, err) < 0) {
+		char line[sizeof(err->message)];
+		text_format(line, sizeof(line), "--bundle %s: %s", dir, err->message);
+		memcpy(err->message, line, sizeof(line));
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > BUNDLE_CONFIG_MAX) {
-		error_set(err, 0,
-			  "--bundle %s: config.json is not a regular file of at most %d bytes", dir,
-			  BUNDLE_CONFIG_MAX);
-		close(fd);
-		return -1;
-	}
-	char *text = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	ssize_t n = 1;
-	while (text && got < (size_t)st.st_size &&
-	       ((n = read(fd, text + got, (size_t)st.st_size - got)) > 0 || errno == EINTR))
-		got += n > 0 ? (size_t)n : 0;
-	close(fd);
-	if (!text || n < 0) {
-		error_set(err, text ? errno : ENOMEM, "--bundle %s: reading config.json", dir);
-		free(text);
-		return -1;
-	}
-	text[got] = '\0';
-	*out = text;
 	return 0;
 }
 

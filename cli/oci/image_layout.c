@@ -3,6 +3,7 @@
  * blobs are checked against their sha256 digests before they are used
  * (umoci checks the layers' as it unpacks them). */
 #include "cli/oci/image_layout.h"
+#include "cli/oci/small_file.h"
 #include "lib/util/path.h"
 #include "lib/util/text.h"
 
@@ -20,36 +21,12 @@
 
 static int read_small_file(const char *path, char **out, size_t *length, struct error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		error_set(err, errno, "image: %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > LAYOUT_JSON_MAX) {
-		error_set(err, 0, "image: %s is not a regular file of at most %d bytes", path,
-			  LAYOUT_JSON_MAX);
-		close(fd);
-		return -1;
-	}
-	char *text = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	ssize_t n = 1;
-	while (text && got < (size_t)st.st_size &&
-	       ((n = read(fd, text + got, (size_t)st.st_size - got)) > 0 || errno == EINTR))
-		got += n > 0 ? (size_t)n : 0;
-	close(fd);
-	if (!text || (n <= 0 && got < (size_t)st.st_size)) {
-		error_set(err, text ? errno : ENOMEM, "image: reading %s", path);
-		free(text);
-		return -1;
-	}
-	text[got] = '\0';
-	*out = text;
-	*length = got;
-	return 0;
+	if (small_file_read(path, LAYOUT_JSON_MAX, 1, out, length, err) == 0)
+		return 0;
+	char line[sizeof(err->message)];
+	text_format(line, sizeof(line), "image: %s", err->message);
+	memcpy(err->message, line, sizeof(line));
+	return -1;
 }
 
 static int parse(const char *what, const char *text, json_object **out, struct error *err)
