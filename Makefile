@@ -161,7 +161,7 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libkrunsh.a
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) $(PIE_LDFLAGS) -ldl -lm
 
 # Programs the suite runs against the library, built as the examples are.
-$(BUILD)/tests/library/%: tests/library/%.c $(BUILD)/libkrunsh.a
+$(BUILD)/tests/library/%: tests/library/%.c tests/library/test_vm.h $(BUILD)/libkrunsh.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PIE_CFLAGS) -Iinclude -o $@ $< $(BUILD)/libkrunsh.a $(ALL_LDFLAGS) $(PIE_LDFLAGS) -ldl -lm
 

@@ -3,7 +3,7 @@
  * 50 ms timer here); then a second execution on the same VM; then a VM
  * stopped while an execution still runs. Public header only.
  * Usage: event_loop ENGINE AGENT */
-#include <krunsh/krunsh.h>
+#include "test_vm.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -58,14 +58,10 @@ int main(int argc, char **argv)
 {
 	if (argc != 3)
 		return 2;
-	struct krunsh_host host = {.agent = argv[2]};
-	struct krunsh_vm_spec spec = {.engine = argv[1], .cancel_fd = -1, .host = &host};
-	struct krunsh_error err;
-	krunsh_vm *vm;
-	if (krunsh_vm_start(&spec, &vm, &err) < 0) {
-		fprintf(stderr, "event_loop: %s\n", err.message);
+	krunsh_vm *vm = test_vm_start("event_loop", argv[1], argv[2]);
+	if (!vm)
 		return 1;
-	}
+	struct krunsh_error err;
 	int timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	struct itimerspec every = {.it_interval = {0, 50000000}, .it_value = {0, 50000000}};
 	timerfd_settime(timer, 0, &every, NULL);

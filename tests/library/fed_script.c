@@ -4,7 +4,7 @@
  * shell), a here-document may be split across pieces, and the status is
  * the script's. Public header only.
  * Usage: fed_script ENGINE AGENT */
-#include <krunsh/krunsh.h>
+#include "test_vm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,14 +25,10 @@ int main(int argc, char **argv)
 	if (argc != 3)
 		return 2;
 	alarm(120); /* a shell that waits for the whole script never shows step 1 */
-	struct krunsh_host host = {.agent = argv[2]};
-	struct krunsh_vm_spec spec = {.engine = argv[1], .cancel_fd = -1, .host = &host};
-	struct krunsh_error err;
-	krunsh_vm *vm;
-	if (krunsh_vm_start(&spec, &vm, &err) < 0) {
-		fprintf(stderr, "fed_script: %s\n", err.message);
+	krunsh_vm *vm = test_vm_start("fed_script", argv[1], argv[2]);
+	if (!vm)
 		return 1;
-	}
+	struct krunsh_error err;
 	int out[2];
 	if (pipe(out) < 0)
 		return 1;

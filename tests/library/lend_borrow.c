@@ -3,7 +3,7 @@
  * that writes a file; the parent takes it back and its own next execution
  * sees the file. Public header only.
  * Usage: lend_borrow ENGINE AGENT */
-#include <krunsh/krunsh.h>
+#include "test_vm.h"
 
 #include <stdio.h>
 #include <sys/wait.h>
@@ -26,14 +26,10 @@ int main(int argc, char **argv)
 {
 	if (argc != 3)
 		return 2;
-	struct krunsh_host host = {.agent = argv[2]};
-	struct krunsh_vm_spec spec = {.engine = argv[1], .cancel_fd = -1, .host = &host};
-	struct krunsh_error err;
-	krunsh_vm *vm;
-	if (krunsh_vm_start(&spec, &vm, &err) < 0) {
-		fprintf(stderr, "lend_borrow: %s\n", err.message);
+	krunsh_vm *vm = test_vm_start("lend_borrow", argv[1], argv[2]);
+	if (!vm)
 		return 1;
-	}
+	struct krunsh_error err;
 	struct krunsh_vm_loan loan;
 	if (krunsh_vm_lend(vm, &loan, &err) < 0) {
 		fprintf(stderr, "lend_borrow: %s\n", err.message);

@@ -2,7 +2,7 @@
  * the output reaches the callback, not the fds, stream by stream in order;
  * what the callback hands back is what reaches stdout_fd. Public header only.
  * Usage: output_events ENGINE AGENT */
-#include <krunsh/krunsh.h>
+#include "test_vm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,14 +38,10 @@ int main(int argc, char **argv)
 {
 	if (argc != 3)
 		return 2;
-	struct krunsh_host host = {.agent = argv[2]};
-	struct krunsh_vm_spec spec = {.engine = argv[1], .cancel_fd = -1, .host = &host};
-	struct krunsh_error err;
-	krunsh_vm *vm;
-	if (krunsh_vm_start(&spec, &vm, &err) < 0) {
-		fprintf(stderr, "output_events: %s\n", err.message);
+	krunsh_vm *vm = test_vm_start("output_events", argv[1], argv[2]);
+	if (!vm)
 		return 1;
-	}
+	struct krunsh_error err;
 	struct seen seen = {0};
 	struct krunsh_proc_spec proc = {.script = "echo one; echo two >&2; printf three"};
 	struct krunsh_io io = {.stdin_fd = -1,

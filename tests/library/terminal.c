@@ -3,7 +3,7 @@
  * it), stdout and stderr as one stream on stdout_fd, sizes out of range
  * refused. Public header only.
  * Usage: terminal ENGINE AGENT */
-#include <krunsh/krunsh.h>
+#include "test_vm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,16 +83,14 @@ int main(int argc, char **argv)
 		return 2;
 	alarm(120);
 	setvbuf(stdout, NULL, _IONBF, 0);
-	struct krunsh_host host = {.agent = argv[2]};
-	struct krunsh_vm_spec spec = {.engine = argv[1], .cancel_fd = -1, .host = &host};
-	struct krunsh_error err;
-	krunsh_vm *vm;
-	if (krunsh_vm_start(&spec, &vm, &err) < 0) {
-		fprintf(stderr, "terminal: %s\n", err.message);
+	krunsh_vm *vm = test_vm_start("terminal", argv[1], argv[2]);
+	if (!vm)
 		return 1;
-	}
-	const char *const sized[] = {"sh", "-c", "tty >/dev/null && echo on a tty; stty size; "
-					       "echo to stderr >&2; exit 5", NULL};
+	struct krunsh_error err;
+	const char *const sized[] = {"sh", "-c",
+				     "tty >/dev/null && echo on a tty; stty size; "
+				     "echo to stderr >&2; exit 5",
+				     NULL};
 	struct krunsh_proc_spec proc = {.argv = sized, .terminal = 1, .rows = 30, .columns = 100};
 	struct krunsh_exec_result result;
 	char text[512] = "";
