@@ -747,10 +747,15 @@ test_volumes_under_run_are_shared() {
 	mkdir -p "$dir/d" 2>/dev/null || { skip "cannot write /run here (not root)"; return; }
 	echo file-under-run >"$dir/f"
 	echo dir-under-run >"$dir/d/g"
-	ks -v "$dir/f:/etc/under-run" -v "$dir/d:/mnt/d:ro" -c 'cat /etc/under-run /mnt/d/g' >out 2>err
+	# Single-file volumes are the qemu engine's (README: krun shares
+	# directories): there the file too.
+	file_volume="-v $dir/f:/etc/under-run" want="file-under-run
+dir-under-run"
+	only_engine qemu || { file_volume="" want="dir-under-run"; }
+	# shellcheck disable=SC2086
+	ks $file_volume -v "$dir/d:/mnt/d:ro" -c "cat ${file_volume:+/etc/under-run} /mnt/d/g" >out 2>err
 	rc=$?
 	rm -rf "$dir"
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
-	expect_eq "output" "file-under-run
-dir-under-run" "$(cat out)"
+	expect_eq "output" "$want" "$(cat out)"
 }
