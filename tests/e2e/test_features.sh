@@ -742,20 +742,25 @@ test_report_of_script_and_exec_runs_and_of_a_krunsh_error() {
 # tmpfs: a volume under /run (podman's /etc/hosts, a $XDG_RUNTIME_DIR file)
 # is shared like any other.
 test_volumes_under_run_are_shared() {
-	needs_a_guest || return $?
 	dir=/run/krunsh-test-$$
 	mkdir -p "$dir/d" 2>/dev/null || { skip "cannot write /run here (not root)"; return; }
 	echo file-under-run >"$dir/f"
 	echo dir-under-run >"$dir/d/g"
-	# Single-file volumes are the qemu engine's (README: krun shares
-	# directories): there the file too.
-	file_volume="-v $dir/f:/etc/under-run" want="file-under-run
-dir-under-run"
-	only_engine qemu || { file_volume="" want="dir-under-run"; }
-	# shellcheck disable=SC2086
-	ks $file_volume -v "$dir/d:/mnt/d:ro" -c "cat ${file_volume:+/etc/under-run} /mnt/d/g" >out 2>err
+	if ! only_engine qemu; then
+		# The libkrun VMM's sandbox covers /run: refused in the probe
+		# (so that --engine auto takes QEMU), with the reason; no guest
+		# needed, so the double checks it too.
+		ks -v "$dir/d:/mnt/d:ro" -c 'cat /mnt/d/g' >out 2>err
+		rc=$?
+		rm -rf "$dir"
+		expect_eq "krun: exit status" 125 "$rc" || { cat err >&2; return 1; }
+		grep -q 'a volume under /run is not reachable' err || fail "krun: $(cat err)"
+		return
+	fi
+	ks -v "$dir/f:/etc/under-run" -v "$dir/d:/mnt/d:ro" -c 'cat /etc/under-run /mnt/d/g' >out 2>err
 	rc=$?
 	rm -rf "$dir"
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
-	expect_eq "output" "$want" "$(cat out)"
+	expect_eq "output" "file-under-run
+dir-under-run" "$(cat out)"
 }

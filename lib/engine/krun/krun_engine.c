@@ -74,6 +74,17 @@ static int check_capabilities(const struct vm_spec *opts, struct engine_probe *o
 	 * file (what the qemu engine serves) would need that server in a
 	 * mount namespace of its own. */
 	for (size_t i = 0; i < res->volume_count; i++) {
+		/* The VMM's sandbox covers the host's /run with a tmpfs of its
+		 * own (sandbox.c), so its file server would find nothing there:
+		 * refused here, so that auto picks QEMU instead. */
+		const char *host = res->volumes[i].host;
+		if (strncmp(host, "/run", 4) == 0 && (host[4] == '/' || host[4] == '\0')) {
+			error_set(err, 0,
+				  "--volume %s: a volume under /run is not reachable by libkrun's "
+				  "file server in its sandbox yet; use --engine qemu",
+				  host);
+			return -1;
+		}
 		if (res->volumes[i].is_file) {
 			error_set(err, 0,
 				  "--volume %s: single-file volumes are not supported on the "
