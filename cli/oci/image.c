@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,17 +76,6 @@ static int parse_ref(const char *ref, struct image_source *src, struct error *er
 	return 0;
 }
 
-static int sha256_hex(const char *data, size_t length, char out[IMAGE_DIGEST_HEX + 1])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned md_length = 0;
-	if (!EVP_Digest(data, length, md, &md_length, EVP_sha256(), NULL) || md_length != 32)
-		return -1;
-	for (unsigned i = 0; i < md_length; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
 /* The cache key of a skopeo source: its manifest's digest, as stored. */
 static int source_key(const struct image_source *src, char key[IMAGE_DIGEST_HEX + 1],
 		      struct error *err)
@@ -97,7 +85,8 @@ static int source_key(const struct image_source *src, char key[IMAGE_DIGEST_HEX 
 	const char *argv[] = {"skopeo", "inspect", "--raw", src->skopeo_ref, NULL};
 	if (image_tool_run(argv, manifest, sizeof(manifest), &length, err) < 0)
 		return -1;
-	if (length == 0 || length == sizeof(manifest) || sha256_hex(manifest, length, key) < 0) {
+	if (length == 0 || length == sizeof(manifest) ||
+	    image_sha256_hex(manifest, length, key) < 0) {
 		error_set(err, 0, "--image %s: no manifest", src->skopeo_ref);
 		return -1;
 	}

@@ -58,7 +58,7 @@ static const char *digest_hex(json_object *descriptor)
 	return s + 7;
 }
 
-static int sha256_hex(const char *data, size_t length, char out[IMAGE_DIGEST_HEX + 1])
+int image_sha256_hex(const char *data, size_t length, char out[IMAGE_DIGEST_HEX + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned md_length = 0;
@@ -85,7 +85,7 @@ static int read_blob(const char *dir, json_object *descriptor, const char *what,
 	    read_small_file(path, &text, &length, err) < 0)
 		return -1;
 	char actual[IMAGE_DIGEST_HEX + 1];
-	if (sha256_hex(text, length, actual) < 0 || strcmp(actual, hex) != 0) {
+	if (image_sha256_hex(text, length, actual) < 0 || strcmp(actual, hex) != 0) {
 		error_set(err, 0, "image: the %s blob sha256:%.12s... does not match its digest",
 			  what, hex);
 		free(text);

@@ -6,6 +6,7 @@
 #include "lib/util/error.h"
 
 #include <json-c/json.h>
+#include <stddef.h>
 
 #define IMAGE_DIGEST_HEX 64
 
@@ -21,5 +22,7 @@ struct image_config {
 int image_layout_read(const char *dir, const char *tag, struct image_config *out,
 		      struct error *err);
 void image_config_free(struct image_config *c);
+/* The sha256 of data, in hex; -1 if libcrypto fails. */
+int image_sha256_hex(const char *data, size_t length, char out[IMAGE_DIGEST_HEX + 1]);
 
 #endif
