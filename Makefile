@@ -42,9 +42,11 @@ ALL_LDFLAGS = $(HARDENING_LDFLAGS) $(LDFLAGS) $(SANITIZE)
 
 # The layout is the architecture: proto/ the wire protocol (host and guest),
 # lib/ the library (VMs, executions, engines), cli/ the krunsh command on top
-# of it, agent/ the guest's side.
+# of it, agent/ the guest's side, util/ the small helpers (errors, paths,
+# text) that the library, the command and the OCI runtime each use.
 PROTO_SRC  := $(wildcard proto/*.c)
-LIB_SRC    := $(shell find lib -name '*.c') $(PROTO_SRC)
+UTIL_SRC   := $(wildcard util/*.c)
+LIB_SRC    := $(shell find lib -name '*.c') $(PROTO_SRC) $(UTIL_SRC)
 CLI_SRC    := $(filter-out cli/main.c,$(wildcard cli/*.c cli/*/*.c))
 AGENT_SRC  := $(wildcard agent/*.c)
 
@@ -113,6 +115,9 @@ $(BUILD)/lib/%.o: lib/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(INCLUDES) -c $< -o $@
 $(BUILD)/proto/%.o: proto/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(INCLUDES) -c $< -o $@
+$(BUILD)/util/%.o: util/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LIB_CFLAGS) $(INCLUDES) -c $< -o $@
 $(BUILD)/cli/oci/%.o: cli/oci/%.c $(BUILD)/compile-flags | $(BUILD)/config.h
@@ -236,7 +241,7 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 # the network filter's classifier of guest frames and its relay of the
 # VMM's stream, and --events' rendering of the guest's output.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
-$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
+$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
@@ -245,25 +250,25 @@ $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 $(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c lib/channel/channel_policy.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/oci/small_file.c cli/host_name.c lib/spec/resources.c lib/util/text.c lib/util/error.c lib/util/path.c
+$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/oci/small_file.c cli/host_name.c lib/spec/resources.c util/text.c util/error.c util/path.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
-$(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_layout.c cli/oci/small_file.c lib/util/text.c lib/util/error.c lib/util/path.c
+$(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_layout.c cli/oci/small_file.c util/text.c util/error.c util/path.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
-$(BUILD)/fuzz/fuzz_netfilter: tests/fuzz/fuzz_netfilter.c lib/net/frame_filter.c lib/net/host_addresses.c lib/util/error.c
+$(BUILD)/fuzz/fuzz_netfilter: tests/fuzz/fuzz_netfilter.c lib/net/frame_filter.c lib/net/host_addresses.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/net/frame_filter.c lib/net/host_addresses.c lib/util/error.c
+$(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/net/frame_filter.c lib/net/host_addresses.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c lib/util/text.c lib/util/error.c
+$(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c cli/script.c cli/line_syntax.c lib/util/text.c lib/util/error.c
+$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c cli/script.c cli/line_syntax.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \

@@ -10,7 +10,7 @@
 #include "cli/oci/image.h"
 #include "cli/options.h"
 #include "lib/engine/engine.h"
-#include "lib/util/error.h"
+#include "util/error.h"
 #include "lib/exec/job_build.h"
 #include "cli/report.h"
 #include "cli/runner_outputs.h"

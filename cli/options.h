@@ -3,7 +3,7 @@
 #define KRUNSH_CLI_H
 
 #include "lib/spec/spec.h"
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

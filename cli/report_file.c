@@ -1,5 +1,5 @@
 #include "cli/report_file.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 #ifndef KRUNSH_REPORT_FILE_H
 #define KRUNSH_REPORT_FILE_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 #include "cli/runner_outputs.h"
 #include "cli/options.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 #include "lib/spec/resources.h"
 
 #include <limits.h>

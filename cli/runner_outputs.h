@@ -6,7 +6,7 @@
 #ifndef KRUNSH_RUNNER_OUTPUTS_H
 #define KRUNSH_RUNNER_OUTPUTS_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 struct options;
 

@@ -6,7 +6,7 @@
  * means no byte of it is ever interpreted by our wrapper. */
 #include "cli/script.h"
 #include "cli/line_syntax.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #ifndef KRUNSH_SCRIPT_H
 #define KRUNSH_SCRIPT_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

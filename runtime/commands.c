@@ -9,8 +9,8 @@
 #include "runtime/commands.h"
 #include "cli/oci/bundle.h"
 #include "runtime/state.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 #ifndef KRUNSH_RUNTIME_COMMANDS_H
 #define KRUNSH_RUNTIME_COMMANDS_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 struct runtime_globals {
 	const char *root;   /* state directory (--root) */

@@ -5,8 +5,8 @@
  * line, as runc writes them), and the status is 1. */
 #include "config.h"
 #include "runtime/commands.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <getopt.h>
 #include <libgen.h>

@@ -1,8 +1,8 @@
 /* A container's state on disk (runtime/state.h). state.json is written to
  * a temporary file and renamed, so a reader sees the old or the new. */
 #include "runtime/state.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

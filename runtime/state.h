@@ -5,7 +5,7 @@
 #ifndef KRUNSH_RUNTIME_STATE_H
 #define KRUNSH_RUNTIME_STATE_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <sys/types.h>
 

@@ -1,5 +1,5 @@
 #include "cli/keeper/keeper_dir.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #ifndef KRUNSH_KEEPER_DIR_H
 #define KRUNSH_KEEPER_DIR_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 /* Session names: letters, digits, '.', '_', '-', not starting with '.'. */
 #define KEEPER_NAME_MAX 64

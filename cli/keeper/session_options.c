@@ -1,5 +1,5 @@
 #include "cli/keeper/session_options.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>

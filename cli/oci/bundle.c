@@ -4,8 +4,8 @@
  * it (no agent is placed there: the agent boots from krunsh's initramfs). */
 #include "cli/oci/bundle_walk.h"
 #include "cli/oci/small_file.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

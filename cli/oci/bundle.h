@@ -6,7 +6,7 @@
 #define KRUNSH_OCI_BUNDLE_H
 
 #include "cli/options.h"
-#include "lib/util/error.h"
+#include "util/error.h"
 
 /* What the flags set themselves, which the bundle must not override. */
 struct bundle_overrides {

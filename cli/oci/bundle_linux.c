@@ -3,7 +3,7 @@
  * seccomp, devices) the VM's own kernel does instead, so those fields are
  * ignored with that reason (-V says each). */
 #include "cli/oci/bundle_walk.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdlib.h>

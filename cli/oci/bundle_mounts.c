@@ -3,7 +3,7 @@
  * kernel file systems a container runtime mounts (proc, sysfs, devpts,
  * mqueue, cgroup, a tmpfs /dev) are the guest kernel's own already. */
 #include "cli/oci/bundle_walk.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <string.h>
 #include <sys/mount.h>

@@ -5,8 +5,8 @@
  * digest of the manifest as the source stores it. */
 #include "cli/oci/image.h"
 #include "cli/oci/image_cache.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,8 +6,8 @@
  * runs hold a shared lock on the entry, which --image-prune respects. */
 #include "cli/oci/image_cache.h"
 #include "lib/spec/host_config.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <dirent.h>
 #include <errno.h>

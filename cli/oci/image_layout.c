@@ -4,8 +4,8 @@
  * (umoci checks the layers' as it unpacks them). */
 #include "cli/oci/image_layout.h"
 #include "cli/oci/small_file.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #ifndef KRUNSH_OCI_IMAGE_LAYOUT_H
 #define KRUNSH_OCI_IMAGE_LAYOUT_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <json-c/json.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
 #ifndef KRUNSH_OCI_SMALL_FILE_H
 #define KRUNSH_OCI_SMALL_FILE_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -2,7 +2,7 @@
  * a VM, in the caller's event loop or to their end, a script fed while it
  * runs. */
 #include "lib/api/api.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * and krunsh_vm_borrow) over lib/vm's vm_lend and vm_borrow: the lender
  * keeps the VMM, the borrower runs executions on the channel it was given. */
 #include "lib/api/api.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * an embedder's wrong path is refused with the words a --volume gets. */
 #include "lib/api/spec_convert.h"
 #include "proto/protocol.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #include "krunsh/krunsh.h"
 #include "lib/spec/host_config.h"
 #include "lib/spec/spec.h"
-#include "lib/util/error.h"
+#include "util/error.h"
 
 /* What a VM copied from the caller's spec: it outlives the spec. */
 struct owned {

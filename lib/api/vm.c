@@ -4,7 +4,7 @@
 #include "lib/api/api.h"
 #include "lib/exec/discarded_files.h"
 #include "lib/spec/host_config.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 #include "lib/vm/tempdir.h"
 
 #include <stdlib.h>

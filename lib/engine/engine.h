@@ -5,7 +5,7 @@
 
 #include "lib/guest/paths.h"
 #include "lib/spec/spec.h"
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <sys/types.h>
 

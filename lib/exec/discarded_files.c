@@ -1,5 +1,5 @@
 #include "lib/exec/discarded_files.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <string.h>

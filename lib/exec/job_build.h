@@ -4,7 +4,7 @@
 
 #include "proto/protocol.h"
 #include "lib/spec/spec.h"
-#include "lib/util/error.h"
+#include "util/error.h"
 
 /* The guest gets this minimal environment plus what -e asks for, never the
  * host's environment wholesale. */

@@ -1,5 +1,5 @@
 #include "lib/guest/initramfs.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
 #ifndef KRUNSH_INITRAMFS_H
 #define KRUNSH_INITRAMFS_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 #include "lib/guest/paths.h"
 
 #include <stddef.h>

@@ -1,7 +1,7 @@
 #include "lib/guest/paths.h"
 #include "lib/spec/host_config.h"
 #include "config.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -3,7 +3,7 @@
 #ifndef KRUNSH_PATHS_H
 #define KRUNSH_PATHS_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -6,7 +6,7 @@
 #ifndef KRUNSH_HOST_ADDRESSES_H
 #define KRUNSH_HOST_ADDRESSES_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
 #ifndef KRUNSH_PASST_H
 #define KRUNSH_PASST_H
 
-#include "lib/util/argv_list.h"
-#include "lib/util/error.h"
+#include "util/argv_list.h"
+#include "util/error.h"
 #include "lib/spec/resources.h"
 
 #include <stddef.h>

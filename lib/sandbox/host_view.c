@@ -1,7 +1,7 @@
 #include "lib/sandbox/host_view.h"
 #include "lib/spec/host_config.h"
 #include "lib/spec/spec.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <dirent.h>
 #include <errno.h>

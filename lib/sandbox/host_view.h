@@ -10,7 +10,7 @@
 #ifndef KRUNSH_HOST_VIEW_H
 #define KRUNSH_HOST_VIEW_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

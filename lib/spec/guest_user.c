@@ -3,7 +3,7 @@
  * themselves rather than getpwnam: NSS would ask the host's directory
  * services, and under --root the files are another system's. */
 #include "lib/spec/guest_user.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <limits.h>

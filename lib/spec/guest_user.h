@@ -2,7 +2,7 @@
 #ifndef KRUNSH_GUEST_USER_H
 #define KRUNSH_GUEST_USER_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -8,7 +8,7 @@
 /* Volumes a VM can have: each is one file server process on the host. */
 #define RESOURCES_MAX_VOLUMES 16
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 #include "lib/vm/session.h"
 #include "lib/channel/channel_policy.h"
 #include "lib/channel/frame_reader.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 #include "proto/protocol.h"
 
 #include <errno.h>

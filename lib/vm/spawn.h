@@ -3,7 +3,7 @@
 #ifndef KRUNSH_SPAWN_H
 #define KRUNSH_SPAWN_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 #include "lib/sandbox/sandbox.h"
 
 #include <sys/types.h>

@@ -1,6 +1,6 @@
 #include "lib/vm/tempdir.h"
 #include "lib/spec/host_config.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <dirent.h>
 #include <errno.h>

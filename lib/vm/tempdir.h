@@ -2,7 +2,7 @@
 #ifndef KRUNSH_TEMPDIR_H
 #define KRUNSH_TEMPDIR_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

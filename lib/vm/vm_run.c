@@ -1,9 +1,9 @@
 #include "lib/vm/vm_run.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 #include "lib/vm/spawn.h"
-#include "lib/util/unix_socket.h"
+#include "util/unix_socket.h"
 #include "lib/vm/tempdir.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
-/* lib/util/argv_list.c: a bounded command line, and its -V line. */
-#include "lib/util/argv_list.h"
+/* util/argv_list.c: a bounded command line, and its -V line. */
+#include "util/argv_list.h"
 #include "tests/unit/unit.h"
 
 static struct argv_list list;

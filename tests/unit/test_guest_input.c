@@ -3,7 +3,7 @@
  * (channel_policy.c) and the sanitising of guest text (text.c). */
 #include "lib/channel/channel_policy.h"
 #include "lib/channel/frame_reader.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 #include "unit.h"
 
 static struct frame_reader reader;

@@ -1,6 +1,6 @@
-/* lib/util/path.c: a joined path that fits is exact; one that does not is
+/* util/path.c: a joined path that fits is exact; one that does not is
  * an error with a message, never a truncated path. */
-#include "lib/util/path.h"
+#include "util/path.h"
 #include "tests/unit/unit.h"
 
 #include <errno.h>

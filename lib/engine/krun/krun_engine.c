@@ -14,8 +14,8 @@
 #include "lib/net/passt.h"
 #include "lib/guest/paths.h"
 #include "lib/vm/spawn.h"
-#include "lib/util/path.h"
-#include "lib/util/text.h"
+#include "util/path.h"
+#include "util/text.h"
 
 #include <elf.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #ifndef KRUNSH_LIBKRUN_API_H
 #define KRUNSH_LIBKRUN_API_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * microvm, which has no other clock source: that failure hung early boot. */
 #include "lib/engine/qemu/host_tsc.h"
 #include "lib/guest/paths.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #ifndef KRUNSH_QEMU_ARGV_H
 #define KRUNSH_QEMU_ARGV_H
 
-#include "lib/util/argv_list.h"
+#include "util/argv_list.h"
 #include "lib/spec/resources.h"
 
 #include <limits.h>

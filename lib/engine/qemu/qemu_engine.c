@@ -12,7 +12,7 @@
 #include "lib/engine/qemu/qemu_argv.h"
 #include "lib/vm/spawn.h"
 #include "lib/engine/qemu/virtiofsd.h"
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <fcntl.h>

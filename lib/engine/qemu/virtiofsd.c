@@ -2,7 +2,7 @@
 #include "lib/spec/host_config.h"
 #include "lib/sandbox/host_view.h"
 #include "lib/vm/spawn.h"
-#include "lib/util/unix_socket.h"
+#include "util/unix_socket.h"
 #include "lib/sandbox/userns_map.h"
 
 #include <errno.h>

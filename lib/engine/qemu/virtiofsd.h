@@ -2,7 +2,7 @@
 #ifndef KRUNSH_VIRTIOFSD_H
 #define KRUNSH_VIRTIOFSD_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <sys/types.h>
 

@@ -1,4 +1,4 @@
-#include "lib/util/path.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <stdio.h>

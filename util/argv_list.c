@@ -1,4 +1,4 @@
-#include "lib/util/argv_list.h"
+#include "util/argv_list.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
 #ifndef KRUNSH_PATH_H
 #define KRUNSH_PATH_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 #include <stddef.h>
 

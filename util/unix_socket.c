@@ -1,4 +1,4 @@
-#include "lib/util/unix_socket.h"
+#include "util/unix_socket.h"
 
 #include <errno.h>
 #include <string.h>

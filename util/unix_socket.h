@@ -1,7 +1,7 @@
 #ifndef KRUNSH_UNIX_SOCKET_H
 #define KRUNSH_UNIX_SOCKET_H
 
-#include "lib/util/error.h"
+#include "util/error.h"
 
 /* A listening unix stream socket bound at path (CLOEXEC; extra_flags such
  * as SOCK_NONBLOCK are added). Returns the fd or -1. */
