@@ -440,6 +440,9 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 	snprintf(script_path, sizeof(script_path), "%s/script", run_dir);
 	snprintf(log_path, sizeof(log_path), "%s/failed-lines", run_dir);
 	mkdir(run_dir, 0700);
+	/* The VM may have run an execution before (a session): its failed
+	 * lines are not this one's. */
+	unlink(log_path);
 	/* A streamed script is a FIFO the shell sources as it fills (the
 	 * relay opens its end once the shell has opened its own). */
 	if (job->mode != JOB_MODE_EXEC && job->script_stream) {

@@ -100,9 +100,32 @@ test_session_calls_have_their_own_status_and_output() {
 	expect_eq "line mode stdout" a "$(cat out)" || return 1
 	expect_contains "line mode message" "krunsh: line 2 failed with status 1: false" \
 		"$(cat err)" || return 1
+	# The next call's lines are its own: line 2's failure is not heard of
+	# again (the guest's record of failed lines is per execution).
+	printf 'true\ntrue\n' | ks --session s >out 2>err
+	expect_eq "next line-mode call's status" 0 "$?" || return 1
+	expect_eq "next line-mode call's stderr" "" "$(cat err)" || return 1
 	# stdin reaches the program, and exec mode works on the session.
 	expect_eq "exec mode" "piped" "$(echo piped | ks --session s -- cat)" || return 1
 	expect_eq "session survives failed calls" 0 "$(ks --session s -c 'echo $?')"
+}
+
+# --events on a session: each call's events are its own run's (its lines,
+# its status, no message of an earlier call's failure).
+test_session_calls_with_events() {
+	session_setup
+	printf 'cd /tmp\nfalse\n' | ks --session s --events >out 2>err
+	expect_eq "first call's status" 1 "$?" || return 1
+	expect_contains "first call's end" '{"event":"run-finished","status":1,"message":"line 2 failed with status 1: false"}' \
+		"$(cat out)" || return 1
+	printf 'pwd\n' | ks --session s --events >out 2>err
+	expect_eq "second call's status" 0 "$?" || return 1
+	expect_eq "second call's lines" '{"event":"line-started","line":1,"command":"pwd"}
+{"event":"output","stream":"stdout","line":1,"data":"/tmp\n"}' \
+		"$(grep -e line-started -e '"output"' out)" || return 1
+	expect_contains "second call's end" '{"event":"run-finished","status":0,"message":null}' "$(cat out)" ||
+		return 1
+	expect_eq "second call's stderr" "" "$(cat err)"
 }
 
 test_session_end_leaves_nothing() {
