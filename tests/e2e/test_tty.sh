@@ -355,6 +355,20 @@ test_tty_dash_t_without_a_terminal_gives_a_pty_and_merges_stderr() {
 	expect_eq "krunsh's stderr" "" "$(cat err)"
 }
 
+# --events with -t: the terminal's one stream comes as stdout output
+# events, as the terminal produced it, and the run's end has the status.
+test_tty_with_events_the_terminal_stream_is_stdout_events() {
+	ks -t --events -- sh -c 'echo out; echo err >&2; exit 3' </dev/null >out 2>err
+	expect_eq "status" 3 "$?" || { cat err >&2; return 1; }
+	expect_eq "events" "'out\\r\\nerr\\r\\n' ['stdout'] run-finished 3" "$(python3 -c '
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+output = [e for e in events if e["event"] == "output"]
+print(repr("".join(e["data"] for e in output)), sorted({e["stream"] for e in output}),
+      events[-1]["event"], events[-1]["status"])' out)" || return 1
+	expect_eq "krunsh's stderr" "" "$(cat err)"
+}
+
 test_tty_without_dash_t_the_program_still_gets_pipes() {
 	ks -- sh -c 'tty; true' </dev/null >out 2>err
 	expect_eq "tty" "not a tty" "$(cat out)"
