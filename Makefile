@@ -241,7 +241,7 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 # the network filter's classifier of guest frames and its relay of the
 # VMM's stream, and --events' rendering of the guest's output.
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
-$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c cli/script.c cli/line_syntax.c util/text.c util/error.c
+$(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c lib/exec/line_script.c lib/exec/line_syntax.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
@@ -268,7 +268,7 @@ $(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c cli/script.c cli/line_syntax.c util/text.c util/error.c
+$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c lib/exec/line_script.c lib/exec/line_syntax.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \

@@ -8,7 +8,7 @@
 
 #include "cli/json.h"
 #include "cli/options.h"
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 #include "krunsh/krunsh.h"
 
 #define EVENTS_VERSION 1

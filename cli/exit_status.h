@@ -3,7 +3,7 @@
 #define KRUNSH_CLI_EXIT_STATUS_H
 
 #include "cli/options.h"
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 #include "lib/vm/vm_run.h"
 
 /* "line N failed with status S: TEXT" for each failed line. */

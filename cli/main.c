@@ -4,6 +4,7 @@
 #include "cli/events.h"
 #include "cli/exit_status.h"
 #include "cli/guest_env.h"
+#include "cli/input_file.h"
 #include "cli/interactive.h"
 #include "cli/keeper/session_call.h"
 #include "cli/keeper/session_cwd.h"
@@ -14,7 +15,7 @@
 #include "lib/exec/job_build.h"
 #include "cli/report.h"
 #include "cli/runner_outputs.h"
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 #include "cli/signals.h"
 #include "cli/stream.h"
 #include "lib/vm/session.h"
@@ -44,7 +45,7 @@ static int read_input(const struct options *opts, struct script *script, struct 
 		    (opts->events ? SCRIPT_LINE_STARTED : 0);
 	int line_mode = opts->proc.mode == INPUT_LINES;
 	if (opts->script_file) {
-		if (script_read_file(opts->script_file, &input, &length, err) < 0)
+		if (input_read_file(opts->script_file, &input, &length, err) < 0)
 			return -1;
 		return script_build(input, length, line_mode, flags, script, err);
 	}

@@ -5,7 +5,7 @@
 #include "lib/engine/engine.h"
 #include "cli/options.h"
 #include "cli/report_file.h"
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 #include "lib/vm/vm_run.h"
 
 struct run_summary {

@@ -4,7 +4,7 @@
 #ifndef KRUNSH_CLI_STREAM_H
 #define KRUNSH_CLI_STREAM_H
 
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 #include "lib/vm/vm_run.h"
 
 /* Runs the execution `job` (JOB_SCRIPT_STREAM) on vm, feeding it what

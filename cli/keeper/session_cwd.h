@@ -7,7 +7,7 @@
 #define KRUNSH_SESSION_CWD_H
 
 #include "cli/options.h"
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 
 /* Puts the session's prologue before the script's text (shell modes
  * only; a program run with -- starts in -w or krunsh's directory and

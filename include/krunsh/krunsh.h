@@ -152,6 +152,23 @@ struct krunsh_proc_spec {
 	const char *const *argv;
 	const char *script;
 	int script_fed;
+	/* Line mode, the krunsh command's (with script or script_fed): one
+	 * command a line, run in order by one shell, so that cd, variables and
+	 * functions carry over; blank lines and # comments are skipped, a line
+	 * ending in a backslash goes on on the next. The execution stops at
+	 * the first line that fails (its status is the result's, and
+	 * failed_lines names it) unless keep_going: then every line runs and
+	 * the status is the first failure's. A line that needs the next ones
+	 * (it opens a here-document, a quote, an if ...) or holds a NUL byte is
+	 * refused, since the lines after it would run as commands of their
+	 * own: a script's before anything runs (krunsh_proc_spec_check says
+	 * so without a VM), a fed script's from that piece on (the result's
+	 * input_refused). The program's stdin is empty. */
+	int lines;
+	int keep_going;
+	/* Line mode: the result lists every line run (lines), not only the
+	 * ones that failed. */
+	int line_results;
 	const char *const *env; /* "NAME=VALUE", NULL-terminated; PATH and HOME
 				   have defaults; nothing comes from the host */
 	const char *workdir;	/* NULL: / */
@@ -195,6 +212,8 @@ struct krunsh_event {
 	int stream;		   /* OUTPUT: 1 stdout, 2 stderr */
 	const unsigned char *data; /* OUTPUT: valid during the call only */
 	size_t length;
+	/* LINE_*: data and length are the line as given (continued lines
+	 * with their backslash-newlines, no final newline) */
 	unsigned line;		   /* LINE_*: its number in the input, 1-based */
 	int status;		   /* LINE_FINISHED: 0-255 (128+N: signal N) */
 	unsigned long long micros; /* LINE_FINISHED: how long it ran */
@@ -235,6 +254,15 @@ enum krunsh_exec_end {
 
 #define KRUNSH_DISCARDED_PATH_MAX 1024
 
+/* A line of line mode, as it ended. */
+struct krunsh_line {
+	unsigned number;	   /* in the input, 1-based (a continued line: its first) */
+	int status;		   /* 0-255 (128+N: signal N) */
+	unsigned long long micros; /* how long it ran; 0 in failed_lines */
+	const char *text;	   /* as given (krunsh_event's LINE_* data) */
+	size_t text_length;
+};
+
 struct krunsh_exec_result {
 	enum krunsh_exec_end end;
 	int status;	    /* KRUNSH_EXEC_EXITED: 0-255 */
@@ -257,6 +285,18 @@ struct krunsh_exec_result {
 	 * written to stdout_fd when the execution ended without exiting
 	 * (a timeout or a cancel while stdout_fd was stalled). */
 	size_t unwritten;
+	/* Line mode: the lines that failed, in order (one, unless
+	 * keep_going), and with proc->line_results every line run. Valid until
+	 * krunsh_exec_result_free, which a caller of line mode calls. */
+	const struct krunsh_line *failed_lines;
+	size_t failed_line_count;
+	const struct krunsh_line *lines;
+	size_t line_count;
+	/* Line mode with script_fed: why the feed was refused from some piece
+	 * on (a NUL byte, a line that needs the next ones, more than 64 MiB);
+	 * the lines before that piece ran. "" when nothing was refused. */
+	char input_refused[512];
+	void *line_data; /* the library's: what the line pointers point into */
 };
 
 /* What a VM runs on, for messages and reports. The strings live as long
@@ -279,6 +319,13 @@ typedef struct krunsh_exec krunsh_exec;
  * -1 with err (KRUNSH_E_INVALID, the message names the resource). */
 KRUNSH_EXPORT int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec,
 				       struct krunsh_error *err);
+/* Checks a process spec as an execution's start will, without a VM: one
+ * of argv, script and script_fed, the environment's form, the terminal's
+ * size, the limits, and in line mode each line of the script (what needs
+ * the VM's root, the user, is looked up when it starts). 0, or -1 with err
+ * (KRUNSH_E_INVALID: for a line, its number and what it opens). */
+KRUNSH_EXPORT int krunsh_proc_spec_check(const struct krunsh_proc_spec *proc,
+					 struct krunsh_error *err);
 /* Starts a VM and waits until its guest is up. 0 with *vm, or -1 with err. */
 KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
 				  struct krunsh_error *err);
@@ -314,6 +361,9 @@ KRUNSH_EXPORT int krunsh_exec_start(krunsh_vm *vm, const struct krunsh_proc_spec
 KRUNSH_EXPORT int krunsh_exec_pollfds(krunsh_exec *exec, struct pollfd *fds, int *timeout_ms);
 KRUNSH_EXPORT int krunsh_exec_dispatch(krunsh_exec *exec, const struct pollfd *fds);
 KRUNSH_EXPORT void krunsh_exec_finish(krunsh_exec *exec, struct krunsh_exec_result *result);
+/* Frees what a line-mode result's lines point into (nothing for other
+ * results); the result may be reused after. */
+KRUNSH_EXPORT void krunsh_exec_result_free(struct krunsh_exec_result *result);
 /* A fed script's next bytes (copied) and its end; the shell has run what
  * it got when it waits for more. 0, or -1: not a fed script, already
  * ended, or out of memory. What comes after the execution ended is

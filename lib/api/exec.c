@@ -21,17 +21,25 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 	if (spec_convert_proc(proc, &k->spec, &spec, &inner) < 0)
 		return api_fail(err, KRUNSH_E_INVALID, &inner);
 	const char *script = proc->script ? proc->script : "";
+	size_t script_length = strlen(script);
 	struct krunsh_exec *e = calloc(1, sizeof(*e));
-	int built = e ? job_build_exec(&k->spec, &spec, script, strlen(script), io->stdin_fd >= 0,
-				       &e->job, &inner)
-		      : -1;
-	ulimits_free(&spec.ulimits);
-	if (!e)
+	if (!e) {
+		ulimits_free(&spec.ulimits);
 		return api_fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
-	if (built < 0) {
-		free(e);
-		return api_fail(err, KRUNSH_E_SYSTEM, &inner);
 	}
+	int code = KRUNSH_E_INVALID;
+	if (proc->lines) {
+		if (api_lines_begin(e, proc, io, &spec, &inner) < 0)
+			goto failed;
+		script = e->script.text ? e->script.text : "";
+		script_length = e->script.text_length;
+	}
+	code = KRUNSH_E_SYSTEM;
+	/* Line mode's commands have an empty stdin. */
+	if (job_build_exec(&k->spec, &spec, script, script_length, io->stdin_fd >= 0 && !proc->lines,
+			   &e->job, &inner) < 0)
+		goto failed;
+	ulimits_free(&spec.ulimits);
 	e->vm = k;
 	e->fed = proc->script_fed;
 	char cwd[4096];
@@ -39,6 +47,7 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 		    job_workdir(&k->spec, &spec, cwd, sizeof(cwd)));
 	e->vm_job = (struct vm_job){.data = e->job.data,
 				    .length = e->job.length,
+				    .line_events = job_line_events(&spec),
 				    .discarded_files = job_discarded_files(&k->spec, &spec),
 				    .tty = spec.tty,
 				    .stdin_fd = io->stdin_fd,
@@ -46,10 +55,21 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 				    .stderr_fd = io->stderr_fd,
 				    .on_event = io->on_event,
 				    .event_data = io->event_data};
+	if (proc->lines) {
+		e->vm_job.stdin_fd = -1;
+		api_lines_job(e);
+	}
 	k->running = e;
 	e->ended = vm_exec_begin(k->vm, &e->vm_job, api_deadline(proc->timeout), &k->run);
+	if (e->lines && e->fed && !e->ended && api_lines_feed_taken(e) < 0)
+		vm_exec_abort(k->vm, "out of memory");
 	*out = e;
 	return 0;
+failed:
+	ulimits_free(&spec.ulimits);
+	script_free(&e->script);
+	free(e);
+	return api_fail(err, code, &inner);
 }
 
 int krunsh_exec_pollfds(krunsh_exec *e, struct pollfd *fds, int *timeout_ms)
@@ -73,6 +93,8 @@ int krunsh_exec_feed(krunsh_exec *e, const void *data, size_t length)
 {
 	if (!e->fed || e->feed_ended)
 		return -1;
+	if (e->lines)
+		return api_lines_feed(e, data, length, 0);
 	return length ? vm_exec_feed(e->vm->vm, data, length, 0) : 0;
 }
 
@@ -81,6 +103,9 @@ int krunsh_exec_feed_end(krunsh_exec *e)
 	if (!e->fed || e->feed_ended)
 		return -1;
 	e->feed_ended = 1;
+	/* Line mode: the last line may have come without its newline. */
+	if (e->lines)
+		(void)api_lines_feed(e, "", 0, 1);
 	return vm_exec_feed_end(e->vm->vm);
 }
 
@@ -108,6 +133,9 @@ void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
 	krunsh_vm *k = e->vm;
 	if (result)
 		api_result(k, e->workdir, result);
+	if (result && e->lines)
+		api_lines_result(e, result);
+	script_free(&e->script);
 	k->running = NULL;
 	job_buffer_free(&e->job);
 	free(e);
@@ -125,4 +153,28 @@ int krunsh_vm_exec(krunsh_vm *k, const struct krunsh_proc_spec *proc, const stru
 		return -1;
 	krunsh_exec_finish(e, result);
 	return 0;
+}
+
+int krunsh_proc_spec_check(const struct krunsh_proc_spec *proc, struct krunsh_error *err)
+{
+	/* The user is looked up in the VM's root, which is not known here. */
+	struct krunsh_proc_spec unresolved = *proc;
+	unresolved.user = NULL;
+	struct vm_spec no_vm = {0};
+	struct proc_spec spec;
+	struct error inner = {0};
+	if (spec_convert_proc(&unresolved, &no_vm, &spec, &inner) < 0)
+		return api_fail(err, KRUNSH_E_INVALID, &inner);
+	ulimits_free(&spec.ulimits);
+	if (!proc->lines || !proc->script)
+		return 0;
+	struct script checked;
+	char *input = strdup(proc->script);
+	if (!input)
+		return api_fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
+	int r = script_build(input, strlen(input), 1, 0, &checked, &inner);
+	script_free(&checked);
+	return r < 0 ? api_fail(err, inner.errnum == ENOMEM ? KRUNSH_E_SYSTEM : KRUNSH_E_INVALID,
+				&inner)
+		     : 0;
 }

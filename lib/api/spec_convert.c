@@ -190,6 +190,14 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 		error_set(err, 0, "argv is empty");
 		return -1;
 	}
+	if ((proc->keep_going || proc->line_results) && !proc->lines) {
+		error_set(err, 0, "keep_going and line_results are line mode's (lines)");
+		return -1;
+	}
+	if (proc->lines && (proc->argv || proc->terminal)) {
+		error_set(err, 0, "line mode runs a script or a fed script, without a terminal");
+		return -1;
+	}
 	if (proc->workdir && proc->workdir[0] != '/') {
 		error_set(err, 0, "workdir must be absolute");
 		return -1;

@@ -166,3 +166,52 @@ three] stderr [two
 ]" "$(grep -v '^event: stream [12], [0-9]* bytes$' out)" || return 1
 	grep -q '^event: stream 2, 4 bytes$' out || fail "no event line for stderr: $(cat out)"
 }
+
+# tests/library/line_mode.c: line mode (krunsh_proc_spec.lines) for any
+# caller: refusals before a VM, one shell, the stop at the first failure,
+# keep_going, the result's lines with their text, a fed line mode whose
+# line events carry the text (each piece fed once the line before has
+# finished), and a refused piece ending the feed with keep_going's status.
+test_library_line_mode() {
+	needs_a_guest || return $?
+	use_private_tmpdir
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	"$BUILD_DIR/tests/library/line_mode" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	rc=$?
+	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" 'check a here-document: line 2: a here-document (<<) takes its body from the next lines, which line mode would run as commands (use --script for multi-line constructs)
+check argv in line mode: line mode runs a script or a fed script, without a terminal
+check keep_going alone: keep_going and line_results are line mode'"'"'s (lines)
+check good lines: ok
+5 /tmp
+stop: status 1
+failed: line 6 status 1 "false"
+ran: line 1 status 0 "cd /tmp"
+ran: line 2 status 0 "x=5"
+ran: line 5 status 0 "echo $x $(pwd)"
+ran: line 6 status 1 "false"
+ran
+keep going: status 1
+failed: line 1 status 1 "false"
+failed: line 3 status 3 "(exit 3)"
+ran: line 1 status 1 "false"
+ran: line 2 status 0 "echo ran"
+ran: line 3 status 3 "(exit 3)"
+fed piece 1: 0
+started: line 1 "x=4; cd /tmp"
+finished: line 1 status 0
+fed piece 2: 0
+started: line 2 "echo $x $(pwd) \
+  continued"
+output: 4 /tmp continued
+finished: line 2 status 0
+fed piece 3: 0
+started: line 4 "false"
+finished: line 4 status 1
+fed piece 4: -1
+fed: status 1, refused: input line 5 contains a NUL byte, which no shell can run
+fed failed: line 4 status 1 "false"' "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)" || return 1
+	expect_gone "" 3
+}

@@ -4,7 +4,7 @@
  * text and lines (or fail too, with the same message when there is no NUL
  * byte to find first). The first byte picks the mode and flags, the second
  * the size of the pieces. */
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 
 #include <stdint.h>
 #include <stdlib.h>

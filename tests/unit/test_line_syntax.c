@@ -1,7 +1,7 @@
-/* The line-mode tokenizer (cli/line_syntax.c): one-line commands of
+/* The line-mode tokenizer (lib/exec/line_syntax.c): one-line commands of
  * every usual shape are accepted, lines that run on into the next ones are
  * refused with a reason. */
-#include "cli/line_syntax.h"
+#include "lib/exec/line_syntax.h"
 #include "unit.h"
 
 static int accepted(const char *line)

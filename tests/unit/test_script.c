@@ -1,6 +1,6 @@
-/* Line-mode script building (cli/script.c): which lines run, how they
+/* Line-mode script building (lib/exec/line_script.c): which lines run, how they
  * are numbered and quoted, and what is refused. */
-#include "cli/script.h"
+#include "lib/exec/line_script.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Turns what the user gave (lines, a script, a command) into the program
  * text the guest shell runs, and remembers each line for error messages. */
-#ifndef KRUNSH_SCRIPT_H
-#define KRUNSH_SCRIPT_H
+#ifndef KRUNSH_LINE_SCRIPT_H
+#define KRUNSH_LINE_SCRIPT_H
 
 #include "util/error.h"
 
@@ -31,9 +31,6 @@ struct script {
 /* Hard cap on input so a runaway producer cannot exhaust host memory. */
 #define SCRIPT_INPUT_MAX (64u * 1024u * 1024u)
 
-int script_read_fd(int fd, char **out, size_t *length, struct error *err);
-int script_read_file(const char *path, char **out, size_t *length, struct error *err);
-
 enum script_flags {
 	SCRIPT_KEEP_GOING = 1,	/* run every line, exit with the first failure */
 	SCRIPT_LINE_EVENTS = 2, /* report each line's start and status (for --report) */
@@ -57,6 +54,9 @@ int script_stream_begin(struct script *s, int line_mode, int flags, struct error
 long script_stream_input(struct script *s, const char *data, size_t length, int eof,
 			 struct error *err);
 void script_stream_taken(struct script *s);
+/* A feed that ends early (a refused piece): with --keep-going the program
+ * still ends with the first failure's status. -1: out of memory. */
+int script_stream_close(struct script *s);
 /* The line whose number is `number`, for messages (NULL if unknown). */
 const struct script_line *script_find_line(const struct script *s, unsigned number);
 /* Printable, single-line, bounded rendering of a line for stderr. */

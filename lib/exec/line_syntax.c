@@ -5,7 +5,7 @@
  * It is deliberately lenient: a line it cannot make sense of (a stray `fi`,
  * a `)` without its `(`) is accepted, and the shell's own syntax error
  * follows. Only what certainly runs on into the next lines is refused. */
-#include "cli/line_syntax.h"
+#include "lib/exec/line_syntax.h"
 
 #include <stdio.h>
 #include <string.h>

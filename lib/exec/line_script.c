@@ -4,84 +4,14 @@
  * other special built-in's error) from ending the shell, as POSIX says, so
  * --keep-going goes on after it. Quoting the line as a single-quoted word
  * means no byte of it is ever interpreted by our wrapper. */
-#include "cli/script.h"
-#include "cli/line_syntax.h"
+#include "lib/exec/line_script.h"
+#include "lib/exec/line_syntax.h"
 #include "util/text.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-int script_read_fd(int fd, char **out, size_t *length, struct error *err)
-{
-	size_t cap = 64 * 1024, used = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		error_set(err, ENOMEM, "reading the commands");
-		return -1;
-	}
-	for (;;) {
-		if (used == cap) {
-			if (cap >= SCRIPT_INPUT_MAX) {
-				free(buf);
-				error_set(err, 0, "input is larger than %u MiB",
-					  SCRIPT_INPUT_MAX / (1024 * 1024));
-				return -1;
-			}
-			char *grown = realloc(buf, cap * 2);
-			if (!grown) {
-				free(buf);
-				error_set(err, ENOMEM, "reading the commands");
-				return -1;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + used, cap - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int saved = errno;
-			free(buf);
-			error_set(err, saved, "reading the commands");
-			return -1;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	*out = buf;
-	*length = used;
-	return 0;
-}
-
-int script_read_file(const char *path, char **out, size_t *length, struct error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		error_set(err, errno, "cannot open %s", path);
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		error_set(err, 0, "%s is a directory, not a file of commands", path);
-		return -1;
-	}
-	int r = script_read_fd(fd, out, length, err);
-	close(fd);
-	if (r < 0) {
-		/* inner.message already ends in the errno's text. */
-		struct error inner = *err;
-		error_set(err, 0, "%s: %s", path, inner.message);
-		err->errnum = inner.errnum;
-	}
-	return r;
-}
 
 struct text {
 	char *data;
@@ -443,6 +373,18 @@ long script_stream_input(struct script *s, const char *data, size_t length, int 
 	text_keep(s, &t);
 	s->stream_lines = taken < 0 ? 0 : (size_t)taken;
 	return taken;
+}
+
+int script_stream_close(struct script *s)
+{
+	if (!s->line_mode || !(s->flags & SCRIPT_KEEP_GOING))
+		return 0;
+	struct text t;
+	text_of(s, &t);
+	int r = text_append_str(&t, keep_going_epilogue);
+	text_keep(s, &t);
+	s->stream_lines = 0;
+	return r;
 }
 
 void script_stream_taken(struct script *s)
