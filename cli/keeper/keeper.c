@@ -271,7 +271,12 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 		keeper_end(&k, exit_status_decide(opts, &none, &k.run), -1);
 	}
 	k.vm_pidfd = (int)syscall(SYS_pidfd_open, vm_main_pid(k.vm), 0);
-	(void)!write(2, "", 1);
+	/* The call that started the session waits for this byte. If it is
+	 * gone (killed during the boot, with SIGKILL, which it could not pass
+	 * on), nobody asked for this session any more: end it now rather than
+	 * keep a VM up until the idle timeout. */
+	if (write(2, "", 1) != 1)
+		keeper_end(&k, EXIT_KRUNSH_FAILURE, -1);
 	dup2(devnull, 2);
 	keeper_serve(&k);
 }

@@ -169,6 +169,26 @@ test_session_killed_call_ends_its_execution_and_the_session() {
 	expect_session_gone s "$(slow 5)"
 }
 
+# SIGKILL to the call that starts the session, as soon as its keeper runs
+# (the VM still booting): the keeper finds nobody waiting once the VM is
+# up and ends, instead of idling until its timeout. (Should the kill come
+# after the boot, the killed-call rule above ends it alike.)
+test_session_call_killed_while_the_vm_boots_ends_the_session() {
+	needs_a_guest || return $?
+	session_setup
+	ks --session s -c 'sleep 30' >out 2>err &
+	job=$!
+	pid=$(krunsh_pid_of "$job") || fail "cannot find the krunsh process" || return 1
+	for _ in $(seq 200); do
+		[ -n "$(keeper_pid s)" ] && break
+		sleep 0.05
+	done
+	[ -n "$(keeper_pid s)" ] || fail "no keeper started" || return 1
+	kill -KILL "$pid"
+	wait "$job"
+	expect_session_gone s "$(slow 30)"
+}
+
 test_session_interrupted_call_exits_130_and_ends_the_session() {
 	session_setup
 	start_long_session_call || return 1
