@@ -12,6 +12,17 @@ library_example() {
 	esac
 }
 
+# tests/library/NAME run for this engine (the library's name of it) with
+# this build's agent and ARGS: its stdout in out, its stderr in err, its
+# status returned.
+library_program() {
+	name=$1
+	shift
+	engine=qemu
+	[ "$ENGINE" = krun-real ] && engine=krun
+	"$BUILD_DIR/tests/library/$name" "$engine" "$BUILD_DIR/krunsh-agent" "$@" >out 2>err
+}
+
 test_library_runs_three_executions_on_one_vm() {
 	needs_a_guest || return $?
 	use_private_tmpdir
@@ -40,9 +51,7 @@ test_library_example_builds_against_the_public_header_only() {
 test_library_runs_in_the_callers_event_loop() {
 	needs_a_guest || return $?
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
-	"$BUILD_DIR/tests/library/event_loop" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	library_program event_loop
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" "slept
@@ -60,14 +69,12 @@ stopped while running in < 5 s" "$(cat out)" || return 1
 test_library_spec_fields_reach_the_guest() {
 	needs_a_guest || return $?
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
 	dir=$TEST_SCRATCH/fields
 	mkdir -p "$dir/vol"
 	echo in-volume > "$dir/vol/file"
 	truncate -s 1M "$dir/disk.img"
 	echo host-secret > "$dir/secret"
-	"$BUILD_DIR/tests/library/spec_fields" "$engine" "$BUILD_DIR/krunsh-agent" "$dir" >out 2>err
+	library_program spec_fields "$dir"
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" "refused: --volume X: host path /nonexistent/krunsh: No such file or directory
@@ -92,9 +99,7 @@ hurried boot: failed, start error, timed out" "$(cat out)" || return 1
 test_library_feeds_a_script_while_it_runs() {
 	needs_a_guest || return $?
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
-	"$BUILD_DIR/tests/library/fed_script" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	library_program fed_script
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" "step 1: output before the next piece
@@ -114,9 +119,7 @@ here-doc" "$(cat out)" || return 1
 test_library_lends_a_vm_to_another_process() {
 	needs_a_guest || return $?
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
-	"$BUILD_DIR/tests/library/lend_borrow" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	library_program lend_borrow
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" "borrowed
@@ -132,10 +135,8 @@ parent: status 6" "$(cat out)" || return 1
 # both of its outputs come on stdout_fd; sizes out of range are refused.
 test_library_runs_a_program_on_a_terminal() {
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
 	[ "$ENGINE" = krun-double ] && { skip "the program links libkrunsh for a real engine (qemu or krun)"; return; }
-	"$BUILD_DIR/tests/library/terminal" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	library_program terminal
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" "status 5
@@ -154,9 +155,7 @@ ready
 test_library_output_goes_to_the_event_callback() {
 	needs_a_guest || return $?
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
-	"$BUILD_DIR/tests/library/output_events" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	library_program output_events
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "stderr: none of the output" "" "$(cat err)" || return 1
@@ -175,9 +174,7 @@ three] stderr [two
 test_library_line_mode() {
 	needs_a_guest || return $?
 	use_private_tmpdir
-	engine=qemu
-	[ "$ENGINE" = krun-real ] && engine=krun
-	"$BUILD_DIR/tests/library/line_mode" "$engine" "$BUILD_DIR/krunsh-agent" >out 2>err
+	library_program line_mode
 	rc=$?
 	expect_eq "status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "output" 'check a here-document: line 2: a here-document (<<) takes its body from the next lines, which line mode would run as commands (use --script for multi-line constructs)
