@@ -1,7 +1,7 @@
 /* The text forms of what is mounted in the guest, as podman users type
  * them: -v HOST:GUEST[:ro|rw], --mount type=...,src=...,dst=..., and
  * --tmpfs PATH[:OPTIONS]. The checks on the parsed paths are resources.c's. */
-#include "lib/spec/resources.h"
+#include "cli/resource_flags.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
 #include "cli/options.h"
 #include "cli/oci/bundle.h"
 #include "cli/oci/image.h"
+#include "cli/resource_flags.h"
 #include "config.h"
 
 #include <errno.h>

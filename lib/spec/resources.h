@@ -60,33 +60,16 @@ struct resources {
 	size_t tmpfs_count;
 };
 
-/* -v, --volume HOST:GUEST[:ro|rw] (default rw); a backslash makes the
- * next character literal, so \: is a ':' inside a path. HOST is a directory or a single file. */
-int resources_add_volume(struct resources *r, const char *spec, struct error *err);
-/* --mount type=bind,src=HOST,dst=GUEST[,ro|readonly] (podman's names:
- * source/target/destination too), or type=tmpfs,dst=GUEST[,tmpfs-size=N]
- * [,tmpfs-mode=OCTAL]: paths with ':' need no escape here. */
-int resources_add_mount(struct resources *r, const char *spec, struct error *err);
-/* --tmpfs PATH[:OPTIONS], OPTIONS as podman's: comma-separated rw, ro,
- * exec, noexec, suid, nosuid, dev, nodev, size=, mode=, nr_inodes=;
- * podman's defaults rw,noexec,nosuid,nodev. */
-int resources_add_tmpfs(struct resources *r, const char *spec, struct error *err);
-/* The checks behind the three above (cli/mount_spec.c parses). */
+/* What the command line's -v, --mount and --tmpfs (cli/mount_spec.c)
+ * and --disk, --publish and --ulimit (cli/resource_flags.c) add, checked. */
 int resources_add_volume_paths(struct resources *r, const char *host, const char *guest,
 			       int read_only, const char *what, struct error *err);
 int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned long flags,
 			     const char *data, const char *what, struct error *err);
-/* --disk IMAGE[:ro] */
-int resources_add_disk(struct resources *r, const char *spec, struct error *err);
 int resources_add_disk_path(struct resources *r, const char *path, int read_only,
 			    const char *what, struct error *err);
-/* --publish HOST_PORT:GUEST_PORT (TCP, bound to 127.0.0.1 on the host) */
-int resources_add_port(struct resources *r, const char *spec, struct error *err);
 int resources_add_port_numbers(struct resources *r, unsigned host_port, unsigned guest_port,
 			       const char *what, struct error *err);
-/* --ulimit NAME=SOFT[:HARD], NAME as in ulimit(1) long names: nofile, nproc,
- * core, stack, fsize, as, cpu, memlock; "unlimited" allowed. */
-int ulimits_add(struct ulimit_list *l, const char *spec, struct error *err);
 int ulimits_add_values(struct ulimit_list *l, int resource, unsigned long long soft,
 		       unsigned long long hard, const char *what, struct error *err);
 void ulimits_free(struct ulimit_list *l);
