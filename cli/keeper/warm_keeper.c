@@ -40,6 +40,7 @@ struct slot {
 	int client;		  /* LENT: the run's connection */
 	int loan[KEEPER_MAX_FDS]; /* READY: the VM's channel and log, to hand on */
 	uint32_t execs_done;
+	int said_why; /* BOOTING: its failure is k->last_failure already */
 };
 
 struct warm_keeper {
@@ -96,13 +97,16 @@ static void slot_stop(struct slot *s)
 	s->state = SLOT_STOPPING;
 }
 
-static void slot_reap(struct slot *s)
+/* The holder's wait status. */
+static int slot_reap(struct slot *s)
 {
 	slot_stop(s);
 	close(s->ctl);
-	while (waitpid(s->holder, NULL, 0) < 0 && errno == EINTR)
+	int status = 0;
+	while (waitpid(s->holder, &status, 0) < 0 && errno == EINTR)
 		;
 	*s = (struct slot){.state = SLOT_FREE, .ctl = -1, .client = -1, .loan = {-1, -1}};
+	return status;
 }
 
 static void boot_one(struct warm_keeper *k)
@@ -215,16 +219,29 @@ static void on_holder(struct warm_keeper *k, struct slot *s)
 	for (int i = 0; i < KEEPER_MAX_FDS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (r == 1)
+	if (r == 1) {
+		if (s->state == SLOT_BOOTING && k->message.op == KEEPER_REPLY && !k->message.ok) {
+			text_format(k->last_failure, sizeof(k->last_failure), "%s",
+				    k->message.text);
+			s->said_why = 1;
+		}
 		return; /* nothing else is meant to come: wait for its EOF */
-	if (s->state == SLOT_BOOTING) {
+	}
+	int booting = s->state == SLOT_BOOTING, said_why = s->said_why;
+	/* Its VM is gone (a boot failed, a VM died, a stop completed). */
+	int status = slot_reap(s);
+	if (booting) {
 		k->failures++;
-		text_format(k->last_failure, sizeof(k->last_failure), "%s",
-			    k->message.text[0] ? k->message.text : "its holder ended");
+		if (said_why)
+			;
+		else if (WIFSIGNALED(status))
+			text_format(k->last_failure, sizeof(k->last_failure),
+				    "its holder was killed by signal %d", WTERMSIG(status));
+		else
+			text_format(k->last_failure, sizeof(k->last_failure),
+				    "its holder exited with status %d", WEXITSTATUS(status));
 		k->retry_at = monotonic_seconds() + k->failures;
 	}
-	/* Its VM is gone (a boot failed, a VM died, a stop completed). */
-	slot_reap(s);
 	char why[700];
 	text_format(why, sizeof(why), "the warm VM a run waited for did not boot: %s",
 		    k->last_failure);
