@@ -101,10 +101,15 @@ static int test_warm_flags_are_checked(void)
 	EXPECT(parse_into(&run, "--warm", "2", "--idle-timeout", "60", "--cpus", "2", "--engine",
 			  "qemu", "-V", NULL) == 0);
 	const char *refused[][4] = {
-	    {"--warm", "17", NULL}, {"--warm", "-1", NULL}, {"--warm", "x", NULL},
-	    {"--warm", "1", "-c", "true"}, {"--warm", "1", "--session", "s"},
-	    {"--warm", "1", "--net", NULL}, {"--warm", "1", "-v", "/tmp:/t"},
-	    {"--warm", "1", "--hostname", "h"}, {"--warm", "1", "--", "true"},
+	    {"--warm", "17", NULL},
+	    {"--warm", "-1", NULL},
+	    {"--warm", "x", NULL},
+	    {"--warm", "1", "-c", "true"},
+	    {"--warm", "1", "--session", "s"},
+	    {"--warm", "1", "--net", NULL},
+	    {"--warm", "1", "-v", "/tmp:/t"},
+	    {"--warm", "1", "--hostname", "h"},
+	    {"--warm", "1", "--", "true"},
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		EXPECT(parse_into(&run, refused[i][0], refused[i][1], refused[i][2], refused[i][3],
