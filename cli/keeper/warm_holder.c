@@ -3,7 +3,7 @@
 #include "cli/keeper/keeper_wire.h"
 #include "cli/signals.h"
 #include "lib/sandbox/sandbox.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 #include "lib/vm/spawn.h"
 
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include "cli/keeper/warm_spec.h"
 #include "cli/signals.h"
 #include "lib/sandbox/sandbox.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 #include "lib/vm/session.h"
 #include "lib/vm/spawn.h"
 

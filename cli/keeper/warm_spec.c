@@ -1,7 +1,7 @@
 #include "cli/keeper/warm_spec.h"
 #include "cli/keeper/session_options.h"
 #include "lib/spec/host_config.h"
-#include "lib/util/text.h"
+#include "util/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
