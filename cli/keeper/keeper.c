@@ -222,6 +222,11 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	keeper_serve(&k);
 }
 
+static void keeper_child(const void *data, int boot_fd)
+{
+	keeper_main(data, boot_fd);
+}
+
 pid_t keeper_start(const struct keeper_start *ks, int *boot_fd, struct error *err)
 {
 	int p[2];
@@ -229,21 +234,9 @@ pid_t keeper_start(const struct keeper_start *ks, int *boot_fd, struct error *er
 		error_set(err, errno, "starting session %s", ks->paths->name);
 		return -1;
 	}
-	/* As spawn_fork: no handler of the caller's may run in the child. */
-	sigset_t all, before;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &before);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		keeper_main(ks, p[1]);
-	}
-	int saved = errno;
-	sigprocmask(SIG_SETMASK, &before, NULL);
-	close(p[1]);
+	pid_t pid = keeper_fork(p, keeper_child, ks);
 	if (pid < 0) {
-		close(p[0]);
-		error_set(err, saved, "starting session %s", ks->paths->name);
+		error_set(err, errno, "starting session %s", ks->paths->name);
 		return -1;
 	}
 	*boot_fd = p[0];

@@ -136,3 +136,24 @@ pid_t keeper_janitor_start(const struct keeper_paths *paths, int lock_fd, int *p
 	*pipe_out = p[1];
 	return pid;
 }
+
+pid_t keeper_fork(const int fds[2], void (*child)(const void *data, int fd), const void *data)
+{
+	sigset_t all, before;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &before);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		child(data, fds[1]);
+		_exit(125); /* not reached */
+	}
+	int saved = errno;
+	sigprocmask(SIG_SETMASK, &before, NULL);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		errno = saved;
+	}
+	return pid;
+}

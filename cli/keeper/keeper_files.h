@@ -26,4 +26,10 @@ int keeper_lock_try(const struct keeper_paths *paths, struct error *err);
  * uses it. -1 with errno. */
 pid_t keeper_janitor_start(const struct keeper_paths *paths, int lock_fd, int *pipe_out);
 
+/* Forks with every signal blocked (as spawn_fork: no handler of the
+ * parent's may run in the child). The child closes fds[0] and runs
+ * child(data, fds[1]), which never returns; the parent closes fds[1] and
+ * gets the pid, or -1 with errno (then fds[0] is closed too). */
+pid_t keeper_fork(const int fds[2], void (*child)(const void *data, int fd), const void *data);
+
 #endif

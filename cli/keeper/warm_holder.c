@@ -1,5 +1,6 @@
 #include "cli/keeper/warm_holder.h"
 #include "cli/exit_status.h"
+#include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/signals.h"
 #include "lib/sandbox/sandbox.h"
@@ -107,29 +108,25 @@ static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keepe
 	_exit(0);
 }
 
+struct holder_child {
+	const struct warm_holder_start *hs;
+	pid_t keeper;
+};
+
+static void holder_child(const void *data, int ctl)
+{
+	const struct holder_child *c = data;
+	holder_main(c->hs, ctl, c->keeper);
+}
+
 pid_t warm_holder_start(const struct warm_holder_start *hs, int *ctl_fd)
 {
 	int pair[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return -1;
-	pid_t keeper = getpid();
-	/* As spawn_fork: no handler of the keeper's may run in the child. */
-	sigset_t all, before;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &before);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pair[0]);
-		holder_main(hs, pair[1], keeper);
-	}
-	int saved = errno;
-	sigprocmask(SIG_SETMASK, &before, NULL);
-	close(pair[1]);
-	if (pid < 0) {
-		close(pair[0]);
-		errno = saved;
-		return -1;
-	}
-	*ctl_fd = pair[0];
+	struct holder_child c = {.hs = hs, .keeper = getpid()};
+	pid_t pid = keeper_fork(pair, holder_child, &c);
+	if (pid >= 0)
+		*ctl_fd = pair[0];
 	return pid;
 }

@@ -496,6 +496,11 @@ static void keeper_main(const struct warm_keeper_start *ws, int ready_fd)
 	keeper_serve(&k);
 }
 
+static void keeper_child(const void *data, int ready_fd)
+{
+	keeper_main(data, ready_fd);
+}
+
 pid_t warm_keeper_start(const struct warm_keeper_start *ws, struct error *err)
 {
 	int p[2];
@@ -503,20 +508,9 @@ pid_t warm_keeper_start(const struct warm_keeper_start *ws, struct error *err)
 		error_set(err, errno, "starting the warm keeper");
 		return -1;
 	}
-	sigset_t all, before;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &before);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		keeper_main(ws, p[1]);
-	}
-	int saved = errno;
-	sigprocmask(SIG_SETMASK, &before, NULL);
-	close(p[1]);
+	pid_t pid = keeper_fork(p, keeper_child, ws);
 	if (pid < 0) {
-		close(p[0]);
-		error_set(err, saved, "starting the warm keeper");
+		error_set(err, errno, "starting the warm keeper");
 		return -1;
 	}
 	char said[1024];
