@@ -262,7 +262,7 @@ $(BUILD)/fuzz/fuzz_netfilter: tests/fuzz/fuzz_netfilter.c lib/net/frame_filter.c
 $(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/net/frame_filter.c lib/net/host_addresses.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c util/text.c util/error.c
+$(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c cli/keeper/warm_spec.c lib/spec/host_config.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c proto/protocol.c

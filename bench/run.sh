@@ -8,6 +8,10 @@
 #                                  watchdog retries (boot hangs) counted
 #   bench/run.sh --session N       only 'echo hi' fresh against a call on a
 #                                  live session (--session), N runs each
+#   bench/run.sh --warm N          only the warm VMs' figures (issue 15): cold
+#                                  against warm 'echo hi', 20 back to back,
+#                                  the keeper's idle CPU (also at the end of
+#                                  a full run)
 # KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
 # KRUNSH_BASELINE=PATH/TO/krunsh adds 'echo hi' with another build (say,
 # the previous commit's), interleaved, and prints this build's ratio to it.
@@ -22,7 +26,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-bench.XXXXXX")
 # A session of the bench's own (issue 13): its socket in a private dir.
 export XDG_RUNTIME_DIR="$work/xdg"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
-trap '"$KRUNSH" --session bench --end 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+trap '"$KRUNSH" --session bench --end 2>/dev/null; "$KRUNSH" --warm 0 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 
 json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$2"; }
 
@@ -49,6 +53,73 @@ session_line() {
 		"${1:-}" "$(echo "$s" | awk '{printf "%.1f", $1 * 1000}')" \
 		"$(ratio "$s" "$(median "$work/echo_hi.times")")"
 }
+# Warm VMs (issue 15), in the bench's own XDG_RUNTIME_DIR: 'echo hi' cold
+# (KRUNSH_NO_WARM) and warm, interleaved, each warm run on a full pool
+# (--warm 2 returns once both VMs are up); then 20 runs back to back,
+# each waited for, against 20 x the warm median, with how many of them
+# fell back to a cold boot; then the CPU the keeper's processes and its
+# VMs' processes use in 10 s with 2 warm VMs and nothing to do.
+WARM=2
+warm_figures() {
+	runs=$1
+	pid=$("$KRUNSH" -V --warm "$WARM" 2>&1 | sed -n 's/.*started the warm keeper (pid \([0-9]*\)).*/\1/p')
+	[ -n "$pid" ] || { echo "warm: the keeper did not start"; return 1; }
+	rm -f "$work/cold.times" "$work/warm.times"
+	for i in $(seq "$runs"); do
+		t0=$(now); echo 'echo hi' | KRUNSH_NO_WARM=1 "$KRUNSH" >/dev/null; t1=$(now)
+		"$KRUNSH" --warm "$WARM"
+		t2=$(now); echo 'echo hi' | "$KRUNSH" -V >/dev/null 2>"$work/warm.err"; t3=$(now)
+		grep -q 'warm VM: taken' "$work/warm.err" || echo "warm: run $i booted cold: $(grep 'cold boot' "$work/warm.err")"
+		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >>"$work/cold.times"
+		echo "$t3 $t2" | awk '{printf "%.4f\n", $1 - $2}' >>"$work/warm.times"
+		"$KRUNSH" --warm "$WARM"
+	done
+	cold=$(median "$work/cold.times") warm=$(median "$work/warm.times")
+	echo "warm VMs: --warm $WARM, $runs runs each, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-36s %10s\n' "echo_hi cold (KRUNSH_NO_WARM)" "$cold"
+	printf '%-36s %10s %14s (%sx cold)\n' "echo_hi warm" "$warm" "" "$(ratio "$warm" "$cold")"
+	fell=0
+	t0=$(now)
+	for i in $(seq 20); do
+		echo 'echo hi' | "$KRUNSH" -V >/dev/null 2>"$work/b2b.err"
+		grep -q 'warm VM: taken' "$work/b2b.err" || fell=$((fell + 1))
+	done
+	t1=$(now)
+	b2b=$(echo "$t1 $t0" | awk '{printf "%.3f", $1 - $2}')
+	printf '%-36s %10s %14s (%sx 20 x warm; %d of 20 booted cold)\n' "20 back to back, each waited for" \
+		"$b2b" "" "$(echo "$b2b $warm" | awk '{printf "%.2f", $1 / (20 * $2)}')" "$fell"
+	"$KRUNSH" --warm "$WARM"
+	sleep 2
+	warm_idle_cpu "$pid" 10
+	"$KRUNSH" --warm 0
+}
+
+# CPU seconds (utime + stime) of the keeper's tree in $2 s, as % of one
+# core: krunsh's own processes (keeper, janitor, holders) apart from the
+# VMs' (QEMU, virtiofsd and their sandbox waiters).
+tree_ticks() {
+	# cat, not awk's own reads: a process may end between glob and read.
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" '
+		{ close_paren = index($0, ") "); split(substr($0, close_paren + 2), r, " ")
+			open_paren = index($0, "(")
+			name[$1] = substr($0, open_paren + 1, close_paren - open_paren - 1)
+			ppid[$1] = r[2]; ticks[$1] = r[12] + r[13] }
+		END { for (p in ppid) { q = p; while (q != "" && q != root && q > 1) q = ppid[q]
+			if (q != root) continue
+			if (name[p] == "krunsh") own += ticks[p]; else vm += ticks[p] }
+			printf "%d %d\n", own, vm }'
+}
+warm_idle_cpu() {
+	hz=$(getconf CLK_TCK)
+	before=$(tree_ticks "$1"); sleep "$2"; after=$(tree_ticks "$1")
+	echo "$before $after" | awk -v hz="$hz" -v s="$2" '{
+		printf "%-36s %9.2f%%\n", "idle CPU, keeper processes", ($3 - $1) / hz / s * 100
+		printf "%-36s %9.2f%%\n", "idle CPU, its 2 VMs (QEMU, virtiofsd)", ($4 - $2) / hz / s * 100 }'
+}
+if [ "${1:-}" = --warm ]; then
+	warm_figures "${2:-10}"
+	exit
+fi
 if [ "${1:-}" = --session ]; then
 	"$KRUNSH" --session bench -c true
 	for i in $(seq "${2:-10}"); do
@@ -136,7 +207,8 @@ if [ "$oci_ready" = 1 ] && command -v podman >/dev/null && [ -x "$BUILD_DIR/krun
 	tar -C "$work/unpacked/rootfs" -cf "$work/bb.tar" . &&
 	podman import -q "$work/bb.tar" "$PODMAN_IMAGE" >/dev/null 2>&1; then
 	podman_ready=1
-	trap '"$KRUNSH" --session bench --end 2>/dev/null; podman rmi -f "$PODMAN_IMAGE" >/dev/null 2>&1
+	trap '"$KRUNSH" --session bench --end 2>/dev/null; "$KRUNSH" --warm 0 2>/dev/null
+		podman rmi -f "$PODMAN_IMAGE" >/dev/null 2>&1
 		rm -rf "$work"' EXIT INT TERM
 fi
 podman_true() {
@@ -222,5 +294,6 @@ fi
 printf '%-36s %10s\n' "krunsh host CPU per run (ms)" "$(median "$work/cpu.values" | awk '{printf "%.1f", $1*1000}')"
 printf '%-36s %10s\n' "krunsh peak RSS (MiB)" "$(median "$work/rss.values" | awk '{printf "%.1f", $1/1024}')"
 echo "watchdog retries: $retries in $runs runs"
+warm_figures "$RUNS"
 # The network filter's own cost, no VM (bench/net_relay.c).
 if [ -x "$BUILD_DIR/bench/net-relay" ]; then "$BUILD_DIR/bench/net-relay" 256; fi

@@ -8,6 +8,8 @@
 #include "cli/interactive.h"
 #include "cli/keeper/session_call.h"
 #include "cli/keeper/session_cwd.h"
+#include "cli/keeper/warm_call.h"
+#include "cli/keeper/warm_command.h"
 #include "cli/oci/image.h"
 #include "cli/options.h"
 #include "lib/engine/engine.h"
@@ -74,6 +76,7 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 	struct job_buffer setup = {0}, job = {0};
 	struct vm *vm = NULL;
 	struct session_call call = {.conn = -1};
+	struct warm_call warm = {.conn = -1};
 	int r = -1;
 	*decided = -1;
 	if (job_build_setup(&opts->vm, &setup, err) < 0 ||
@@ -89,9 +92,14 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 	     * would, without touching the guest. */
 	    .freeze_first_boot = getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL,
 	};
-	if (opts->session ? session_call_begin(opts, engine, probe, &vm_setup, deadline, &call,
-					       &vm, decided, err) < 0
-			  : vm_start(engine, probe, &opts->vm, &vm_setup, deadline, &vm, run, err) < 0)
+	/* Without a session, a warm VM if one fits (else vm stays NULL). */
+	if (!opts->session)
+		warm_call_begin(opts, engine, &warm, &vm);
+	int started = opts->session ? session_call_begin(opts, engine, probe, &vm_setup, deadline,
+							 &call, &vm, decided, err)
+		      : vm	    ? 0
+				    : vm_start(engine, probe, &opts->vm, &vm_setup, deadline, &vm, run, err);
+	if (started < 0)
 		goto out;
 	r = 0;
 	if (!vm)
@@ -115,6 +123,8 @@ static int run_job(const struct engine *engine, const struct engine_probe *probe
 		vm_exec(vm, &vm_job, deadline, run);
 	if (opts->session)
 		session_call_end(&call, vm, run);
+	else if (warm.conn >= 0)
+		warm_call_end(&warm, vm);
 	else
 		vm_stop(vm);
 out:
@@ -160,6 +170,13 @@ int main(int argc, char **argv)
 		return EXIT_KRUNSH_FAILURE;
 	}
 	tempdir_sweep_stale();
+	if (opts.warm_set) {
+		int warmed = warm_command(&opts, &err);
+		if (warmed < 0)
+			error_print(&err);
+		cli_free(&opts);
+		return warmed < 0 ? EXIT_KRUNSH_FAILURE : 0;
+	}
 
 	/* Before anything runs: a report that cannot be written fails the
 	 * run now, not after the commands did their work. */

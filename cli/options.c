@@ -1,6 +1,7 @@
 /* Parses krunsh's command line into struct options. Every bad value is one
  * error line and exit status 125, before anything starts. */
 #include "cli/options.h"
+#include "cli/keeper/warm_command.h"
 #include "cli/oci/bundle.h"
 #include "cli/oci/image.h"
 #include "cli/resource_flags.h"
@@ -84,7 +85,11 @@ static const char usage_text[] =
     "      --session NAME   run in session NAME's VM: started if none runs, else reused;\n"
     "                       files and the working directory carry to the next call\n"
     "      --end            with --session: stop the session's VM\n"
-    "      --idle-timeout SECS  end the session after SECS idle (default 300)\n"
+    "      --idle-timeout SECS  end the session (or the warm keeper) after SECS idle\n"
+    "                       (default 300)\n"
+    "Warm VMs (booted ahead, each used once, see README):\n"
+    "      --warm N         keep N VMs (at most 16) booted for the runs that follow;\n"
+    "                       0 stops them\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
@@ -124,6 +129,7 @@ enum {
 	OPT_SESSION,
 	OPT_END,
 	OPT_IDLE_TIMEOUT,
+	OPT_WARM,
 	OPT_EVENTS,
 };
 
@@ -173,6 +179,7 @@ static const struct option long_options[] = {
     {"session", required_argument, NULL, OPT_SESSION},
     {"end", no_argument, NULL, OPT_END},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"warm", required_argument, NULL, OPT_WARM},
     {NULL, 0, NULL, 0},
 };
 
@@ -389,7 +396,7 @@ static unsigned vm_options_of(int c)
 static enum cli_result session_options_check(const struct options *opts, int rest,
 					     struct error *err)
 {
-	if (!opts->session && (opts->session_end || opts->idle_timeout > 0)) {
+	if (!opts->session && (opts->session_end || (opts->idle_timeout > 0 && !opts->warm_set))) {
 		error_set(err, 0, "%s needs --session NAME",
 			  opts->session_end ? "--end" : "--idle-timeout");
 		return CLI_ERROR;
@@ -426,6 +433,13 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			break;
 		case OPT_END:
 			opts->session_end = 1;
+			break;
+		case OPT_WARM:
+			if (parse_unsigned(optarg, 0, WARM_MAX, &v) < 0)
+				return bad_value(err, "--warm", optarg,
+						 "a whole number of VMs from 0 to 16");
+			opts->warm_set = 1;
+			opts->warm_count = (unsigned)v;
 			break;
 		case OPT_IDLE_TIMEOUT: {
 			char *end;
@@ -649,6 +663,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	}
 	int rest = argc - optind;
 	int saw_dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+	if (warm_options_check(opts, rest || saw_dashdash || script_flag, bundle_dir || image_ref,
+			       err) < 0)
+		return CLI_ERROR;
 	if (opts->image_prune)
 		return rest || image_ref || bundle_dir
 			   ? (error_set(err, 0, "--image-prune takes no other work"), CLI_ERROR)

@@ -52,6 +52,8 @@ struct options {
 	int session_end;	    /* --end */
 	double idle_timeout;	    /* --idle-timeout; 0: the default */
 	unsigned vm_options_given; /* 1 << enum vm_option, as given on the line */
+	int warm_set;		    /* --warm N given */
+	unsigned warm_count;	    /* its N */
 };
 
 enum cli_result {

@@ -1,5 +1,6 @@
 #include "cli/keeper/keeper.h"
 #include "cli/exit_status.h"
+#include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/session_options.h"
 #include "cli/signals.h"
@@ -38,66 +39,6 @@ struct keeper {
 	char options[KEEPER_OPTIONS_MAX]; /* the session's VM options (session_options.h) */
 	struct keeper_message message;	  /* the one being read or written */
 };
-
-/* The janitor holds the session's lock and waits for the keeper's end,
- * however it ends (a SIGKILL included), then removes the session's files:
- * the socket first, so that no call connects to a dead keeper, then the
- * lock, then the directory if no other session uses it. The lock is
- * released last, when the janitor exits: a call that starts a new keeper
- * meanwhile waits for it (and finds the lock file it holds replaced). */
-static pid_t janitor_start(const struct keeper_paths *paths, int lock_fd, int *pipe_out)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int keep[] = {p[0], lock_fd};
-		sandbox_close_inherited_fds(keep, 2);
-		int devnull = open("/dev/null", O_RDWR);
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-		signal(SIGTERM, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		char b;
-		while (read(p[0], &b, 1) != 0 && errno == EINTR)
-			;
-		unlink(paths->socket);
-		unlink(paths->lock);
-		rmdir(paths->dir);
-		_exit(0);
-	}
-	close(p[0]);
-	*pipe_out = p[1];
-	return pid;
-}
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(addr.sun_path))
-		return -1; /* keeper_paths_find checked */
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	/* The directory is private already; the socket is too. */
-	mode_t old = umask(077);
-	int r = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	umask(old);
-	if (r < 0 || listen(fd, 16) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Everything goes: the VM, the socket (no call connects any more), the
  * files (the janitor, waited for). Then whoever asked for the end hears
@@ -246,13 +187,13 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 		_exit(EXIT_KRUNSH_FAILURE);
 	}
 	unlink(ks->paths->socket); /* stale: the lock says no keeper holds it */
-	k.listen_fd = listen_on(ks->paths->socket);
+	k.listen_fd = keeper_listen(ks->paths->socket);
 	if (k.listen_fd < 0) {
 		log_message("session %s: listening on %s: %s", ks->paths->name, ks->paths->socket,
 			    strerror(errno));
 		_exit(EXIT_KRUNSH_FAILURE);
 	}
-	k.janitor = janitor_start(ks->paths, ks->lock_fd, &k.janitor_pipe);
+	k.janitor = keeper_janitor_start(ks->paths, ks->lock_fd, &k.janitor_pipe);
 	if (k.janitor < 0) {
 		unlink(ks->paths->socket);
 		log_message("session %s: fork: %s", ks->paths->name, strerror(errno));
@@ -281,6 +222,11 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	keeper_serve(&k);
 }
 
+static void keeper_child(const void *data, int boot_fd)
+{
+	keeper_main(data, boot_fd);
+}
+
 pid_t keeper_start(const struct keeper_start *ks, int *boot_fd, struct error *err)
 {
 	int p[2];
@@ -288,21 +234,9 @@ pid_t keeper_start(const struct keeper_start *ks, int *boot_fd, struct error *er
 		error_set(err, errno, "starting session %s", ks->paths->name);
 		return -1;
 	}
-	/* As spawn_fork: no handler of the caller's may run in the child. */
-	sigset_t all, before;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &before);
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		keeper_main(ks, p[1]);
-	}
-	int saved = errno;
-	sigprocmask(SIG_SETMASK, &before, NULL);
-	close(p[1]);
+	pid_t pid = keeper_fork(p, keeper_child, ks);
 	if (pid < 0) {
-		close(p[0]);
-		error_set(err, saved, "starting session %s", ks->paths->name);
+		error_set(err, errno, "starting session %s", ks->paths->name);
 		return -1;
 	}
 	*boot_fd = p[0];

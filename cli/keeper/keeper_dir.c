@@ -96,11 +96,8 @@ static int base_dir(char *out, size_t size, struct error *err)
 	return make_private_dir(out, "the sessions directory", err);
 }
 
-int keeper_paths_find(const char *name, struct keeper_paths *out, struct error *err)
+static int paths_fill(const char *name, struct keeper_paths *out, struct error *err)
 {
-	memset(out, 0, sizeof(*out));
-	if (keeper_name_check(name, err) < 0)
-		return -1;
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	char dir[4096];
 	if (base_dir(dir, sizeof(dir), err) < 0)
@@ -114,4 +111,19 @@ int keeper_paths_find(const char *name, struct keeper_paths *out, struct error *
 	snprintf(out->socket, sizeof(out->socket), "%s/%s.sock", dir, name);
 	snprintf(out->lock, sizeof(out->lock), "%s/%s.lock", dir, name);
 	return 0;
+}
+
+int keeper_paths_find(const char *name, struct keeper_paths *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (keeper_name_check(name, err) < 0)
+		return -1;
+	return paths_fill(name, out, err);
+}
+
+/* A name no session can have (it starts with '.'). */
+int keeper_paths_warm(struct keeper_paths *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	return paths_fill(".warm", out, err);
 }

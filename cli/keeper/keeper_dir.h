@@ -20,5 +20,8 @@ struct keeper_paths {
 int keeper_name_check(const char *name, struct error *err);
 /* Finds (and creates, 0700) the directory and fills the paths. */
 int keeper_paths_find(const char *name, struct keeper_paths *out, struct error *err);
+/* The same for the warm VMs' keeper (warm_keeper.h), under a name no
+ * session can have. */
+int keeper_paths_warm(struct keeper_paths *out, struct error *err);
 
 #endif

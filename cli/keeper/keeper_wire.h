@@ -5,6 +5,13 @@
  *                            or why not; END: once the session is gone
  *   call -> keeper  DONE     the call's execution ended by its exit (clean) or
  *                            not (then the keeper ends the session)
+ * The warm keeper (warm_keeper.h) takes two more requests:
+ *   call -> keeper  TAKE     a warm VM for one run, with the run's VM options;
+ *                            REPLY as for RUN; the VM is stopped once the
+ *                            connection closes, however the run ended
+ *   call -> keeper  WARM     keep count VMs booted (0: stop everything), idle_ms
+ *                            of idle time (0: as it was); REPLY once they are up
+ * and a VM's holder tells its keeper REPLY (ok, with the loan) once booted.
  * Both ends are the same build; the peer is checked to be the same user. */
 #ifndef KRUNSH_KEEPER_WIRE_H
 #define KRUNSH_KEEPER_WIRE_H
@@ -13,7 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define KEEPER_WIRE_VERSION 1
+#define KEEPER_WIRE_VERSION 2
 #define KEEPER_OPTIONS_MAX  (60 * 1024)
 #define KEEPER_MAX_FDS	    2
 
@@ -22,6 +29,8 @@ enum keeper_op {
 	KEEPER_END = 2,
 	KEEPER_DONE = 3,
 	KEEPER_REPLY = 4,
+	KEEPER_TAKE = 5,
+	KEEPER_WARM = 6,
 };
 
 struct keeper_message {
@@ -30,6 +39,8 @@ struct keeper_message {
 	uint32_t ok;	     /* REPLY */
 	uint32_t clean;	     /* DONE */
 	uint32_t execs_done; /* REPLY: executions so far; DONE: after this call's */
+	uint32_t count;	     /* WARM: VMs to keep booted */
+	uint32_t idle_ms;    /* WARM: the keeper's idle time; 0: unchanged */
 	char engine[16];     /* REPLY: the VM's engine */
 	char text[KEEPER_OPTIONS_MAX]; /* RUN: the options; REPLY: why not */
 };

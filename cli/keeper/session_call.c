@@ -1,6 +1,7 @@
 #include "cli/keeper/session_call.h"
 #include "cli/keeper/keeper.h"
 #include "cli/keeper/keeper_dir.h"
+#include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/session_options.h"
 #include "cli/signals.h"
@@ -26,55 +27,6 @@
 /* How long a call waits for a session that another call is starting (or
  * whose janitor is cleaning up) before it gives up. */
 #define START_WAIT_SECONDS 120.0
-
-static int connect_keeper(const struct keeper_paths *paths)
-{
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(paths->socket) >= sizeof(addr.sun_path))
-		return -1; /* keeper_paths_find checked */
-	memcpy(addr.sun_path, paths->socket, strlen(paths->socket) + 1);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	/* The directory is ours and private; still, a keeper is ours too. */
-	if (keeper_peer_check(fd) < 0) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
-}
-
-/* The session's lock, if nobody holds it (no keeper lives, none is
- * starting): then this call starts the keeper. -1 when it is held. The
- * lock file's name may have been removed (a janitor) between our open
- * and our lock: then it is not the session's lock any more. */
-static int lock_try(const struct keeper_paths *paths, struct error *err)
-{
-	for (int attempt = 0; attempt < 3; attempt++) {
-		int fd = open(paths->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			if (errno == ENOENT && mkdir(paths->dir, 0700) == 0)
-				continue; /* the janitor removed the directory */
-			error_set(err, errno, "session %s: %s", paths->name, paths->lock);
-			return -2;
-		}
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			close(fd);
-			return -1;
-		}
-		struct stat held, named;
-		if (fstat(fd, &held) == 0 && stat(paths->lock, &named) == 0 &&
-		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 /* Copies the keeper's boot messages to our stderr; 1 once the VM is up,
  * else 0 with *decided the keeper's exit status. A signal to the call
@@ -151,13 +103,13 @@ static int reach_keeper(struct options *opts, const struct engine *engine,
 			struct error *err)
 {
 	double give_up = monotonic_seconds() + START_WAIT_SECONDS;
-	while ((*conn = connect_keeper(paths)) < 0) {
+	while ((*conn = keeper_connect(paths)) < 0) {
 		if (errno == EPERM) {
 			error_set(err, 0, "session %s: its socket is not served by your user",
 				  paths->name);
 			return -1;
 		}
-		int lock = lock_try(paths, err);
+		int lock = keeper_lock_try(paths, err);
 		if (lock == -2)
 			return -1;
 		if (lock >= 0) {
@@ -280,7 +232,7 @@ int session_end(const struct options *opts, struct error *err)
 	struct keeper_paths paths;
 	if (keeper_paths_find(opts->session, &paths, err) < 0)
 		return -1;
-	int conn = connect_keeper(&paths);
+	int conn = keeper_connect(&paths);
 	if (conn < 0) {
 		error_set(err, 0, "no session %s is running", paths.name);
 		return -1;

@@ -183,8 +183,8 @@ static const char *find_line(const char *text, const char *flag, size_t flag_len
 	return "";
 }
 
-int session_options_conflict(const char *session_text, const char *call_text,
-			     const char *session_name, char *why, size_t size)
+int session_options_difference(const char *held_text, const char *call_text,
+			       struct options_difference *d)
 {
 	for (const char *line = call_text; *line;) {
 		const char *nl = strchr(line, '\n');
@@ -194,23 +194,32 @@ int session_options_conflict(const char *session_text, const char *call_text,
 			size_t flag_length = (size_t)(tab - line), mine_length;
 			const char *value = tab + 1;
 			size_t value_length = n - flag_length - 1;
-			const char *mine =
-			    find_line(session_text, line, flag_length, &mine_length);
+			const char *mine = find_line(held_text, line, flag_length, &mine_length);
 			if (mine_length != value_length || memcmp(mine, value, value_length) != 0) {
-				char flag[32], a[200], b[200];
-				text_sanitize(flag, sizeof(flag), line, flag_length, 30);
-				text_sanitize(a, sizeof(a), mine, mine_length, 150);
-				text_sanitize(b, sizeof(b), value, value_length, 150);
-				text_format(why, size,
-					    "session %s runs with %s %s, this call asks %s %s: "
-					    "leave %s out, or end the session first (krunsh "
-					    "--session %s --end)",
-					    session_name, flag, a[0] ? a : "(none)", flag,
-					    b[0] ? b : "(none)", flag, session_name);
+				text_sanitize(d->flag, sizeof(d->flag), line, flag_length, 30);
+				text_sanitize(d->held, sizeof(d->held), mine, mine_length, 150);
+				text_sanitize(d->asked, sizeof(d->asked), value, value_length, 150);
+				if (!d->held[0])
+					snprintf(d->held, sizeof(d->held), "(none)");
+				if (!d->asked[0])
+					snprintf(d->asked, sizeof(d->asked), "(none)");
 				return 1;
 			}
 		}
 		line = nl ? nl + 1 : line + n;
 	}
 	return 0;
+}
+
+int session_options_conflict(const char *session_text, const char *call_text,
+			     const char *session_name, char *why, size_t size)
+{
+	struct options_difference d;
+	if (!session_options_difference(session_text, call_text, &d))
+		return 0;
+	text_format(why, size,
+		    "session %s runs with %s %s, this call asks %s %s: leave %s out, or end the "
+		    "session first (krunsh --session %s --end)",
+		    session_name, d.flag, d.held, d.flag, d.asked, d.flag, session_name);
+	return 1;
 }

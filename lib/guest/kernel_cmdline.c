@@ -38,9 +38,13 @@ int kernel_cmdline_build(const struct kernel_cmdline_config *c, char *buf, size_
 	if (c->serial_port)
 		r |= append(buf, size, &used, " 8250.nr_uarts=1");
 	/* Under TCG, tell the guest the TSC frequency it would otherwise
-	 * calibrate (and on microvm sometimes hang calibrating). */
+	 * calibrate (and on microvm sometimes hang calibrating). That TSC is
+	 * the host's, so reliable: said so, the guest's clocksource is good
+	 * for high-resolution timers and the kernel goes tickless when idle
+	 * (else it ticks at HZ from the PIT, which costs an idle warm VM's
+	 * QEMU about 3% of a core; measured 6.4% -> 2.8% for two). */
 	if (c->tsc_khz && !c->use_kvm)
-		r |= append(buf, size, &used, " tsc_early_khz=%lu", c->tsc_khz);
+		r |= append(buf, size, &used, " tsc_early_khz=%lu tsc=reliable", c->tsc_khz);
 	/* Our minimal kernel ticks from the PIT: skipping the local APIC
 	 * timer's calibration saves 0.24 s under TCG. The Debian kernel hangs
 	 * without that timer on microvm, so only kernels that say so. */

@@ -150,3 +150,18 @@ start_long_run() {
 	grep -q started out || { fail "the guest never printed: $(head -c 300 err)"; kill "$pid"; return 1; }
 	children=$(pgrep -P "$pid" | tr '\n' ' ')
 }
+
+# bytes_sent_to_another_user SOCKET: what a keeper listening on SOCKET
+# sends uid 65534 connecting straight to it, the directories opened up for
+# the time of it (expected: 0, a hang-up without a word).
+bytes_sent_to_another_user() {
+	chmod 755 "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR/krunsh"
+	chmod 777 "$1"
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.settimeout(10)
+print(len(s.recv(65536)))' "$1" 2>&1
+	chmod 700 "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR/krunsh"
+}

@@ -1,0 +1,84 @@
+#include "cli/keeper/warm_call.h"
+#include "cli/keeper/keeper_files.h"
+#include "cli/keeper/keeper_wire.h"
+#include "cli/keeper/warm_spec.h"
+#include "cli/signals.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* How long a run waits for a warm VM that is booting: about a boot under
+ * its watchdog, after which it is better off booting its own. */
+#define TAKE_WAIT_MS 30000
+
+static void cold(const char *why)
+{
+	log_verbose_message("cold boot: %s", why);
+}
+
+void warm_call_begin(const struct options *opts, const struct engine *engine,
+		     struct warm_call *call, struct vm **vm)
+{
+	*vm = NULL;
+	call->conn = -1;
+	if (getenv("KRUNSH_NO_WARM")) {
+		cold("KRUNSH_NO_WARM is set");
+		return;
+	}
+	struct keeper_paths paths;
+	struct error err = {0};
+	if (keeper_paths_warm(&paths, &err) < 0) {
+		cold(err.message);
+		return;
+	}
+	int conn = keeper_connect(&paths);
+	if (conn < 0) {
+		cold(errno == EPERM ? "the warm keeper's socket is not served by your user"
+				    : "no warm VMs are kept (krunsh --warm N keeps N)");
+		return;
+	}
+	static struct keeper_message m;
+	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION, .op = KEEPER_TAKE};
+	if (warm_spec_describe(opts, engine->name, m.text, sizeof(m.text)) < 0) {
+		close(conn);
+		cold("too many VM options for a warm VM");
+		return;
+	}
+	int fds[KEEPER_MAX_FDS];
+	/* A signal meanwhile stays in the pipe: the cold start sees it. */
+	int r = keeper_send(conn, &m, NULL, 0) < 0
+		    ? -1
+		    : keeper_receive(conn, &m, fds, TAKE_WAIT_MS, signals_fd());
+	if (r != 1 || m.op != KEEPER_REPLY || !m.ok || fds[0] < 0) {
+		for (int i = 0; r == 1 && i < KEEPER_MAX_FDS; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		close(conn);
+		cold(r == 1 && m.op == KEEPER_REPLY && !m.ok && m.text[0]
+			 ? m.text
+			 : "the warm keeper did not answer in time");
+		return;
+	}
+	struct vm_loan loan = {.channel_fd = fds[0], .log_fd = fds[1], .execs_done = m.execs_done};
+	if (strcmp(m.engine, engine->name) != 0 ||
+	    !(*vm = vm_borrow(engine, &loan, signals_fd(), &err))) {
+		for (int i = 0; i < KEEPER_MAX_FDS; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		close(conn);
+		cold(err.message[0] ? err.message : "the warm VM runs on another engine");
+		return;
+	}
+	call->conn = conn;
+	log_verbose_message("warm VM: taken from the warm keeper");
+}
+
+void warm_call_end(struct warm_call *call, struct vm *vm)
+{
+	vm_stop(vm); /* ours: the fds only */
+	if (call->conn >= 0)
+		close(call->conn);
+	call->conn = -1;
+}

@@ -1,0 +1,132 @@
+#include "cli/keeper/warm_holder.h"
+#include "cli/exit_status.h"
+#include "cli/keeper/keeper_files.h"
+#include "cli/keeper/keeper_wire.h"
+#include "cli/signals.h"
+#include "lib/sandbox/sandbox.h"
+#include "util/text.h"
+#include "lib/vm/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+/* The lender flushes the hello's clock frame before it hands the channel on. */
+#define LEND_FLUSH_MS 2000
+
+/* The last message of a failed boot: what the keeper tells whoever waits. */
+static void keep_last_line(void *data, int verbose, const char *line)
+{
+	if (!verbose)
+		text_format(data, KEEPER_OPTIONS_MAX, "%s", line);
+}
+
+static void holder_fail(int ctl, struct keeper_message *m) __attribute__((noreturn));
+static void holder_fail(int ctl, struct keeper_message *m)
+{
+	m->version = KEEPER_WIRE_VERSION;
+	m->op = KEEPER_REPLY;
+	m->ok = 0;
+	if (!m->text[0])
+		snprintf(m->text, sizeof(m->text), "the VM did not boot");
+	keeper_send(ctl, m, NULL, 0);
+	_exit(EXIT_KRUNSH_FAILURE);
+}
+
+static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keeper)
+    __attribute__((noreturn));
+static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keeper)
+{
+	static struct keeper_message m;
+	spawn_reset_child_signals();
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != keeper)
+		_exit(EXIT_KRUNSH_FAILURE);
+	int keep[] = {ctl, hs->janitor_pipe};
+	sandbox_close_inherited_fds(keep, 2);
+	m = (struct keeper_message){0};
+	log_set_sink(keep_last_line, m.text);
+	if (signals_install() < 0)
+		holder_fail(ctl, &m);
+	struct vm_setup setup = *hs->setup;
+	setup.cancel_fd = signals_fd(); /* SIGTERM: the keeper wants no more of it */
+	struct vm *vm = NULL;
+	static struct vm_run_result run;
+	struct error err = {0};
+	if (vm_start(hs->engine, hs->probe, hs->vm, &setup, 0, &vm, &run, &err) < 0) {
+		snprintf(m.text, sizeof(m.text), "%s", err.message);
+		holder_fail(ctl, &m);
+	}
+	if (!vm) {
+		struct options none_opts = {.vm = *hs->vm};
+		struct script none = {0};
+		exit_status_decide(&none_opts, &none, &run);
+		holder_fail(ctl, &m);
+	}
+	struct vm_loan loan;
+	if (vm_lend(vm, LEND_FLUSH_MS, &loan) < 0) {
+		vm_stop(vm);
+		snprintf(m.text, sizeof(m.text),
+			 "the VM came up but its channel could not be lent");
+		holder_fail(ctl, &m);
+	}
+	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION,
+				    .op = KEEPER_REPLY,
+				    .ok = 1,
+				    .execs_done = loan.execs_done};
+	snprintf(m.engine, sizeof(m.engine), "%s", hs->engine->name);
+	int fds[] = {loan.channel_fd, loan.log_fd};
+	if (keeper_send(ctl, &m, fds, loan.log_fd >= 0 ? 2 : 1) < 0) {
+		vm_stop(vm);
+		_exit(EXIT_KRUNSH_FAILURE);
+	}
+	/* Held: until the keeper says stop (SIGTERM), or goes (EOF), or the
+	 * VM ends by itself. The borrower's channel is not read here. */
+	int vm_pidfd = (int)syscall(SYS_pidfd_open, vm_main_pid(vm), 0);
+	for (;;) {
+		struct pollfd p[3] = {{.fd = signals_fd(), .events = POLLIN},
+				      {.fd = ctl, .events = POLLIN},
+				      {.fd = vm_pidfd, .events = POLLIN}};
+		int r = poll(p, vm_pidfd >= 0 ? 3 : 2, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || p[0].revents || p[1].revents || (vm_pidfd >= 0 && p[2].revents))
+			break;
+	}
+	vm_stop(vm);
+	_exit(0);
+}
+
+struct holder_child {
+	const struct warm_holder_start *hs;
+	pid_t keeper;
+};
+
+static void holder_child(const void *data, int ctl)
+{
+	const struct holder_child *c = data;
+	holder_main(c->hs, ctl, c->keeper);
+}
+
+pid_t warm_holder_start(const struct warm_holder_start *hs, int *ctl_fd)
+{
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return -1;
+	struct holder_child c = {.hs = hs, .keeper = getpid()};
+	pid_t pid = keeper_fork(pair, holder_child, &c);
+	if (pid >= 0)
+		*ctl_fd = pair[0];
+	return pid;
+}
