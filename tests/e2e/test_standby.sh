@@ -1,0 +1,116 @@
+# The standby shell (agent/standby.c): an execution that fits it runs in a
+# shell the agent started before the execution arrived, and must see what
+# a fresh shell would (README, "Standby shell"). --shell /bin/dash names
+# the same shell by another path, which the standby never serves: that is
+# the fresh run each comparison is made against. /proc/$$/cmdline tells
+# which of the two served a run (the standby's -c program reads a
+# prologue), and is the one thing compared apart.
+
+# What a shell can tell about how it was started, with what differs
+# between any two runs taken out: pipe inode numbers, the system-wide
+# signal queue count, ls's clock, the contract double's run directory, the
+# probe's temporary file, the contract double's agent's pid (PPID). The
+# fds are listed by a simple command into a file: a pipeline's or a
+# command substitution's own pipes would be in the shell's table for as
+# long as it takes to fork the next part;
+# the shell reads its own status itself, as while it forks it blocks every
+# signal. Each command on a line of its own, for line mode. The last line
+# says which shell served the run.
+standby_probe='echo "status $?"
+echo "$0" "$#" "$@"
+env | sort
+set | grep -v "^PPID="
+ulimit -a
+umask
+trap
+set -o
+pwd
+grep -E "^(Sig[^Q]|ShdPnd)" /proc/self/status
+while IFS= read -r l; do case $l in Sig[!Q]*|ShdPnd*) echo "shell $l" ;; esac; done </proc/$$/status
+fds=$(mktemp)
+ls -l /proc/$$/fd >"$fds"
+sed -n "s/^\(.\{10\}\).* \([0-9]* -> \)/\1 \2/p" "$fds" | sed "s/pipe:\[[0-9]*\]/pipe/; s/tmp\.[A-Za-z0-9]*$/tmp.X/" | sort
+rm "$fds"
+cat /proc/$$/oom_score_adj
+echo "hash: $(hash)"
+{ tr "\0" " " </proc/$$/cmdline; echo; } | sed "s/^/cmdline: /" >&2'
+
+# --events' output events as one per stream and line (how the bytes were
+# cut into chunks depends on when the agent read them), with no durations
+# or pid. Other lines pass as they are.
+standby_events_merged() {
+	python3 -c '
+import json, sys
+last = None
+def flush():
+    global last
+    if last:
+        print(json.dumps(last, sort_keys=True))
+    last = None
+for text in sys.stdin:
+    try:
+        e = json.loads(text)
+    except ValueError:
+        flush()
+        print(text, end="")
+        continue
+    if e.get("event") == "output" and last and \
+            (last["stream"], last["line"]) == (e["stream"], e["line"]):
+        last["data"] += e["data"]
+        continue
+    flush()
+    for timing in ("seconds", "pid"):
+        e[timing] = e.get(timing) and "T"
+    if e.get("event") == "output":
+        last = e
+    else:
+        print(json.dumps(e, sort_keys=True))
+flush()
+'
+}
+
+# standby_compare NAME SOURCE [KRUNSH OPTION...]: the probe run twice with
+# the options, its text given as SOURCE says ("-c"; "script": stdin with
+# --script; "lines": stdin), once as it comes and once with --shell
+# /bin/dash. The first must have had the standby, the second a fresh
+# shell, and all they printed (stdout, stderr, the exit status), made
+# comparable as above, must be the same.
+standby_compare() {
+	name=$1 source=$2
+	shift 2
+	for shell in sh dash; do
+		out="$TEST_SCRATCH/$name.$shell"
+		case "$source" in
+		-c) ks --shell /bin/$shell "$@" -c "$standby_probe" </dev/null ;;
+		script) printf '%s\n' "$standby_probe" | ks --shell /bin/$shell --script "$@" ;;
+		lines) printf '%s\n' "$standby_probe" | ks --shell /bin/$shell "$@" ;;
+		esac >"$out.raw" 2>&1
+		echo "exit $?" >>"$out.raw"
+		grep -v 'cmdline: ' "$out.raw" | standby_events_merged |
+			sed 's/krunsh-double\.[A-Za-z0-9]*/krunsh-double.X/g' >"$out"
+	done
+	expect_contains "$name: the standby served the /bin/sh run" krunsh_prologue \
+		"$(grep 'cmdline: ' "$TEST_SCRATCH/$name.sh.raw")" || return 1
+	expect_contains "$name: a fresh shell served the /bin/dash run" \
+		"cmdline: /bin/dash -c . '" \
+		"$(grep 'cmdline: ' "$TEST_SCRATCH/$name.dash.raw")" || return 1
+	if ! diff -u "$TEST_SCRATCH/$name.dash" "$TEST_SCRATCH/$name.sh" >&2; then
+		fail "$name: the standby-served run differs from the fresh one (- fresh, + standby)"
+		return 1
+	fi
+}
+
+test_standby_shell_is_what_a_fresh_shell_would_be() {
+	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	# Quotes, blanks and newlines in values; limits; a working directory.
+	set -- -e "SPACED=a  b" -e "QUOTED=it's" -e 'NEWLINE=one
+two' --ulimit nofile=200:300 --ulimit core=0 -w /usr
+	standby_compare c -c "$@" || return 1
+	standby_compare script script "$@" || return 1
+	standby_compare lines lines "$@" || return 1
+	standby_compare report lines --report "$TEST_SCRATCH/report.json" "$@" || return 1
+	standby_compare events lines --events "$@" || return 1
+	# Names the shell or the standby's own program use.
+	standby_compare names -c -e OLDPWD=/inherited -e krunsh_line=kept \
+		-e krunsh_prologue=kept -w /
+}
