@@ -114,3 +114,72 @@ two' --ulimit nofile=200:300 --ulimit core=0 -w /usr
 	standby_compare names -c -e OLDPWD=/inherited -e krunsh_line=kept \
 		-e krunsh_prologue=kept -w /
 }
+
+standby_session_setup() {
+	export XDG_RUNTIME_DIR="$TEST_SCRATCH/xdg"
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	use_private_tmpdir
+	trap 'ks --session s --end >/dev/null 2>&1
+		only_engine krun-double && rm -f /tmp/.krunsh-session-cwd' EXIT
+}
+
+# Which shell served the call: "standby", "fresh" or what its cmdline was.
+standby_which='case "$(tr "\0" " " </proc/$$/cmdline)" in
+"/bin/sh -c while IFS= read -r krunsh_line"*) echo standby ;;
+*" -c . '"'"'"*) echo fresh ;;
+*) tr "\0" " " </proc/$$/cmdline ;;
+esac'
+
+test_standby_shell_in_a_session_is_what_a_fresh_shell_would_be() {
+	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	standby_session_setup
+	# Each call's standby was started after the call before it ended.
+	ks --session s -c true || fail "the session did not start" || return 1
+	set -- --session s -e "SPACED=a  b" --ulimit nofile=100:200
+	standby_compare session-c -c "$@" || return 1
+	standby_compare session-script script "$@" || return 1
+	standby_compare session-lines lines "$@"
+}
+
+test_standby_shell_killed_before_use_falls_back_to_a_fresh_one() {
+	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	standby_session_setup
+	# A fresh call (--shell /bin/dash: no standby) leaves a process that
+	# kills the standby started after it: the agent's child (in the
+	# contract double the agent is a host process among others).
+	ks --session s --shell /bin/dash -c 'agent=$PPID
+		(sleep 2; pkill -KILL -P "$agent" -f krunsh_prologue) >/dev/null 2>&1 &' ||
+		fail "the first call failed" || return 1
+	sleep 4
+	expect_eq "the call after the kill" "fresh
+ok" "$(ks --session s -c "$standby_which
+echo ok" 2>&1)" || return 1
+	# And the one after that has a standby again.
+	expect_eq "the next call" "standby" "$(ks --session s -c "$standby_which" 2>&1)"
+}
+
+test_standby_shell_serves_no_user_terminal_or_program() {
+	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	expect_eq "a default -c" standby "$(ks -c "$standby_which" 2>&1)" || return 1
+	expect_eq "-u" fresh "$(ks -u "$(id -u)" -c "$standby_which" 2>&1)" || return 1
+	expect_eq "an IFS in the environment" fresh "$(ks -e IFS=: -c "$standby_which" 2>&1)" ||
+		return 1
+	expect_eq "-t" fresh "$(ks -t -c "$standby_which" </dev/null 2>&1 | tr -d '\r')" || return 1
+	# Exec mode's program is the sh itself.
+	expect_eq "-- /bin/sh" "/bin/sh -c hea" \
+		"$(ks -- /bin/sh -c 'head -c 14 /proc/$$/cmdline | tr "\0" " "' 2>&1)"
+}
+
+test_standby_shell_refused_limit_is_the_fresh_error() {
+	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	# A hard limit above the kernel's nr_open: setrlimit and prlimit both
+	# refuse it; the standby is dropped and the fresh shell says why.
+	for shell in /bin/sh /bin/dash; do
+		ks --shell "$shell" --ulimit nofile=2000000000 -c 'echo ran' >"$TEST_SCRATCH/out" 2>&1
+		echo "exit $?" >>"$TEST_SCRATCH/out"
+		eval "out_${shell##*/}=\$(cat \"\$TEST_SCRATCH/out\")"
+	done
+	expect_contains "the fresh run's error" "krunsh: --ulimit" "$out_dash" || return 1
+	expect_eq "the standby-capable run" "$out_dash" "$out_sh"
+}
