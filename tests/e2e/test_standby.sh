@@ -145,13 +145,26 @@ test_standby_shell_in_a_session_is_what_a_fresh_shell_would_be() {
 test_standby_shell_killed_before_use_falls_back_to_a_fresh_one() {
 	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
 	standby_session_setup
-	# A fresh call (--shell /bin/dash: no standby) leaves a process that
-	# kills the standby started after it: the agent's child (in the
-	# contract double the agent is a host process among others).
-	ks --session s --shell /bin/dash -c 'agent=$PPID
-		(sleep 2; pkill -KILL -P "$agent" -f krunsh_prologue) >/dev/null 2>&1 &' ||
-		fail "the first call failed" || return 1
-	sleep 4
+	# The first call is fresh (--shell /bin/dash: no standby), so the
+	# standby started with the VM waits through it and after it. It
+	# leaves a process that, once the call's shell is gone and the agent
+	# is waiting for the next call, kills the standby (the agent's child
+	# only: in the contract double the agent is a host process among
+	# others) and says so in a directory the host sees (a volume; the
+	# contract double's guest is the host).
+	mkdir "$TEST_SCRATCH/mark"
+	mark=/mark volume="-v $TEST_SCRATCH/mark:/mark"
+	[ "$ENGINE" = krun-double ] && mark=$TEST_SCRATCH/mark volume=""
+	# shellcheck disable=SC2086 # $volume is one option or none
+	ks --session s $volume --shell /bin/dash -c 'agent=$PPID shell=$$
+		(while kill -0 "$shell"; do sleep 0.1; done; sleep 1
+		 pkill -KILL -P "$agent" -f krunsh_prologue && touch '"$mark/killed"'
+		) >/dev/null 2>&1 &' || fail "the first call failed" || return 1
+	for _ in $(seq 300); do
+		[ -e "$TEST_SCRATCH/mark/killed" ] && break
+		sleep 0.1
+	done
+	[ -e "$TEST_SCRATCH/mark/killed" ] || fail "the standby was never killed" || return 1
 	expect_eq "the call after the kill" "fresh
 ok" "$(ks --session s -c "$standby_which
 echo ok" 2>&1)" || return 1
