@@ -60,7 +60,8 @@ for text in sys.stdin:
         continue
     flush()
     for timing in ("seconds", "pid"):
-        e[timing] = e.get(timing) and "T"
+        if timing in e:
+            e[timing] = "T"
     if e.get("event") == "output":
         last = e
     else:
