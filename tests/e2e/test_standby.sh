@@ -116,15 +116,6 @@ two' --ulimit nofile=200:300 --ulimit core=0 -w /usr
 		-e krunsh_prologue=kept -w /
 }
 
-standby_session_setup() {
-	export XDG_RUNTIME_DIR="$TEST_SCRATCH/xdg"
-	mkdir -p "$XDG_RUNTIME_DIR"
-	chmod 700 "$XDG_RUNTIME_DIR"
-	use_private_tmpdir
-	trap 'ks --session s --end >/dev/null 2>&1
-		only_engine krun-double && rm -f /tmp/.krunsh-session-cwd' EXIT
-}
-
 # Which shell served the call: "standby", "fresh" or what its cmdline was.
 standby_which='case "$(tr "\0" " " </proc/$$/cmdline)" in
 "/bin/sh -c while IFS= read -r krunsh_line"*) echo standby ;;
@@ -134,7 +125,7 @@ esac'
 
 test_standby_shell_in_a_session_is_what_a_fresh_shell_would_be() {
 	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
-	standby_session_setup
+	session_setup
 	# Each call's standby was started after the call before it ended.
 	ks --session s -c true || fail "the session did not start" || return 1
 	set -- --session s -e "SPACED=a  b" --ulimit nofile=100:200
@@ -145,7 +136,7 @@ test_standby_shell_in_a_session_is_what_a_fresh_shell_would_be() {
 
 test_standby_shell_killed_before_use_falls_back_to_a_fresh_one() {
 	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
-	standby_session_setup
+	session_setup
 	# The first call is fresh (--shell /bin/dash: no standby), so the
 	# standby started with the VM waits through it and after it. It
 	# leaves a process that, once the call's shell is gone and the agent
