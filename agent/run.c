@@ -556,6 +556,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 				  error_size);
 		if (pid < 0)
 			return -1;
+		trace("a new process %d runs the execution", (int)pid);
 	}
 	struct stdin_relay relay = {.fd = in[1]};
 	if (relay.fd >= 0)
