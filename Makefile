@@ -265,7 +265,7 @@ $(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/
 $(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c cli/keeper/warm_spec.c lib/spec/host_config.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
-$(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c proto/protocol.c
+$(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c agent/standby_prologue.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
 $(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c lib/exec/line_script.c lib/exec/line_syntax.c util/text.c util/error.c

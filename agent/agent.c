@@ -68,6 +68,7 @@ static void wait_for_host_close(int channel)
  * QEMU exits at once, also on kernels without ACPI. */
 static void finish(const struct agent_config *config, int channel, int status)
 {
+	standby_stop();
 	wait_for_host_close(channel);
 	if (config->root_setup == ROOT_SETUP_INITRAMFS && getpid() == 1) {
 		sync();
@@ -121,6 +122,9 @@ static int run_executions(int channel, const struct agent_config *config, const 
 {
 	int status = 0;
 	for (;;) {
+		/* The next execution's shell starts while the host has none
+		 * for us: once the VM is prepared, then after each execution. */
+		standby_start();
 		struct frame_header h;
 		const unsigned char *payload;
 		if (channel_next_frame(channel, &h, &payload) < 0)

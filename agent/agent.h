@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 enum root_setup {
@@ -151,6 +152,27 @@ void pty_stdin_ended(struct pty *pty);
 /* Types the terminal's end-of-file character (VEOF, ^D) when it is due;
  * returns the ms until it wants to be called again, -1 for never. */
 int pty_eof_step(struct pty *pty);
+
+/* standby.c: the standby shell (a shell started before its execution
+ * arrives, waiting on a control pipe). standby_start makes sure one waits
+ * (none when /bin/sh is not dash); standby_take hands it to an execution
+ * that fits it, or returns -1 (the execution starts a fresh shell);
+ * standby_stop kills the one waiting. */
+struct standby_fds {
+	int in;	      /* its stdin's write end with job->forward_stdin, else -1 */
+	int out, err; /* its stdout's and stderr's read ends */
+};
+void standby_start(void);
+pid_t standby_take(const struct job *job, const char *script_path, const char *const *positional,
+		   struct standby_fds *fds);
+void standby_stop(void);
+/* standby_prologue.c: whether a standby shell of `shell` can serve the
+ * job exactly as a fresh one (README, "Standby shell"); the prologue that
+ * makes it so (its length, or -1 if it does not fit in size). */
+int standby_fits(const struct job *job, const char *shell);
+int standby_prologue(const struct job *job, const char *cwd, unsigned umask_value,
+		     const char *script_path, const char *const *positional, char *out,
+		     size_t size);
 
 /* guest_run.c: runs the job and returns its exit status (0-255), or -1 with
  * a message in error if it could not be started. */

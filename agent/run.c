@@ -61,9 +61,25 @@ static int shell_source_command(char *out, size_t size, const char *path)
 	return 0;
 }
 
-static void child_exec(const struct job *job, const char *script_path, const char *log_path,
-		       const char *events_path, const char *acks_path, int stdin_fd, int stdout_fd,
-		       int stderr_fd)
+/* A shell mode's positional parameters: line mode's LOG [EVENTS [ACKS]]
+ * (protocol.h), none for a script. NULL-terminated in out[4]. */
+static void shell_positional(const struct job *job, const char *log_path,
+			     const char *events_path, const char *acks_path, const char *out[4])
+{
+	out[0] = log_path;
+	out[1] = events_path;
+	out[2] = acks_path;
+	out[3] = NULL;
+	if (job->mode != JOB_MODE_SHELL_LINES)
+		out[0] = NULL;
+	else if (!job->line_events)
+		out[1] = NULL;
+	else if (!(job->line_events & LINE_EVENTS_STARTED))
+		out[2] = NULL;
+}
+
+static void child_exec(const struct job *job, const char *script_path,
+		       const char *const positional[4], int stdin_fd, int stdout_fd, int stderr_fd)
 {
 	if (job->tty)
 		pty_make_controlling(stdin_fd);
@@ -101,14 +117,8 @@ static void child_exec(const struct job *job, const char *script_path, const cha
 			dprintf(2, "krunsh: script path too long\n");
 			_exit(125);
 		}
-		const char *argv[] = {job->shell, "-c",	  source,     "krunsh",
-				      log_path,	  events_path, acks_path, NULL};
-		if (job->mode != JOB_MODE_SHELL_LINES)
-			argv[4] = NULL;
-		else if (!job->line_events)
-			argv[5] = NULL;
-		else if (!(job->line_events & LINE_EVENTS_STARTED))
-			argv[6] = NULL;
+		const char *argv[] = {job->shell,   "-c",	   source,	  "krunsh",
+				      positional[0], positional[1], positional[2], NULL};
 		/* exec's argv is char *const[] for C's historic reasons; it
 		 * is not written to. */
 		execve(job->shell, (char *const *)argv, job->env);
@@ -434,6 +444,58 @@ static void report_failed_lines(int channel, const char *log_path)
 	fclose(log);
 }
 
+/* The program as a new process: its pipes (or -t's terminal) made, then
+ * fork and exec. Returns its pid; in[1] is where its stdin is fed (-1:
+ * not at all). */
+static pid_t fresh_start(const struct job *job, const char *script_path,
+			 const char *const positional[4], struct output_pipes *pipes,
+			 struct pty *tty, int in[2], char *error, size_t error_size)
+{
+	/* -t: one terminal is the program's stdin, stdout and stderr; the
+	 * agent reads and types on its master. */
+	int out[2], err[2] = {-1, -1};
+	if (job->tty) {
+		if (pty_open(job, tty, error, error_size) < 0)
+			return -1;
+		out[0] = tty->master;
+		out[1] = tty->slave;
+	} else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		snprintf(error, error_size, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	*pipes = (struct output_pipes){.out = out[0], .err = err[0]};
+	/* The host's stdin reaches the program unless it carried the
+	 * commands (then the program reads EOF). */
+	if (job->tty) {
+		in[0] = tty->slave;
+		in[1] = job->forward_stdin ? fcntl(tty->master, F_DUPFD_CLOEXEC, 0) : -1;
+	} else if (job->forward_stdin) {
+		if (pipe2(in, O_CLOEXEC) < 0) {
+			snprintf(error, error_size, "pipe: %s", strerror(errno));
+			return -1;
+		}
+	} else {
+		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(error, error_size, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		child_exec(job, script_path, positional, in[0], out[1],
+			   job->tty ? tty->slave : err[1]);
+	/* The terminal's slave stays open here while the program runs: its
+	 * input queue and modes tell when end-of-file is due (pty.c). */
+	if (!job->tty) {
+		close(out[1]);
+		close(err[1]);
+		if (in[0] >= 0)
+			close(in[0]);
+	}
+	return pid;
+}
+
 int run_job(int channel, const struct job *job, const char *run_dir, char *error, size_t error_size)
 {
 	char script_path[512], log_path[512];
@@ -474,53 +536,27 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			 strerror(errno));
 		return -1;
 	}
-	/* -t: one terminal is the program's stdin, stdout and stderr; the
-	 * agent reads and types on its master. */
-	int out[2], err[2] = {-1, -1};
-	struct pty tty = {.master = -1, .slave = -1};
-	if (job->tty) {
-		if (pty_open(job, &tty, error, error_size) < 0)
-			return -1;
-		out[0] = tty.master;
-		out[1] = tty.slave;
-	} else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		snprintf(error, error_size, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	struct output_pipes pipes = {.out = out[0], .err = err[0]};
+	struct output_pipes pipes = {.out = -1, .err = -1};
 	struct line_events events = {.fd = -1, .ack_fd = -1, .pipes = &pipes};
 	if (job->mode == JOB_MODE_SHELL_LINES && job->line_events &&
 	    line_events_open(&events, job, run_dir, error, error_size) < 0)
 		return -1;
-	/* The host's stdin reaches the program unless it carried the
-	 * commands (then the program reads EOF). */
+	const char *positional[4];
+	shell_positional(job, log_path, events.path, events.ack_path, positional);
+	struct pty tty = {.master = -1, .slave = -1};
 	int in[2] = {-1, -1};
-	if (job->tty) {
-		in[0] = tty.slave;
-		in[1] = job->forward_stdin ? fcntl(tty.master, F_DUPFD_CLOEXEC, 0) : -1;
-	} else if (job->forward_stdin) {
-		if (pipe2(in, O_CLOEXEC) < 0) {
-			snprintf(error, error_size, "pipe: %s", strerror(errno));
-			return -1;
-		}
+	struct standby_fds taken;
+	pid_t pid = standby_take(job, script_path, positional, &taken);
+	if (pid > 0) {
+		trace("standby shell %d runs the execution", (int)pid);
+		pipes = (struct output_pipes){.out = taken.out, .err = taken.err};
+		in[1] = taken.in;
 	} else {
-		in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(error, error_size, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		child_exec(job, script_path, log_path, events.path, events.ack_path, in[0], out[1],
-			   job->tty ? tty.slave : err[1]);
-	/* The terminal's slave stays open here while the program runs: its
-	 * input queue and modes tell when end-of-file is due (pty.c). */
-	if (!job->tty) {
-		close(out[1]);
-		close(err[1]);
-		if (in[0] >= 0)
-			close(in[0]);
+		pid = fresh_start(job, script_path, positional, &pipes, &tty, in, error,
+				  error_size);
+		if (pid < 0)
+			return -1;
+		trace("a new process %d runs the execution", (int)pid);
 	}
 	struct stdin_relay relay = {.fd = in[1]};
 	if (relay.fd >= 0)

@@ -8,6 +8,7 @@
 #                                  watchdog retries (boot hangs) counted
 #   bench/run.sh --session N       only 'echo hi' fresh against a call on a
 #                                  live session (--session), N runs each
+#                                  (with KRUNSH_BASELINE: its session call too)
 #   bench/run.sh --warm N          only the warm VMs' figures (issue 15): cold
 #                                  against warm 'echo hi', 20 back to back,
 #                                  the keeper's idle CPU (also at the end of
@@ -26,7 +27,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/krunsh-bench.XXXXXX")
 # A session of the bench's own (issue 13): its socket in a private dir.
 export XDG_RUNTIME_DIR="$work/xdg"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
-trap '"$KRUNSH" --session bench --end 2>/dev/null; "$KRUNSH" --warm 0 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+# The baseline build's session, when there is one, is a session of its own.
+end_sessions() {
+	"$KRUNSH" --session bench --end 2>/dev/null
+	[ -z "${KRUNSH_BASELINE:-}" ] || "$KRUNSH_BASELINE" --session bench-baseline --end 2>/dev/null
+}
+trap 'end_sessions; "$KRUNSH" --warm 0 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 
 json_field() { sed -n "s/^  \"$1\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$2"; }
 
@@ -44,6 +50,7 @@ if [ "${1:-}" = --soak ]; then
 fi
 # A call on a live session: one execution, no boot.
 session_call() { "$KRUNSH" --session bench -c 'echo hi' >/dev/null; }
+baseline_session_call() { "$KRUNSH_BASELINE" --session bench-baseline -c 'echo hi' >/dev/null; }
 now() { date +%s.%N; }
 median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { echo "$1 $2" | awk '{printf "%.2f", $1/$2}'; }
@@ -52,6 +59,11 @@ session_line() {
 	printf '%-36s %10s %14s (%s ms; %sx echo_hi)\n' "session call, live session" "$s" \
 		"${1:-}" "$(echo "$s" | awk '{printf "%.1f", $1 * 1000}')" \
 		"$(ratio "$s" "$(median "$work/echo_hi.times")")"
+	[ -f "$work/baseline_session_call.times" ] || return 0
+	b=$(median "$work/baseline_session_call.times")
+	printf '%-36s %10s %14s (%s ms; this build %sx the baseline)\n' \
+		"session call, baseline build" "$b" "" \
+		"$(echo "$b" | awk '{printf "%.1f", $1 * 1000}')" "$(ratio "$s" "$b")"
 }
 # Warm VMs (issue 15), in the bench's own XDG_RUNTIME_DIR: 'echo hi' cold
 # (KRUNSH_NO_WARM) and warm, interleaved, each warm run on a full pool
@@ -122,10 +134,14 @@ if [ "${1:-}" = --warm ]; then
 fi
 if [ "${1:-}" = --session ]; then
 	"$KRUNSH" --session bench -c true
+	[ -z "${KRUNSH_BASELINE:-}" ] || "$KRUNSH_BASELINE" --session bench-baseline -c true
 	for i in $(seq "${2:-10}"); do
 		t0=$(now); echo 'echo hi' | "$KRUNSH" >/dev/null; t1=$(now); session_call; t2=$(now)
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/echo_hi.times"
 		echo "$t2 $t1" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/session_call.times"
+		[ -n "${KRUNSH_BASELINE:-}" ] || continue
+		t0=$(now); baseline_session_call; t1=$(now)
+		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/baseline_session_call.times"
 	done
 	printf '%-36s %10s\n' "echo_hi (fresh VM)" "$(median "$work/echo_hi.times")"
 	session_line ""
@@ -207,7 +223,7 @@ if [ "$oci_ready" = 1 ] && command -v podman >/dev/null && [ -x "$BUILD_DIR/krun
 	tar -C "$work/unpacked/rootfs" -cf "$work/bb.tar" . &&
 	podman import -q "$work/bb.tar" "$PODMAN_IMAGE" >/dev/null 2>&1; then
 	podman_ready=1
-	trap '"$KRUNSH" --session bench --end 2>/dev/null; "$KRUNSH" --warm 0 2>/dev/null
+	trap 'end_sessions; "$KRUNSH" --warm 0 2>/dev/null
 		podman rmi -f "$PODMAN_IMAGE" >/dev/null 2>&1
 		rm -rf "$work"' EXIT INT TERM
 fi
@@ -220,7 +236,8 @@ cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8 se
 [ "$oci_ready" = 1 ] && cases="$cases image_cached root_unpacked"
 [ "$podman_ready" = 1 ] && cases="$cases echo_true podman_true"
 [ -x "$STREAM_LATENCY" ] && cases="$cases stream_100"
-[ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
+[ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi baseline_session_call" &&
+	"$KRUNSH_BASELINE" --session bench-baseline -c true
 # Where --net works here (passt, a default route).
 "$KRUNSH" --net -c true >/dev/null 2>&1 && cases="$cases net_echo_hi"
 retries=0 runs=0
@@ -230,7 +247,7 @@ for i in $(seq "$RUNS"); do
 		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
 		case $c in
 		bare_boot | concurrent_8 | baseline_echo_hi | stream_100 | podman_true | net_echo_hi | \
-			session_call)
+			session_call | baseline_session_call)
 			continue ;;
 		esac
 		if true; then

@@ -173,7 +173,11 @@ struct krunsh_proc_spec {
 				   have defaults; nothing comes from the host */
 	const char *workdir;	/* NULL: / */
 	double timeout;		/* seconds; 0: none */
-	const char *shell;	/* runs script; NULL: /bin/sh */
+	/* Runs script; NULL: /bin/sh. NULL or "/bin/sh" may be served by the
+	 * guest's standby shell (started before the execution, as fresh as a
+	 * new one for what the script sees: README, "The standby shell");
+	 * any other path starts a new shell. */
+	const char *shell;
 	/* Who it runs as: "UID[:GID]" or "NAME[:GROUP]", looked up in the
 	 * guest root's passwd and group files (supplementary groups and HOME
 	 * from them); NULL: root. */

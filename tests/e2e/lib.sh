@@ -165,3 +165,17 @@ s.settimeout(10)
 print(len(s.recv(65536)))' "$1" 2>&1
 	chmod 700 "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR/krunsh"
 }
+
+# For a test of session "s": an XDG_RUNTIME_DIR (where the sessions'
+# sockets live) and a TMPDIR of its own. (The contract double's agent runs
+# on the host: its session's working directory is the host's
+# /tmp/.krunsh-session-cwd, removed at the end.)
+session_setup() {
+	export XDG_RUNTIME_DIR="$TEST_SCRATCH/xdg"
+	mkdir -p "$XDG_RUNTIME_DIR"
+	chmod 700 "$XDG_RUNTIME_DIR"
+	use_private_tmpdir
+	# Whatever a test leaves running, the subshell's end stops it.
+	trap 'ks --session s --end >/dev/null 2>&1
+		only_engine krun-double && rm -f /tmp/.krunsh-session-cwd' EXIT
+}

@@ -5,17 +5,8 @@
 # killed call leave no process and no file. (The contract double's agent
 # runs on the host: its session's working directory is the host's
 # /tmp/.krunsh-session-cwd, removed by the tests.) Every test has its own
-# XDG_RUNTIME_DIR (where the sessions' sockets live) and TMPDIR.
-
-session_setup() {
-	export XDG_RUNTIME_DIR="$TEST_SCRATCH/xdg"
-	mkdir -p "$XDG_RUNTIME_DIR"
-	chmod 700 "$XDG_RUNTIME_DIR"
-	use_private_tmpdir
-	# Whatever a test leaves running, the subshell's end stops it.
-	trap 'ks --session s --end >/dev/null 2>&1
-		only_engine krun-double && rm -f /tmp/.krunsh-session-cwd' EXIT
-}
+# XDG_RUNTIME_DIR (where the sessions' sockets live) and TMPDIR
+# (session_setup, lib.sh).
 
 # The krunsh processes of session $1 (the keeper and its janitor: those
 # named for the session in their own session, as setsid made them).
