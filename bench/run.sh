@@ -85,7 +85,7 @@ bare_boot() {
 		-M "$machine" -m 512 -smp 1 -accel "$accel" \
 		-cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16 \
 		-kernel "$kernel" -initrd "$BARE_INITRD" -serial none \
-		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz$append_extra" \
+		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz tsc=reliable$append_extra" \
 		</dev/null >/dev/null 2>&1
 }
 ks() { "$KRUNSH" --report "$work/r.json" "$@"; }

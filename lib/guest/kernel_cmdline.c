@@ -38,9 +38,14 @@ int kernel_cmdline_build(const struct kernel_cmdline_config *c, char *buf, size_
 	if (c->serial_port)
 		r |= append(buf, size, &used, " 8250.nr_uarts=1");
 	/* Under TCG, tell the guest the TSC frequency it would otherwise
-	 * calibrate (and on microvm sometimes hang calibrating). */
+	 * calibrate (and on microvm sometimes hang calibrating). And trust
+	 * it: it is the host's TSC, while the jiffies the clocksource
+	 * watchdog checks it against fall behind whenever the host is busy,
+	 * so under load the watchdog declared the TSC unstable (2 boots in
+	 * 4 at a load of 12) and the guest fell back to the jiffies clock,
+	 * its timers then 10 ms coarse. */
 	if (c->tsc_khz && !c->use_kvm)
-		r |= append(buf, size, &used, " tsc_early_khz=%lu", c->tsc_khz);
+		r |= append(buf, size, &used, " tsc_early_khz=%lu tsc=reliable", c->tsc_khz);
 	/* Our minimal kernel ticks from the PIT: skipping the local APIC
 	 * timer's calibration saves 0.24 s under TCG. The Debian kernel hangs
 	 * without that timer on microvm, so only kernels that say so. */

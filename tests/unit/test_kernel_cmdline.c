@@ -15,7 +15,7 @@ static int test_qemu_words(void)
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
 	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
 			 "random.trust_cpu=on no_timer_check 8250.nr_uarts=1 tsc_early_khz=2400000 "
-			 "noapictimer krunsh.userns=1");
+			 "tsc=reliable noapictimer krunsh.userns=1");
 	return 0;
 }
 
