@@ -77,12 +77,30 @@ int load_module_list(const char *name, char *error, size_t error_size)
 	return 0;
 }
 
+/* A kernel without a console for init (the minimal one has no virtual
+ * terminals; its serial console exists only under -V) starts PID 1 with fds
+ * 0-2 closed: the channel or a pipe would then be opened as fd 0, 1 or 2
+ * and later be taken for the agent's stdio. */
+static void stdio_on_null(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
 int setup_early_initramfs(void)
 {
 	mkdir("/dev", 0755);
 	mkdir("/proc", 0555);
 	mkdir("/sys", 0555);
 	(void)mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	stdio_on_null();
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -1;
 	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)

@@ -13,6 +13,8 @@
 #                                  against warm 'echo hi', 20 back to back,
 #                                  the keeper's idle CPU (also at the end of
 #                                  a full run)
+#   bench/run.sh --cold N          only the cold path (issue 15): the bare
+#                                  boot, 'echo hi' and 8 concurrent, N runs each
 # KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
 # KRUNSH_BASELINE=PATH/TO/krunsh adds 'echo hi' with another build (say,
 # the previous commit's), interleaved, and prints this build's ratio to it.
@@ -147,6 +149,8 @@ if [ "${1:-}" = --session ]; then
 	session_line ""
 	exit
 fi
+cold_only=0
+if [ "${1:-}" = --cold ]; then cold_only=1; shift; fi
 RUNS=${1:-10}
 
 echo 'true' | "$KRUNSH" --report "$work/probe.json" >/dev/null
@@ -160,7 +164,7 @@ case "$features" in *noapictimer*) [ "$accel" = tcg ] && append_extra=" noapicti
 tsc_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
 qemu=$(command -v qemu-system-x86_64)
 
-head -c 200000000 /dev/urandom > "$work/big" 2>/dev/null
+[ "$cold_only" = 1 ] || head -c 200000000 /dev/urandom > "$work/big" 2>/dev/null
 export BENCH_BIG="$work/big"
 
 bare_boot() {
@@ -168,7 +172,7 @@ bare_boot() {
 		-M "$machine" -m 512 -smp 1 -accel "$accel" \
 		-cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16 \
 		-kernel "$kernel" -initrd "$BARE_INITRD" -serial none \
-		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz$append_extra" \
+		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz tsc=reliable$append_extra" \
 		</dev/null >/dev/null 2>&1
 }
 ks() { "$KRUNSH" --report "$work/r.json" "$@"; }
@@ -185,6 +189,31 @@ concurrent_8() {
 # --net: passt and krunsh's network filter started, the guest's eth0 set.
 net_echo_hi() { echo 'echo hi' | ks --net >/dev/null; }
 baseline_echo_hi() { echo 'echo hi' | "$KRUNSH_BASELINE" >/dev/null; }
+if [ "$cold_only" = 1 ]; then
+	cases="bare_boot echo_hi concurrent_8"
+	[ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
+	for i in $(seq "$RUNS"); do
+		for c in $cases; do
+			t0=$(now); "$c"; t1=$(now)
+			echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$c.times"
+		done
+	done
+	bare=$(median "$work/bare_boot.times") one=$(median "$work/echo_hi.times")
+	c8=$(median "$work/concurrent_8.times")
+	echo "krunsh cold path, $(date -u +%F), $RUNS runs per case, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "kernel: $kernel ($release)"
+	printf '%-36s %10s %14s\n' case median_s ratio
+	printf '%-36s %10s %14s\n' "bare QEMU boot (baseline)" "$bare" "1.00"
+	printf '%-36s %10s %14s\n' echo_hi "$one" "$(ratio "$one" "$bare")"
+	printf '%-36s %10s %14s (%sx one run)\n' concurrent_8 "$c8" "$(ratio "$c8" "$bare")" \
+		"$(ratio "$c8" "$one")"
+	if [ -n "${KRUNSH_BASELINE:-}" ]; then
+		b=$(median "$work/baseline_echo_hi.times")
+		printf '%-36s %10s %14s (this build %sx the baseline)\n' "echo_hi, baseline build" \
+			"$b" "$(ratio "$b" "$bare")" "$(ratio "$one" "$b")"
+	fi
+	exit
+fi
 # Streaming (issue 13): stdin held open, 100 lines written one at a time,
 # each after the previous one's output (bench/stream_latency.c).
 STREAM_LATENCY=$BUILD_DIR/bench/stream-latency

@@ -38,11 +38,14 @@ int kernel_cmdline_build(const struct kernel_cmdline_config *c, char *buf, size_
 	if (c->serial_port)
 		r |= append(buf, size, &used, " 8250.nr_uarts=1");
 	/* Under TCG, tell the guest the TSC frequency it would otherwise
-	 * calibrate (and on microvm sometimes hang calibrating). That TSC is
-	 * the host's, so reliable: said so, the guest's clocksource is good
-	 * for high-resolution timers and the kernel goes tickless when idle
-	 * (else it ticks at HZ from the PIT, which costs an idle warm VM's
-	 * QEMU about 3% of a core; measured 6.4% -> 2.8% for two). */
+	 * calibrate (and on microvm sometimes hang calibrating). And trust
+	 * it: it is the host's TSC, while the jiffies the clocksource
+	 * watchdog checks it against fall behind whenever the host is busy,
+	 * so under load the watchdog declared the TSC unstable (2 boots in
+	 * 4 at a load of 12) and the guest fell back to the jiffies clock,
+	 * its timers then 10 ms coarse. A reliable TSC also lets the idle
+	 * guest go tickless (else it ticks at HZ from the PIT: two idle warm
+	 * VMs' QEMUs took 6.4% of a core, 2.8% with it). */
 	if (c->tsc_khz && !c->use_kvm)
 		r |= append(buf, size, &used, " tsc_early_khz=%lu tsc=reliable", c->tsc_khz);
 	/* Our minimal kernel ticks from the PIT: skipping the local APIC
