@@ -105,7 +105,11 @@ krunsh_pid_of() {
 		fi
 		child=$(pgrep -P "$1" -x krunsh | head -n 1)
 		[ -n "$child" ] && { echo "$child"; return 0; }
-		kill -0 "$1" 2>/dev/null || return 1
+		# An ended job stays a zombie until the test waits for it (sh
+		# reaps only then), and kill -0 succeeds on a zombie: without
+		# this a krunsh that refuses at once cost 100 rounds of pgrep.
+		state=$(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null)
+		[ -n "$state" ] && [ "$state" != Z ] || return 1
 		sleep 0.05
 	done
 	return 1

@@ -62,7 +62,7 @@ test_200_mb_output_with_bounded_memory() {
 	rc=$?
 	wait "$counter"
 	echo "krunsh peak RSS (VmHWM): ${peak} kB"
-	expect_eq "exit status" 0 "$rc" || return 1
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
 	expect_eq "bytes received" 200000000 "$(cat count)" || return 1
 	[ "$peak" -gt 0 ] || fail "no RSS sample taken" || return 1
 	[ "$peak" -le 65536 ] || fail "krunsh peak RSS ${peak} kB exceeds 64 MiB"
