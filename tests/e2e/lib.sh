@@ -183,3 +183,16 @@ session_setup() {
 	trap 'ks --session s --end >/dev/null 2>&1
 		only_engine krun-double && rm -f /tmp/.krunsh-session-cwd' EXIT
 }
+
+# The detached krunsh processes whose command line matches the grep
+# pattern $1 and whose XDG_RUNTIME_DIR is ours: a keeper and its janitor
+# (session or warm), which run in a session of their own (setsid).
+detached_krunsh_processes() {
+	for p in $(pgrep -x krunsh); do
+		tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | grep -q -- "$1" || continue
+		tr '\0' '\n' </proc/"$p"/environ 2>/dev/null |
+			grep -qx "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" || continue
+		sid=$(awk '{ print $6 }' /proc/"$p"/stat 2>/dev/null)
+		[ -n "$sid" ] && [ "$sid" != "$(awk '{ print $6 }' /proc/$$/stat)" ] && echo "$p"
+	done
+}

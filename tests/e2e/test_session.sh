@@ -11,13 +11,7 @@
 # The krunsh processes of session $1 (the keeper and its janitor: those
 # named for the session in their own session, as setsid made them).
 session_processes() {
-	for p in $(pgrep -x krunsh); do
-		tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | grep -q -- "--session $1 " || continue
-		tr '\0' '\n' </proc/"$p"/environ 2>/dev/null |
-			grep -qx "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" || continue
-		sid=$(awk '{ print $6 }' /proc/"$p"/stat 2>/dev/null)
-		[ -n "$sid" ] && [ "$sid" != "$(awk '{ print $6 }' /proc/$$/stat)" ] && echo "$p"
-	done
+	detached_krunsh_processes "--session $1 "
 }
 
 keeper_pid() {

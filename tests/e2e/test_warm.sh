@@ -17,13 +17,7 @@ warm_setup() {
 # The keeper and its janitor: krunsh processes asked for --warm, with our
 # XDG_RUNTIME_DIR, in a session of their own (setsid).
 warm_processes() {
-	for p in $(pgrep -x krunsh); do
-		tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | grep -q -- "--warm [1-9]" || continue
-		tr '\0' '\n' </proc/"$p"/environ 2>/dev/null |
-			grep -qx "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR" || continue
-		sid=$(awk '{ print $6 }' /proc/"$p"/stat 2>/dev/null)
-		[ -n "$sid" ] && [ "$sid" != "$(awk '{ print $6 }' /proc/$$/stat)" ] && echo "$p"
-	done
+	detached_krunsh_processes "--warm [1-9]"
 }
 
 warm_keeper_pid() {
