@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -39,7 +40,7 @@ static const char standby_program[] =
     "\"; done; eval \"$krunsh_prologue\"";
 
 struct standby_shell {
-	pid_t pid; /* 0: none */
+	pid_t pid;		   /* 0: none */
 	int control, in, out, err; /* the agent's ends */
 };
 
@@ -53,7 +54,8 @@ static int standby_shell_supported(void)
 	static int known = -1;
 	if (known < 0) {
 		char resolved[PATH_MAX];
-		const char *base = realpath(STANDBY_SHELL, resolved) ? strrchr(resolved, '/') : NULL;
+		const char *base =
+		    realpath(STANDBY_SHELL, resolved) ? strrchr(resolved, '/') : NULL;
 		known = base && strcmp(base, "/dash") == 0;
 	}
 	return known;
@@ -149,6 +151,21 @@ void standby_start(void)
 	trace("standby shell %d started", (int)pid);
 }
 
+/* Whether the standby has exec'd its shell. Before that the child still
+ * holds the agent's file table and moves its pipes to fds above 10: a
+ * job's lower RLIMIT_NOFILE applied then made those moves fail, and the
+ * execution exit 127 (--ulimit nofile=16, found by the suite). */
+static int standby_is_the_shell(pid_t pid)
+{
+	char link[64], exe[PATH_MAX], shell[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0 || !realpath(STANDBY_SHELL, shell))
+		return 0;
+	exe[n] = '\0';
+	return strcmp(exe, shell) == 0;
+}
+
 static int apply_rlimits(pid_t pid, const struct job *job)
 {
 	for (size_t i = 0; i < job->rlimit_count; i++) {
@@ -159,8 +176,8 @@ static int apply_rlimits(pid_t pid, const struct job *job)
 	return 0;
 }
 
-pid_t standby_take(const struct job *job, const char *script_path,
-		   const char *const *positional, struct standby_fds *fds)
+pid_t standby_take(const struct job *job, const char *script_path, const char *const *positional,
+		   struct standby_fds *fds)
 {
 	if (standby.pid <= 0 || !standby_fits(job, STANDBY_SHELL))
 		return -1;
@@ -168,6 +185,15 @@ pid_t standby_take(const struct job *job, const char *script_path,
 		trace("standby shell %d is gone", (int)standby.pid);
 		standby_forget();
 		return -1;
+	}
+	/* It is at most a few exec steps away: wait for it (bounded), as a
+	 * fresh start would cost more. */
+	for (int i = 0; job->rlimit_count && i < 100 && !standby_is_the_shell(standby.pid); i++)
+		usleep(5000);
+	if (job->rlimit_count && !standby_is_the_shell(standby.pid)) {
+		trace("standby shell %d not started yet: a fresh one takes the limits",
+		      (int)standby.pid);
+		return -1; /* it stays for a later execution */
 	}
 	char cwd[PATH_MAX];
 	static char prologue[STANDBY_PROLOGUE_MAX];
