@@ -68,8 +68,8 @@ struct session {
 	int stderr_closed;
 	struct pending_output pending;
 	size_t chunk_stdout, chunk_stderr;
-	double deadline;	   /* of the wait in progress; 0: none */
-	struct session_poll poll; /* what session_pollfds gave, for dispatch */
+	double deadline;	    /* of the wait in progress; 0: none */
+	struct session_poll poll;   /* what session_pollfds gave, for dispatch */
 	struct frame_reader reader; /* last: 64 KiB */
 };
 
@@ -147,8 +147,8 @@ static void emit_event(struct session *s, const struct krunsh_event *ev)
 	size_t length = 0;
 	s->exec->on_event(s->exec->event_data, ev, &out, &length);
 	if (out && length)
-		s->pending = (struct pending_output){s->exec->stdout_fd, out, length,
-						     s->chunk_stdout, 1};
+		s->pending =
+		    (struct pending_output){s->exec->stdout_fd, out, length, s->chunk_stdout, 1};
 }
 
 static void handle_frame(struct session *s, const struct frame_header *h,
@@ -180,9 +180,9 @@ static void handle_frame(struct session *s, const struct frame_header *h,
 		}
 		if (!out && s->stderr_closed)
 			break;
-		s->pending = (struct pending_output){
-		    out ? s->exec->stdout_fd : s->exec->stderr_fd, payload, h->length,
-		    out ? s->chunk_stdout : s->chunk_stderr, out};
+		s->pending = (struct pending_output){out ? s->exec->stdout_fd : s->exec->stderr_fd,
+						     payload, h->length,
+						     out ? s->chunk_stdout : s->chunk_stderr, out};
 		break;
 	}
 	case FRAME_LINE_RESULT:
@@ -364,8 +364,8 @@ static void queue_commit(struct session *s, uint32_t type, uint32_t exec, size_t
 	s->out_length += FRAME_HEADER_SIZE + length;
 }
 
-static int queue_frame(struct session *s, uint32_t type, uint32_t exec,
-		       const unsigned char *data, size_t length)
+static int queue_frame(struct session *s, uint32_t type, uint32_t exec, const unsigned char *data,
+		       size_t length)
 {
 	unsigned char *frame = queue_space(s, length);
 	if (!frame)
@@ -480,7 +480,9 @@ int session_pollfds(struct session *s, struct pollfd *fds, int *timeout_ms)
 	if (s->vm_pidfd >= 0)
 		fds[ix->pidfd = n++] = (struct pollfd){.fd = s->vm_pidfd, .events = POLLIN};
 	if (s->conn < 0) {
-		fds[ix->listen = n++] = (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
+		if (!config->ignore_agent)
+			fds[ix->listen = n++] =
+			    (struct pollfd){.fd = config->listen_fd, .events = POLLIN};
 	} else {
 		short ev = 0;
 		if (!s->pending.length)
@@ -650,8 +652,8 @@ int session_exec_feed(struct session *s, const void *data, size_t length, size_t
 		return 0; /* it has ended: the rest is not run */
 	for (size_t sent = 0; sent < length;) {
 		size_t n = length - sent < FRAME_OUTPUT_MAX ? length - sent : FRAME_OUTPUT_MAX;
-		if (queue_frame(s, FRAME_SCRIPT, s->exec_id, (const unsigned char *)data + sent, n) <
-		    0)
+		if (queue_frame(s, FRAME_SCRIPT, s->exec_id, (const unsigned char *)data + sent,
+				n) < 0)
 			return -1;
 		sent += n;
 	}
@@ -725,8 +727,7 @@ void session_lent_back(struct session *s, uint32_t execs_done)
 	s->exec_id = execs_done;
 }
 
-struct session *session_adopt(const struct session_config *config, int conn,
-			      uint32_t execs_done)
+struct session *session_adopt(const struct session_config *config, int conn, uint32_t execs_done)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	if (!s)

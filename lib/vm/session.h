@@ -56,6 +56,10 @@ struct session_config {
 	int cancel_fd;
 	void (*on_alive)(void *data);
 	void *on_alive_data;
+	/* Test hook: the agent's connection is never taken, as when a boot
+	 * hangs. Stopping the VMM alone is a race the agent of the contract
+	 * double can win, connecting before the signal lands. */
+	int ignore_agent;
 };
 
 /* One execution. */
@@ -142,8 +146,7 @@ void session_close(struct session *s);
 int session_lend(struct session *s, uint32_t *execs_done);
 uint32_t session_executions(const struct session *s);
 void session_lent_back(struct session *s, uint32_t execs_done);
-struct session *session_adopt(const struct session_config *config, int conn,
-			      uint32_t execs_done);
+struct session *session_adopt(const struct session_config *config, int conn, uint32_t execs_done);
 /* Sends what is queued for the guest (the clock of the hello) before the
  * channel is lent: -1 if the VM is gone or it took longer than timeout_ms. */
 int session_flush(struct session *s, int timeout_ms);

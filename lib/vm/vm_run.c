@@ -185,6 +185,7 @@ static int start_attempt(struct vm *vm, const struct vm_setup *setup, double dea
 	    .cancel_fd = setup->cancel_fd,
 	    .on_alive = remove_run_dir,
 	    .on_alive_data = vm->run_dir,
+	    .ignore_agent = attempt == 0 && setup->freeze_first_boot,
 	};
 	vm->session = session_open(&vm->session_config);
 	if (!vm->session) {
