@@ -6,7 +6,7 @@
 #include "cli/signals.h"
 #include "lib/sandbox/sandbox.h"
 #include "util/text.h"
-#include "lib/vm/session.h"
+#include "util/clock.h"
 #include "lib/vm/spawn.h"
 
 #include <errno.h>
@@ -117,11 +117,7 @@ static void boot_one(struct warm_keeper *k)
 			s = &k->slots[i];
 	if (!s)
 		return;
-	struct warm_holder_start hs = {.engine = k->start->engine,
-				       .probe = k->start->probe,
-				       .vm = k->start->vm,
-				       .setup = k->start->setup,
-				       .janitor_pipe = k->janitor_pipe};
+	struct warm_holder_start hs = {.vm = k->start->vm, .janitor_pipe = k->janitor_pipe};
 	pid_t pid = warm_holder_start(&hs, &s->ctl);
 	if (pid < 0) {
 		k->failures++;
@@ -161,7 +157,7 @@ static void lend(struct warm_keeper *k, struct slot *s, int fd)
 					     .op = KEEPER_REPLY,
 					     .ok = 1,
 					     .execs_done = s->execs_done};
-	text_format(k->message.engine, sizeof(k->message.engine), "%s", k->start->engine->name);
+	text_format(k->message.engine, sizeof(k->message.engine), "%s", k->start->engine);
 	int sent = keeper_send(fd, &k->message, s->loan, s->loan[1] >= 0 ? 2 : 1);
 	close_loan(s); /* the run's now, and the holder's */
 	s->state = SLOT_LENT;

@@ -62,6 +62,9 @@ const struct script_line *script_find_line(const struct script *s, unsigned numb
 /* Printable, single-line, bounded rendering of a line for stderr. */
 void script_line_describe(const struct script *s, const struct script_line *line, char *buf,
 			  size_t size);
+/* text goes before what the shell runs (streaming: before what is not fed
+ * yet); -1: out of memory. */
+int script_prepend(struct script *s, const char *text);
 void script_free(struct script *s);
 
 #endif
