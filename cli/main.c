@@ -20,7 +20,6 @@
 #include "cli/signals.h"
 #include "cli/stream.h"
 #include "krunsh/krunsh.h"
-#include "lib/vm/tempdir.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -153,9 +152,7 @@ int main(int argc, char **argv)
 	struct options opts;
 	struct error err = {0};
 	log_set_sink(log_to_stderr, NULL);
-	static struct host_config host;
-	environment_read(&host);
-	host_config_set(&host);
+	const struct krunsh_host *host = environment_host();
 	enum cli_result cr = cli_parse(argc, argv, &opts, &err);
 	if (cr == CLI_EXIT_OK)
 		return 0;
@@ -185,7 +182,6 @@ int main(int argc, char **argv)
 		return EXIT_KRUNSH_FAILURE;
 	}
 	if (opts.warm_set) {
-		tempdir_sweep_stale();
 		int warmed = warm_command(&opts, &err);
 		if (warmed < 0)
 			error_print(&err);
@@ -218,7 +214,7 @@ int main(int argc, char **argv)
 	if (interactive_prepare(&opts, &err) < 0 ||
 	    read_script(&opts, &script, &script_length, &err) < 0 ||
 	    runner_outputs_add_volumes(&opts, &err) < 0 || guest_env_build(&opts, &err) < 0 ||
-	    run_spec_build(&opts, &host, script, script_length, &spec, &err) < 0) {
+	    run_spec_build(&opts, host, script, script_length, &spec, &err) < 0) {
 		error_print(&err);
 		goto out;
 	}

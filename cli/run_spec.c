@@ -7,28 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void host_from(const struct host_config *c, struct krunsh_host *h)
-{
-	*h = (struct krunsh_host){
-	    .agent = c->agent,
-	    .kernel = c->kernel,
-	    .libkrun = c->libkrun,
-	    .qemu = c->qemu,
-	    .qemu_cpu = c->qemu_cpu,
-	    .virtiofsd = c->virtiofsd,
-	    .passt = c->passt,
-	    .kernel_append = c->kernel_append,
-	    .kvm_device = c->kvm_device,
-	    .disable_kvm = c->disable_kvm,
-	    .tmpdir = c->tmpdir,
-	    .home = c->home,
-	    .cache_home = c->cache_home,
-	    .path = c->path,
-	    /* krunsh's own tests (the boot watchdog's): never set otherwise */
-	    .test_freeze_first_boot = getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL,
-	};
-}
-
 static int resources_from(const struct resources *r, struct run_spec *out)
 {
 	out->volumes = calloc(r->volume_count + 1, sizeof(*out->volumes));
@@ -154,11 +132,11 @@ static int proc_from(const struct options *opts, struct run_spec *out)
 	return 0;
 }
 
-int run_spec_build(const struct options *opts, const struct host_config *host, char *script,
+int run_spec_build(const struct options *opts, const struct krunsh_host *host, char *script,
 		   size_t script_length, struct run_spec *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
-	host_from(host, &out->host);
+	out->host = *host;
 	out->vm.host = &out->host;
 	out->vm.cancel_fd = -1;
 	vm_from(&opts->vm, out);

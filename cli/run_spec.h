@@ -10,7 +10,6 @@
 
 #include "cli/options.h"
 #include "krunsh/krunsh.h"
-#include "lib/spec/host_config.h"
 
 struct run_spec {
 	struct krunsh_host host;
@@ -32,7 +31,7 @@ struct run_spec {
  * runner_outputs_add_volumes) and the host's configuration; the script:
  * text (with its length: a NUL byte in it is refused here, as the line
  * with it would be), or NULL for stdin, fed while the commands run. */
-int run_spec_build(const struct options *opts, const struct host_config *host, char *script,
+int run_spec_build(const struct options *opts, const struct krunsh_host *host, char *script,
 		   size_t script_length, struct run_spec *out, struct error *err);
 /* The directory the commands start in (an absolute guest path). */
 const char *run_spec_workdir(const struct run_spec *spec);

@@ -1,14 +1,14 @@
 #include "cli/keeper/keeper.h"
 #include "cli/exit_status.h"
+#include "cli/environment.h"
 #include "cli/run_spec.h"
 #include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/session_options.h"
 #include "cli/signals.h"
-#include "lib/sandbox/sandbox.h"
-#include "lib/vm/spawn.h"
 
 #include "util/clock.h"
+#include "util/process.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -165,7 +165,7 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	static struct keeper k;
 	k = (struct keeper){.start = ks, .listen_fd = -1, .vm_pidfd = -1, .janitor_pipe = -1};
 	setsid();
-	spawn_reset_child_signals();
+	process_reset_signals();
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* During the boot its messages reach the starting call; after it,
 	 * nowhere: the keeper logs nothing. */
@@ -173,7 +173,7 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	dup2(devnull, 1);
 	dup2(boot_fd, 2);
 	int keep[] = {ks->lock_fd, devnull};
-	sandbox_close_inherited_fds(keep, 2);
+	process_close_inherited_fds(keep, 2);
 	if (signals_install() < 0) {
 		log_message("session %s: cannot set up signal handling", ks->paths->name);
 		_exit(EXIT_KRUNSH_FAILURE);
@@ -186,7 +186,7 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	static struct run_spec spec;
 	struct error err = {0};
 	struct krunsh_error e;
-	if (run_spec_build(opts, host_config(), NULL, 0, &spec, &err) < 0) {
+	if (run_spec_build(opts, environment_host(), NULL, 0, &spec, &err) < 0) {
 		error_print(&err);
 		_exit(EXIT_KRUNSH_FAILURE);
 	}

@@ -4,6 +4,7 @@
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/warm_spec.h"
 #include "cli/signals.h"
+#include "cli/environment.h"
 #include "cli/run_spec.h"
 #include "util/text.h"
 
@@ -130,7 +131,7 @@ int warm_command(struct options *opts, struct error *err)
 	/* The keeper never shows a guest's console: nobody reads it. */
 	opts->vm.verbose = 0;
 	static struct run_spec vms;
-	if (run_spec_build(opts, host_config(), NULL, 0, &vms, err) < 0)
+	if (run_spec_build(opts, environment_host(), NULL, 0, &vms, err) < 0)
 		return -1;
 	vms.vm.boot_timeout = boot_timeout();
 	vms.vm.log = log_to_stderr;

@@ -3,9 +3,8 @@
 #include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/signals.h"
-#include "lib/sandbox/sandbox.h"
 #include "util/text.h"
-#include "lib/vm/spawn.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,12 +45,12 @@ static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keepe
 static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keeper)
 {
 	static struct keeper_message m;
-	spawn_reset_child_signals();
+	process_reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != keeper)
 		_exit(EXIT_KRUNSH_FAILURE);
 	int keep[] = {ctl, hs->janitor_pipe};
-	sandbox_close_inherited_fds(keep, 2);
+	process_close_inherited_fds(keep, 2);
 	m = (struct keeper_message){0};
 	log_set_sink(keep_last_line, m.text);
 	if (signals_install() < 0)

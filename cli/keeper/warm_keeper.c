@@ -4,10 +4,9 @@
 #include "cli/keeper/warm_holder.h"
 #include "cli/keeper/warm_spec.h"
 #include "cli/signals.h"
-#include "lib/sandbox/sandbox.h"
 #include "util/text.h"
 #include "util/clock.h"
-#include "lib/vm/spawn.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -461,13 +460,13 @@ static void keeper_main(const struct warm_keeper_start *ws, int ready_fd)
 	for (int i = 0; i < SLOTS_MAX; i++)
 		k.slots[i] = (struct slot){.ctl = -1, .client = -1, .loan = {-1, -1}};
 	setsid();
-	spawn_reset_child_signals();
+	process_reset_signals();
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(ready_fd, 2); /* until it listens: its messages reach the caller */
 	int keep[] = {ws->lock_fd, devnull};
-	sandbox_close_inherited_fds(keep, 2);
+	process_close_inherited_fds(keep, 2);
 	if (signals_install() < 0) {
 		log_message("the warm keeper cannot set up signal handling");
 		_exit(EXIT_KRUNSH_FAILURE);

@@ -143,6 +143,9 @@ struct krunsh_vm_spec {
 	const struct krunsh_host *host; /* NULL: every default */
 };
 
+/* The most a script, or all of a fed script, may hold. */
+#define KRUNSH_INPUT_MAX (64u * 1024u * 1024u)
+
 struct krunsh_rlimit {
 	int resource;		       /* RLIMIT_NOFILE ... (sys/resource.h) */
 	unsigned long long soft, hard; /* RLIM_INFINITY: unlimited */
@@ -439,6 +442,11 @@ KRUNSH_EXPORT unsigned krunsh_vm_executions(const krunsh_vm *vm);
  * krunsh_vm_spec's cancel_fd, which a borrowed VM has not); -1: none. */
 KRUNSH_EXPORT void krunsh_vm_set_cancel_fd(krunsh_vm *vm, int cancel_fd);
 KRUNSH_EXPORT void krunsh_vm_loan_returned(krunsh_vm *vm, unsigned execs_done);
+/* Removes what VMs of processes that were killed (SIGKILL, a power cut)
+ * left in the run directories of host (NULL: the defaults); a VM's
+ * creation does it too. For a program that outlives its VMs' processes
+ * (krunsh's keepers: their janitor). */
+KRUNSH_EXPORT void krunsh_sweep_stale(const struct krunsh_host *host);
 /* The engine the VM runs on ("qemu", "krun"). */
 KRUNSH_EXPORT const char *krunsh_vm_engine(const krunsh_vm *vm);
 KRUNSH_EXPORT const char *krunsh_version(void);

@@ -228,6 +228,20 @@ void krunsh_vm_stop(krunsh_vm *k)
 	free(k);
 }
 
+void krunsh_sweep_stale(const struct krunsh_host *host)
+{
+	struct host_config config;
+	struct owned owned = {0};
+	struct error err;
+	if (spec_convert_host(host, &config, &owned, &err) == 0) {
+		const struct host_config *before = host_config();
+		host_config_set(&config);
+		tempdir_sweep_stale();
+		host_config_set(before);
+	}
+	owned_free(&owned);
+}
+
 const char *krunsh_vm_engine(const krunsh_vm *k)
 {
 	return k && k->engine ? k->engine->name : NULL;

@@ -3,6 +3,7 @@
 #ifndef KRUNSH_LINE_SCRIPT_H
 #define KRUNSH_LINE_SCRIPT_H
 
+#include "krunsh/krunsh.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -29,7 +30,7 @@ struct script {
 };
 
 /* Hard cap on input so a runaway producer cannot exhaust host memory. */
-#define SCRIPT_INPUT_MAX (64u * 1024u * 1024u)
+#define SCRIPT_INPUT_MAX KRUNSH_INPUT_MAX
 
 enum script_flags {
 	SCRIPT_KEEP_GOING = 1,	/* run every line, exit with the first failure */
