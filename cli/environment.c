@@ -11,10 +11,6 @@ static const char *set(const char *name)
 const struct krunsh_host *environment_host(void)
 {
 	static struct krunsh_host host;
-	static int read;
-	if (read)
-		return &host;
-	read = 1;
 	host = (struct krunsh_host){
 	    .agent = set("KRUNSH_AGENT"),
 	    .kernel = set("KRUNSH_KERNEL"),

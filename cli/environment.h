@@ -7,7 +7,8 @@
 
 #include "krunsh/krunsh.h"
 
-/* Read once, at the first call; the strings are the environment's. */
+/* Read at each call, into the same struct; the strings are the
+ * environment's. */
 const struct krunsh_host *environment_host(void);
 
 #endif
