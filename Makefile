@@ -215,6 +215,7 @@ check-e2e: all
 # PREFIX rebuilds), krunsh.1 names every long option of --help.
 check-build: all
 	@tests/build/test_exports.sh $(LIBKRUNSH_SO) include/krunsh/krunsh.h
+	@tests/build/test_cli_boundary.sh $(BUILD)
 	@tests/build/test_man.sh $(BUILD)/krunsh man/krunsh.1 man/libkrunsh.3 include/krunsh/krunsh.h
 	@MAKE="$(MAKE)" tests/build/test_install.sh $(BUILD)/install-test
 
@@ -243,7 +244,7 @@ $(BUILD)/bench/bare-initramfs.cpio: $(BUILD)/bench/bare-init $(BUILD)/mkcpio
 FUZZ_CFLAGS = -std=gnu17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -I$(BUILD)
 $(BUILD)/fuzz/fuzz_script: tests/fuzz/fuzz_script.c lib/exec/line_script.c lib/exec/line_syntax.c util/text.c util/error.c
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $^
+	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
@@ -262,13 +263,13 @@ $(BUILD)/fuzz/fuzz_netfilter: tests/fuzz/fuzz_netfilter.c lib/net/frame_filter.c
 $(BUILD)/fuzz/fuzz_netrelay: tests/fuzz/fuzz_netrelay.c lib/net/net_relay.c lib/net/frame_filter.c lib/net/host_addresses.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c cli/keeper/warm_spec.c lib/spec/host_config.c util/text.c util/error.c
+$(BUILD)/fuzz/fuzz_session: tests/fuzz/fuzz_session.c cli/keeper/session_options.c cli/keeper/warm_spec.c cli/environment.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 $(BUILD)/fuzz/fuzz_job: tests/fuzz/fuzz_job.c agent/job.c agent/standby_prologue.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c lib/exec/line_script.c lib/exec/line_syntax.c util/text.c util/error.c
+$(BUILD)/fuzz/fuzz_events: tests/fuzz/fuzz_events.c cli/events.c cli/json.c util/text.c util/error.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude -o $@ $^
 fuzz: $(BUILD)/fuzz/fuzz_script $(BUILD)/fuzz/fuzz_frames $(BUILD)/fuzz/fuzz_channel $(BUILD)/fuzz/fuzz_bundle $(BUILD)/fuzz/fuzz_image_layout \

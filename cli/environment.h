@@ -1,11 +1,14 @@
 /* Every variable of the environment krunsh reads for itself (the guest's
  * environment is guest_env.c's): KRUNSH_* overrides of its parts and
- * TMPDIR, HOME, XDG_CACHE_HOME, PATH, given to the library once. */
+ * TMPDIR, HOME, XDG_CACHE_HOME, PATH, given to the library in its specs
+ * (krunsh_vm_spec.host). */
 #ifndef KRUNSH_CLI_ENVIRONMENT_H
 #define KRUNSH_CLI_ENVIRONMENT_H
 
-#include "lib/spec/host_config.h"
+#include "krunsh/krunsh.h"
 
-void environment_read(struct host_config *config);
+/* Read at each call, into the same struct; the strings are the
+ * environment's. */
+const struct krunsh_host *environment_host(void);
 
 #endif

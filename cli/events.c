@@ -15,11 +15,10 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void events_init(struct events *e, int fd, const struct script *script)
+void events_init(struct events *e, int fd)
 {
 	memset(e, 0, sizeof(*e));
 	e->fd = fd;
-	e->script = script;
 }
 
 static void line_field(struct events *e)
@@ -80,15 +79,15 @@ static void flush_carried(struct events *e)
 	}
 }
 
-static void line_started(struct events *e, unsigned line)
+/* The line's text comes with the event (NULL when unknown). */
+static void line_started(struct events *e, unsigned line, const unsigned char *text, size_t length)
 {
 	flush_carried(e);
 	e->line = line;
 	e->line_started = now();
 	json_format(&e->json, "{\"event\":\"line-started\",\"line\":%u,", line);
-	const struct script_line *l = e->script ? script_find_line(e->script, line) : NULL;
-	if (l)
-		json_bytes_field(&e->json, "command", e->script->input + l->offset, l->length);
+	if (text)
+		json_bytes_field(&e->json, "command", text, length);
 	else
 		json_raw(&e->json, "\"command\":null");
 	json_raw(&e->json, "}\n");
@@ -97,9 +96,10 @@ static void line_started(struct events *e, unsigned line)
 static void line_finished(struct events *e, unsigned line, int status, unsigned long long micros)
 {
 	flush_carried(e);
-	json_format(&e->json,
-		    "{\"event\":\"line-finished\",\"line\":%u,\"status\":%d,\"seconds\":%llu.%06llu}\n",
-		    line, status, micros / 1000000u, micros % 1000000u);
+	json_format(
+	    &e->json,
+	    "{\"event\":\"line-finished\",\"line\":%u,\"status\":%d,\"seconds\":%llu.%06llu}\n",
+	    line, status, micros / 1000000u, micros % 1000000u);
 	e->line = 0;
 }
 
@@ -113,7 +113,7 @@ void events_on_event(void *data, const struct krunsh_event *ev, const void **out
 		output(e, ev->stream, ev->data, ev->length);
 		break;
 	case KRUNSH_EVENT_LINE_STARTED:
-		line_started(e, ev->line);
+		line_started(e, ev->line, ev->data, ev->length);
 		break;
 	case KRUNSH_EVENT_LINE_FINISHED:
 		line_finished(e, ev->line, ev->status, ev->micros);
@@ -162,7 +162,8 @@ void events_run_started(struct events *e, const char *engine)
 		return;
 	e->started = 1;
 	json_buffer_reset(&e->json);
-	json_format(&e->json, "{\"event\":\"run-started\",\"version\":%d,\"engine\":", EVENTS_VERSION);
+	json_format(&e->json,
+		    "{\"event\":\"run-started\",\"version\":%d,\"engine\":", EVENTS_VERSION);
 	if (engine)
 		json_string(&e->json, engine, strlen(engine));
 	else
@@ -210,7 +211,7 @@ static const char *events_mode(const struct options *opts)
 	return opts->proc.mode == INPUT_LINES ? "lines" : "script";
 }
 
-static void messages_sink(void *data, int verbose, const char *line)
+void events_log(void *data, int verbose, const char *line)
 {
 	struct events *e = data;
 	if (!verbose && !e->first_message[0])
@@ -218,12 +219,11 @@ static void messages_sink(void *data, int verbose, const char *line)
 	log_to_stderr(NULL, verbose, line);
 }
 
-void events_begin(struct events *e, int fd, const struct script *script,
-		  const struct options *opts)
+void events_begin(struct events *e, int fd, const struct options *opts)
 {
-	events_init(e, fd, script);
+	events_init(e, fd);
 	e->mode = events_mode(opts);
-	log_set_sink(messages_sink, e);
+	log_set_sink(events_log, e);
 }
 
 void events_free(struct events *e)

@@ -8,32 +8,31 @@
 
 #include "cli/json.h"
 #include "cli/options.h"
-#include "lib/exec/line_script.h"
 #include "krunsh/krunsh.h"
 
 #define EVENTS_VERSION 1
 
 struct events {
 	int fd;
-	const struct script *script; /* the lines, for their text */
-	unsigned line;		     /* the line running, 0: none */
-	double line_started;	     /* when it did, CLOCK_MONOTONIC seconds */
-	int started;		     /* the run's start was written */
+	unsigned line;	     /* the line running, 0: none */
+	double line_started; /* when it did, CLOCK_MONOTONIC seconds */
+	int started;	     /* the run's start was written */
 	/* per stream: a character whose end has not come yet */
 	unsigned char carry[2][4];
 	size_t carry_length[2];
 	unsigned char *joined; /* a carried character and the next chunk */
 	size_t joined_capacity;
-	const char *mode;      /* for the run's start */
+	const char *mode;	  /* for the run's start */
 	char first_message[1024]; /* krunsh's first line on stderr */
-	struct json_buffer json; /* what the last event became */
+	struct json_buffer json;  /* what the last event became */
 };
 
-void events_init(struct events *e, int fd, const struct script *script);
+void events_init(struct events *e, int fd);
 /* events_init for krunsh's run: the mode from the options, and krunsh's
  * own lines still go to stderr, the first kept for the run's end. */
-void events_begin(struct events *e, int fd, const struct script *script,
-		  const struct options *opts);
+void events_begin(struct events *e, int fd, const struct options *opts);
+/* The log sink events_begin installs (krunsh_vm_spec.log, data: e). */
+void events_log(void *data, int verbose, const char *line);
 /* krunsh_event_fn: data is the struct events. */
 void events_on_event(void *data, const struct krunsh_event *event, const void **out,
 		     size_t *out_length);
@@ -49,6 +48,5 @@ void events_run_started(struct events *e, const char *engine);
 void events_run_finished(struct events *e, int status, const char *message, size_t unwritten,
 			 int cancel_fd);
 void events_free(struct events *e);
-
 
 #endif

@@ -44,42 +44,37 @@ int interactive_prepare(struct options *opts, struct error *err)
 	return 0;
 }
 
-static void pass_new_size(struct vm *vm)
+static void pass_new_size(krunsh_exec *exec)
 {
 	signals_drain_resize();
 	unsigned rows, columns;
 	terminal_size(&rows, &columns);
-	(void)vm_exec_resize(vm, rows, columns);
+	(void)krunsh_exec_resize(exec, rows, columns, NULL);
 }
 
-void interactive_run(struct vm *vm, const struct vm_job *job, double deadline,
-		     struct vm_run_result *run)
+void interactive_run(krunsh_exec *exec)
 {
 	/* From here on a key is a byte for the guest: no local echo, no
 	 * signal from ^C, no line editing. Not a terminal: nothing to do. */
 	(void)terminal_raw_begin(0);
 	int resize_fd = signals_watch_resize();
 	/* A resize during the boot: the size sent with the job is old. */
-	if (!vm_exec_begin(vm, job, deadline, run)) {
-		pass_new_size(vm);
-		struct pollfd fds[SESSION_MAX_POLLFDS + 1];
-		int timeout_ms, n;
-		while ((n = vm_exec_pollfds(vm, fds, &timeout_ms)) > 0) {
-			int i_resize = -1;
-			if (resize_fd >= 0)
-				fds[i_resize = n++] =
-				    (struct pollfd){.fd = resize_fd, .events = POLLIN};
-			if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
-				if (errno == EINTR)
-					continue;
-				vm_exec_abort(vm, "poll failed");
-				break;
-			}
-			if (i_resize >= 0 && fds[i_resize].revents)
-				pass_new_size(vm);
-			if (vm_exec_dispatch(vm, fds))
-				break;
+	pass_new_size(exec);
+	struct pollfd fds[KRUNSH_EXEC_MAX_POLLFDS + 1];
+	int timeout_ms, n;
+	while ((n = krunsh_exec_pollfds(exec, fds, &timeout_ms)) > 0) {
+		int i_resize = -1;
+		if (resize_fd >= 0)
+			fds[i_resize = n++] = (struct pollfd){.fd = resize_fd, .events = POLLIN};
+		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* krunsh_exec_finish waits for the end */
 		}
+		if (i_resize >= 0 && fds[i_resize].revents)
+			pass_new_size(exec);
+		if (krunsh_exec_dispatch(exec, fds))
+			break;
 	}
 	terminal_restore();
 }

@@ -5,7 +5,7 @@
 #define KRUNSH_CLI_INTERACTIVE_H
 
 #include "cli/options.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
 
 /* After the options, before the environment is built: decides whether the
  * run gets a terminal and, without a program, which shell (the --shell
@@ -13,7 +13,6 @@
 int interactive_prepare(struct options *opts, struct error *err);
 /* Runs the execution on its terminal: raw mode while it runs, restored
  * before this returns, whatever ended it. */
-void interactive_run(struct vm *vm, const struct vm_job *job, double deadline,
-		     struct vm_run_result *run);
+void interactive_run(krunsh_exec *exec);
 
 #endif

@@ -1,5 +1,7 @@
 /* krunsh: read commands, run them in a throw-away microVM, exit with their
- * status (exit_status.c decides which); everything else returns values. */
+ * status (exit_status.c decides which); everything else returns values.
+ * The VM and the execution go through the library's public API
+ * (include/krunsh/krunsh.h), from the specs cli/run_spec.c makes. */
 #include "cli/environment.h"
 #include "cli/events.h"
 #include "cli/exit_status.h"
@@ -12,17 +14,15 @@
 #include "cli/keeper/warm_command.h"
 #include "cli/oci/image.h"
 #include "cli/options.h"
-#include "lib/engine/engine.h"
-#include "util/error.h"
-#include "lib/exec/job_build.h"
 #include "cli/report.h"
+#include "cli/run_spec.h"
 #include "cli/runner_outputs.h"
-#include "lib/exec/line_script.h"
 #include "cli/signals.h"
 #include "cli/stream.h"
-#include "lib/vm/session.h"
-#include "lib/vm/tempdir.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/text.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -30,30 +30,28 @@
 #include <string.h>
 #include <unistd.h>
 
-static int read_input(const struct options *opts, struct script *script, struct error *err)
+/* The script, when it is not fed from stdin while it runs: -c's string
+ * or FILE's contents (*script NULL: stdin, or exec mode). */
+static int read_script(const struct options *opts, char **script, size_t *length, struct error *err)
 {
-	char *input = NULL;
-	size_t length = 0;
+	*script = NULL;
+	*length = 0;
 	if (opts->proc.mode == INPUT_EXEC)
-		return script_build(strdup(""), 0, 0, 0, script, err);
+		return 0;
 	if (opts->command) {
-		input = strdup(opts->command);
-		length = input ? strlen(input) : 0;
 		/* -c is one command string, run as sh -c would. */
-		return input ? script_build(input, length, 0, 0, script, err) : -1;
-	}
-	int flags = (opts->keep_going ? SCRIPT_KEEP_GOING : 0) |
-		    (opts->report_file || opts->events ? SCRIPT_LINE_EVENTS : 0) |
-		    (opts->events ? SCRIPT_LINE_STARTED : 0);
-	int line_mode = opts->proc.mode == INPUT_LINES;
-	if (opts->script_file) {
-		if (input_read_file(opts->script_file, &input, &length, err) < 0)
+		if (!(*script = strdup(opts->command))) {
+			error_set(err, 0, "out of memory");
 			return -1;
-		return script_build(input, length, line_mode, flags, script, err);
+		}
+		*length = strlen(*script);
+		return 0;
 	}
+	if (opts->script_file)
+		return input_read_file(opts->script_file, script, length, err);
 	/* Read while it runs (cli/stream.c); a terminal on stdin gets an
 	 * interactive shell instead (cli/interactive.c). */
-	return script_stream_begin(script, line_mode, flags, err);
+	return 0;
 }
 
 #define DEFAULT_BOOT_TIMEOUT 20.0
@@ -65,71 +63,87 @@ static double boot_timeout(void)
 	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
 }
 
-/* One VM, one execution: the job. With --session the VM is the
- * session's, borrowed for the execution; when it could not boot, *decided
- * is the exit status. */
-static int run_job(const struct engine *engine, const struct engine_probe *probe,
-		   struct options *opts, struct script *script, double deadline,
-		   struct events *events, struct vm_run_result *run, int *decided,
-		   struct error *err, struct error *refused)
+/* Seconds left until deadline (0: none), never 0 once it is set. */
+static double left_until(double deadline)
 {
-	struct job_buffer setup = {0}, job = {0};
-	struct vm *vm = NULL;
+	if (deadline <= 0)
+		return 0;
+	double left = deadline - monotonic_seconds();
+	return left > 0.001 ? left : 0.001;
+}
+
+static void error_from(struct error *err, const struct krunsh_error *e)
+{
+	text_format(err->message, sizeof(err->message), "%s", e->message);
+}
+
+/* The job's one execution on vm, to its end. */
+static int run_exec(krunsh_vm *vm, struct options *opts, struct run_spec *spec, double deadline,
+		    struct events *events, struct krunsh_exec_result *result, struct error *err)
+{
+	struct krunsh_io io = {.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
+			       .stdout_fd = 1,
+			       .stderr_fd = 2,
+			       .on_event = events ? events_on_event : NULL,
+			       .event_data = events};
+	spec->proc.timeout = left_until(deadline);
+	krunsh_exec *exec;
+	struct krunsh_error e;
+	if (krunsh_exec_start(vm, &spec->proc, &io, &exec, &e) < 0) {
+		error_from(err, &e);
+		return -1;
+	}
+	struct error read_failed = {0};
+	if (spec->proc.script_fed)
+		stream_run(exec, 0, &read_failed);
+	else if (spec->proc.terminal)
+		interactive_run(exec);
+	krunsh_exec_finish(exec, result);
+	if (read_failed.message[0] && !result->input_refused[0])
+		text_format(result->input_refused, sizeof(result->input_refused), "%s",
+			    read_failed.message);
+	return 0;
+}
+
+/* One VM, one execution: the job. The VM is the session's (--session) or
+ * a warm one, borrowed for the execution, or `created` booted now; when
+ * the session's could not boot, *decided is the exit status. 0 with
+ * result (its end says how it went, a boot's failure too), or -1 with
+ * err. */
+static int run_job(krunsh_vm *created, struct options *opts, struct run_spec *spec, double deadline,
+		   struct events *events, struct krunsh_exec_result *result, int *decided,
+		   struct error *err)
+{
+	krunsh_vm *borrowed = NULL;
 	struct session_call call = {.conn = -1};
 	struct warm_call warm = {.conn = -1};
-	int r = -1;
 	*decided = -1;
-	if (job_build_setup(&opts->vm, &setup, err) < 0 ||
-	    job_build_exec(&opts->vm, &opts->proc, script->text, script->text_length,
-			   cli_stdin_reaches_commands(opts), &job, err) < 0)
-		goto out;
-	struct vm_setup vm_setup = {
-	    .data = setup.data,
-	    .length = setup.length,
-	    .boot_timeout = boot_timeout(),
-	    .cancel_fd = signals_fd(),
-	    /* Test hook for the watchdog: freeze the first VM as a hung boot
-	     * would, without touching the guest. */
-	    .freeze_first_boot = getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL,
-	};
-	/* Without a session, a warm VM if one fits (else vm stays NULL). */
-	if (!opts->session)
-		warm_call_begin(opts, engine, &warm, &vm);
-	int started = opts->session ? session_call_begin(opts, engine, probe, &vm_setup, deadline,
-							 &call, &vm, decided, err)
-		      : vm	    ? 0
-				    : vm_start(engine, probe, &opts->vm, &vm_setup, deadline, &vm, run, err);
-	if (started < 0)
-		goto out;
-	r = 0;
-	if (!vm)
-		goto out;
-	struct vm_job vm_job = {.data = job.data,
-				.length = job.length,
-				.line_count = script->line_count,
-				.line_events = job_line_events(&opts->proc),
-				.discarded_files = job_discarded_files(&opts->vm, &opts->proc),
-				.tty = opts->proc.tty,
-				.stdin_fd = cli_stdin_reaches_commands(opts) ? 0 : -1,
-				.stdout_fd = 1,
-				.stderr_fd = 2,
-				.on_event = events ? events_on_event : NULL,
-				.event_data = events};
-	if (script->streaming)
-		stream_run(vm, &vm_job, 0, script, deadline, run, refused);
-	else if (opts->proc.tty)
-		interactive_run(vm, &vm_job, deadline, run);
-	else
-		vm_exec(vm, &vm_job, deadline, run);
+	if (opts->session) {
+		if (session_call_begin(opts, spec->vm.boot_timeout, deadline, &call, &borrowed,
+				       decided, err) < 0)
+			return -1;
+		if (!borrowed)
+			return 0;
+	} else {
+		/* A warm VM if one fits, else a cold boot. */
+		warm_call_begin(opts, krunsh_vm_engine(created), &warm, &borrowed);
+	}
+	if (!borrowed) {
+		struct krunsh_error e;
+		if (krunsh_vm_boot(created, result, &e) < 0) {
+			/* A boot that ended (result->end says how) is the run's end;
+			 * one that could not start is krunsh's error. */
+			if (e.code == KRUNSH_E_START && result->end != KRUNSH_EXEC_EXITED)
+				return 0;
+			error_from(err, &e);
+			return -1;
+		}
+	}
+	int r = run_exec(borrowed ? borrowed : created, opts, spec, deadline, events, result, err);
 	if (opts->session)
-		session_call_end(&call, vm, run);
-	else if (warm.conn >= 0)
-		warm_call_end(&warm, vm);
-	else
-		vm_stop(vm);
-out:
-	job_buffer_free(&setup);
-	job_buffer_free(&job);
+		session_call_end(&call, borrowed, r == 0 && result->end == KRUNSH_EXEC_EXITED);
+	else if (borrowed)
+		warm_call_end(&warm, borrowed);
 	return r;
 }
 
@@ -138,9 +152,7 @@ int main(int argc, char **argv)
 	struct options opts;
 	struct error err = {0};
 	log_set_sink(log_to_stderr, NULL);
-	static struct host_config host;
-	environment_read(&host);
-	host_config_set(&host);
+	const struct krunsh_host *host = environment_host();
 	enum cli_result cr = cli_parse(argc, argv, &opts, &err);
 	if (cr == CLI_EXIT_OK)
 		return 0;
@@ -169,7 +181,6 @@ int main(int argc, char **argv)
 		log_message("cannot set up signal handling");
 		return EXIT_KRUNSH_FAILURE;
 	}
-	tempdir_sweep_stale();
 	if (opts.warm_set) {
 		int warmed = warm_command(&opts, &err);
 		if (warmed < 0)
@@ -188,34 +199,53 @@ int main(int argc, char **argv)
 	}
 
 	int status = EXIT_KRUNSH_FAILURE;
-	struct script script = {0};
 	static struct events events;
 	if (opts.events)
-		events_begin(&events, 1, &script, &opts);
-	struct vm_run_result run = {0};
-	const struct engine *engine = NULL;
-	struct engine_probe probe;
+		events_begin(&events, 1, &opts);
+	struct run_spec spec = {0};
+	struct krunsh_exec_result result = {0};
+	struct report_vm facts = {0};
+	krunsh_vm *vm = NULL;
 	int ran = 0;
-	if (interactive_prepare(&opts, &err) < 0 || read_input(&opts, &script, &err) < 0 ||
-	    runner_outputs_add_volumes(&opts, &err) < 0 ||
-	    guest_env_build(&opts, &err) < 0 ||
-	    !(engine = engine_select(&opts.vm, &probe, &err))) {
+	char *script;
+	size_t script_length;
+	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
+	struct krunsh_error e;
+	if (interactive_prepare(&opts, &err) < 0 ||
+	    read_script(&opts, &script, &script_length, &err) < 0 ||
+	    runner_outputs_add_volumes(&opts, &err) < 0 || guest_env_build(&opts, &err) < 0 ||
+	    run_spec_build(&opts, host, script, script_length, &spec, &err) < 0) {
 		error_print(&err);
 		goto out;
 	}
-	log_verbose_message("%s", probe.reason);
-	if (opts.events)
-		events_run_started(&events, engine->name);
-	opts.proc.script_stream = script.streaming;
-	if (opts.session && session_cwd_wrap(&opts, &script) < 0) {
-		log_message("out of memory");
+	/* A FILE's every line is checked before anything boots. */
+	if (krunsh_proc_spec_check(&spec.proc, &e) < 0) {
+		error_from(&err, &e);
+		error_print(&err);
 		goto out;
 	}
-	double deadline = opts.timeout_seconds > 0 ? started + opts.timeout_seconds : 0;
-	struct error refused = {0};
+	spec.vm.boot_timeout = boot_timeout();
+	spec.vm.timeout = left_until(deadline);
+	spec.vm.cancel_fd = signals_fd();
+	spec.vm.log = opts.events ? events_log : log_to_stderr;
+	spec.vm.log_data = opts.events ? &events : NULL;
+	if (opts.session)
+		spec.proc.prologue = session_cwd_prologue(&opts);
+	if (krunsh_vm_create(&spec.vm, &vm, &e) < 0) {
+		error_from(&err, &e);
+		error_print(&err);
+		goto out;
+	}
+	if (opts.events)
+		events_run_started(&events, krunsh_vm_engine(vm));
 	int decided;
-	if (run_job(engine, &probe, &opts, &script, deadline, opts.events ? &events : NULL, &run,
-		    &decided, &err, &refused) < 0) {
+	int job = run_job(vm, &opts, &spec, deadline, opts.events ? &events : NULL, &result,
+			  &decided, &err);
+	/* The VM goes before the run's end is reported. */
+	report_vm_facts(vm, &facts);
+	krunsh_vm_stop(vm);
+	vm = NULL;
+	if (job < 0) {
 		error_print(&err);
 		goto out;
 	}
@@ -225,24 +255,25 @@ int main(int argc, char **argv)
 	}
 	ran = 1;
 	log_verbose_message("guest alive after %.3f s, finished after %.3f s, watchdog retries %d",
-			    run.session.boot_seconds, monotonic_seconds() - started,
-			    run.watchdog_retries);
-	if (exit_status_refused_input_decides(&opts, &run, &refused)) {
-		exit_status_report_failed_lines(&script, &run.session);
-		error_print(&refused);
-		err = refused;
+			    facts.boot_seconds, monotonic_seconds() - started,
+			    facts.watchdog_retries);
+	if (exit_status_refused_input_decides(&opts, &result)) {
+		exit_status_report_failed_lines(&result);
+		log_message("%s", result.input_refused);
+		text_format(err.message, sizeof(err.message), "%s", result.input_refused);
 		status = EXIT_KRUNSH_FAILURE;
 	} else {
-		status = exit_status_decide(&opts, &script, &run);
+		status = exit_status_decide(&opts, run_spec_workdir(&spec), &result);
 	}
 out:
+	if (vm) /* created, never booted */
+		report_vm_facts(vm, &facts);
+	krunsh_vm_stop(vm);
 	if (opts.report_file) {
 		struct run_summary summary = {
 		    .opts = &opts,
-		    .engine = engine ? engine->name : NULL,
-		    .probe = engine ? &probe : NULL,
-		    .script = &script,
-		    .run = ran ? &run : NULL,
+		    .vm = facts.engine[0] ? &facts : NULL,
+		    .result = ran ? &result : NULL,
 		    .total_seconds = monotonic_seconds() - started,
 		    .exit_status = status,
 		    .error = err.message[0] ? err.message : NULL,
@@ -254,12 +285,12 @@ out:
 		}
 	}
 	if (opts.events) {
-		events_run_finished(&events, status, err.message, ran ? run.session.unwritten : 0,
+		events_run_finished(&events, status, err.message, ran ? result.unwritten : 0,
 				    signals_fd());
 		events_free(&events);
 	}
-	session_result_free(&run.session);
-	script_free(&script);
+	krunsh_exec_result_free(&result);
+	run_spec_free(&spec);
 	cli_free(&opts);
 	return status;
 }

@@ -611,7 +611,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 						 c == OPT_MASK ? "an existing absolute host path"
 							       : "an absolute host path");
 			const char ***list = c == OPT_MASK ? &opts->vm.masks : &opts->vm.exposed;
-			size_t *count = c == OPT_MASK ? &opts->vm.mask_count : &opts->vm.exposed_count;
+			size_t *count =
+			    c == OPT_MASK ? &opts->vm.mask_count : &opts->vm.exposed_count;
 			const char **grown = realloc(*list, (*count + 1) * sizeof(**list));
 			if (!grown) {
 				error_set(err, ENOMEM, "parsing options");
@@ -678,7 +679,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	/* -V names what a bundle's or an image's config decides, as it is read. */
 	log_verbose = opts->vm.verbose;
 	if ((bundle_dir || image_ref) && opts->vm.root_dir) {
-		error_set(err, 0, "--%s brings its own root: drop --root", bundle_dir ? "bundle" : "image");
+		error_set(err, 0, "--%s brings its own root: drop --root",
+			  bundle_dir ? "bundle" : "image");
 		return CLI_ERROR;
 	}
 	if (bundle_dir && image_ref) {
@@ -697,14 +699,16 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 	}
 	if (image_ref) {
 		if (saw_dashdash && (opts->command || script_flag || opts->keep_going)) {
-			error_set(err, 0,
-				  "-- PROGRAM cannot be combined with -c, --script or --keep-going");
+			error_set(
+			    err, 0,
+			    "-- PROGRAM cannot be combined with -c, --script or --keep-going");
 			return CLI_ERROR;
 		}
 		struct image_request req = {.ref = image_ref,
 					    .given = given,
 					    .image_command = saw_dashdash && rest == 0,
-					    .args = saw_dashdash && rest > 0 ? argv + optind : NULL};
+					    .args =
+						saw_dashdash && rest > 0 ? argv + optind : NULL};
 		if (image_apply(&req, opts, err) < 0)
 			return CLI_ERROR;
 		if (saw_dashdash)
@@ -715,7 +719,8 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		return CLI_ERROR;
 	}
 	/* After the loop: a --root given later names the passwd file. */
-	if (user_spec && guest_user_resolve(user_spec, opts->vm.root_dir, &opts->proc.user, err) < 0)
+	if (user_spec &&
+	    guest_user_resolve(user_spec, opts->vm.root_dir, &opts->proc.user, err) < 0)
 		return CLI_ERROR;
 	if (session_options_check(opts, rest, err) != CLI_RUN)
 		return CLI_ERROR;

@@ -45,15 +45,15 @@ struct options {
 	int events;		 /* --events: JSON Lines on stdout (cli/events.c) */
 	char **owned_env;	 /* entries read from --env-file */
 	size_t owned_env_count;
-	struct bundle *bundle; /* --bundle: what the specs point into */
-	struct image *image;   /* --image: the same, and the cache entry's lock */
-	int image_prune;	       /* --image-prune: nothing else runs */
-	const char *session;	    /* --session NAME */
-	int session_end;	    /* --end */
-	double idle_timeout;	    /* --idle-timeout; 0: the default */
+	struct bundle *bundle;	   /* --bundle: what the specs point into */
+	struct image *image;	   /* --image: the same, and the cache entry's lock */
+	int image_prune;	   /* --image-prune: nothing else runs */
+	const char *session;	   /* --session NAME */
+	int session_end;	   /* --end */
+	double idle_timeout;	   /* --idle-timeout; 0: the default */
 	unsigned vm_options_given; /* 1 << enum vm_option, as given on the line */
-	int warm_set;		    /* --warm N given */
-	unsigned warm_count;	    /* its N */
+	int warm_set;		   /* --warm N given */
+	unsigned warm_count;	   /* its N */
 };
 
 enum cli_result {

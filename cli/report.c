@@ -1,7 +1,6 @@
 #include "cli/report.h"
 #include "config.h"
-#include "lib/exec/discarded_files.h"
-#include "lib/exec/job_build.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,20 +36,42 @@ static void json_string(FILE *f, const char *s)
 	json_string_n(f, s, strlen(s));
 }
 
-static const char *outcome_name(const struct vm_run_result *run)
+static const char *outcome_name(const struct krunsh_exec_result *r)
 {
 	static const char *names[] = {
-	    [SESSION_EXITED] = "exited",
-	    [SESSION_BOOT_TIMEOUT] = "boot-timeout",
-	    [SESSION_TIMEOUT] = "timeout",
-	    [SESSION_SIGNALLED] = "signalled",
-	    [SESSION_VM_DIED] = "vm-died",
-	    [SESSION_AGENT_ERROR] = "agent-error",
-	    [SESSION_PROTOCOL_ERROR] = "protocol-error",
-	    [SESSION_OUTPUT_CLOSED] = "output-closed",
-	    [SESSION_ALIVE] = "not-finished", /* never the end of a run */
+	    [KRUNSH_EXEC_EXITED] = "exited",
+	    [KRUNSH_EXEC_BOOT_TIMEOUT] = "boot-timeout",
+	    [KRUNSH_EXEC_TIMEOUT] = "timeout",
+	    [KRUNSH_EXEC_CANCELLED] = "signalled",
+	    [KRUNSH_EXEC_VM_DIED] = "vm-died",
+	    [KRUNSH_EXEC_GUEST_ERROR] = "agent-error",
+	    [KRUNSH_EXEC_PROTOCOL_ERROR] = "protocol-error",
+	    [KRUNSH_EXEC_OUTPUT_CLOSED] = "output-closed",
 	};
-	return run ? names[run->session.outcome] : "not-started";
+	return r ? names[r->end] : "not-started";
+}
+
+void report_vm_facts(const krunsh_vm *vm, struct report_vm *out)
+{
+	struct krunsh_vm_info info;
+	krunsh_vm_info(vm, &info);
+	memset(out, 0, sizeof(*out));
+	text_format(out->engine, sizeof(out->engine), "%s", info.engine ? info.engine : "");
+	text_format(out->accelerator, sizeof(out->accelerator), "%s",
+		    info.accelerator ? info.accelerator : "");
+	text_format(out->kernel, sizeof(out->kernel), "%s", info.kernel ? info.kernel : "");
+	text_format(out->kernel_release, sizeof(out->kernel_release), "%s",
+		    info.kernel_release ? info.kernel_release : "");
+	out->boot_seconds = info.boot_seconds;
+	out->watchdog_retries = info.watchdog_retries;
+}
+
+static void line_text(FILE *f, const struct krunsh_line *l)
+{
+	if (l->text)
+		json_string_n(f, l->text, l->text_length);
+	else
+		fputs("null", f);
 }
 
 int report_write(struct report_file *file, const struct run_summary *s, struct error *err)
@@ -66,23 +87,23 @@ int report_write(struct report_file *file, const struct run_summary *s, struct e
 	fprintf(f, "{\n  \"schema\": \"krunsh-report/1\",\n  \"krunsh_version\": ");
 	json_string(f, KRUNSH_VERSION);
 	fprintf(f, ",\n  \"engine\": ");
-	json_string(f, s->engine);
+	json_string(f, s->vm ? s->vm->engine : NULL);
 	fprintf(f, ",\n  \"accelerator\": ");
-	json_string(f, s->probe ? s->probe->accelerator : NULL);
+	json_string(f, s->vm && s->vm->accelerator[0] ? s->vm->accelerator : NULL);
 	fprintf(f, ",\n  \"kernel\": ");
-	json_string(f, s->probe && s->probe->kernel[0] ? s->probe->kernel : NULL);
+	json_string(f, s->vm && s->vm->kernel[0] ? s->vm->kernel : NULL);
 	fprintf(f, ",\n  \"kernel_release\": ");
-	json_string(f, s->probe && s->probe->kernel_release[0] ? s->probe->kernel_release : NULL);
-	const char *mode = s->opts->proc.mode == INPUT_EXEC			       ? "exec"
+	json_string(f, s->vm && s->vm->kernel_release[0] ? s->vm->kernel_release : NULL);
+	const char *mode = s->opts->proc.mode == INPUT_EXEC			    ? "exec"
 			   : s->opts->command || s->opts->proc.mode == INPUT_SCRIPT ? "script"
-									       : "lines";
+										    : "lines";
 	fprintf(f, ",\n  \"mode\": \"%s\"", mode);
-	if (s->run)
-		fprintf(f, ",\n  \"boot_seconds\": %.3f", s->run->session.boot_seconds);
+	if (s->result && s->vm)
+		fprintf(f, ",\n  \"boot_seconds\": %.3f", s->vm->boot_seconds);
 	else
 		fprintf(f, ",\n  \"boot_seconds\": null");
 	fprintf(f, ",\n  \"total_seconds\": %.3f", s->total_seconds);
-	fprintf(f, ",\n  \"watchdog_retries\": %d", s->run ? s->run->watchdog_retries : 0);
+	fprintf(f, ",\n  \"watchdog_retries\": %d", s->vm ? s->vm->watchdog_retries : 0);
 	/* krunsh's own cost, without QEMU or virtiofsd (children). */
 	struct rusage self;
 	if (getrusage(RUSAGE_SELF, &self) == 0)
@@ -90,50 +111,39 @@ int report_write(struct report_file *file, const struct run_summary *s, struct e
 			(double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
 			    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6,
 			self.ru_maxrss);
-	fprintf(f, ",\n  \"outcome\": \"%s\"", outcome_name(s->run));
+	fprintf(f, ",\n  \"outcome\": \"%s\"", outcome_name(s->result));
 	fprintf(f, ",\n  \"exit_status\": %d", s->exit_status);
 	fprintf(f, ",\n  \"error\": ");
 	json_string(f, s->error);
 	/* Files the commands left under the working directory, thrown away. */
 	fprintf(f, ",\n  \"discarded_files\": ");
-	const struct discarded_files *d = s->run ? &s->run->session.discarded : NULL;
-	if (d && d->count) {
-		char cwd[4096], first[1024];
-		discarded_files_first(
-		    first, sizeof(first),
-		    job_workdir(&s->opts->vm, &s->opts->proc, cwd, sizeof(cwd)), d);
-		fprintf(f, "{\"count\": %u, \"at_least\": %s, \"first\": ", d->count,
-			d->at_least ? "true" : "false");
-		json_string(f, first);
+	const struct krunsh_exec_result *r = s->result;
+	if (r && r->discarded_count) {
+		fprintf(f, "{\"count\": %u, \"at_least\": %s, \"first\": ", r->discarded_count,
+			r->discarded_at_least ? "true" : "false");
+		json_string(f, r->discarded_first[0] ? r->discarded_first : NULL);
 		fputc('}', f);
 	} else {
 		fputs("null", f);
 	}
 	fprintf(f, ",\n  \"failed_lines\": [");
-	for (size_t i = 0; s->run && i < s->run->session.failed_count; i++) {
-		const struct failed_line *fl = &s->run->session.failed[i];
-		const struct script_line *line = script_find_line(s->script, fl->line);
-		fprintf(f, "%s\n    {\"line\": %u, \"status\": %u, \"text\": ", i ? "," : "",
-			fl->line, fl->status);
-		if (line)
-			json_string_n(f, s->script->input + line->offset, line->length);
-		else
-			fputs("null", f);
+	size_t failed = r ? r->failed_line_count : 0;
+	for (size_t i = 0; i < failed; i++) {
+		const struct krunsh_line *l = &r->failed_lines[i];
+		fprintf(f, "%s\n    {\"line\": %u, \"status\": %d, \"text\": ", i ? "," : "",
+			l->number, l->status);
+		line_text(f, l);
 		fputc('}', f);
 	}
-	fprintf(f, "%s]", s->run && s->run->session.failed_count ? "\n  " : "");
+	fprintf(f, "%s]", failed ? "\n  " : "");
 	/* Every line run, with its status and duration (line mode). */
 	fprintf(f, ",\n  \"lines\": [");
-	size_t count = s->run ? s->run->session.line_count : 0;
+	size_t count = r ? r->line_count : 0;
 	for (size_t i = 0; i < count; i++) {
-		const struct line_result *lr = &s->run->session.lines[i];
-		const struct script_line *line = script_find_line(s->script, lr->line);
-		fprintf(f, "%s\n    {\"line\": %u, \"status\": %u, \"seconds\": %.6f, \"text\": ",
-			i ? "," : "", lr->line, lr->status, (double)lr->micros / 1e6);
-		if (line)
-			json_string_n(f, s->script->input + line->offset, line->length);
-		else
-			fputs("null", f);
+		const struct krunsh_line *l = &r->lines[i];
+		fprintf(f, "%s\n    {\"line\": %u, \"status\": %d, \"seconds\": %.6f, \"text\": ",
+			i ? "," : "", l->number, l->status, (double)l->micros / 1e6);
+		line_text(f, l);
 		fputc('}', f);
 	}
 	fprintf(f, "%s]\n}\n", count ? "\n  " : "");
@@ -143,7 +153,7 @@ int report_write(struct report_file *file, const struct run_summary *s, struct e
 		report_file_discard(file);
 		return -1;
 	}
-	int r = report_file_commit(file, data, length, err);
+	int committed = report_file_commit(file, data, length, err);
 	free(data);
-	return r;
+	return committed;
 }

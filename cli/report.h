@@ -2,18 +2,23 @@
 #ifndef KRUNSH_REPORT_H
 #define KRUNSH_REPORT_H
 
-#include "lib/engine/engine.h"
 #include "cli/options.h"
 #include "cli/report_file.h"
-#include "lib/exec/line_script.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
+
+/* What the report says of the VM (krunsh_vm_info's, kept past its stop). */
+struct report_vm {
+	char engine[16], accelerator[16];
+	char kernel[4096], kernel_release[256]; /* "" when unknown */
+	double boot_seconds;
+	int watchdog_retries;
+};
+void report_vm_facts(const krunsh_vm *vm, struct report_vm *out);
 
 struct run_summary {
 	const struct options *opts;
-	const char *engine;
-	const struct engine_probe *probe; /* NULL if no engine was chosen */
-	const struct script *script;
-	const struct vm_run_result *run; /* NULL if no VM ran */
+	const struct report_vm *vm;		 /* NULL if no engine was chosen */
+	const struct krunsh_exec_result *result; /* NULL if no VM ran */
 	double total_seconds;
 	int exit_status;
 	const char *error; /* krunsh's own error, or NULL */

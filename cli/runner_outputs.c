@@ -73,8 +73,8 @@ static int add(struct options *opts, const char *dir, struct error *err)
 		return 0;
 	log_verbose_message(
 	    "the program writes into %s: shared read-write so its files reach the host", dir);
-	return resources_add_volume_paths(&opts->vm.resources, dir, dir, 0, "a -test output directory",
-					  err);
+	return resources_add_volume_paths(&opts->vm.resources, dir, dir, 0,
+					  "a -test output directory", err);
 }
 
 int runner_outputs_add_volumes(struct options *opts, struct error *err)

@@ -4,15 +4,14 @@
 #ifndef KRUNSH_CLI_STREAM_H
 #define KRUNSH_CLI_STREAM_H
 
-#include "lib/exec/line_script.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
+#include "util/error.h"
 
-/* Runs the execution `job` (JOB_SCRIPT_STREAM) on vm, feeding it what
- * script_stream_input makes of fd in, until it ends. A piece of input
- * refused (a NUL byte, a line that needs the next ones, too much input)
- * ends the feed: what was fed still runs, and refused says why (the run
- * then fails with 125). */
-void stream_run(struct vm *vm, const struct vm_job *job, int in, struct script *script,
-		double deadline, struct vm_run_result *run, struct error *refused);
+/* Runs the execution (started with script_fed) until it ends, feeding it
+ * what it reads from fd in. A piece the library refuses (a NUL byte, a
+ * line that needs the next ones, too much input) ends the feed: what was
+ * fed still runs, and the result's input_refused says why (the run then
+ * fails with 125); so does read_failed when in could not be read. */
+void stream_run(krunsh_exec *exec, int in, struct error *read_failed);
 
 #endif

@@ -18,3 +18,32 @@ int path_join(char *out, size_t size, const char *a, const char *b, struct error
 	errno = ENAMETOOLONG;
 	return -1;
 }
+
+/* PATH without "//", "." and a trailing "/", ".." taken lexically: the
+ * user's -w as the message and the checks below compare it. */
+void path_normalize(const char *path, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && p[0] == '.') {
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else if (o + 1 + n < size) {
+			out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	if (o == 0 && size > 1)
+		out[o++] = '/';
+	out[o] = '\0';
+}

@@ -12,4 +12,8 @@
  * it does not fit in size bytes. */
 int path_join(char *out, size_t size, const char *a, const char *b, struct error *err);
 
+/* PATH without "//", "." and a trailing "/", ".." taken lexically (a
+ * user's -w as messages show it and checks compare it); cut to size. */
+void path_normalize(const char *path, char *out, size_t size);
+
 #endif

@@ -16,6 +16,7 @@ size_t text_sanitize(char *out, size_t size, const void *in, size_t length, size
 
 /* snprintf for a message (a -V line, an engine's reason) that may be cut to
  * fit: what does not fit ends in "...". Never for paths (util/path.h). */
-void text_format(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void text_format(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

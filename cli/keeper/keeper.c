@@ -1,14 +1,17 @@
 #include "cli/keeper/keeper.h"
 #include "cli/exit_status.h"
+#include "cli/environment.h"
+#include "cli/run_spec.h"
 #include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/session_options.h"
 #include "cli/signals.h"
-#include "lib/sandbox/sandbox.h"
-#include "lib/vm/spawn.h"
 
+#include "util/clock.h"
+#include "util/process.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,8 +32,7 @@
 
 struct keeper {
 	const struct keeper_start *start;
-	struct vm *vm;
-	struct vm_run_result run;
+	krunsh_vm *vm;
 	int listen_fd;
 	int vm_pidfd;
 	pid_t janitor;
@@ -46,7 +48,7 @@ struct keeper {
 static void keeper_end(struct keeper *k, int status, int answer_fd) __attribute__((noreturn));
 static void keeper_end(struct keeper *k, int status, int answer_fd)
 {
-	vm_stop(k->vm);
+	krunsh_vm_stop(k->vm);
 	k->vm = NULL;
 	if (k->listen_fd >= 0)
 		close(k->listen_fd);
@@ -82,8 +84,8 @@ static enum served serve_run(struct keeper *k, int fd)
 		reply_refusal(k, fd, why);
 		return SERVED_KEEP;
 	}
-	struct vm_loan loan;
-	if (vm_lend(k->vm, 2000, &loan) < 0) {
+	struct krunsh_vm_loan loan;
+	if (krunsh_vm_lend(k->vm, &loan, NULL) < 0) {
 		reply_refusal(k, fd, "the session's VM cannot run anything more");
 		return SERVED_END;
 	}
@@ -91,7 +93,7 @@ static enum served serve_run(struct keeper *k, int fd)
 					     .op = KEEPER_REPLY,
 					     .ok = 1,
 					     .execs_done = loan.execs_done};
-	snprintf(k->message.engine, sizeof(k->message.engine), "%s", k->start->engine->name);
+	snprintf(k->message.engine, sizeof(k->message.engine), "%s", loan.engine);
 	int fds[] = {loan.channel_fd, loan.log_fd};
 	if (keeper_send(fd, &k->message, fds, loan.log_fd >= 0 ? 2 : 1) < 0)
 		return SERVED_KEEP;
@@ -102,7 +104,7 @@ static enum served serve_run(struct keeper *k, int fd)
 			close(none[i]);
 	if (r == 1 && k->message.op == KEEPER_DONE && k->message.clean &&
 	    k->message.execs_done > loan.execs_done) {
-		vm_loan_returned(k->vm, k->message.execs_done);
+		krunsh_vm_loan_returned(k->vm, k->message.execs_done);
 		return SERVED_KEEP;
 	}
 	return SERVED_END;
@@ -163,7 +165,7 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	static struct keeper k;
 	k = (struct keeper){.start = ks, .listen_fd = -1, .vm_pidfd = -1, .janitor_pipe = -1};
 	setsid();
-	spawn_reset_child_signals();
+	process_reset_signals();
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* During the boot its messages reach the starting call; after it,
 	 * nowhere: the keeper logs nothing. */
@@ -171,7 +173,7 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	dup2(devnull, 1);
 	dup2(boot_fd, 2);
 	int keep[] = {ks->lock_fd, devnull};
-	sandbox_close_inherited_fds(keep, 2);
+	process_close_inherited_fds(keep, 2);
 	if (signals_install() < 0) {
 		log_message("session %s: cannot set up signal handling", ks->paths->name);
 		_exit(EXIT_KRUNSH_FAILURE);
@@ -181,8 +183,23 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	/* The guest's console would go to a caller's stderr for the VM's
 	 * whole life: a session's boot shows krunsh's decisions only. */
 	opts->vm.verbose = 0;
-	if (session_options_describe(opts, ks->engine->name, ~0u, k.options, sizeof(k.options)) <
-	    0) {
+	static struct run_spec spec;
+	struct error err = {0};
+	struct krunsh_error e;
+	if (run_spec_build(opts, environment_host(), NULL, 0, &spec, &err) < 0) {
+		error_print(&err);
+		_exit(EXIT_KRUNSH_FAILURE);
+	}
+	spec.vm.boot_timeout = ks->boot_timeout;
+	spec.vm.timeout = ks->deadline > 0 ? fmax(ks->deadline - monotonic_seconds(), 0.001) : 0;
+	spec.vm.cancel_fd = signals_fd();
+	spec.vm.log = log_to_stderr;
+	if (krunsh_vm_create(&spec.vm, &k.vm, &e) < 0) {
+		log_message("%s", e.message);
+		_exit(EXIT_KRUNSH_FAILURE);
+	}
+	if (session_options_describe(opts, krunsh_vm_engine(k.vm), ~0u, k.options,
+				     sizeof(k.options)) < 0) {
 		log_message("session %s: too many VM options for a session", ks->paths->name);
 		_exit(EXIT_KRUNSH_FAILURE);
 	}
@@ -199,19 +216,18 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 		log_message("session %s: fork: %s", ks->paths->name, strerror(errno));
 		_exit(EXIT_KRUNSH_FAILURE);
 	}
-	struct vm_setup setup = *ks->setup;
-	setup.cancel_fd = signals_fd();
-	struct error err = {0};
-	if (vm_start(ks->engine, ks->probe, &opts->vm, &setup, ks->deadline, &k.vm, &k.run, &err) <
-	    0) {
-		error_print(&err);
+	static struct krunsh_exec_result booted;
+	if (krunsh_vm_boot(k.vm, &booted, &e) < 0) {
+		/* A boot that ended says how, as a run's would; one that could
+		 * not start says why. */
+		if (e.code == KRUNSH_E_START && booted.end != KRUNSH_EXEC_EXITED)
+			keeper_end(&k, exit_status_decide(opts, "/", &booted), -1);
+		log_message("%s", e.message);
 		keeper_end(&k, EXIT_KRUNSH_FAILURE, -1);
 	}
-	if (!k.vm) {
-		struct script none = {0};
-		keeper_end(&k, exit_status_decide(opts, &none, &k.run), -1);
-	}
-	k.vm_pidfd = (int)syscall(SYS_pidfd_open, vm_main_pid(k.vm), 0);
+	struct krunsh_vm_info info;
+	krunsh_vm_info(k.vm, &info);
+	k.vm_pidfd = info.vmm_pid > 0 ? (int)syscall(SYS_pidfd_open, info.vmm_pid, 0) : -1;
 	/* The call that started the session waits for this byte. If it is
 	 * gone (killed during the boot, with SIGKILL, which it could not pass
 	 * on), nobody asked for this session any more: end it now rather than

@@ -19,19 +19,15 @@
 
 #include "cli/keeper/keeper_dir.h"
 #include "cli/options.h"
-#include "lib/engine/engine.h"
-#include "lib/vm/vm_run.h"
 
 #define KEEPER_DEFAULT_IDLE_SECONDS 300.0
 
 struct keeper_start {
 	const struct keeper_paths *paths;
-	const struct engine *engine;
-	const struct engine_probe *probe;
 	struct options *opts;
-	const struct vm_setup *setup;
-	double deadline; /* of the boot: the starting call's --timeout */
-	int lock_fd;	 /* the session's lock, held by the keeper for its life */
+	double boot_timeout; /* per boot attempt (KRUNSH_BOOT_TIMEOUT) */
+	double deadline;     /* of the boot: the starting call's --timeout */
+	int lock_fd;	     /* the session's lock, held by the keeper for its life */
 };
 
 /* Forks the keeper; in the parent its pid and *boot_fd, the read end of a

@@ -48,7 +48,8 @@ static int check_dir(const char *path, const char *what, int private, struct err
 		return -1;
 	}
 	if (st.st_uid != getuid()) {
-		error_set(err, 0, "%s %s belongs to uid %u, not to you (uid %u): refusing it for "
+		error_set(err, 0,
+			  "%s %s belongs to uid %u, not to you (uid %u): refusing it for "
 			  "sessions",
 			  what, path, (unsigned)st.st_uid, (unsigned)getuid());
 		return -1;

@@ -1,6 +1,6 @@
 #include "cli/keeper/keeper_files.h"
-#include "lib/sandbox/sandbox.h"
-#include "lib/vm/tempdir.h"
+#include "cli/environment.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,7 +113,7 @@ pid_t keeper_janitor_start(const struct keeper_paths *paths, int lock_fd, int *p
 	}
 	if (pid == 0) {
 		int keep[] = {p[0], lock_fd};
-		sandbox_close_inherited_fds(keep, 2);
+		process_close_inherited_fds(keep, 2);
 		int devnull = open("/dev/null", O_RDWR);
 		dup2(devnull, 0);
 		dup2(devnull, 1);
@@ -127,7 +127,7 @@ pid_t keeper_janitor_start(const struct keeper_paths *paths, int lock_fd, int *p
 		unlink(paths->socket);
 		/* The run directories of VMs whose holder was killed with
 		 * the keeper: their locks went with them. */
-		tempdir_sweep_stale();
+		krunsh_sweep_stale(environment_host());
 		unlink(paths->lock);
 		rmdir(paths->dir);
 		_exit(0);

@@ -36,12 +36,12 @@ enum keeper_op {
 struct keeper_message {
 	uint32_t version;
 	uint32_t op;
-	uint32_t ok;	     /* REPLY */
-	uint32_t clean;	     /* DONE */
-	uint32_t execs_done; /* REPLY: executions so far; DONE: after this call's */
-	uint32_t count;	     /* WARM: VMs to keep booted */
-	uint32_t idle_ms;    /* WARM: the keeper's idle time; 0: unchanged */
-	char engine[16];     /* REPLY: the VM's engine */
+	uint32_t ok;		       /* REPLY */
+	uint32_t clean;		       /* DONE */
+	uint32_t execs_done;	       /* REPLY: executions so far; DONE: after this call's */
+	uint32_t count;		       /* WARM: VMs to keep booted */
+	uint32_t idle_ms;	       /* WARM: the keeper's idle time; 0: unchanged */
+	char engine[16];	       /* REPLY: the VM's engine */
 	char text[KEEPER_OPTIONS_MAX]; /* RUN: the options; REPLY: why not */
 };
 

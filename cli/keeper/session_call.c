@@ -5,12 +5,15 @@
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/session_options.h"
 #include "cli/signals.h"
+#include "util/clock.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -43,8 +46,9 @@ static int wait_boot(pid_t keeper, int boot_fd, int *decided)
 			if (read(signals_fd(), &sig, 1) == 1) {
 				kill(keeper, SIGKILL);
 				waitpid(keeper, NULL, 0);
-				log_message("stopped by signal %d (%s) while the session's VM booted",
-					    sig, strsignal(sig));
+				log_message(
+				    "stopped by signal %d (%s) while the session's VM booted", sig,
+				    strsignal(sig));
 				*decided = 128 + sig;
 				return 0;
 			}
@@ -71,16 +75,13 @@ static int wait_boot(pid_t keeper, int boot_fd, int *decided)
 	return 0;
 }
 
-static int start_keeper(struct options *opts, const struct engine *engine,
-			const struct engine_probe *probe, const struct vm_setup *setup,
-			double deadline, const struct keeper_paths *paths, int lock_fd,
-			int *decided, struct error *err)
+static int start_keeper(struct options *opts, double boot_timeout, double deadline,
+			const struct keeper_paths *paths, int lock_fd, int *decided,
+			struct error *err)
 {
 	struct keeper_start ks = {.paths = paths,
-				  .engine = engine,
-				  .probe = probe,
 				  .opts = opts,
-				  .setup = setup,
+				  .boot_timeout = boot_timeout,
 				  .deadline = deadline,
 				  .lock_fd = lock_fd};
 	int boot_fd;
@@ -97,9 +98,8 @@ static int start_keeper(struct options *opts, const struct engine *engine,
 /* A connection to the session's keeper: an existing one, or one this
  * call starts. 0 with *conn; 0 with *conn -1 and *decided when the start
  * failed; -1 with err. */
-static int reach_keeper(struct options *opts, const struct engine *engine,
-			const struct engine_probe *probe, const struct vm_setup *setup,
-			double deadline, const struct keeper_paths *paths, int *conn, int *decided,
+static int reach_keeper(struct options *opts, double boot_timeout, double deadline,
+			const struct keeper_paths *paths, int *conn, int *decided,
 			struct error *err)
 {
 	double give_up = monotonic_seconds() + START_WAIT_SECONDS;
@@ -113,14 +113,15 @@ static int reach_keeper(struct options *opts, const struct engine *engine,
 		if (lock == -2)
 			return -1;
 		if (lock >= 0) {
-			int up = start_keeper(opts, engine, probe, setup, deadline, paths, lock,
-					      decided, err);
+			int up =
+			    start_keeper(opts, boot_timeout, deadline, paths, lock, decided, err);
 			if (up <= 0)
 				return up;
 			continue;
 		}
 		if (monotonic_seconds() > give_up) {
-			error_set(err, 0, "session %s: another process holds its lock and does not "
+			error_set(err, 0,
+				  "session %s: another process holds its lock and does not "
 				  "answer on %s",
 				  paths->name, paths->socket);
 			return -1;
@@ -138,10 +139,8 @@ static int reach_keeper(struct options *opts, const struct engine *engine,
 	return 0;
 }
 
-int session_call_begin(struct options *opts, const struct engine *engine,
-		       const struct engine_probe *probe, const struct vm_setup *setup,
-		       double deadline, struct session_call *call, struct vm **vm,
-		       int *decided, struct error *err)
+int session_call_begin(struct options *opts, double boot_timeout, double deadline,
+		       struct session_call *call, krunsh_vm **vm, int *decided, struct error *err)
 {
 	*vm = NULL;
 	*decided = -1;
@@ -156,8 +155,7 @@ int session_call_begin(struct options *opts, const struct engine *engine,
 		error_set(err, 0, "session %s: too many VM options for a session", paths.name);
 		return -1;
 	}
-	if (reach_keeper(opts, engine, probe, setup, deadline, &paths, &call->conn, decided,
-			 err) < 0 ||
+	if (reach_keeper(opts, boot_timeout, deadline, &paths, &call->conn, decided, err) < 0 ||
 	    call->conn < 0)
 		return call->conn < 0 && *decided < 0 ? -1 : 0;
 	int fds[KEEPER_MAX_FDS];
@@ -182,14 +180,16 @@ int session_call_begin(struct options *opts, const struct engine *engine,
 		error_set(err, 0, "%s", m.text[0] ? m.text : "the session refused the call");
 		goto failed;
 	}
-	const struct engine *e = engine_named(m.engine);
-	struct vm_loan loan = {.channel_fd = fds[0], .log_fd = fds[1], .execs_done = m.execs_done};
+	struct krunsh_vm_loan loan = {
+	    .channel_fd = fds[0], .log_fd = fds[1], .execs_done = m.execs_done};
+	text_format(loan.engine, sizeof(loan.engine), "%s", m.engine);
 	call->execs_done = m.execs_done;
-	if (!e) {
-		error_set(err, 0, "session %s runs on an unknown engine", paths.name);
-	} else if ((*vm = vm_borrow(e, &loan, signals_fd(), err))) {
+	struct krunsh_error borrow_err;
+	if (krunsh_vm_borrow(&loan, vm, &borrow_err) == 0) {
+		krunsh_vm_set_cancel_fd(*vm, signals_fd());
 		return 0;
 	}
+	error_set(err, 0, "session %s: %s", paths.name, borrow_err.message);
 	for (int i = 0; i < KEEPER_MAX_FDS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -211,15 +211,15 @@ static void wait_hangup(int conn, int timeout_ms)
 				close(fds[i]);
 }
 
-void session_call_end(struct session_call *call, struct vm *vm, const struct vm_run_result *run)
+void session_call_end(struct session_call *call, krunsh_vm *vm, int clean)
 {
-	vm_stop(vm); /* ours: the fds only */
+	krunsh_vm_stop(vm); /* ours: the fds only */
 	if (call->conn < 0)
 		return;
 	static struct keeper_message m;
 	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION,
 				    .op = KEEPER_DONE,
-				    .clean = run->session.outcome == SESSION_EXITED,
+				    .clean = clean,
 				    .execs_done = call->execs_done + 1};
 	if (keeper_send(call->conn, &m, NULL, 0) == 0)
 		wait_hangup(call->conn, 10000);

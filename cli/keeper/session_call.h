@@ -6,8 +6,7 @@
 #define KRUNSH_SESSION_CALL_H
 
 #include "cli/options.h"
-#include "lib/engine/engine.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,11 +19,10 @@ struct session_call {
 /* 0 with *vm (borrowed: give it back with session_call_end); 0 with *vm
  * NULL and *decided the exit status when the session's VM did not boot
  * (its messages were printed); -1 with err (exit 125). */
-int session_call_begin(struct options *opts, const struct engine *engine,
-		       const struct engine_probe *probe, const struct vm_setup *setup,
-		       double deadline, struct session_call *call, struct vm **vm,
-		       int *decided, struct error *err);
-void session_call_end(struct session_call *call, struct vm *vm, const struct vm_run_result *run);
+int session_call_begin(struct options *opts, double boot_timeout, double deadline,
+		       struct session_call *call, krunsh_vm **vm, int *decided, struct error *err);
+/* clean: the execution ended by its exit (KRUNSH_EXEC_EXITED). */
+void session_call_end(struct session_call *call, krunsh_vm *vm, int clean);
 /* --end: 0 once the session is gone, -1 with err (no such session, ...). */
 int session_end(const struct options *opts, struct error *err);
 

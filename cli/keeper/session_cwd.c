@@ -1,7 +1,6 @@
 #include "cli/keeper/session_cwd.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include <stdio.h>
 
 #define CWD_FILE "/tmp/.krunsh-session-cwd"
 
@@ -14,23 +13,12 @@ static const char restore[] = "{ read -r __krunsh_cwd <" CWD_FILE
 static const char save[] = "__krunsh_at_exit='pwd >" CWD_FILE " 2>/dev/null'; "
 			   "trap 'eval \"$__krunsh_at_exit\"' EXIT; ";
 
-int session_cwd_wrap(const struct options *opts, struct script *script)
+const char *session_cwd_prologue(const struct options *opts)
 {
 	if (opts->proc.mode == INPUT_EXEC)
-		return 0;
-	const char *first = opts->proc.workdir ? "" : restore;
-	size_t n = strlen(first) + strlen(save);
-	char *text = malloc(n + script->text_length + 1);
-	if (!text)
-		return -1;
-	memcpy(text, first, strlen(first));
-	memcpy(text + strlen(first), save, strlen(save));
-	if (script->text_length)
-		memcpy(text + n, script->text, script->text_length);
-	text[n + script->text_length] = '\0';
-	free(script->text);
-	script->text = text;
-	script->text_length += n;
-	script->text_capacity = script->text_length + 1;
-	return 0;
+		return NULL;
+	/* -w says where it starts: nothing to restore, only to save. */
+	static char both[sizeof(restore) + sizeof(save)];
+	snprintf(both, sizeof(both), "%s%s", opts->proc.workdir ? "" : restore, save);
+	return both;
 }

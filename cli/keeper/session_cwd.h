@@ -7,11 +7,10 @@
 #define KRUNSH_SESSION_CWD_H
 
 #include "cli/options.h"
-#include "lib/exec/line_script.h"
 
-/* Puts the session's prologue before the script's text (shell modes
- * only; a program run with -- starts in -w or krunsh's directory and
- * leaves the session's as it was). -1 when out of memory. */
-int session_cwd_wrap(const struct options *opts, struct script *script);
+/* The session's prologue for the script (krunsh_proc_spec.prologue), in
+ * shell modes only: NULL for a program run with --, which starts in -w or
+ * krunsh's directory and leaves the session's as it was. */
+const char *session_cwd_prologue(const struct options *opts);
 
 #endif

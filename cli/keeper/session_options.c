@@ -77,14 +77,22 @@ static void describe(struct out *o, const struct options *opts, const char *engi
 	const struct vm_spec *vm = &opts->vm;
 	const struct resources *r = &vm->resources;
 	static const char *const flags[VM_OPTION_COUNT] = {
-	    [VM_OPTION_ENGINE] = "--engine",   [VM_OPTION_CPUS] = "--cpus",
-	    [VM_OPTION_MEMORY] = "--memory",   [VM_OPTION_KERNEL] = "--kernel",
-	    [VM_OPTION_LIBKRUN] = "--libkrun", [VM_OPTION_WRITABLE_ROOT] = "--allow-writable-root",
-	    [VM_OPTION_ROOT] = "--root",       [VM_OPTION_VOLUMES] = "--volume",
-	    [VM_OPTION_TMPFS] = "--tmpfs",     [VM_OPTION_DISKS] = "--disk",
-	    [VM_OPTION_NETWORK] = "--network", [VM_OPTION_PUBLISH] = "--publish",
-	    [VM_OPTION_HOSTNAME] = "--hostname", [VM_OPTION_MASKS] = "--mask",
-	    [VM_OPTION_EXPOSED] = "--expose", [VM_OPTION_IDLE_TIMEOUT] = "--idle-timeout",
+	    [VM_OPTION_ENGINE] = "--engine",
+	    [VM_OPTION_CPUS] = "--cpus",
+	    [VM_OPTION_MEMORY] = "--memory",
+	    [VM_OPTION_KERNEL] = "--kernel",
+	    [VM_OPTION_LIBKRUN] = "--libkrun",
+	    [VM_OPTION_WRITABLE_ROOT] = "--allow-writable-root",
+	    [VM_OPTION_ROOT] = "--root",
+	    [VM_OPTION_VOLUMES] = "--volume",
+	    [VM_OPTION_TMPFS] = "--tmpfs",
+	    [VM_OPTION_DISKS] = "--disk",
+	    [VM_OPTION_NETWORK] = "--network",
+	    [VM_OPTION_PUBLISH] = "--publish",
+	    [VM_OPTION_HOSTNAME] = "--hostname",
+	    [VM_OPTION_MASKS] = "--mask",
+	    [VM_OPTION_EXPOSED] = "--expose",
+	    [VM_OPTION_IDLE_TIMEOUT] = "--idle-timeout",
 	};
 	line_start(o, flags[which]);
 	switch (which) {

@@ -3,6 +3,7 @@
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/warm_spec.h"
 #include "cli/signals.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,8 +19,8 @@ static void cold(const char *why)
 	log_verbose_message("cold boot: %s", why);
 }
 
-void warm_call_begin(const struct options *opts, const struct engine *engine,
-		     struct warm_call *call, struct vm **vm)
+void warm_call_begin(const struct options *opts, const char *engine, struct warm_call *call,
+		     krunsh_vm **vm)
 {
 	*vm = NULL;
 	call->conn = -1;
@@ -41,7 +42,7 @@ void warm_call_begin(const struct options *opts, const struct engine *engine,
 	}
 	static struct keeper_message m;
 	m = (struct keeper_message){.version = KEEPER_WIRE_VERSION, .op = KEEPER_TAKE};
-	if (warm_spec_describe(opts, engine->name, m.text, sizeof(m.text)) < 0) {
+	if (warm_spec_describe(opts, engine, m.text, sizeof(m.text)) < 0) {
 		close(conn);
 		cold("too many VM options for a warm VM");
 		return;
@@ -61,23 +62,27 @@ void warm_call_begin(const struct options *opts, const struct engine *engine,
 			 : "the warm keeper did not answer in time");
 		return;
 	}
-	struct vm_loan loan = {.channel_fd = fds[0], .log_fd = fds[1], .execs_done = m.execs_done};
-	if (strcmp(m.engine, engine->name) != 0 ||
-	    !(*vm = vm_borrow(engine, &loan, signals_fd(), &err))) {
+	struct krunsh_vm_loan loan = {
+	    .channel_fd = fds[0], .log_fd = fds[1], .execs_done = m.execs_done};
+	text_format(loan.engine, sizeof(loan.engine), "%s", m.engine);
+	struct krunsh_error borrow_err = {0};
+	if (strcmp(m.engine, engine) != 0 || krunsh_vm_borrow(&loan, vm, &borrow_err) < 0) {
 		for (int i = 0; i < KEEPER_MAX_FDS; i++)
 			if (fds[i] >= 0)
 				close(fds[i]);
 		close(conn);
-		cold(err.message[0] ? err.message : "the warm VM runs on another engine");
+		cold(borrow_err.message[0] ? borrow_err.message
+					   : "the warm VM runs on another engine");
 		return;
 	}
+	krunsh_vm_set_cancel_fd(*vm, signals_fd());
 	call->conn = conn;
 	log_verbose_message("warm VM: taken from the warm keeper");
 }
 
-void warm_call_end(struct warm_call *call, struct vm *vm)
+void warm_call_end(struct warm_call *call, krunsh_vm *vm)
 {
-	vm_stop(vm); /* ours: the fds only */
+	krunsh_vm_stop(vm); /* ours: the fds only */
 	if (call->conn >= 0)
 		close(call->conn);
 	call->conn = -1;

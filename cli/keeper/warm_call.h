@@ -7,8 +7,7 @@
 #define KRUNSH_WARM_CALL_H
 
 #include "cli/options.h"
-#include "lib/engine/engine.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
 
 struct warm_call {
 	int conn; /* to the keeper: its close stops the VM; -1: none */
@@ -16,9 +15,9 @@ struct warm_call {
 
 /* *vm a borrowed warm VM (give it back with warm_call_end), or NULL: boot
  * cold. */
-void warm_call_begin(const struct options *opts, const struct engine *engine,
-		     struct warm_call *call, struct vm **vm);
+void warm_call_begin(const struct options *opts, const char *engine, struct warm_call *call,
+		     krunsh_vm **vm);
 /* The VM's fds and the connection close: the keeper stops the VM. */
-void warm_call_end(struct warm_call *call, struct vm *vm);
+void warm_call_end(struct warm_call *call, krunsh_vm *vm);
 
 #endif

@@ -4,7 +4,9 @@
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/warm_spec.h"
 #include "cli/signals.h"
-#include "lib/exec/job_build.h"
+#include "cli/environment.h"
+#include "cli/run_spec.h"
+#include "util/text.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -126,27 +128,30 @@ int warm_command(struct options *opts, struct error *err)
 		close(conn);
 		return r;
 	}
-	struct engine_probe probe;
-	const struct engine *engine = engine_select(&opts->vm, &probe, err);
-	if (!engine)
+	/* The keeper never shows a guest's console: nobody reads it. */
+	opts->vm.verbose = 0;
+	static struct run_spec vms;
+	if (run_spec_build(opts, environment_host(), NULL, 0, &vms, err) < 0)
 		return -1;
-	log_verbose_message("%s", probe.reason);
+	vms.vm.boot_timeout = boot_timeout();
+	vms.vm.log = log_to_stderr;
+	vms.vm.verbose = log_verbose;
+	/* The engine the VMs will run on, chosen now (said with -V). */
+	krunsh_vm *chosen;
+	struct krunsh_error e;
+	if (krunsh_vm_create(&vms.vm, &chosen, &e) < 0) {
+		error_set(err, 0, "%s", e.message);
+		return -1;
+	}
+	static char engine[16];
+	text_format(engine, sizeof(engine), "%s", krunsh_vm_engine(chosen));
+	krunsh_vm_stop(chosen);
+	vms.vm.verbose = 0;
 	static char spec[KEEPER_OPTIONS_MAX];
-	if (warm_spec_describe(opts, engine->name, spec, sizeof(spec)) < 0) {
+	if (warm_spec_describe(opts, engine, spec, sizeof(spec)) < 0) {
 		error_set(err, 0, "too many VM options for warm VMs");
 		return -1;
 	}
-	/* The keeper never shows a guest's console: nobody reads it. */
-	opts->vm.verbose = 0;
-	static struct job_buffer setup;
-	if (job_build_setup(&opts->vm, &setup, err) < 0)
-		return -1;
-	struct vm_setup vm_setup = {.data = setup.data,
-				    .length = setup.length,
-				    .boot_timeout = boot_timeout(),
-				    .cancel_fd = -1,
-				    .freeze_first_boot =
-					getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") != NULL};
 	int started = 0;
 	int conn = keeper_connect(&paths);
 	for (int attempt = 0; conn < 0 && attempt < 200; attempt++) {
@@ -162,9 +167,7 @@ int warm_command(struct options *opts, struct error *err)
 			struct warm_keeper_start ws = {
 			    .paths = &paths,
 			    .engine = engine,
-			    .probe = &probe,
-			    .vm = &opts->vm,
-			    .setup = &vm_setup,
+			    .vm = &vms.vm,
 			    .spec = spec,
 			    .idle_seconds = opts->idle_timeout > 0 ? opts->idle_timeout
 								   : KEEPER_DEFAULT_IDLE_SECONDS,

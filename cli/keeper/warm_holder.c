@@ -3,9 +3,8 @@
 #include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/signals.h"
-#include "lib/sandbox/sandbox.h"
 #include "util/text.h"
-#include "lib/vm/spawn.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +20,6 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-
-/* The lender flushes the hello's clock frame before it hands the channel on. */
-#define LEND_FLUSH_MS 2000
 
 /* The last message of a failed boot: what the keeper tells whoever waits. */
 static void keep_last_line(void *data, int verbose, const char *line)
@@ -49,34 +45,41 @@ static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keepe
 static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keeper)
 {
 	static struct keeper_message m;
-	spawn_reset_child_signals();
+	process_reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != keeper)
 		_exit(EXIT_KRUNSH_FAILURE);
 	int keep[] = {ctl, hs->janitor_pipe};
-	sandbox_close_inherited_fds(keep, 2);
+	process_close_inherited_fds(keep, 2);
 	m = (struct keeper_message){0};
 	log_set_sink(keep_last_line, m.text);
 	if (signals_install() < 0)
 		holder_fail(ctl, &m);
-	struct vm_setup setup = *hs->setup;
-	setup.cancel_fd = signals_fd(); /* SIGTERM: the keeper wants no more of it */
-	struct vm *vm = NULL;
-	static struct vm_run_result run;
-	struct error err = {0};
-	if (vm_start(hs->engine, hs->probe, hs->vm, &setup, 0, &vm, &run, &err) < 0) {
-		snprintf(m.text, sizeof(m.text), "%s", err.message);
+	struct krunsh_vm_spec spec = *hs->vm;
+	spec.cancel_fd = signals_fd(); /* SIGTERM: the keeper wants no more of it */
+	spec.log = keep_last_line;
+	spec.log_data = m.text;
+	krunsh_vm *vm = NULL;
+	static struct krunsh_exec_result booted;
+	struct krunsh_error e;
+	if (krunsh_vm_create(&spec, &vm, &e) < 0) {
+		snprintf(m.text, sizeof(m.text), "%s", e.message);
 		holder_fail(ctl, &m);
 	}
-	if (!vm) {
-		struct options none_opts = {.vm = *hs->vm};
-		struct script none = {0};
-		exit_status_decide(&none_opts, &none, &run);
+	if (krunsh_vm_boot(vm, &booted, &e) < 0) {
+		/* The failure's message, as a run's boot would say it. */
+		if (e.code == KRUNSH_E_START && booted.end != KRUNSH_EXEC_EXITED) {
+			static struct options none_opts;
+			exit_status_decide(&none_opts, "/", &booted);
+		} else {
+			snprintf(m.text, sizeof(m.text), "%s", e.message);
+		}
+		krunsh_vm_stop(vm);
 		holder_fail(ctl, &m);
 	}
-	struct vm_loan loan;
-	if (vm_lend(vm, LEND_FLUSH_MS, &loan) < 0) {
-		vm_stop(vm);
+	struct krunsh_vm_loan loan;
+	if (krunsh_vm_lend(vm, &loan, NULL) < 0) {
+		krunsh_vm_stop(vm);
 		snprintf(m.text, sizeof(m.text),
 			 "the VM came up but its channel could not be lent");
 		holder_fail(ctl, &m);
@@ -85,15 +88,17 @@ static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keepe
 				    .op = KEEPER_REPLY,
 				    .ok = 1,
 				    .execs_done = loan.execs_done};
-	snprintf(m.engine, sizeof(m.engine), "%s", hs->engine->name);
+	snprintf(m.engine, sizeof(m.engine), "%s", loan.engine);
 	int fds[] = {loan.channel_fd, loan.log_fd};
 	if (keeper_send(ctl, &m, fds, loan.log_fd >= 0 ? 2 : 1) < 0) {
-		vm_stop(vm);
+		krunsh_vm_stop(vm);
 		_exit(EXIT_KRUNSH_FAILURE);
 	}
 	/* Held: until the keeper says stop (SIGTERM), or goes (EOF), or the
 	 * VM ends by itself. The borrower's channel is not read here. */
-	int vm_pidfd = (int)syscall(SYS_pidfd_open, vm_main_pid(vm), 0);
+	struct krunsh_vm_info info;
+	krunsh_vm_info(vm, &info);
+	int vm_pidfd = info.vmm_pid > 0 ? (int)syscall(SYS_pidfd_open, info.vmm_pid, 0) : -1;
 	for (;;) {
 		struct pollfd p[3] = {{.fd = signals_fd(), .events = POLLIN},
 				      {.fd = ctl, .events = POLLIN},
@@ -104,7 +109,7 @@ static void holder_main(const struct warm_holder_start *hs, int ctl, pid_t keepe
 		if (r < 0 || p[0].revents || p[1].revents || (vm_pidfd >= 0 && p[2].revents))
 			break;
 	}
-	vm_stop(vm);
+	krunsh_vm_stop(vm);
 	_exit(0);
 }
 

@@ -10,15 +10,11 @@
 #define KRUNSH_WARM_HOLDER_H
 
 #include "cli/options.h"
-#include "lib/engine/engine.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
 
 struct warm_holder_start {
-	const struct engine *engine;
-	const struct engine_probe *probe;
-	const struct vm_spec *vm;
-	const struct vm_setup *setup;
-	int janitor_pipe; /* kept open for the holder's life (keeper_files.h) */
+	const struct krunsh_vm_spec *vm; /* the holder sets its cancel fd and log */
+	int janitor_pipe;		 /* kept open for the holder's life (keeper_files.h) */
 };
 
 /* The holder's pid and *ctl_fd, the keeper's end of the pair; -1 with

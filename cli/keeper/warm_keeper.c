@@ -4,10 +4,9 @@
 #include "cli/keeper/warm_holder.h"
 #include "cli/keeper/warm_spec.h"
 #include "cli/signals.h"
-#include "lib/sandbox/sandbox.h"
 #include "util/text.h"
-#include "lib/vm/session.h"
-#include "lib/vm/spawn.h"
+#include "util/clock.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,11 +116,7 @@ static void boot_one(struct warm_keeper *k)
 			s = &k->slots[i];
 	if (!s)
 		return;
-	struct warm_holder_start hs = {.engine = k->start->engine,
-				       .probe = k->start->probe,
-				       .vm = k->start->vm,
-				       .setup = k->start->setup,
-				       .janitor_pipe = k->janitor_pipe};
+	struct warm_holder_start hs = {.vm = k->start->vm, .janitor_pipe = k->janitor_pipe};
 	pid_t pid = warm_holder_start(&hs, &s->ctl);
 	if (pid < 0) {
 		k->failures++;
@@ -161,7 +156,7 @@ static void lend(struct warm_keeper *k, struct slot *s, int fd)
 					     .op = KEEPER_REPLY,
 					     .ok = 1,
 					     .execs_done = s->execs_done};
-	text_format(k->message.engine, sizeof(k->message.engine), "%s", k->start->engine->name);
+	text_format(k->message.engine, sizeof(k->message.engine), "%s", k->start->engine);
 	int sent = keeper_send(fd, &k->message, s->loan, s->loan[1] >= 0 ? 2 : 1);
 	close_loan(s); /* the run's now, and the holder's */
 	s->state = SLOT_LENT;
@@ -465,13 +460,13 @@ static void keeper_main(const struct warm_keeper_start *ws, int ready_fd)
 	for (int i = 0; i < SLOTS_MAX; i++)
 		k.slots[i] = (struct slot){.ctl = -1, .client = -1, .loan = {-1, -1}};
 	setsid();
-	spawn_reset_child_signals();
+	process_reset_signals();
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(ready_fd, 2); /* until it listens: its messages reach the caller */
 	int keep[] = {ws->lock_fd, devnull};
-	sandbox_close_inherited_fds(keep, 2);
+	process_close_inherited_fds(keep, 2);
 	if (signals_install() < 0) {
 		log_message("the warm keeper cannot set up signal handling");
 		_exit(EXIT_KRUNSH_FAILURE);

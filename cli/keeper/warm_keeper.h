@@ -15,19 +15,16 @@
 #define KRUNSH_WARM_KEEPER_H
 
 #include "cli/keeper/keeper_dir.h"
-#include "lib/engine/engine.h"
-#include "lib/vm/vm_run.h"
+#include "krunsh/krunsh.h"
 
 /* Most VMs a keeper keeps booted (--warm N). */
 #define WARM_MAX 16
 
 struct warm_keeper_start {
 	const struct keeper_paths *paths;
-	const struct engine *engine;
-	const struct engine_probe *probe;
-	const struct vm_spec *vm;
-	const struct vm_setup *setup;
-	const char *spec; /* warm_spec_describe's text of the VMs */
+	const char *engine;		 /* the VMs' */
+	const struct krunsh_vm_spec *vm; /* what each holder boots */
+	const char *spec;		 /* warm_spec_describe's text of the VMs */
 	double idle_seconds;
 	int lock_fd; /* the keeper's lock, held for its life (by its janitor) */
 };

@@ -1,6 +1,6 @@
 #include "cli/keeper/warm_spec.h"
 #include "cli/keeper/session_options.h"
-#include "lib/spec/host_config.h"
+#include "cli/environment.h"
 #include "util/text.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@
  * and a name with a newline or a tab is another VM by the same rule. */
 static int describe_host(char *out, size_t size)
 {
-	const struct host_config *h = host_config();
+	const struct krunsh_host *h = environment_host();
 	const struct {
 		const char *name, *value;
 	} settings[] = {
@@ -26,8 +26,7 @@ static int describe_host(char *out, size_t size)
 	    {"KRUNSH_KERNEL_APPEND", h->kernel_append},
 	    {"KRUNSH_KVM_DEVICE", h->kvm_device},
 	    {"KRUNSH_DISABLE_KVM", h->disable_kvm ? "yes" : NULL},
-	    {"KRUNSH_TEST_FREEZE_FIRST_BOOT",
-	     getenv("KRUNSH_TEST_FREEZE_FIRST_BOOT") ? "yes" : NULL},
+	    {"KRUNSH_TEST_FREEZE_FIRST_BOOT", h->test_freeze_first_boot ? "yes" : NULL},
 	    {"TMPDIR", h->tmpdir},
 	    {"HOME", h->home},
 	};

@@ -5,7 +5,7 @@
  * and renamed into place whole, so a run sees a complete tree or none;
  * runs hold a shared lock on the entry, which --image-prune respects. */
 #include "cli/oci/image_cache.h"
-#include "lib/spec/host_config.h"
+#include "cli/environment.h"
 #include "util/path.h"
 #include "util/text.h"
 
@@ -26,7 +26,7 @@
 
 int image_cache_dir(char *out, size_t size, struct error *err)
 {
-	const struct host_config *host = host_config();
+	const struct krunsh_host *host = environment_host();
 	char base[4096];
 	if (host->cache_home)
 		text_format(base, sizeof(base), "%s", host->cache_home);

@@ -104,6 +104,10 @@ struct krunsh_vm_spec {
 	unsigned mem_mib;   /* 0: the default (512) */
 	const char *kernel; /* NULL: krunsh's own guest kernel */
 	const char *root;   /* NULL: the host's / (read-only); else a directory tree */
+	/* The guest writes nowhere on its root, not even to the throw-away
+	 * overlay (an OCI bundle's root.readonly); volumes and tmpfs stay
+	 * as they are. */
+	int root_read_only;
 	const struct krunsh_volume *volumes;
 	size_t volume_count;
 	const struct krunsh_disk *disks;
@@ -128,8 +132,8 @@ struct krunsh_vm_spec {
 	 * (the one the executions run as; the forms of krunsh_proc_spec's
 	 * user); NULL: to root. */
 	const char *volume_owner;
-	double boot_timeout;  /* seconds per boot attempt, one retry; 0: 20 */
-	double timeout;	      /* seconds for the whole start; 0: none */
+	double boot_timeout; /* seconds per boot attempt, one retry; 0: 20 */
+	double timeout;	     /* seconds for the whole start; 0: none */
 	/* Readable when the caller wants a start or an execution to stop
 	 * (a signal pipe, an eventfd); -1: none. One byte is read from it. */
 	int cancel_fd;
@@ -139,8 +143,11 @@ struct krunsh_vm_spec {
 	const struct krunsh_host *host; /* NULL: every default */
 };
 
+/* The most a script, or all of a fed script, may hold. */
+#define KRUNSH_INPUT_MAX (64u * 1024u * 1024u)
+
 struct krunsh_rlimit {
-	int resource; /* RLIMIT_NOFILE ... (sys/resource.h) */
+	int resource;		       /* RLIMIT_NOFILE ... (sys/resource.h) */
 	unsigned long long soft, hard; /* RLIM_INFINITY: unlimited */
 };
 
@@ -148,9 +155,12 @@ struct krunsh_proc_spec {
 	/* One of: argv (NULL-terminated; argv[0] looked up in the guest's
 	 * PATH), script (run by the shell), or script_fed: the script comes
 	 * while it runs, through krunsh_exec_feed, and the shell reads it as
-	 * it arrives (as sh -s reads a pipe). */
+	 * it arrives (as sh -s reads a pipe): its commands' stdin is empty. */
 	const char *const *argv;
 	const char *script;
+	/* script's length, when it may hold a NUL byte (refused: no shell
+	 * can run one, as krunsh_proc_spec_check says); 0: strlen(script) */
+	size_t script_length;
 	int script_fed;
 	/* Line mode, the krunsh command's (with script or script_fed): one
 	 * command a line, run in order by one shell, so that cd, variables and
@@ -163,7 +173,7 @@ struct krunsh_proc_spec {
 	 * refused, since the lines after it would run as commands of their
 	 * own: a script's before anything runs (krunsh_proc_spec_check says
 	 * so without a VM), a fed script's from that piece on (the result's
-	 * input_refused). The program's stdin is empty. */
+	 * input_refused). */
 	int lines;
 	int keep_going;
 	/* Line mode: the result lists every line run (lines), not only the
@@ -171,6 +181,7 @@ struct krunsh_proc_spec {
 	int line_results;
 	const char *const *env; /* "NAME=VALUE", NULL-terminated; PATH and HOME
 				   have defaults; nothing comes from the host */
+	int env_exact;		/* no PATH or HOME defaults: base_env and env only */
 	const char *workdir;	/* NULL: / */
 	double timeout;		/* seconds; 0: none */
 	/* Runs script; NULL: /bin/sh. NULL or "/bin/sh" may be served by the
@@ -182,6 +193,20 @@ struct krunsh_proc_spec {
 	 * guest root's passwd and group files (supplementary groups and HOME
 	 * from them); NULL: root. */
 	const char *user;
+	/* Or who it runs as, resolved already (an OCI process.user, or a
+	 * caller that looked the user up itself, as the krunsh command does
+	 * to refuse an unknown one before anything boots): user is
+	 * "UID:GID", groups the supplementary groups exactly (at most 64),
+	 * home the user's HOME (NULL: none); nothing is looked up. */
+	int user_exact;
+	const unsigned *groups;
+	size_t group_count;
+	const char *home;
+	/* Shell code run first by the shell that runs script (not with
+	 * argv), on the script's first line so that its line numbers stay:
+	 * one line, ending in "; " (krunsh --session restores its working
+	 * directory so). NULL: none. */
+	const char *prologue;
 	const struct krunsh_rlimit *rlimits; /* setrlimit before it starts */
 	size_t rlimit_count;
 	/* "NAME=VALUE", NULL-terminated, passed on before env (which wins
@@ -195,8 +220,8 @@ struct krunsh_proc_spec {
 	 * docker run -t), the controlling terminal of its own session, of
 	 * rows x columns (each 1-10000; 0 and 0: 24 x 80). stdin_fd's bytes
 	 * are typed on it (after its end, the terminal's EOF character, ^D,
-	 * is typed whenever the program waits for input), and all the program writes, stdout and stderr, comes out on
-	 * stdout_fd as a terminal produced it (\r\n line ends, escape
+	 * is typed whenever the program waits for input), and all the program writes, stdout and
+	 * stderr, comes out on stdout_fd as a terminal produced it (\r\n line ends, escape
 	 * sequences). stderr_fd receives nothing. The caller puts its own
 	 * terminal in raw mode if it has one; krunsh_exec_resize passes size
 	 * changes on. */
@@ -233,8 +258,8 @@ struct krunsh_event {
  * guest, so a slow reader of stdout_fd stalls the guest, and the timeout
  * and the cancel fd still act. Line events come only from line-mode
  * executions (the krunsh command's). */
-typedef void (*krunsh_event_fn)(void *data, const struct krunsh_event *event,
-				const void **out, size_t *out_length);
+typedef void (*krunsh_event_fn)(void *data, const struct krunsh_event *event, const void **out,
+				size_t *out_length);
 
 struct krunsh_io {
 	int stdin_fd;  /* forwarded to the program until EOF; -1: empty stdin */
@@ -296,9 +321,10 @@ struct krunsh_exec_result {
 	size_t failed_line_count;
 	const struct krunsh_line *lines;
 	size_t line_count;
-	/* Line mode with script_fed: why the feed was refused from some piece
-	 * on (a NUL byte, a line that needs the next ones, more than 64 MiB);
-	 * the lines before that piece ran. "" when nothing was refused. */
+	/* A fed script: why the feed was refused from some piece on (a NUL
+	 * byte, in line mode a line that needs the next ones, more than 64
+	 * MiB); what came before that piece ran. "" when nothing was
+	 * refused. */
 	char input_refused[512];
 	void *line_data; /* the library's: what the line pointers point into */
 };
@@ -313,6 +339,9 @@ struct krunsh_vm_info {
 	const char *kernel_release; /* "" when unknown */
 	double boot_seconds;	    /* from the boot's start to the guest's hello */
 	int watchdog_retries;	    /* boots the watchdog gave up on (0 or 1) */
+	/* The VMM's process, for a caller that watches for its end (a
+	 * pidfd); 0 before the boot and for a borrowed VM. */
+	int vmm_pid;
 };
 
 typedef struct krunsh_vm krunsh_vm;
@@ -321,8 +350,7 @@ typedef struct krunsh_exec krunsh_exec;
 /* Checks a spec as krunsh_vm_start will, without starting anything: the
  * paths exist, guest paths are absolute and distinct, limits hold. 0, or
  * -1 with err (KRUNSH_E_INVALID, the message names the resource). */
-KRUNSH_EXPORT int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec,
-				       struct krunsh_error *err);
+KRUNSH_EXPORT int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec, struct krunsh_error *err);
 /* Checks a process spec as an execution's start will, without a VM: one
  * of argv, script and script_fed, the environment's form, the terminal's
  * size, the limits, and in line mode each line of the script (what needs
@@ -410,7 +438,15 @@ KRUNSH_EXPORT int krunsh_vm_lend(krunsh_vm *vm, struct krunsh_vm_loan *loan,
 KRUNSH_EXPORT int krunsh_vm_borrow(const struct krunsh_vm_loan *loan, krunsh_vm **vm,
 				   struct krunsh_error *err);
 KRUNSH_EXPORT unsigned krunsh_vm_executions(const krunsh_vm *vm);
+/* The fd that stops the VM's executions when readable (as
+ * krunsh_vm_spec's cancel_fd, which a borrowed VM has not); -1: none. */
+KRUNSH_EXPORT void krunsh_vm_set_cancel_fd(krunsh_vm *vm, int cancel_fd);
 KRUNSH_EXPORT void krunsh_vm_loan_returned(krunsh_vm *vm, unsigned execs_done);
+/* Removes what VMs of processes that were killed (SIGKILL, a power cut)
+ * left in the run directories of host (NULL: the defaults); a VM's
+ * creation does it too. For a program that outlives its VMs' processes
+ * (krunsh's keepers: their janitor). */
+KRUNSH_EXPORT void krunsh_sweep_stale(const struct krunsh_host *host);
 /* The engine the VM runs on ("qemu", "krun"). */
 KRUNSH_EXPORT const char *krunsh_vm_engine(const krunsh_vm *vm);
 KRUNSH_EXPORT const char *krunsh_version(void);

@@ -20,24 +20,32 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 	struct error inner = {0};
 	if (spec_convert_proc(proc, &k->spec, &spec, &inner) < 0)
 		return api_fail(err, KRUNSH_E_INVALID, &inner);
-	const char *script = proc->script ? proc->script : "";
-	size_t script_length = strlen(script);
+	const char *script = "";
+	size_t script_length = 0;
 	struct krunsh_exec *e = calloc(1, sizeof(*e));
 	if (!e) {
 		ulimits_free(&spec.ulimits);
 		return api_fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
 	}
 	int code = KRUNSH_E_INVALID;
-	if (proc->lines) {
+	/* Scripts go through lib/exec/line_script.c, for its checks (a NUL
+	 * byte, in line mode a line that needs the next, a fed one's size). */
+	if (!proc->argv) {
 		if (api_lines_begin(e, proc, io, &spec, &inner) < 0)
 			goto failed;
+		code = KRUNSH_E_SYSTEM;
+		if (proc->prologue && script_prepend(&e->script, proc->prologue) < 0) {
+			error_set(&inner, ENOMEM, "preparing the script");
+			goto failed;
+		}
 		script = e->script.text ? e->script.text : "";
 		script_length = e->script.text_length;
 	}
 	code = KRUNSH_E_SYSTEM;
-	/* Line mode's commands have an empty stdin. */
-	if (job_build_exec(&k->spec, &spec, script, script_length, io->stdin_fd >= 0 && !proc->lines,
-			   &e->job, &inner) < 0)
+	/* A fed script's commands have an empty stdin: the shell reads the
+	 * script where stdin would come. */
+	if (job_build_exec(&k->spec, &spec, script, script_length,
+			   io->stdin_fd >= 0 && !proc->script_fed, &e->job, &inner) < 0)
 		goto failed;
 	ulimits_free(&spec.ulimits);
 	e->vm = k;
@@ -55,13 +63,13 @@ int krunsh_exec_start(krunsh_vm *k, const struct krunsh_proc_spec *proc, const s
 				    .stderr_fd = io->stderr_fd,
 				    .on_event = io->on_event,
 				    .event_data = io->event_data};
-	if (proc->lines) {
+	if (proc->script_fed)
 		e->vm_job.stdin_fd = -1;
+	if (proc->lines)
 		api_lines_job(e);
-	}
 	k->running = e;
 	e->ended = vm_exec_begin(k->vm, &e->vm_job, api_deadline(proc->timeout), &k->run);
-	if (e->lines && e->fed && !e->ended && api_lines_feed_taken(e) < 0)
+	if (e->fed && !e->ended && api_lines_feed_taken(e) < 0)
 		vm_exec_abort(k->vm, "out of memory");
 	*out = e;
 	return 0;
@@ -93,9 +101,7 @@ int krunsh_exec_feed(krunsh_exec *e, const void *data, size_t length)
 {
 	if (!e->fed || e->feed_ended)
 		return -1;
-	if (e->lines)
-		return api_lines_feed(e, data, length, 0);
-	return length ? vm_exec_feed(e->vm->vm, data, length, 0) : 0;
+	return api_lines_feed(e, data, length, 0);
 }
 
 int krunsh_exec_feed_end(krunsh_exec *e)
@@ -103,9 +109,8 @@ int krunsh_exec_feed_end(krunsh_exec *e)
 	if (!e->fed || e->feed_ended)
 		return -1;
 	e->feed_ended = 1;
-	/* Line mode: the last line may have come without its newline. */
-	if (e->lines)
-		(void)api_lines_feed(e, "", 0, 1);
+	/* The last line may have come without its newline. */
+	(void)api_lines_feed(e, "", 0, 1);
 	return vm_exec_feed_end(e->vm->vm);
 }
 
@@ -133,6 +138,9 @@ void krunsh_exec_finish(krunsh_exec *e, struct krunsh_exec_result *result)
 	krunsh_vm *k = e->vm;
 	if (result)
 		api_result(k, e->workdir, result);
+	if (result && e->fed)
+		text_format(result->input_refused, sizeof(result->input_refused), "%s",
+			    e->refused.message);
 	if (result && e->lines)
 		api_lines_result(e, result);
 	script_free(&e->script);
@@ -160,19 +168,23 @@ int krunsh_proc_spec_check(const struct krunsh_proc_spec *proc, struct krunsh_er
 	/* The user is looked up in the VM's root, which is not known here. */
 	struct krunsh_proc_spec unresolved = *proc;
 	unresolved.user = NULL;
+	unresolved.user_exact = 0;
 	struct vm_spec no_vm = {0};
 	struct proc_spec spec;
 	struct error inner = {0};
 	if (spec_convert_proc(&unresolved, &no_vm, &spec, &inner) < 0)
 		return api_fail(err, KRUNSH_E_INVALID, &inner);
 	ulimits_free(&spec.ulimits);
-	if (!proc->lines || !proc->script)
+	if (!proc->script)
 		return 0;
 	struct script checked;
-	char *input = strdup(proc->script);
+	size_t length = proc->script_length ? proc->script_length : strlen(proc->script);
+	char *input = malloc(length + 1);
 	if (!input)
 		return api_fail_text(err, KRUNSH_E_SYSTEM, "out of memory");
-	int r = script_build(input, strlen(input), 1, 0, &checked, &inner);
+	memcpy(input, proc->script, length);
+	input[length] = '\0';
+	int r = script_build(input, length, proc->lines, 0, &checked, &inner);
 	script_free(&checked);
 	return r < 0 ? api_fail(err, inner.errnum == ENOMEM ? KRUNSH_E_SYSTEM : KRUNSH_E_INVALID,
 				&inner)

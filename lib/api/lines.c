@@ -1,6 +1,6 @@
-/* The public API's line mode (krunsh_proc_spec.lines): the krunsh
- * command's way of running input, one command a line in one shell, for any
- * caller. The program text comes from lib/exec/line_script.c, as for the
+/* The public API's scripts, and its line mode (krunsh_proc_spec.lines):
+ * the krunsh command's way of running input, one command a line in one
+ * shell, for any caller. The program text comes from lib/exec/line_script.c, as for the
  * command; here it is fed, its line events get their line's text, and the
  * result lists the lines. */
 #include "lib/api/api.h"
@@ -51,27 +51,32 @@ int api_lines_feed_taken(struct krunsh_exec *e)
 int api_lines_begin(struct krunsh_exec *e, const struct krunsh_proc_spec *proc,
 		    const struct krunsh_io *io, struct proc_spec *spec, struct error *err)
 {
-	e->lines = 1;
-	int flags = (proc->keep_going ? SCRIPT_KEEP_GOING : 0) |
-		    (proc->line_results || io->on_event ? SCRIPT_LINE_EVENTS : 0) |
-		    /* with events, a line's output cannot come before its start */
-		    (io->on_event ? SCRIPT_LINE_STARTED : 0);
-	spec->mode = INPUT_LINES;
-	spec->line_events = (flags & SCRIPT_LINE_EVENTS) != 0;
-	spec->line_starts = (flags & SCRIPT_LINE_STARTED) != 0;
-	if (io->on_event) {
-		e->on_event = io->on_event;
-		e->event_data = io->event_data;
+	int flags = 0;
+	if (proc->lines) {
+		e->lines = 1;
+		flags = (proc->keep_going ? SCRIPT_KEEP_GOING : 0) |
+			(proc->line_results || io->on_event ? SCRIPT_LINE_EVENTS : 0) |
+			/* with events, a line's output cannot come before its start */
+			(io->on_event ? SCRIPT_LINE_STARTED : 0);
+		spec->mode = INPUT_LINES;
+		spec->line_events = (flags & SCRIPT_LINE_EVENTS) != 0;
+		spec->line_starts = (flags & SCRIPT_LINE_STARTED) != 0;
+		if (io->on_event) {
+			e->on_event = io->on_event;
+			e->event_data = io->event_data;
+		}
 	}
 	if (proc->script_fed)
-		return script_stream_begin(&e->script, 1, flags, err);
-	size_t length = strlen(proc->script);
-	char *input = strdup(proc->script);
+		return script_stream_begin(&e->script, proc->lines, flags, err);
+	size_t length = proc->script_length ? proc->script_length : strlen(proc->script);
+	char *input = malloc(length + 1);
 	if (!input) {
 		error_set(err, ENOMEM, "preparing the script");
 		return -1;
 	}
-	return script_build(input, length, 1, flags, &e->script, err);
+	memcpy(input, proc->script, length);
+	input[length] = '\0';
+	return script_build(input, length, proc->lines, flags, &e->script, err);
 }
 
 void api_lines_job(struct krunsh_exec *e)
@@ -122,7 +127,6 @@ static struct krunsh_line *lines_of(const struct script *s, const struct line_re
 /* The result's lines, pointing into the input, which the result now owns. */
 void api_lines_result(struct krunsh_exec *e, struct krunsh_exec_result *result)
 {
-	text_format(result->input_refused, sizeof(result->input_refused), "%s", e->refused.message);
 	const struct session_result *r = &e->vm->run.session;
 	struct line_data *d = calloc(1, sizeof(*d));
 	if (d) {

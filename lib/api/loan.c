@@ -63,3 +63,12 @@ void krunsh_vm_loan_returned(krunsh_vm *k, unsigned execs_done)
 	if (k && k->vm)
 		vm_loan_returned(k->vm, execs_done);
 }
+
+void krunsh_vm_set_cancel_fd(krunsh_vm *k, int cancel_fd)
+{
+	if (!k)
+		return;
+	k->cancel_fd = cancel_fd;
+	if (k->vm)
+		vm_set_cancel_fd(k->vm, cancel_fd);
+}

@@ -5,6 +5,7 @@
 #include "proto/protocol.h"
 #include "util/text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +134,7 @@ int spec_convert_vm(const struct krunsh_vm_spec *spec, struct vm_spec *opts, str
 		return -1;
 	}
 	opts->network = spec->network;
+	opts->root_read_only = spec->root_read_only;
 	opts->verbose = spec->verbose;
 	opts->allow_writable_root = spec->allow_writable_root;
 	if (spec->host && spec->host->libkrun)
@@ -178,6 +180,32 @@ int spec_convert_host(const struct krunsh_host *host, struct host_config *out, s
 	return 0;
 }
 
+/* A user resolved by the caller: numbers, groups and home as given. */
+static int exact_user(const struct krunsh_proc_spec *proc, struct guest_user *out,
+		      struct error *err)
+{
+	unsigned uid, gid;
+	char end;
+	if (!proc->user || sscanf(proc->user, "%u:%u%c", &uid, &gid, &end) != 2) {
+		error_set(err, 0, "with user_exact, user must be UID:GID");
+		return -1;
+	}
+	if (proc->group_count > GUEST_USER_MAX_GROUPS || (proc->group_count && !proc->groups)) {
+		error_set(err, 0, "groups: at most %d", GUEST_USER_MAX_GROUPS);
+		return -1;
+	}
+	*out =
+	    (struct guest_user){.set = 1, .uid = uid, .gid = gid, .group_count = proc->group_count};
+	for (size_t i = 0; i < proc->group_count; i++)
+		out->groups[i] = proc->groups[i];
+	if (proc->home && strlen(proc->home) >= sizeof(out->home)) {
+		error_set(err, 0, "home is too long");
+		return -1;
+	}
+	text_format(out->home, sizeof(out->home), "%s", proc->home ? proc->home : "");
+	return 0;
+}
+
 int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec *vm,
 		      struct proc_spec *out, struct error *err)
 {
@@ -215,6 +243,7 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 	out->exec_argv = (char **)proc->argv;
 	out->env = (char **)proc->env;
 	out->env_count = env_count;
+	out->env_exact = proc->env_exact;
 	out->script_stream = proc->script_fed;
 	out->host_env = (char **)proc->base_env;
 	out->discarded_files = proc->count_discarded;
@@ -227,8 +256,13 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 			  out->tty_rows, out->tty_columns, WINSIZE_MAX);
 		return -1;
 	}
-	if (proc->user && guest_user_resolve(proc->user, vm->root_dir, &out->user, err) < 0)
+	if (proc->user_exact) {
+		if (exact_user(proc, &out->user, err) < 0)
+			return -1;
+	} else if (proc->user &&
+		   guest_user_resolve(proc->user, vm->root_dir, &out->user, err) < 0) {
 		return -1;
+	}
 	char what[32];
 	for (size_t i = 0; i < proc->rlimit_count; i++) {
 		const struct krunsh_rlimit *l = &proc->rlimits[i];

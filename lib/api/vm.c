@@ -69,8 +69,9 @@ void api_result(const struct krunsh_vm *k, const char *workdir, struct krunsh_ex
 	if (r->discarded.count && workdir) {
 		out->discarded_count = r->discarded.count;
 		out->discarded_at_least = r->discarded.at_least;
-		discarded_files_first(out->discarded_first, sizeof(out->discarded_first), workdir,
-				      &r->discarded);
+		if (r->discarded.first[0])
+			discarded_files_first(out->discarded_first, sizeof(out->discarded_first),
+					      workdir, &r->discarded);
 	}
 }
 
@@ -95,6 +96,11 @@ int krunsh_vm_create(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct 
 	log_set_sink(spec->log, spec->log_data);
 	log_verbose = spec->verbose;
 	int code = KRUNSH_E_INVALID;
+	/* The parts and the run directory are looked up while the VM is
+	 * created and booted, not after; the caller's own setting (a program
+	 * that also uses the library's internals: none outside krunsh's
+	 * tree) comes back after. */
+	const struct host_config *before = host_config();
 	if (spec_convert_host(spec->host, &k->host, &k->owned, &inner) < 0 ||
 	    spec_convert_vm(spec, &k->spec, &k->owned, &inner) < 0)
 		goto failed;
@@ -102,8 +108,6 @@ int krunsh_vm_create(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct 
 	k->start_timeout = spec->timeout;
 	k->cancel_fd = spec->cancel_fd;
 	k->freeze_first_boot = spec->host && spec->host->test_freeze_first_boot;
-	/* The parts and the run directory are looked up while the VM is
-	 * created and booted, not after. */
 	host_config_set(&k->host);
 	/* What VMs of processes that were killed left behind goes first. */
 	tempdir_sweep_stale();
@@ -111,11 +115,11 @@ int krunsh_vm_create(const struct krunsh_vm_spec *spec, krunsh_vm **out, struct 
 	if (!(k->engine = engine_select(&k->spec, &k->probe, &inner)))
 		goto failed;
 	log_verbose_message("%s", k->probe.reason);
-	host_config_set(NULL);
+	host_config_set(before);
 	*out = k;
 	return 0;
 failed:
-	host_config_set(NULL);
+	host_config_set(before);
 	krunsh_vm_stop(k);
 	return api_fail(err, code, &inner);
 }
@@ -160,10 +164,11 @@ int krunsh_vm_boot(krunsh_vm *k, struct krunsh_exec_result *result, struct kruns
 	    .cancel_fd = k->cancel_fd,
 	    .freeze_first_boot = k->freeze_first_boot,
 	};
+	const struct host_config *before = host_config();
 	host_config_set(&k->host);
 	int r = vm_start(k->engine, &k->probe, &k->spec, &vm_setup, api_deadline(k->start_timeout),
 			 &k->vm, &k->run, &inner);
-	host_config_set(NULL);
+	host_config_set(before);
 	job_buffer_free(&setup);
 	if (r < 0)
 		return api_fail(err, KRUNSH_E_START, &inner);
@@ -202,6 +207,7 @@ void krunsh_vm_info(const krunsh_vm *k, struct krunsh_vm_info *info)
 	info->kernel_release = k->probe.kernel_release;
 	info->boot_seconds = k->run.session.boot_seconds;
 	info->watchdog_retries = k->run.watchdog_retries;
+	info->vmm_pid = k->vm && vm_main_pid(k->vm) > 0 ? (int)vm_main_pid(k->vm) : 0;
 }
 
 void krunsh_vm_stop(krunsh_vm *k)
@@ -212,13 +218,28 @@ void krunsh_vm_stop(krunsh_vm *k)
 		vm_exec_abort(k->vm, "the VM was stopped");
 		krunsh_exec_finish(k->running, NULL);
 	}
+	const struct host_config *before = host_config();
 	host_config_set(&k->host);
 	vm_stop(k->vm);
-	host_config_set(NULL);
+	host_config_set(before);
 	session_result_free(&k->run.session);
 	resources_free(&k->spec.resources);
 	owned_free(&k->owned);
 	free(k);
+}
+
+void krunsh_sweep_stale(const struct krunsh_host *host)
+{
+	struct host_config config;
+	struct owned owned = {0};
+	struct error err;
+	if (spec_convert_host(host, &config, &owned, &err) == 0) {
+		const struct host_config *before = host_config();
+		host_config_set(&config);
+		tempdir_sweep_stale();
+		host_config_set(before);
+	}
+	owned_free(&owned);
 }
 
 const char *krunsh_vm_engine(const krunsh_vm *k)

@@ -20,11 +20,6 @@
  * persist) or a --tmpfs (asked to be thrown away). */
 int discarded_files_wanted(const struct vm_spec *vm, const char *workdir);
 
-/* The line (without "krunsh: ") for what the guest reported, with the
- * guest's path sanitised; 0 when it reported nothing. */
-size_t discarded_files_message(char *out, size_t size, const struct vm_spec *vm,
-			       const char *workdir, const struct discarded_files *d);
-
 /* The first path as an absolute guest path, sanitised (for --report). */
 void discarded_files_first(char *out, size_t size, const char *workdir,
 			   const struct discarded_files *d);

@@ -159,8 +159,8 @@ int job_build_setup(const struct vm_spec *opts, struct job_buffer *out, struct e
 }
 
 /* One execution's limits, user and channels. */
-static int add_exec_resources(const struct proc_spec *opts, int forward_stdin,
-			      struct job_buffer *b, struct error *err)
+static int add_exec_resources(const struct proc_spec *opts, int forward_stdin, struct job_buffer *b,
+			      struct error *err)
 {
 	int r = 0;
 	if (opts->user.set) {

@@ -79,10 +79,10 @@ static const char line_prologue[] =
 /* With --report, each line's start and end go to a FIFO the agent reads and
  * timestamps (opened per write so no descriptor leaks into the commands). */
 #define EVENT_FUNCTION                                                                             \
-	"__krunsh_event() { printf '%s %s %s\\n' \"$1\" \"$__krunsh_line\" \"$2\" "                    \
+	"__krunsh_event() { printf '%s %s %s\\n' \"$1\" \"$__krunsh_line\" \"$2\" "                \
 	">\"$__krunsh_events\"; }\n"
-static const char events_prologue[] = "__krunsh_events=$2; set --\n" EVENT_FUNCTION
-				      "__krunsh_begin() { __krunsh_event S; }\n";
+static const char events_prologue[] =
+    "__krunsh_events=$2; set --\n" EVENT_FUNCTION "__krunsh_begin() { __krunsh_event S; }\n";
 /* With --events, a line starts only once the agent has taken its start
  * (it answers on the FIFO $3): what the line writes cannot reach the host
  * ahead of its start. */
@@ -419,4 +419,21 @@ void script_free(struct script *s)
 	free(s->lines);
 	free(s->input);
 	memset(s, 0, sizeof(*s));
+}
+
+int script_prepend(struct script *s, const char *text)
+{
+	size_t n = strlen(text);
+	char *joined = malloc(n + s->text_length + 1);
+	if (!joined)
+		return -1;
+	memcpy(joined, text, n);
+	if (s->text_length)
+		memcpy(joined + n, s->text, s->text_length);
+	joined[n + s->text_length] = '\0';
+	free(s->text);
+	s->text = joined;
+	s->text_length += n;
+	s->text_capacity = s->text_length + 1;
+	return 0;
 }

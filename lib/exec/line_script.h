@@ -3,6 +3,7 @@
 #ifndef KRUNSH_LINE_SCRIPT_H
 #define KRUNSH_LINE_SCRIPT_H
 
+#include "krunsh/krunsh.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -29,7 +30,7 @@ struct script {
 };
 
 /* Hard cap on input so a runaway producer cannot exhaust host memory. */
-#define SCRIPT_INPUT_MAX (64u * 1024u * 1024u)
+#define SCRIPT_INPUT_MAX KRUNSH_INPUT_MAX
 
 enum script_flags {
 	SCRIPT_KEEP_GOING = 1,	/* run every line, exit with the first failure */
@@ -62,6 +63,9 @@ const struct script_line *script_find_line(const struct script *s, unsigned numb
 /* Printable, single-line, bounded rendering of a line for stderr. */
 void script_line_describe(const struct script *s, const struct script_line *line, char *buf,
 			  size_t size);
+/* text goes before what the shell runs (streaming: before what is not fed
+ * yet); -1: out of memory. */
+int script_prepend(struct script *s, const char *text);
 void script_free(struct script *s);
 
 #endif

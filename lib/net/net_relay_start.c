@@ -3,6 +3,7 @@
 #include "lib/net/net_relay.h"
 #include "lib/sandbox/syscall_allowlist.h"
 #include "lib/vm/spawn.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +19,9 @@ static const uint8_t passt_dns_forward[4] = {10, 0, 2, 3};
 /* What the relay does once sandboxed: move bytes between its two sockets,
  * say how it ended, and its one allocation (malloc's mmap or brk). */
 static const int relay_syscalls[] = {
-    SYS_recvfrom, SYS_sendto, SYS_fcntl, SYS_ppoll,	SYS_write, SYS_close,
-    SYS_mmap,	  SYS_munmap, SYS_brk,	 SYS_madvise, SYS_mremap, SYS_rt_sigreturn,
-    SYS_restart_syscall, SYS_exit, SYS_exit_group,
+    SYS_recvfrom, SYS_sendto,	    SYS_fcntl,		 SYS_ppoll, SYS_write,
+    SYS_close,	  SYS_mmap,	    SYS_munmap,		 SYS_brk,   SYS_madvise,
+    SYS_mremap,	  SYS_rt_sigreturn, SYS_restart_syscall, SYS_exit,  SYS_exit_group,
 #ifdef SYS_poll
     SYS_poll,
 #endif
@@ -56,8 +57,9 @@ static void relay_child(const struct frame_filter *filter, int vmm_fd, int passt
 			      "the guest's network is stopped\n",
 			      NET_RELAY_FRAME_MAX);
 	if (verbose && stats.last_refusal)
-		net_relay_say(2, "krunsh: network filter: %llu frames passed, %llu refused (last: %s)\n",
-			      stats.passed, stats.refused, stats.last_refusal);
+		net_relay_say(
+		    2, "krunsh: network filter: %llu frames passed, %llu refused (last: %s)\n",
+		    stats.passed, stats.refused, stats.last_refusal);
 	else if (verbose)
 		net_relay_say(2, "krunsh: network filter: %llu frames passed, none refused\n",
 			      stats.passed);
@@ -120,7 +122,7 @@ pid_t net_relay_start(int passt_fd, int log_fd, int verbose, int *vmm_fd, struct
 		/* Before the sandbox's waiter is forked: it must not hold the
 		 * VMM's end (pair[0]), or the relay would never see the VMM
 		 * close. */
-		sandbox_close_inherited_fds(keep, 3);
+		process_close_inherited_fds(keep, 3);
 		relay_child(&filter, pair[1], passt_fd, ready[1], &sandbox, verbose);
 	}
 	close(pair[1]);

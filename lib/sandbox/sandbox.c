@@ -1,6 +1,7 @@
 #include "lib/sandbox/sandbox.h"
 #include "lib/sandbox/host_view.h"
 #include "lib/sandbox/userns_map.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,35 +22,6 @@
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE 2
 #endif
-
-static int compare_fds(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
-void sandbox_close_inherited_fds(const int *keep, int keep_count)
-{
-	int sorted[SANDBOX_MAX_KEPT_FDS];
-	int n = 0;
-	for (int i = 0; i < keep_count && n < SANDBOX_MAX_KEPT_FDS; i++)
-		if (keep[i] > 2)
-			sorted[n++] = keep[i];
-	qsort(sorted, (size_t)n, sizeof(int), compare_fds);
-	unsigned from = 3;
-	for (int i = 0; i <= n; i++) {
-		unsigned to = i < n ? (unsigned)sorted[i] - 1 : ~0u;
-		if (i < n && (unsigned)sorted[i] < from)
-			continue;
-		if (to >= from && syscall(SYS_close_range, from, to, 0) < 0) {
-			/* Kernels before 5.9: one by one, up to the limit. */
-			long max = sysconf(_SC_OPEN_MAX);
-			for (long fd = from; fd <= (long)to && fd < max; fd++)
-				close((int)fd);
-		}
-		if (i < n)
-			from = (unsigned)sorted[i] + 1;
-	}
-}
 
 /* The waiter: the pid krunsh knows. It dies by SIGKILL when krunsh says
  * so, and its child, PID 1 of the new namespace, dies with it. */

@@ -57,12 +57,6 @@ struct sandbox_policy {
 	 SANDBOX_CAPABILITY(CAP_SETGID) | SANDBOX_CAPABILITY(CAP_SETUID) |                         \
 	 SANDBOX_CAPABILITY(CAP_MKNOD) | SANDBOX_CAPABILITY(CAP_SETFCAP))
 
-/* Closes every fd >= 3 but those in keep (the stdio and kept fds set up
- * by spawn): an fd krunsh inherited must not reach a VMM. At most
- * SANDBOX_MAX_KEPT_FDS are kept (no caller needs more than two). */
-#define SANDBOX_MAX_KEPT_FDS 16
-void sandbox_close_inherited_fds(const int *keep, int keep_count);
-
 /* In the child. Returns 0 (in the process that goes on to exec), or -1
  * with errno. With new_pid_namespace the calling process becomes the
  * waiter and never returns. */

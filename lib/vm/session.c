@@ -24,13 +24,6 @@
 #define SYS_pidfd_open 434
 #endif
 
-double monotonic_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Output waiting for the host's stdout or stderr. While it waits, nothing
  * more is read from the guest: that is the back-pressure that keeps memory
  * bounded when the reader is slow. */

@@ -6,6 +6,7 @@
 #ifndef KRUNSH_SESSION_H
 #define KRUNSH_SESSION_H
 
+#include "util/clock.h"
 #include "krunsh/krunsh.h"
 #include "proto/protocol.h"
 
@@ -97,7 +98,6 @@ struct session_result {
 
 struct session;
 
-double monotonic_seconds(void);
 /* NULL when out of memory. */
 struct session *session_open(const struct session_config *config);
 /* Until the agent's hello (SESSION_ALIVE) or why not. The deadline is

@@ -1,4 +1,5 @@
 #include "lib/vm/spawn.h"
+#include "util/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,19 +9,6 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-void spawn_reset_child_signals(void)
-{
-	/* Default dispositions first, then unblock: a signal pending from
-	 * the blocked fork must not reach krunsh's handlers in the child. */
-	for (int s = 1; s < NSIG; s++) {
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	}
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
 
 pid_t spawn_fork(const struct spawn_options *opts, struct error *err)
 {
@@ -40,7 +28,7 @@ pid_t spawn_fork(const struct spawn_options *opts, struct error *err)
 			error_set(err, saved, "fork");
 		return pid;
 	}
-	spawn_reset_child_signals();
+	process_reset_signals();
 	/* The VM dies with krunsh, however krunsh dies. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -73,7 +61,7 @@ pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct
 		dprintf(2, "krunsh: sandboxing %s: %s\n", argv[0], strerror(errno));
 		_exit(125);
 	}
-	sandbox_close_inherited_fds(opts->keep_fds, opts->keep_fd_count);
+	process_close_inherited_fds(opts->keep_fds, opts->keep_fd_count);
 	execv(argv[0], argv);
 	dprintf(2, "krunsh: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);

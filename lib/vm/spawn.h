@@ -34,7 +34,5 @@ pid_t spawn_fork(const struct spawn_options *opts, struct error *err);
 pid_t spawn_process(char *const argv[], const struct spawn_options *opts, struct error *err);
 /* SIGKILL and reap. Safe with pid <= 0. */
 void process_kill_and_reap(pid_t pid);
-/* Block every signal krunsh handles (used around fork). */
-void spawn_reset_child_signals(void);
 
 #endif

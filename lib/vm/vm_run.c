@@ -372,6 +372,11 @@ struct vm *vm_borrow(const struct engine *engine, const struct vm_loan *loan, in
 	return vm;
 }
 
+void vm_set_cancel_fd(struct vm *vm, int cancel_fd)
+{
+	vm->session_config.cancel_fd = cancel_fd;
+}
+
 uint32_t vm_executions(const struct vm *vm)
 {
 	return session_executions(vm->session);

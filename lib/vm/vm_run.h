@@ -74,8 +74,8 @@ void vm_stop(struct vm *vm);
 /* A live VM lent to another process, which runs executions on it while
  * the lender holds the VMM (a session's keeper and its calls). */
 struct vm_loan {
-	int channel_fd;	    /* the agent's connection */
-	int log_fd;	    /* the VMM's log, for failure messages; -1: none */
+	int channel_fd;	     /* the agent's connection */
+	int log_fd;	     /* the VMM's log, for failure messages; -1: none */
 	uint32_t execs_done; /* executions run so far: the borrower's ids follow */
 };
 /* The lender's side: the fds stay the lender's (the caller passes them on,
@@ -86,6 +86,8 @@ void vm_loan_returned(struct vm *vm, uint32_t execs_done);
 /* The borrower's side: a VM on the loan's fds (taken over: vm_stop closes
  * them and kills nothing, as the VMM is the lender's), cancelled as
  * vm_setup's cancel_fd says. NULL with err. */
+/* The fd that stops its waits when readable, from now on; -1: none. */
+void vm_set_cancel_fd(struct vm *vm, int cancel_fd);
 struct vm *vm_borrow(const struct engine *engine, const struct vm_loan *loan, int cancel_fd,
 		     struct error *err);
 /* Executions run so far (a borrowed VM: the lender's and its own). */

@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t written_length[2] = {0, 0};
 	decoded_length[0] = decoded_length[1] = 0;
 	struct events ev;
-	events_init(&ev, -1, NULL);
+	events_init(&ev, -1);
 	unsigned line = 0;
 	/* Pieces: a control byte (low 2 bits: stdout, stderr, a line's start
 	 * or end; the rest: the length), then that many bytes of output. */

@@ -1,10 +1,12 @@
 /* The thrown-away warning's host side (lib/exec/discarded_files.c): when
  * krunsh asks the guest to count, and the one line it prints. */
 #include "cli/options.h"
+#include "cli/discarded_message.h"
 #include "lib/exec/discarded_files.h"
 #include "unit.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -46,41 +48,48 @@ static int test_asked_for_unless_the_files_persist_or_are_scratch(void)
 	return 0;
 }
 
+/* What the library reports (krunsh_exec_result's discarded_*: the first
+ * path absolute, as lib/exec/discarded_files.c makes it), as the line
+ * says it (cli/discarded_message.c). */
+static struct krunsh_exec_result reported(unsigned count, int at_least, const char *workdir,
+					  const char *first)
+{
+	struct krunsh_exec_result r = {.discarded_count = count, .discarded_at_least = at_least};
+	struct discarded_files d = {.count = count, .at_least = at_least};
+	snprintf(d.first, sizeof(d.first), "%s", first);
+	if (first[0])
+		discarded_files_first(r.discarded_first, sizeof(r.discarded_first), workdir, &d);
+	return r;
+}
+
 static int test_the_line_says_how_many_which_and_the_volume(void)
 {
 	char line[2048];
-	struct discarded_files d = {.count = 2};
-	strcpy(d.first, "r.xml");
-	EXPECT(parse("-c", "true", NULL) == CLI_RUN);
-	EXPECT(discarded_files_message(line, sizeof(line), &opts.vm, "/home/u/proj/", &d) > 0);
+	struct krunsh_exec_result r = reported(2, 0, "/home/u/proj/", "r.xml");
+	EXPECT(discarded_message(line, sizeof(line), NULL, "/home/u/proj/", &r) > 0);
 	EXPECT_STR(line, "2 files written under /home/u/proj were thrown away with the VM "
 			 "(first: /home/u/proj/r.xml); -v /home/u/proj:/home/u/proj keeps them");
-	d.count = 1;
-	strcpy(d.first, "sub/a b");
-	discarded_files_message(line, sizeof(line), &opts.vm, "/w", &d);
+	r = reported(1, 0, "/w", "sub/a b");
+	discarded_message(line, sizeof(line), NULL, "/w", &r);
 	EXPECT_STR(line, "1 file written under /w was thrown away with the VM (first: /w/sub/a b); "
 			 "-v /w:/w keeps it");
-	d.at_least = 1;
-	d.count = 10000;
-	d.first[0] = '\0';
-	discarded_files_message(line, sizeof(line), &opts.vm, "/a:b c", &d);
+	r = reported(10000, 1, "/a:b c", "");
+	discarded_message(line, sizeof(line), NULL, "/a:b c", &r);
 	EXPECT_STR(line, "at least 10000 files written under /a:b c were thrown away with the VM; "
 			 "-v '/a\\:b c:/a\\:b c' keeps them");
 	/* What the guest names is sanitised; C1 controls and bad UTF-8 too. */
-	d = (struct discarded_files){.count = 3};
-	strcpy(d.first, "x\xc2\x9b"
-			"31m\xff");
-	discarded_files_message(line, sizeof(line), &opts.vm, "/w", &d);
+	r = reported(3, 0, "/w",
+		     "x\xc2\x9b"
+		     "31m\xff");
+	discarded_message(line, sizeof(line), NULL, "/w", &r);
 	EXPECT_STR(line,
 		   "3 files written under /w were thrown away with the VM (first: /w/x??31m?); "
 		   "-v /w:/w keeps them");
-	d.count = 0;
-	EXPECT(discarded_files_message(line, sizeof(line), &opts.vm, "/w", &d) == 0 && !line[0]);
+	r = reported(0, 0, "/w", "");
+	EXPECT(discarded_message(line, sizeof(line), NULL, "/w", &r) == 0 && !line[0]);
 	/* --root DIR: the guest's / is DIR on the host. */
-	EXPECT(parse("--root", "/usr", "-c", "true", NULL) == CLI_RUN);
-	d = (struct discarded_files){.count = 1};
-	strcpy(d.first, "o");
-	discarded_files_message(line, sizeof(line), &opts.vm, "/src", &d);
+	r = reported(1, 0, "/src", "o");
+	discarded_message(line, sizeof(line), "/usr", "/src", &r);
 	EXPECT_STR(line, "1 file written under /src was thrown away with the VM (first: /src/o); "
 			 "-v /usr/src:/src keeps it");
 	return 0;

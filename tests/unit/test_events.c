@@ -117,7 +117,7 @@ static const char *chunk(int stream, const char *bytes, size_t length)
 
 static int test_character_cut_between_chunks_is_joined(void)
 {
-	events_init(&ev, -1, NULL);
+	events_init(&ev, -1);
 	EXPECT_STR(chunk(1, "a\xe2\x82", 3),
 		   "{\"event\":\"output\",\"stream\":\"stdout\",\"line\":null,\"data\":\"a\"}\n");
 	/* stderr has a carry of its own */
@@ -132,7 +132,7 @@ static int test_character_cut_between_chunks_is_joined(void)
 
 static int test_invalid_bytes_go_as_base64(void)
 {
-	events_init(&ev, -1, NULL);
+	events_init(&ev, -1);
 	EXPECT_STR(chunk(1, "\xff\0", 2), "{\"event\":\"output\",\"stream\":\"stdout\",\"line\":null,"
 					  "\"data_base64\":\"/wA=\"}\n");
 	events_free(&ev);
@@ -141,7 +141,7 @@ static int test_invalid_bytes_go_as_base64(void)
 
 static int test_line_end_flushes_what_waits(void)
 {
-	events_init(&ev, -1, NULL);
+	events_init(&ev, -1);
 	struct krunsh_event start = {.type = KRUNSH_EVENT_LINE_STARTED, .line = 3};
 	const void *out;
 	size_t n;

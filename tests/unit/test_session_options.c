@@ -10,7 +10,6 @@
 #include "cli/keeper/session_options.h"
 #include "cli/keeper/warm_command.h"
 #include "cli/keeper/warm_spec.h"
-#include "lib/spec/host_config.h"
 #include "unit.h"
 
 #include <stdarg.h>
@@ -180,17 +179,14 @@ static int test_host_settings_are_part_of_the_vm(void)
 	char why[1400];
 	EXPECT(parse_into(&session, "--warm", "1", NULL) == 0);
 	EXPECT(parse_into(&call, "-c", "true", NULL) == 0);
-	static struct host_config other;
-	other = *host_config();
+	unsetenv("KRUNSH_KERNEL");
 	EXPECT(warm_spec_describe(&session, "qemu", warm_text, sizeof(warm_text)) == 0);
-	other.kernel = "/other/vmlinux";
-	host_config_set(&other);
+	setenv("KRUNSH_KERNEL", "/other/vmlinux", 1);
 	EXPECT(warm_spec_describe(&call, "qemu", run_text, sizeof(run_text)) == 0);
 	EXPECT(warm_spec_differs(warm_text, run_text, why, sizeof(why)) == 1);
 	EXPECT_STR(why, "the warm VMs have KRUNSH_KERNEL (unset), this run asks KRUNSH_KERNEL "
 			"/other/vmlinux");
-	other.kernel = NULL;
-	host_config_set(&other);
+	unsetenv("KRUNSH_KERNEL");
 	return 0;
 }
 

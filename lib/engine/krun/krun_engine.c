@@ -16,6 +16,7 @@
 #include "lib/vm/spawn.h"
 #include "util/path.h"
 #include "util/text.h"
+#include "util/process.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -150,7 +151,8 @@ static int prepare_guest(const struct vm_spec *opts, struct engine_probe *out, s
 	    check_kernel_is_elf(&out->guest_kernel, err) < 0 ||
 	    agent_locate(agent, sizeof(agent), err) < 0)
 		return -1;
-	return initramfs_get(agent, &out->guest_kernel, out->initramfs, sizeof(out->initramfs), err);
+	return initramfs_get(agent, &out->guest_kernel, out->initramfs, sizeof(out->initramfs),
+			     err);
 }
 
 static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, struct error *err)
@@ -166,10 +168,10 @@ static int krun_probe(const struct vm_spec *opts, struct engine_probe *out, stru
 	snprintf(out->kernel_release, sizeof(out->kernel_release), "%s", out->guest_kernel.release);
 	char what[sizeof(out->reason)];
 	text_format(what, sizeof(what), "kernel %s%s%s%s, %s root, %s", out->guest_kernel.image,
-		 out->guest_kernel.release[0] ? " (" : "", out->guest_kernel.release,
-		 out->guest_kernel.release[0] ? ")" : "",
-		 libkrun_can_share_read_only(&libkrun) ? "read-only" : "WRITABLE",
-		 opts->network ? "network through passt" : "no network");
+		    out->guest_kernel.release[0] ? " (" : "", out->guest_kernel.release,
+		    out->guest_kernel.release[0] ? ")" : "",
+		    libkrun_can_share_read_only(&libkrun) ? "read-only" : "WRITABLE",
+		    opts->network ? "network through passt" : "no network");
 	if (libkrun.is_contract_double) {
 		/* The one special case: the double runs the agent on the host,
 		 * so KVM is not involved. */
@@ -202,7 +204,8 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 			    "your files (--allow-writable-root)",
 			    libkrun.path);
 	log_verbose_message("kernel %s%s%s%s", req->probe->guest_kernel.image,
-			    req->probe->guest_kernel.release[0] ? " (" : "", req->probe->guest_kernel.release,
+			    req->probe->guest_kernel.release[0] ? " (" : "",
+			    req->probe->guest_kernel.release,
 			    req->probe->guest_kernel.release[0] ? ")" : "");
 
 	/* libkrun's, passt's and the guest console's messages, kept for the
@@ -306,7 +309,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 			 * when $TMPDIR lies there. */
 			int keep[2] = {open(req->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC),
 				       network_fd};
-			sandbox_close_inherited_fds(keep, 2);
+			process_close_inherited_fds(keep, 2);
 			libkrun_vm_raise_open_file_limit();
 			if (keep[0] < 0 || sandbox_enter(&sandbox) < 0) {
 				dprintf(2, "krunsh: sandboxing the libkrun VMM: %s\n",
