@@ -600,7 +600,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			opts->vm.network = 1;
 			break;
 		case OPT_ULIMIT:
-			if (ulimits_add(&opts->proc.ulimits, optarg, err) < 0)
+			if (ulimits_add(&opts->rlimits, optarg, err) < 0)
 				return CLI_ERROR;
 			break;
 		case OPT_MASK:
@@ -788,7 +788,7 @@ void cli_free(struct options *opts)
 	opts->owned_env = NULL;
 	opts->owned_env_count = 0;
 	resources_free(&opts->vm.resources);
-	ulimits_free(&opts->proc.ulimits);
+	rlimit_list_free(&opts->rlimits);
 	bundle_free(opts);
 	image_free(opts);
 	free(opts->vm.masks);

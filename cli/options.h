@@ -2,6 +2,7 @@
 #ifndef KRUNSH_CLI_H
 #define KRUNSH_CLI_H
 
+#include "cli/resource_flags.h"
 #include "lib/spec/spec.h"
 #include "util/error.h"
 
@@ -34,6 +35,7 @@ enum vm_option {
 struct options {
 	struct vm_spec vm;
 	struct proc_spec proc;
+	struct rlimit_list rlimits; /* --ulimit, a bundle's process.rlimits */
 	int keep_going;
 	int clean_env;		 /* --clean-env: exec mode gets the minimal environment too */
 	int tty;		 /* -t: a pseudo-terminal (cli/interactive.c decides the rest) */

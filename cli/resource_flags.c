@@ -77,7 +77,30 @@ static int parse_limit(const char *s, unsigned long long *out)
 	return 0;
 }
 
-int ulimits_add(struct ulimit_list *l, const char *spec, struct error *err)
+int rlimit_list_add(struct rlimit_list *l, int resource, unsigned long long soft,
+		    unsigned long long hard, const char *what, struct error *err)
+{
+	if (soft > hard) {
+		error_set(err, 0, "%s: soft limit above hard limit", what);
+		return -1;
+	}
+	struct krunsh_rlimit *grown = realloc(l->items, (l->count + 1) * sizeof(*grown));
+	if (!grown) {
+		error_set(err, ENOMEM, "%s", what);
+		return -1;
+	}
+	l->items = grown;
+	l->items[l->count++] = (struct krunsh_rlimit){resource, soft, hard};
+	return 0;
+}
+
+void rlimit_list_free(struct rlimit_list *l)
+{
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+int ulimits_add(struct rlimit_list *l, const char *spec, struct error *err)
 {
 	char copy[128], what[sizeof("--ulimit ") + sizeof(copy)];
 	char *eq;
@@ -106,5 +129,5 @@ int ulimits_add(struct ulimit_list *l, const char *spec, struct error *err)
 		return -1;
 	}
 	snprintf(what, sizeof(what), "--ulimit %s", spec);
-	return ulimits_add_values(l, resource, soft, hard, what, err);
+	return rlimit_list_add(l, resource, soft, hard, what, err);
 }

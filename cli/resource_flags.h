@@ -4,6 +4,7 @@
 #ifndef KRUNSH_CLI_RESOURCE_FLAGS_H
 #define KRUNSH_CLI_RESOURCE_FLAGS_H
 
+#include "krunsh/krunsh.h"
 #include "lib/spec/resources.h"
 
 /* -v, --volume HOST:GUEST[:ro|rw] (default rw); a backslash makes the
@@ -21,8 +22,19 @@ int resources_add_tmpfs(struct resources *r, const char *spec, struct error *err
 int resources_add_disk(struct resources *r, const char *spec, struct error *err);
 /* --publish HOST_PORT:GUEST_PORT (TCP, bound to 127.0.0.1 on the host) */
 int resources_add_port(struct resources *r, const char *spec, struct error *err);
+/* Every execution's limits (--ulimit, an OCI bundle's process.rlimits),
+ * as the public process spec takes them. */
+struct rlimit_list {
+	struct krunsh_rlimit *items;
+	size_t count;
+};
+/* One more: soft at most hard (what names it in the message); the
+ * library checks the rest when the execution starts. */
+int rlimit_list_add(struct rlimit_list *l, int resource, unsigned long long soft,
+		    unsigned long long hard, const char *what, struct error *err);
+void rlimit_list_free(struct rlimit_list *l);
 /* --ulimit NAME=SOFT[:HARD], NAME as in ulimit(1) long names: nofile, nproc,
  * core, stack, fsize, as, cpu, memlock, data; "unlimited" allowed. */
-int ulimits_add(struct ulimit_list *l, const char *spec, struct error *err);
+int ulimits_add(struct rlimit_list *l, const char *spec, struct error *err);
 
 #endif

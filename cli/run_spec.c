@@ -92,20 +92,15 @@ static int proc_from(const struct options *opts, struct run_spec *out)
 	const struct proc_spec *v = &opts->proc;
 	struct krunsh_proc_spec *p = &out->proc;
 	out->env = calloc(v->env_count + 1, sizeof(*out->env));
-	out->rlimits = calloc(v->ulimits.count + 1, sizeof(*out->rlimits));
-	if (!out->env || !out->rlimits)
+	if (!out->env)
 		return -1;
 	for (size_t i = 0; i < v->env_count; i++)
 		out->env[i] = v->env[i];
 	p->env = out->env;
 	p->env_exact = v->env_exact;
 	p->base_env = (const char *const *)v->host_env;
-	for (size_t i = 0; i < v->ulimits.count; i++)
-		out->rlimits[i] = (struct krunsh_rlimit){.resource = v->ulimits.items[i].resource,
-							 .soft = v->ulimits.items[i].soft,
-							 .hard = v->ulimits.items[i].hard};
-	p->rlimits = out->rlimits;
-	p->rlimit_count = v->ulimits.count;
+	p->rlimits = opts->rlimits.items;
+	p->rlimit_count = opts->rlimits.count;
 	p->shell = v->shell;
 	/* -u was looked up when the flags were read, to refuse an unknown
 	 * user before anything boots. */
@@ -160,7 +155,6 @@ void run_spec_free(struct run_spec *spec)
 	free(spec->disks);
 	free(spec->tmpfs);
 	free(spec->ports);
-	free(spec->rlimits);
 	free(spec->env);
 	free(spec->script);
 	memset(spec, 0, sizeof(*spec));

@@ -20,7 +20,6 @@ struct run_spec {
 	struct krunsh_disk *disks;
 	struct krunsh_tmpfs *tmpfs;
 	struct krunsh_port *ports;
-	struct krunsh_rlimit *rlimits;
 	const char **env;
 	char *script; /* FILE's contents, or -c's */
 	char owner[32], user[32];

@@ -369,9 +369,9 @@ static int one_rlimit(struct bundle_walk *w, const char *path, json_object *v)
 		return -1;
 	for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++)
 		if (strcmp(name, rlimit_names[i].name) == 0)
-			return ulimits_add_values(&w->opts->proc.ulimits, rlimit_names[i].resource,
-						  (unsigned long long)s, (unsigned long long)h,
-						  path, w->err);
+			return rlimit_list_add(&w->opts->rlimits, rlimit_names[i].resource,
+					       (unsigned long long)s, (unsigned long long)h, path,
+					       w->err);
 	return bundle_refuse(w, path, "%.40s is not a limit krunsh sets", name);
 }
 

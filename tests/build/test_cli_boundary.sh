@@ -12,8 +12,7 @@ fail=0
 not_ok() { echo "not ok - test_cli_boundary: $*"; fail=1; }
 
 allowed="guest_user_resolve resources_add_disk_path resources_add_port_numbers
-resources_add_tmpfs_path resources_add_volume_paths resources_free ulimits_add_values
-ulimits_free"
+resources_add_tmpfs_path resources_add_volume_paths resources_free"
 
 cli_objects=$(find "$build/cli" -name '*.o' | sort)
 lib_objects=$(find "$build/lib" "$build/proto" -name '*.o' | sort)
