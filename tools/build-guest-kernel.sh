@@ -41,8 +41,10 @@ make -C "$src" -s ARCH=x86_64 olddefconfig
 expected=$(cat $fragments | grep '^CONFIG_' | awk -F= '{v[$1] = $0; o[$1] = NR} END {for (k in v) print o[k], v[k]}' | sort -n | cut -d' ' -f2-)
 missing=$(echo "$expected" | while IFS= read -r line; do
 	name=${line%%=*}; value=${line#*=}
+	# if, not &&: a last option =n that is rightly off would end the
+	# loop with grep's 1, and set -e the script, silently.
 	if [ "$value" = n ]; then
-		grep -q "^$name=" "$src/.config" && echo "$line"
+		if grep -q "^$name=" "$src/.config"; then echo "$line"; fi
 	else
 		grep -qx "$line" "$src/.config" || echo "$line"
 	fi
