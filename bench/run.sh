@@ -164,7 +164,12 @@ accel=$(json_field accelerator "$work/probe.json")
 features=$(cat "$(dirname "$kernel")/features" 2>/dev/null || true)
 machine=microvm,x-option-roms=off append_extra=""
 case "$features" in *no-acpi*) machine="$machine,acpi=off" ;; esac
-case "$features" in *noapictimer*) [ "$accel" = tcg ] && append_extra=" noapictimer" ;; esac
+# As krunsh (lib/guest/kernel_cmdline.c): the APIC timer's frequency, else
+# the PIT only.
+case "$features" in
+*lapic-bus-khz*) [ "$accel" = tcg ] && append_extra=" lapic_bus_khz=1000000" ;;
+*noapictimer*) [ "$accel" = tcg ] && append_extra=" noapictimer" ;;
+esac
 tsc_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
 qemu=$(command -v qemu-system-x86_64)
 
