@@ -36,13 +36,15 @@ enum keeper_op {
 struct keeper_message {
 	uint32_t version;
 	uint32_t op;
-	uint32_t ok;		       /* REPLY */
-	uint32_t clean;		       /* DONE */
-	uint32_t execs_done;	       /* REPLY: executions so far; DONE: after this call's */
-	uint32_t count;		       /* WARM: VMs to keep booted */
-	uint32_t idle_ms;	       /* WARM: the keeper's idle time; 0: unchanged */
-	char engine[16];	       /* REPLY: the VM's engine */
-	char text[KEEPER_OPTIONS_MAX]; /* RUN: the options; REPLY: why not */
+	uint32_t ok;	     /* REPLY */
+	uint32_t clean;	     /* DONE */
+	uint32_t execs_done; /* REPLY: executions so far; DONE: after this call's */
+	uint32_t count;	     /* WARM: VMs to keep booted */
+	uint32_t idle_ms;    /* WARM: the keeper's idle time; 0: unchanged */
+	char engine[16];     /* REPLY: the VM's engine */
+	/* RUN: the options; REPLY: why not, or for a TAKE served, whether
+	 * the run waited for a booting VM ("" if not) */
+	char text[KEEPER_OPTIONS_MAX];
 };
 
 /* -1 with errno. */

@@ -77,7 +77,11 @@ void warm_call_begin(const struct options *opts, const char *engine, struct warm
 	}
 	krunsh_vm_set_cancel_fd(*vm, signals_fd());
 	call->conn = conn;
-	log_verbose_message("warm VM: taken from the warm keeper");
+	/* An ok reply's text says whether the run waited for a booting VM. */
+	if (m.text[0])
+		log_verbose_message("warm VM: taken from the warm keeper (%s)", m.text);
+	else
+		log_verbose_message("warm VM: taken from the warm keeper");
 }
 
 void warm_call_end(struct warm_call *call, krunsh_vm *vm)

@@ -150,13 +150,17 @@ static void shrink(struct warm_keeper *k)
 				slot_stop(&k->slots[i]);
 }
 
-static void lend(struct warm_keeper *k, struct slot *s, int fd)
+/* waited: the run had to wait for this VM's boot (its -V says so, and the
+ * bench counts such runs). */
+static void lend(struct warm_keeper *k, struct slot *s, int fd, int waited)
 {
 	k->message = (struct keeper_message){.version = KEEPER_WIRE_VERSION,
 					     .op = KEEPER_REPLY,
 					     .ok = 1,
 					     .execs_done = s->execs_done};
 	text_format(k->message.engine, sizeof(k->message.engine), "%s", k->start->engine);
+	if (waited)
+		text_format(k->message.text, sizeof(k->message.text), "waited for its boot");
 	int sent = keeper_send(fd, &k->message, s->loan, s->loan[1] >= 0 ? 2 : 1);
 	close_loan(s); /* the run's now, and the holder's */
 	s->state = SLOT_LENT;
@@ -206,7 +210,7 @@ static void on_holder(struct warm_keeper *k, struct slot *s)
 		if (k->waiter_count > 0) {
 			int fd = k->waiters[0];
 			memmove(k->waiters, k->waiters + 1, --k->waiter_count * sizeof(int));
-			lend(k, s, fd);
+			lend(k, s, fd, 1);
 		}
 		answer_warm_waiter(k);
 		return;
@@ -254,7 +258,7 @@ static void serve_take(struct warm_keeper *k, int fd)
 	}
 	for (int i = 0; i < SLOTS_MAX; i++) {
 		if (k->slots[i].state == SLOT_READY) {
-			lend(k, &k->slots[i], fd);
+			lend(k, &k->slots[i], fd, 0);
 			refill(k);
 			return;
 		}

@@ -21,6 +21,7 @@ struct kernel_cmdline_config {
 	int use_kvm;
 	unsigned long tsc_khz;	  /* under TCG: the host's TSC, 0 if unknown */
 	int no_apic_timer;	  /* the kernel boots (faster) without it under TCG */
+	int lapic_bus_khz;	  /* the kernel takes the APIC timer's frequency */
 	int unprivileged;	  /* the file server runs in an unprivileged user namespace */
 	const char *extra_append; /* KRUNSH_KERNEL_APPEND, for experiments */
 };

@@ -80,6 +80,8 @@ static void read_features(const char *dir, struct guest_kernel *k)
 			k->no_acpi = 1;
 		else if (strncmp(line, "noapictimer", 11) == 0)
 			k->no_apic_timer = 1;
+		else if (strncmp(line, "lapic-bus-khz", 13) == 0)
+			k->lapic_bus_khz = 1;
 		else if (strncmp(line, "uniprocessor", 12) == 0)
 			k->uniprocessor = 1;
 	fclose(f);

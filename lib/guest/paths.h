@@ -13,6 +13,7 @@ struct guest_kernel {
 	char release[128];	/* for -v, "" if unknown */
 	int no_acpi;		/* built without ACPI: devices go on the command line */
 	int no_apic_timer;	/* boots (faster) with noapictimer under TCG */
+	int lapic_bus_khz;	/* takes lapic_bus_khz= (kernel/patches/0005) */
 	int uniprocessor;	/* built without SMP: one vCPU only */
 };
 

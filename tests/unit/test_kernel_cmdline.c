@@ -19,6 +19,25 @@ static int test_qemu_words(void)
 	return 0;
 }
 
+static int test_apic_timer_frequency_replaces_noapictimer(void)
+{
+	struct kernel_cmdline_config c = {.reboot = "t",
+					  .console = "ttyS0",
+					  .tsc_khz = 2400000,
+					  .no_apic_timer = 1,
+					  .lapic_bus_khz = 1};
+	char line[2048];
+	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
+	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
+			 "random.trust_cpu=on no_timer_check tsc_early_khz=2400000 "
+			 "tsc=reliable lapic_bus_khz=1000000");
+	c.use_kvm = 1; /* a real APIC timer's frequency is the hardware's */
+	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
+	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
+			 "random.trust_cpu=on no_timer_check");
+	return 0;
+}
+
 static int test_libkrun_words_under_kvm(void)
 {
 	struct kernel_cmdline_config c = {.reboot = "t",
@@ -47,6 +66,7 @@ static int test_too_small_a_buffer_fails(void)
 int main(void)
 {
 	RUN(test_qemu_words);
+	RUN(test_apic_timer_frequency_replaces_noapictimer);
 	RUN(test_libkrun_words_under_kvm);
 	RUN(test_too_small_a_buffer_fails);
 	return unit_finish();

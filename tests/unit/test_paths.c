@@ -27,7 +27,7 @@ static int test_kernel_directory_with_features(void)
 	EXPECT(kernel_locate(dir, 1, &k, &err) == 0);
 	EXPECT(strstr(k.image, "/vmlinux") != NULL);
 	EXPECT_STR(k.release, "6.1.0-test");
-	EXPECT(k.no_acpi && k.no_apic_timer && k.uniprocessor);
+	EXPECT(k.no_acpi && k.no_apic_timer && k.uniprocessor && k.lapic_bus_khz);
 	return 0;
 }
 
@@ -71,7 +71,7 @@ int main(void)
 		return 1;
 	write_file("vmlinux", "not really a kernel");
 	write_file("release", "6.1.0-test\n");
-	write_file("features", "no-acpi\nnoapictimer\nuniprocessor\n");
+	write_file("features", "no-acpi\nnoapictimer\nlapic-bus-khz\nuniprocessor\n");
 	RUN(test_kernel_directory_with_features);
 	RUN(test_uniprocessor_kernel_refuses_more_cpus);
 	RUN(test_image_file_takes_features_from_its_directory);

@@ -36,6 +36,7 @@ int qemu_argv_build(const struct qemu_config *c, struct argv_list *a)
 	    .use_kvm = c->use_kvm,
 	    .tsc_khz = c->tsc_khz,
 	    .no_apic_timer = c->no_apic_timer,
+	    .lapic_bus_khz = c->lapic_bus_khz,
 	    .unprivileged = c->unprivileged,
 	    .extra_append = c->extra_append,
 	};

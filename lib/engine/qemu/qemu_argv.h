@@ -12,6 +12,7 @@ struct qemu_config {
 	int use_kvm;
 	int no_acpi;
 	int no_apic_timer;
+	int lapic_bus_khz;
 	unsigned cpus;
 	unsigned mem_mib;
 	const char *kernel_image;
@@ -20,9 +21,9 @@ struct qemu_config {
 	const char *virtiofs_socket;
 	unsigned long tsc_khz;
 	int verbose;
-	const char *extra_append;     /* KRUNSH_KERNEL_APPEND, for experiments */
-	const char *cpu_model;	      /* KRUNSH_QEMU_CPU, for experiments; NULL: ours */
-	int unprivileged;	      /* virtiofsd is in an unprivileged user namespace */
+	const char *extra_append;	  /* KRUNSH_KERNEL_APPEND, for experiments */
+	const char *cpu_model;		  /* KRUNSH_QEMU_CPU, for experiments; NULL: ours */
+	int unprivileged;		  /* virtiofsd is in an unprivileged user namespace */
 	char (*volume_sockets)[PATH_MAX]; /* one virtiofsd socket per volume */
 	size_t volume_count;
 	int network_fd; /* --net: QEMU's end of passt's stream socket; -1: none */

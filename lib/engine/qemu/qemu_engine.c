@@ -144,6 +144,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .use_kvm = req->probe->use_kvm,
 	    .no_acpi = kernel->no_acpi,
 	    .no_apic_timer = kernel->no_apic_timer,
+	    .lapic_bus_khz = kernel->lapic_bus_khz,
 	    .cpus = opts->cpus,
 	    .mem_mib = opts->mem_mib,
 	    .kernel_image = kernel->image,
