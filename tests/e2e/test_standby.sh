@@ -102,7 +102,7 @@ standby_compare() {
 }
 
 test_standby_shell_is_what_a_fresh_shell_would_be() {
-	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	only_engine qemu krun-double krun-real || { skip "qemu, krun-real and the contract double only"; return $?; }
 	# Quotes, blanks and newlines in values; limits; a working directory.
 	set -- -e "SPACED=a  b" -e "QUOTED=it's" -e 'NEWLINE=one
 two' --ulimit nofile=200:300 --ulimit core=0 -w /usr
@@ -124,7 +124,7 @@ standby_which='case "$(tr "\0" " " </proc/$$/cmdline)" in
 esac'
 
 test_standby_shell_in_a_session_is_what_a_fresh_shell_would_be() {
-	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	only_engine qemu krun-double krun-real || { skip "qemu, krun-real and the contract double only"; return $?; }
 	session_setup
 	# Each call's standby was started after the call before it ended.
 	ks --session s -c true || fail "the session did not start" || return 1
@@ -135,7 +135,7 @@ test_standby_shell_in_a_session_is_what_a_fresh_shell_would_be() {
 }
 
 test_standby_shell_killed_before_use_falls_back_to_a_fresh_one() {
-	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	only_engine qemu krun-double krun-real || { skip "qemu, krun-real and the contract double only"; return $?; }
 	session_setup
 	# The first call is fresh (--shell /bin/dash: no standby), so the
 	# standby started with the VM waits through it and after it. It
@@ -165,7 +165,7 @@ echo ok" 2>&1)" || return 1
 }
 
 test_standby_shell_serves_no_user_terminal_or_program() {
-	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	only_engine qemu krun-double krun-real || { skip "qemu, krun-real and the contract double only"; return $?; }
 	expect_eq "a default -c" standby "$(ks -c "$standby_which" 2>&1)" || return 1
 	expect_eq "-u" fresh "$(ks -u "$(id -u)" -c "$standby_which" 2>&1)" || return 1
 	expect_eq "an IFS in the environment" fresh "$(ks -e IFS=: -c "$standby_which" 2>&1)" ||
@@ -177,7 +177,7 @@ test_standby_shell_serves_no_user_terminal_or_program() {
 }
 
 test_standby_shell_refused_limit_is_the_fresh_error() {
-	only_engine qemu krun-double || { skip "qemu and the contract double only"; return $?; }
+	only_engine qemu krun-double krun-real || { skip "qemu, krun-real and the contract double only"; return $?; }
 	# A hard limit above the kernel's nr_open: setrlimit and prlimit both
 	# refuse it; the standby is dropped and the fresh shell says why.
 	for shell in /bin/sh /bin/dash; do
