@@ -251,7 +251,7 @@ $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 $(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c lib/channel/channel_policy.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/oci/small_file.c cli/host_name.c lib/spec/resources.c util/text.c util/error.c util/path.c
+$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/oci/small_file.c cli/host_name.c cli/resource_flags.c lib/spec/resources.c util/text.c util/error.c util/path.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
 $(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_layout.c cli/oci/small_file.c util/text.c util/error.c util/path.c

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* in one line */
 	bundle_free(&opts);
 	resources_free(&opts.vm.resources);
-	ulimits_free(&opts.proc.ulimits);
+	rlimit_list_free(&opts.rlimits);
 	free(opts.proc.host_env);
 	return 0;
 }
