@@ -210,7 +210,11 @@ test_warm_zero_leaves_nothing() {
 	ks -c true || fail "a run failed" || return 1
 	ks --warm 0 2>err
 	expect_eq "--warm 0 status" 0 "$?" || { cat err >&2; return 1; }
-	expect_warm_gone 0 || return 1
+	# krunsh's own files are gone when --warm 0 returns; the contract
+	# double's VMM removes its directory as it exits, which a loaded
+	# machine may leave for a moment after (CI and a helper saw one left
+	# once with no wait at all).
+	expect_warm_gone "$(slow 2)" || return 1
 	ks --warm 0 2>err
 	expect_eq "--warm 0 again: status" 0 "$?" || return 1
 	expect_eq "--warm 0 again: stderr" "" "$(cat err)"
