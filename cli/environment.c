@@ -31,3 +31,10 @@ const struct krunsh_host *environment_host(void)
 	};
 	return &host;
 }
+
+double environment_boot_timeout(void)
+{
+	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
+	double v = s ? strtod(s, NULL) : 0;
+	return v > 0 ? v : 20.0;
+}

@@ -10,5 +10,7 @@
 /* Read at each call, into the same struct; the strings are the
  * environment's. */
 const struct krunsh_host *environment_host(void);
+/* KRUNSH_BOOT_TIMEOUT: seconds per boot attempt (default 20). */
+double environment_boot_timeout(void);
 
 #endif

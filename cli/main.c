@@ -54,15 +54,6 @@ static int read_script(const struct options *opts, char **script, size_t *length
 	return 0;
 }
 
-#define DEFAULT_BOOT_TIMEOUT 20.0
-
-static double boot_timeout(void)
-{
-	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
-	double v = s ? strtod(s, NULL) : 0;
-	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
-}
-
 /* Seconds left until deadline (0: none), never 0 once it is set. */
 static double left_until(double deadline)
 {
@@ -224,7 +215,7 @@ int main(int argc, char **argv)
 		error_print(&err);
 		goto out;
 	}
-	spec.vm.boot_timeout = boot_timeout();
+	spec.vm.boot_timeout = environment_boot_timeout();
 	spec.vm.timeout = left_until(deadline);
 	spec.vm.cancel_fd = signals_fd();
 	spec.vm.log = opts.events ? events_log : log_to_stderr;

@@ -21,7 +21,6 @@
 #define SYS_pidfd_open 434
 #endif
 
-#define DEFAULT_BOOT_TIMEOUT 20.0
 /* How long a --warm 0 waits for the keeper's exit after its answer. */
 #define EXIT_WAIT_MS 5000
 
@@ -53,13 +52,6 @@ int warm_options_check(const struct options *opts, int runs_something, int bring
 		return -1;
 	}
 	return 0;
-}
-
-static double boot_timeout(void)
-{
-	const char *s = getenv("KRUNSH_BOOT_TIMEOUT");
-	double v = s ? strtod(s, NULL) : 0;
-	return v > 0 ? v : DEFAULT_BOOT_TIMEOUT;
 }
 
 /* Sends WARM count and waits for the answer (the keeper's end, for 0). */
@@ -133,7 +125,7 @@ int warm_command(struct options *opts, struct error *err)
 	static struct run_spec vms;
 	if (run_spec_build(opts, environment_host(), NULL, 0, &vms, err) < 0)
 		return -1;
-	vms.vm.boot_timeout = boot_timeout();
+	vms.vm.boot_timeout = environment_boot_timeout();
 	vms.vm.log = log_to_stderr;
 	vms.vm.verbose = log_verbose;
 	/* The engine the VMs will run on, chosen now (said with -V). */
