@@ -216,6 +216,7 @@ check-e2e: all
 check-build: all
 	@tests/build/test_exports.sh $(LIBKRUNSH_SO) include/krunsh/krunsh.h
 	@tests/build/test_cli_boundary.sh $(BUILD)
+	@tests/build/test_no_cycles.sh $(BUILD)
 	@tests/build/test_man.sh $(BUILD)/krunsh man/krunsh.1 man/libkrunsh.3 include/krunsh/krunsh.h
 	@MAKE="$(MAKE)" tests/build/test_install.sh $(BUILD)/install-test
 
@@ -251,7 +252,7 @@ $(BUILD)/fuzz/fuzz_frames: tests/fuzz/fuzz_frames.c proto/protocol.c
 $(BUILD)/fuzz/fuzz_channel: tests/fuzz/fuzz_channel.c lib/channel/frame_reader.c lib/channel/channel_policy.c proto/protocol.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -o $@ $^
-$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/oci/small_file.c cli/host_name.c cli/resource_flags.c lib/spec/resources.c util/text.c util/error.c util/path.c
+$(BUILD)/fuzz/fuzz_bundle: tests/fuzz/fuzz_bundle.c $(wildcard cli/oci/bundle*.c) cli/oci/small_file.c cli/host_name.c cli/resource_flags.c cli/resource_list.c util/text.c util/error.c util/path.c
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -Iinclude $(JSON_CFLAGS) -o $@ $^ $(JSON_LIBS)
 $(BUILD)/fuzz/fuzz_image_layout: tests/fuzz/fuzz_image_layout.c cli/oci/image_layout.c cli/oci/small_file.c util/text.c util/error.c util/path.c

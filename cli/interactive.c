@@ -1,9 +1,9 @@
 #include "cli/interactive.h"
+#include "cli/exec_loop.h"
 #include "cli/signals.h"
 #include "cli/terminal.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +44,11 @@ int interactive_prepare(struct options *opts, struct error *err)
 	return 0;
 }
 
+struct resize {
+	krunsh_exec *exec;
+	int fd; /* the SIGWINCH pipe; -1: none */
+};
+
 static void pass_new_size(krunsh_exec *exec)
 {
 	signals_drain_resize();
@@ -52,29 +57,24 @@ static void pass_new_size(krunsh_exec *exec)
 	(void)krunsh_exec_resize(exec, rows, columns, NULL);
 }
 
+static int resize_fd(void *data)
+{
+	return ((struct resize *)data)->fd;
+}
+
+static void resize_ready(void *data)
+{
+	pass_new_size(((struct resize *)data)->exec);
+}
+
 void interactive_run(krunsh_exec *exec)
 {
 	/* From here on a key is a byte for the guest: no local echo, no
 	 * signal from ^C, no line editing. Not a terminal: nothing to do. */
 	(void)terminal_raw_begin(0);
-	int resize_fd = signals_watch_resize();
+	struct resize r = {exec, signals_watch_resize()};
 	/* A resize during the boot: the size sent with the job is old. */
 	pass_new_size(exec);
-	struct pollfd fds[KRUNSH_EXEC_MAX_POLLFDS + 1];
-	int timeout_ms, n;
-	while ((n = krunsh_exec_pollfds(exec, fds, &timeout_ms)) > 0) {
-		int i_resize = -1;
-		if (resize_fd >= 0)
-			fds[i_resize = n++] = (struct pollfd){.fd = resize_fd, .events = POLLIN};
-		if (poll(fds, (nfds_t)n, timeout_ms) < 0) {
-			if (errno == EINTR)
-				continue;
-			break; /* krunsh_exec_finish waits for the end */
-		}
-		if (i_resize >= 0 && fds[i_resize].revents)
-			pass_new_size(exec);
-		if (krunsh_exec_dispatch(exec, fds))
-			break;
-	}
+	exec_loop_run(exec, &(struct exec_loop_source){resize_fd, resize_ready, &r});
 	terminal_restore();
 }

@@ -204,11 +204,11 @@ int main(int argc, char **argv)
 	struct krunsh_error e;
 	if (interactive_prepare(&opts, &err) < 0 ||
 	    read_script(&opts, &script, &script_length, &err) < 0 ||
-	    runner_outputs_add_volumes(&opts, &err) < 0 || guest_env_build(&opts, &err) < 0 ||
-	    run_spec_build(&opts, host, script, script_length, &spec, &err) < 0) {
+	    runner_outputs_add_volumes(&opts, &err) < 0 || guest_env_build(&opts, &err) < 0) {
 		error_print(&err);
 		goto out;
 	}
+	run_spec_build(&opts, host, script, script_length, &spec);
 	/* A FILE's every line is checked before anything boots. */
 	if (krunsh_proc_spec_check(&spec.proc, &e) < 0) {
 		error_from(&err, &e);

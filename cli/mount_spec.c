@@ -1,6 +1,7 @@
 /* The text forms of what is mounted in the guest, as podman users type
  * them: -v HOST:GUEST[:ro|rw], --mount type=...,src=...,dst=..., and
- * --tmpfs PATH[:OPTIONS]. The checks on the parsed paths are resources.c's. */
+ * --tmpfs PATH[:OPTIONS]. The checks on the parsed paths
+ * are the library's, run once all flags are read (cli/run_spec.c). */
 #include "cli/resource_flags.h"
 
 #include <stdio.h>
@@ -34,7 +35,7 @@ static int split_escaped(const char *spec, char *copy, char **fields, int max)
 	return n;
 }
 
-int resources_add_volume(struct resources *r, const char *spec, struct error *err)
+int resources_add_volume(struct resource_list *r, const char *spec, struct error *err)
 {
 	char copy[SPEC_MAX], what[SPEC_MAX + 16];
 	char *fields[3];
@@ -63,7 +64,7 @@ int resources_add_volume(struct resources *r, const char *spec, struct error *er
 			return -1;
 		}
 	}
-	return resources_add_volume_paths(r, fields[0], fields[1], read_only, what, err);
+	return resource_list_add_volume(r, fields[0], fields[1], read_only, what, err);
 }
 
 /* "yes"-like values of a --mount flag: bare, =true or =1. */
@@ -98,7 +99,7 @@ static int data_append(char *data, size_t size, const char *key, const char *val
 	return n < 0 || (size_t)n >= size - used ? -1 : 0;
 }
 
-int resources_add_tmpfs(struct resources *r, const char *spec, struct error *err)
+int resources_add_tmpfs(struct resource_list *r, const char *spec, struct error *err)
 {
 	char copy[SPEC_MAX], what[SPEC_MAX + 16];
 	snprintf(what, sizeof(what), "--tmpfs %s", spec);
@@ -152,10 +153,10 @@ int resources_add_tmpfs(struct resources *r, const char *spec, struct error *err
 			return -1;
 		}
 	}
-	return resources_add_tmpfs_path(r, copy, flags, data, what, err);
+	return resource_list_add_tmpfs(r, copy, flags, data, what, err);
 }
 
-int resources_add_mount(struct resources *r, const char *spec, struct error *err)
+int resources_add_mount(struct resource_list *r, const char *spec, struct error *err)
 {
 	char copy[SPEC_MAX], what[SPEC_MAX + 16];
 	snprintf(what, sizeof(what), "--mount %s", spec);
@@ -209,7 +210,7 @@ int resources_add_mount(struct resources *r, const char *spec, struct error *err
 				  what);
 			return -1;
 		}
-		return resources_add_volume_paths(r, source, target, read_only, what, err);
+		return resource_list_add_volume(r, source, target, read_only, what, err);
 	}
 	if (strcmp(type, "tmpfs") == 0) {
 		if (source) {
@@ -219,7 +220,7 @@ int resources_add_mount(struct resources *r, const char *spec, struct error *err
 		/* The same defaults as --tmpfs. */
 		unsigned long flags =
 		    MS_NOEXEC | MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
-		return resources_add_tmpfs_path(r, target, flags, data, what, err);
+		return resource_list_add_tmpfs(r, target, flags, data, what, err);
 	}
 	error_set(err, 0,
 		  "%s: type=%s is not supported (bind and tmpfs are; krunsh has no named "

@@ -5,6 +5,7 @@
 #include "cli/oci/bundle.h"
 #include "cli/oci/image.h"
 #include "cli/resource_flags.h"
+#include "cli/run_spec.h"
 #include "config.h"
 
 #include <errno.h>
@@ -276,13 +277,15 @@ static int env_name_valid(const char *entry)
 
 static int env_append(struct options *opts, char *entry, struct error *err)
 {
-	char **grown = realloc(opts->proc.env, (opts->proc.env_count + 1) * sizeof(char *));
+	/* NULL-terminated, as the public process spec takes it */
+	char **grown = realloc(opts->proc.env, (opts->proc.env_count + 2) * sizeof(char *));
 	if (!grown) {
 		error_set(err, ENOMEM, "parsing options");
 		return -1;
 	}
 	opts->proc.env = grown;
 	opts->proc.env[opts->proc.env_count++] = entry;
+	opts->proc.env[opts->proc.env_count] = NULL;
 	return 0;
 }
 
@@ -339,22 +342,31 @@ static enum cli_result bad_value(struct error *err, const char *option, const ch
 	return CLI_ERROR;
 }
 
-/* What the specs take from more than one flag. */
-static enum cli_result specs_complete(struct options *opts)
+/* What the specs take from more than one flag, and the library's checks
+ * of the VM's (the paths exist, guest paths are absolute and distinct,
+ * limits hold), whose messages name the flag. */
+static enum cli_result specs_complete(struct options *opts, struct error *err)
 {
-	/* --report times each line of line mode (not of -c, one command);
-	 * --events also tells exactly where each line starts. */
+	/* --report and --events time each line of line mode (not of -c, one
+	 * command). */
 	int lines = opts->proc.mode == INPUT_LINES && !opts->command;
 	opts->proc.line_events = lines && (opts->report_file || opts->events);
-	opts->proc.line_starts = lines && opts->events;
 	/* The command line says what was thrown away (issue 11); a
 	 * session's call throws nothing away: the next call sees it. */
 	opts->proc.discarded_files = !opts->session;
-	/* rw volumes' new files belong to the user the commands run as. */
-	opts->vm.owner_set = opts->proc.user.set;
-	opts->vm.owner_uid = opts->proc.user.uid;
-	opts->vm.owner_gid = opts->proc.user.gid;
-	return CLI_RUN;
+	return run_spec_check_vm(opts, err) < 0 ? CLI_ERROR : CLI_RUN;
+}
+
+int cli_user_lookup(const char *spec, const char *root_dir, struct proc_flags *proc,
+		    struct error *err)
+{
+	struct krunsh_error failed;
+	if (krunsh_user_lookup(spec, root_dir, &proc->user, &failed) < 0) {
+		error_set(err, 0, "%s", failed.message);
+		return -1;
+	}
+	proc->user_set = 1;
+	return 0;
 }
 
 /* Which VM-shaping options a flag gives, for a session's later calls. */
@@ -712,15 +724,14 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		if (image_apply(&req, opts, err) < 0)
 			return CLI_ERROR;
 		if (saw_dashdash)
-			return specs_complete(opts);
+			return specs_complete(opts, err);
 	}
 	if (network_none && opts->vm.resources.port_count) {
 		error_set(err, 0, "--network none cannot be combined with --publish");
 		return CLI_ERROR;
 	}
 	/* After the loop: a --root given later names the passwd file. */
-	if (user_spec &&
-	    guest_user_resolve(user_spec, opts->vm.root_dir, &opts->proc.user, err) < 0)
+	if (user_spec && cli_user_lookup(user_spec, opts->vm.root_dir, &opts->proc, err) < 0)
 		return CLI_ERROR;
 	if (session_options_check(opts, rest, err) != CLI_RUN)
 		return CLI_ERROR;
@@ -737,7 +748,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		}
 		opts->proc.mode = INPUT_EXEC;
 		opts->proc.exec_argv = argv + optind;
-		return specs_complete(opts);
+		return specs_complete(opts, err);
 	}
 	if (rest > 1) {
 		/* Typically a test runner's `-exec krunsh`: name the fix, since
@@ -763,7 +774,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 			  "commands from stdin: drop --script/--keep-going, or drop -t");
 		return CLI_ERROR;
 	}
-	return specs_complete(opts);
+	return specs_complete(opts, err);
 }
 
 int cli_no_program(const struct options *opts)
@@ -787,7 +798,7 @@ void cli_free(struct options *opts)
 	free(opts->owned_env);
 	opts->owned_env = NULL;
 	opts->owned_env_count = 0;
-	resources_free(&opts->vm.resources);
+	resource_list_free(&opts->vm.resources);
 	rlimit_list_free(&opts->rlimits);
 	bundle_free(opts);
 	image_free(opts);

@@ -3,7 +3,8 @@
 #define KRUNSH_CLI_H
 
 #include "cli/resource_flags.h"
-#include "lib/spec/spec.h"
+#include "cli/resource_list.h"
+#include "krunsh/krunsh.h"
 #include "util/error.h"
 
 #include <stddef.h>
@@ -30,11 +31,58 @@ enum vm_option {
 	VM_OPTION_COUNT,
 };
 
-/* The flags, parsed: the VM's spec and the execution's, and what only the
+/* What the flags say of the VM; cli/run_spec.c makes the library's
+ * public spec of it. */
+struct vm_flags {
+	const char *engine; /* auto, qemu, krun */
+	unsigned cpus;
+	unsigned mem_mib;
+	const char *kernel;	  /* NULL: krunsh's own guest kernel */
+	const char *libkrun_path; /* NULL: the loader's search */
+	int allow_writable_root;
+	const char *root_dir; /* NULL: the host's / */
+	int root_read_only;   /* a bundle's root.readonly */
+	int network;
+	const char *hostname; /* NULL: "krunsh" */
+	struct resource_list resources;
+	const char **masks; /* --mask */
+	size_t mask_count;
+	const char **exposed; /* --expose */
+	size_t exposed_count;
+	int verbose; /* -V */
+};
+
+enum input_mode {
+	INPUT_LINES,  /* one command a line, stop at the first failure */
+	INPUT_SCRIPT, /* the whole input is one script */
+	INPUT_EXEC,   /* PROGRAM ARGS: no shell at all */
+};
+
+/* And of the execution. */
+struct proc_flags {
+	enum input_mode mode;
+	const char *shell;
+	char **exec_argv; /* INPUT_EXEC */
+	char **env;	  /* "NAME=VALUE" (-e): these win */
+	size_t env_count;
+	/* NULL-terminated "NAME=VALUE" of the caller's, passed on unless env
+	 * sets the name (cli/guest_env.c) */
+	char **host_env;
+	int env_exact;		 /* exactly host_env and env: an OCI process.env */
+	const char *workdir;	 /* NULL: the caller's directory (/ under a root) */
+	int user_set;		 /* -u, an image's User, a bundle's process.user */
+	struct krunsh_user user; /* resolved when the flags are read */
+	int line_events;	 /* line mode: every line's result (--report, --events) */
+	int discarded_files;	 /* count the files thrown away with the VM */
+	int tty;		 /* -t */
+	unsigned tty_rows, tty_columns;
+};
+
+/* The flags, parsed: the VM's and the execution's, and what only the
  * command itself uses. */
 struct options {
-	struct vm_spec vm;
-	struct proc_spec proc;
+	struct vm_flags vm;
+	struct proc_flags proc;
 	struct rlimit_list rlimits; /* --ulimit, a bundle's process.rlimits */
 	int keep_going;
 	int clean_env;		 /* --clean-env: exec mode gets the minimal environment too */
@@ -73,6 +121,11 @@ int cli_stdin_reaches_commands(const struct options *opts);
  * commands come on stdin, or from a person at a terminal. */
 int cli_no_program(const struct options *opts);
 void cli_free(struct options *opts);
+/* -u's USER[:GROUP] (or an image's User) looked up in the root the guest
+ * will see (root_dir; NULL: the host's /), so that an unknown one is
+ * refused before anything boots. */
+int cli_user_lookup(const char *spec, const char *root_dir, struct proc_flags *proc,
+		    struct error *err);
 /* A host name krunsh gives a guest: letters, digits, '-' and '.', 1-64
  * (cli/host_name.c). */
 int cli_hostname_valid(const char *name);

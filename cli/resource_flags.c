@@ -1,7 +1,7 @@
 /* The text forms of the flags for a VM's disks and ports and an
  * execution's limits, as users type them: --disk IMAGE[:ro], --publish
  * HOST_PORT:GUEST_PORT, --ulimit NAME=SOFT[:HARD]. The checks on what they
- * name are the library's (lib/spec/resources.c). */
+ * name are the library's, run once all flags are read (cli/run_spec.c). */
 #include "cli/resource_flags.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-int resources_add_disk(struct resources *r, const char *spec, struct error *err)
+int resources_add_disk(struct resource_list *r, const char *spec, struct error *err)
 {
 	char path[4096], what[sizeof("--disk ") + sizeof(path)];
 	size_t n = strlen(spec);
@@ -23,7 +23,7 @@ int resources_add_disk(struct resources *r, const char *spec, struct error *err)
 	if (read_only)
 		path[n - 3] = '\0';
 	snprintf(what, sizeof(what), "--disk %s", path);
-	return resources_add_disk_path(r, path, read_only, what, err);
+	return resource_list_add_disk(r, path, read_only, what, err);
 }
 
 static int parse_port(const char *s, unsigned *out)
@@ -37,7 +37,7 @@ static int parse_port(const char *s, unsigned *out)
 	return 0;
 }
 
-int resources_add_port(struct resources *r, const char *spec, struct error *err)
+int resources_add_port(struct resource_list *r, const char *spec, struct error *err)
 {
 	char copy[64], what[sizeof("--publish ") + sizeof(copy)];
 	unsigned host_port, guest_port;
@@ -50,7 +50,7 @@ int resources_add_port(struct resources *r, const char *spec, struct error *err)
 	snprintf(what, sizeof(what), "--publish %s", spec);
 	if (parse_port(copy, &host_port) < 0 || parse_port(colon + 1, &guest_port) < 0)
 		host_port = guest_port = 0; /* refused below, with the same words */
-	return resources_add_port_numbers(r, host_port, guest_port, what, err);
+	return resource_list_add_port(r, host_port, guest_port, what, err);
 }
 
 static const struct {

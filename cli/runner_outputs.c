@@ -1,7 +1,6 @@
 #include "cli/runner_outputs.h"
 #include "cli/options.h"
 #include "util/path.h"
-#include "lib/spec/resources.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -31,12 +30,13 @@ static const char *flag_value(char **argv, int i, const char *flag)
 	return NULL;
 }
 
-static int covered_by_a_volume(const struct resources *r, const char *dir)
+static int covered_by_a_volume(const struct resource_list *r, const char *dir)
 {
 	for (size_t i = 0; i < r->volume_count; i++) {
-		size_t n = strlen(r->volumes[i].host);
-		if (strncmp(dir, r->volumes[i].host, n) == 0 && (dir[n] == '/' || !dir[n]) &&
-		    strcmp(r->volumes[i].host, r->volumes[i].guest) == 0)
+		const struct krunsh_volume *v = &r->volumes[i];
+		size_t n = strlen(v->host_path);
+		if (strncmp(dir, v->host_path, n) == 0 && (dir[n] == '/' || !dir[n]) &&
+		    strcmp(v->host_path, v->guest_path) == 0)
 			return 1;
 	}
 	return 0;
@@ -73,8 +73,8 @@ static int add(struct options *opts, const char *dir, struct error *err)
 		return 0;
 	log_verbose_message(
 	    "the program writes into %s: shared read-write so its files reach the host", dir);
-	return resources_add_volume_paths(&opts->vm.resources, dir, dir, 0,
-					  "a -test output directory", err);
+	return resource_list_add_volume(&opts->vm.resources, dir, dir, 0,
+					"a -test output directory", err);
 }
 
 int runner_outputs_add_volumes(struct options *opts, struct error *err)

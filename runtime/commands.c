@@ -8,6 +8,8 @@
  * (143), SIGKILL takes the VM down with krunsh (137). */
 #include "runtime/commands.h"
 #include "cli/oci/bundle.h"
+#include "cli/options.h"
+#include "cli/run_spec.h"
 #include "runtime/state.h"
 #include "util/path.h"
 #include "util/text.h"
@@ -49,10 +51,9 @@ static int bundle_check(const char *bundle, struct error *err)
 	memset(&opts, 0, sizeof(opts));
 	struct bundle_overrides given = {0};
 	int r = bundle_apply(bundle, &given, &opts, err);
-	bundle_free(&opts);
-	resources_free(&opts.vm.resources);
-	ulimits_free(&opts.proc.ulimits);
-	free(opts.proc.host_env);
+	if (r == 0)
+		r = run_spec_check_vm(&opts, err);
+	cli_free(&opts);
 	return r;
 }
 

@@ -184,12 +184,8 @@ static void keeper_main(const struct keeper_start *ks, int boot_fd)
 	 * whole life: a session's boot shows krunsh's decisions only. */
 	opts->vm.verbose = 0;
 	static struct run_spec spec;
-	struct error err = {0};
 	struct krunsh_error e;
-	if (run_spec_build(opts, environment_host(), NULL, 0, &spec, &err) < 0) {
-		error_print(&err);
-		_exit(EXIT_KRUNSH_FAILURE);
-	}
+	run_spec_build(opts, environment_host(), NULL, 0, &spec);
 	spec.vm.boot_timeout = ks->boot_timeout;
 	spec.vm.timeout = ks->deadline > 0 ? fmax(ks->deadline - monotonic_seconds(), 0.001) : 0;
 	spec.vm.cancel_fd = signals_fd();

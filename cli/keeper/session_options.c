@@ -74,8 +74,8 @@ static void put_list(struct out *o, const char **items, size_t count)
 static void describe(struct out *o, const struct options *opts, const char *engine,
 		     enum vm_option which)
 {
-	const struct vm_spec *vm = &opts->vm;
-	const struct resources *r = &vm->resources;
+	const struct vm_flags *vm = &opts->vm;
+	const struct resource_list *r = &vm->resources;
 	static const char *const flags[VM_OPTION_COUNT] = {
 	    [VM_OPTION_ENGINE] = "--engine",
 	    [VM_OPTION_CPUS] = "--cpus",
@@ -119,13 +119,13 @@ static void describe(struct out *o, const struct options *opts, const char *engi
 		break;
 	case VM_OPTION_VOLUMES:
 		for (size_t i = 0; i < r->volume_count; i++)
-			put(o, "%s%s:%s:%s", i ? " " : "", r->volumes[i].host, r->volumes[i].guest,
-			    r->volumes[i].read_only ? "ro" : "rw");
+			put(o, "%s%s:%s:%s", i ? " " : "", r->volumes[i].host_path,
+			    r->volumes[i].guest_path, r->volumes[i].read_only ? "ro" : "rw");
 		break;
 	case VM_OPTION_TMPFS:
 		for (size_t i = 0; i < r->tmpfs_count; i++)
-			put(o, "%s%s:%lx:%s", i ? " " : "", r->tmpfs[i].guest, r->tmpfs[i].flags,
-			    r->tmpfs[i].data);
+			put(o, "%s%s:%lx:%s", i ? " " : "", r->tmpfs[i].guest_path,
+			    r->tmpfs[i].flags, r->tmpfs[i].data ? r->tmpfs[i].data : "");
 		break;
 	case VM_OPTION_DISKS:
 		for (size_t i = 0; i < r->disk_count; i++)

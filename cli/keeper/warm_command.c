@@ -123,8 +123,7 @@ int warm_command(struct options *opts, struct error *err)
 	/* The keeper never shows a guest's console: nobody reads it. */
 	opts->vm.verbose = 0;
 	static struct run_spec vms;
-	if (run_spec_build(opts, environment_host(), NULL, 0, &vms, err) < 0)
-		return -1;
+	run_spec_build(opts, environment_host(), NULL, 0, &vms);
 	vms.vm.boot_timeout = environment_boot_timeout();
 	vms.vm.log = log_to_stderr;
 	vms.vm.verbose = log_verbose;

@@ -287,7 +287,7 @@ static int user_id(struct bundle_walk *w, const char *path, json_object *v, unsi
 	if (bundle_number(w, path, v, 0, UINT32_MAX - 1, &n) < 0)
 		return -1;
 	*out = (unsigned)n;
-	w->opts->proc.user.set = 1;
+	w->opts->proc.user_set = 1;
 	return 0;
 }
 
@@ -306,9 +306,9 @@ static int user_groups(struct bundle_walk *w, const char *path, json_object *v)
 	if (!json_object_is_type(v, json_type_array))
 		return bundle_refuse(w, path, "expected an array of numbers");
 	size_t n = json_object_array_length(v);
-	struct guest_user *u = &w->opts->proc.user;
-	if (n > GUEST_USER_MAX_GROUPS)
-		return bundle_refuse(w, path, "at most %d groups", GUEST_USER_MAX_GROUPS);
+	struct krunsh_user *u = &w->opts->proc.user;
+	if (n > KRUNSH_USER_MAX_GROUPS)
+		return bundle_refuse(w, path, "at most %d groups", KRUNSH_USER_MAX_GROUPS);
 	for (size_t i = 0; i < n; i++)
 		if (user_id(w, path, json_object_array_get_idx(v, i), &u->groups[i]) < 0)
 			return -1;

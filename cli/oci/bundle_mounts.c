@@ -74,8 +74,8 @@ static int bind_mount(struct bundle_walk *w, const char *path, const struct moun
 	if (m->source[0] != '/')
 		return bundle_refuse(w, path, "source %.200s must be an absolute host path",
 				     m->source);
-	return resources_add_volume_paths(&w->opts->vm.resources, m->source, m->destination,
-					  read_only, path, w->err);
+	return resource_list_add_volume(&w->opts->vm.resources, m->source, m->destination,
+					read_only, path, w->err);
 }
 
 static int tmpfs_mount(struct bundle_walk *w, const char *path, const struct mount_entry *m)
@@ -109,8 +109,8 @@ static int tmpfs_mount(struct bundle_walk *w, const char *path, const struct mou
 			return bundle_refuse(w, path, "tmpfs options too long");
 		text_format(data + used, sizeof(data) - used, "%s%s", used ? "," : "", o);
 	}
-	return resources_add_tmpfs_path(&w->opts->vm.resources, m->destination, flags, data, path,
-					w->err);
+	return resource_list_add_tmpfs(&w->opts->vm.resources, m->destination, flags, data, path,
+				       w->err);
 }
 
 static int one_mount(struct bundle_walk *w, const char *path, json_object *v)

@@ -217,7 +217,7 @@ static int apply_config(const struct image_request *req, struct image *im, struc
 		    wd && json_object_get_string(wd)[0] == '/' ? json_object_get_string(wd) : "/";
 	json_object *user = config_member(im->config, "User", json_type_string);
 	if (!req->given.user && user && json_object_get_string(user)[0] &&
-	    guest_user_resolve(json_object_get_string(user), im->root, &opts->proc.user, err) < 0)
+	    cli_user_lookup(json_object_get_string(user), im->root, &opts->proc, err) < 0)
 		return -1;
 	if (!req->image_command && !req->args)
 		return 0;

@@ -43,6 +43,9 @@ enum krunsh_error_code {
 /* Lines the library would have printed; verbose ones only when asked. */
 typedef void (*krunsh_log_fn)(void *data, int verbose, const char *line);
 
+/* Volumes a VM can have (each is a file server process on the host). */
+#define KRUNSH_MAX_VOLUMES 16
+
 /* Each resource may carry a label: errors about it start with the label
  * (a command line gives its flag, "--volume /a:/b"); NULL: "volume 2". */
 struct krunsh_volume {
@@ -197,7 +200,8 @@ struct krunsh_proc_spec {
 	 * caller that looked the user up itself, as the krunsh command does
 	 * to refuse an unknown one before anything boots): user is
 	 * "UID:GID", groups the supplementary groups exactly (at most 64),
-	 * home the user's HOME (NULL: none); nothing is looked up. */
+	 * home the user's HOME (NULL: none); nothing is looked up
+	 * (krunsh_user_lookup gives all three). */
 	int user_exact;
 	const unsigned *groups;
 	size_t group_count;
@@ -358,6 +362,22 @@ KRUNSH_EXPORT int krunsh_vm_spec_check(const struct krunsh_vm_spec *spec, struct
  * (KRUNSH_E_INVALID: for a line, its number and what it opens). */
 KRUNSH_EXPORT int krunsh_proc_spec_check(const struct krunsh_proc_spec *proc,
 					 struct krunsh_error *err);
+/* Who a user spec ("UID[:GID]" or "NAME[:GROUP]", krunsh_proc_spec's
+ * user) is in the root a VM will see (root: a directory tree; NULL: the
+ * host's /), looked up in its passwd and group files (never through the
+ * host's NSS): for a caller that refuses an unknown user before anything
+ * boots, then passes the result with user_exact. Without GID the user's
+ * primary group, else the uid; supplementary groups from the group file;
+ * home "" without a passwd entry. 0, or -1 with err (KRUNSH_E_INVALID). */
+#define KRUNSH_USER_MAX_GROUPS 64
+struct krunsh_user {
+	unsigned uid, gid;
+	unsigned groups[KRUNSH_USER_MAX_GROUPS];
+	size_t group_count;
+	char home[4096];
+};
+KRUNSH_EXPORT int krunsh_user_lookup(const char *user, const char *root, struct krunsh_user *out,
+				     struct krunsh_error *err);
 /* Starts a VM and waits until its guest is up. 0 with *vm, or -1 with err. */
 KRUNSH_EXPORT int krunsh_vm_start(const struct krunsh_vm_spec *spec, krunsh_vm **vm,
 				  struct krunsh_error *err);

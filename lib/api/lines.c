@@ -58,7 +58,7 @@ int api_lines_begin(struct krunsh_exec *e, const struct krunsh_proc_spec *proc,
 			(proc->line_results || io->on_event ? SCRIPT_LINE_EVENTS : 0) |
 			/* with events, a line's output cannot come before its start */
 			(io->on_event ? SCRIPT_LINE_STARTED : 0);
-		spec->mode = INPUT_LINES;
+		spec->mode = PROC_LINES;
 		spec->line_events = (flags & SCRIPT_LINE_EVENTS) != 0;
 		spec->line_starts = (flags & SCRIPT_LINE_STARTED) != 0;
 		if (io->on_event) {

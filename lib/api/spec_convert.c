@@ -238,7 +238,7 @@ int spec_convert_proc(const struct krunsh_proc_spec *proc, const struct vm_spec 
 		}
 	/* Nothing of the caller's environment: the guest's is PATH, HOME
 	 * and what env names. */
-	out->mode = proc->argv ? INPUT_EXEC : INPUT_SCRIPT;
+	out->mode = proc->argv ? PROC_EXEC : PROC_SCRIPT;
 	out->shell = proc->shell ? proc->shell : "/bin/sh";
 	out->exec_argv = (char **)proc->argv;
 	out->env = (char **)proc->env;

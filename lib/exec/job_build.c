@@ -227,9 +227,9 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const
 			  opts->tty_rows, opts->tty_columns, WINSIZE_MAX);
 		return -1;
 	}
-	uint32_t mode = opts->mode == INPUT_EXEC    ? JOB_MODE_EXEC
-			: opts->mode == INPUT_LINES ? JOB_MODE_SHELL_LINES
-						    : JOB_MODE_SHELL_SCRIPT;
+	uint32_t mode = opts->mode == PROC_EXEC	   ? JOB_MODE_EXEC
+			: opts->mode == PROC_LINES ? JOB_MODE_SHELL_LINES
+						   : JOB_MODE_SHELL_SCRIPT;
 	char cwd[4096];
 	const char *workdir = job_workdir(vm, opts, cwd, sizeof(cwd));
 	int r = job_buffer_add_u32(out, JOB_MODE, mode);
@@ -244,7 +244,7 @@ int job_build_exec(const struct vm_spec *vm, const struct proc_spec *opts, const
 	if (add_environment(opts, out, err) < 0 ||
 	    add_exec_resources(opts, forward_stdin, out, err) < 0)
 		return -1;
-	if (opts->mode == INPUT_EXEC) {
+	if (opts->mode == PROC_EXEC) {
 		for (char **a = opts->exec_argv; *a; a++)
 			if (job_buffer_add(out, JOB_ARG, *a, strlen(*a)) < 0)
 				r = -1;

@@ -1,10 +1,11 @@
 #include "lib/sandbox/userns_map.h"
 #include "lib/guest/paths.h"
-#include "lib/vm/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +93,28 @@ static int run_map_helper(const char *helper, pid_t child, unsigned own, unsigne
 	snprintf(start_text, sizeof(start_text), "%lu", start);
 	snprintf(count_text, sizeof(count_text), "%lu", count);
 	const char *argv[] = {path, pid_text, "0", own_text, "1", "1", start_text, count_text, NULL};
-	struct spawn_options so = {.stdout_fd = -1, .stderr_fd = -1};
-	struct error err;
-	pid_t pid = spawn_process((char *const *)argv, &so, &err); /* argv is not written to */
-	if (pid < 0)
+	/* The host's own setuid helper, waited for here: run plainly (not
+	 * through lib/vm/spawn.c, whose children may enter this sandbox), with
+	 * nothing of krunsh's but its argv: no stdio, no other fd, default
+	 * signals. */
+	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawnattr_init(&attr);
+	for (int fd = 0; fd < 3; fd++)
+		posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	pid_t pid;
+	int failed = posix_spawn(&pid, path, &actions, &attr, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	if (failed)
 		return -1;
 	int status;
 	while (waitpid(pid, &status, 0) < 0)

@@ -3,12 +3,13 @@
 #ifndef KRUNSH_RESOURCES_H
 #define KRUNSH_RESOURCES_H
 
-/* Disks a VM can have: /dev/vda to /dev/vdh. */
-#define RESOURCES_MAX_DISKS 8
-/* Volumes a VM can have: each is one file server process on the host. */
-#define RESOURCES_MAX_VOLUMES 16
-
+#include "krunsh/krunsh.h"
 #include "util/error.h"
+
+/* The public limits, one constant each: disks /dev/vda to /dev/vdh;
+ * volumes, each one file server process on the host. */
+#define RESOURCES_MAX_DISKS   KRUNSH_MAX_DISKS
+#define RESOURCES_MAX_VOLUMES KRUNSH_MAX_VOLUMES
 
 #include <stddef.h>
 
@@ -66,8 +67,8 @@ int resources_add_volume_paths(struct resources *r, const char *host, const char
 			       int read_only, const char *what, struct error *err);
 int resources_add_tmpfs_path(struct resources *r, const char *guest, unsigned long flags,
 			     const char *data, const char *what, struct error *err);
-int resources_add_disk_path(struct resources *r, const char *path, int read_only,
-			    const char *what, struct error *err);
+int resources_add_disk_path(struct resources *r, const char *path, int read_only, const char *what,
+			    struct error *err);
 int resources_add_port_numbers(struct resources *r, unsigned host_port, unsigned guest_port,
 			       const char *what, struct error *err);
 int ulimits_add_values(struct ulimit_list *l, int resource, unsigned long long soft,

@@ -33,16 +33,16 @@ struct vm_spec {
 	unsigned owner_uid, owner_gid;
 };
 
-enum input_mode {
-	INPUT_LINES,  /* one command a line, stop at the first failure */
-	INPUT_SCRIPT, /* the whole input is one script */
-	INPUT_EXEC,   /* PROGRAM ARGS: no shell at all */
+enum proc_mode {
+	PROC_LINES,  /* one command a line, stop at the first failure */
+	PROC_SCRIPT, /* the whole input is one script */
+	PROC_EXEC,   /* PROGRAM ARGS: no shell at all */
 };
 
 struct proc_spec {
-	enum input_mode mode;
+	enum proc_mode mode;
 	const char *shell;
-	char **exec_argv; /* INPUT_EXEC */
+	char **exec_argv; /* PROC_EXEC */
 	char **env;	  /* "NAME=VALUE" (-e): these win */
 	size_t env_count;
 	/* NULL-terminated "NAME=VALUE" of the caller's, passed on unless env
@@ -54,8 +54,8 @@ struct proc_spec {
 	const char *workdir;	/* NULL: the caller's directory (/ under a root) */
 	struct guest_user user; /* -u: who it runs as; unset: root */
 	struct ulimit_list ulimits;
-	int line_events;	/* line mode: a result per line comes back */
-	int line_starts;	/* and each line's start, exactly where it is */
+	int line_events; /* line mode: a result per line comes back */
+	int line_starts; /* and each line's start, exactly where it is */
 	/* The script comes while it runs (vm_exec_feed), not in the job. */
 	int script_stream;
 	/* The guest counts the files the execution leaves under workdir,

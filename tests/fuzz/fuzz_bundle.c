@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strchr(err.message, '\n'))
 		abort(); /* in one line */
 	bundle_free(&opts);
-	resources_free(&opts.vm.resources);
+	resource_list_free(&opts.vm.resources);
 	rlimit_list_free(&opts.rlimits);
 	free(opts.proc.host_env);
 	return 0;

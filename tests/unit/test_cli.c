@@ -160,7 +160,7 @@ static int test_podman_habits(void)
 	EXPECT(parse("-v", "/tmp:/mnt:ro", "-p", "8080:80", "-m", "1g", "-i", "--rm", NULL) ==
 	       CLI_RUN);
 	EXPECT(opts.vm.resources.volume_count == 1 && opts.vm.resources.volumes[0].read_only);
-	EXPECT_STR(opts.vm.resources.volumes[0].guest, "/mnt");
+	EXPECT_STR(opts.vm.resources.volumes[0].guest_path, "/mnt");
 	EXPECT(opts.vm.resources.port_count == 1 && opts.vm.network && opts.vm.mem_mib == 1024);
 	EXPECT(!opts.vm.verbose);
 	EXPECT(parse("--memory", "536870912", NULL) == CLI_RUN && opts.vm.mem_mib == 512);
@@ -171,7 +171,7 @@ static int test_podman_habits(void)
 	EXPECT(parse("--net", "--network", "none", NULL) == CLI_RUN && !opts.vm.network);
 	EXPECT(parse("--network", "user", NULL) == CLI_RUN && opts.vm.network);
 	EXPECT(parse("-u", "0", "--hostname", "build-1.example", NULL) == CLI_RUN);
-	EXPECT(opts.proc.user.set && opts.proc.user.uid == 0 && opts.proc.user.gid == 0);
+	EXPECT(opts.proc.user_set && opts.proc.user.uid == 0 && opts.proc.user.gid == 0);
 	EXPECT_STR(opts.vm.hostname, "build-1.example");
 	EXPECT(parse("--user", "4242:7", NULL) == CLI_RUN);
 	EXPECT(opts.proc.user.uid == 4242 && opts.proc.user.gid == 7 &&
@@ -182,13 +182,20 @@ static int test_podman_habits(void)
 	EXPECT(parse("--tmpfs", "/x:size=1m,mode=1777,exec", NULL) == CLI_RUN);
 	EXPECT_STR(opts.vm.resources.tmpfs[0].data, "size=1m,mode=1777");
 	EXPECT(parse("--mount", "type=bind,src=/tmp,dst=/a:b,readonly", NULL) == CLI_RUN);
-	EXPECT_STR(opts.vm.resources.volumes[0].guest, "/a:b");
+	EXPECT_STR(opts.vm.resources.volumes[0].guest_path, "/a:b");
 	EXPECT(opts.vm.resources.volumes[0].read_only);
 	EXPECT(parse("-v", "/tmp:/a\\:b", NULL) == CLI_RUN);
-	EXPECT_STR(opts.vm.resources.volumes[0].guest, "/a:b");
+	EXPECT_STR(opts.vm.resources.volumes[0].guest_path, "/a:b");
 	EXPECT(!opts.vm.resources.volumes[0].read_only);
 	EXPECT(parse("-v", "/etc/hostname:/h:ro", NULL) == CLI_RUN);
-	EXPECT(opts.vm.resources.volumes[0].is_file);
+	EXPECT_STR(opts.vm.resources.volumes[0].host_path, "/etc/hostname");
+	/* The library's checks run on the flags as they are read. */
+	EXPECT(parse("-v", "/nonexistent-krunsh-path:/h", NULL) == CLI_ERROR);
+	EXPECT(strstr(err.message, "--volume /nonexistent-krunsh-path:/h") != NULL);
+	EXPECT(parse("-v", "/tmp:/h", "--tmpfs", "/h/", NULL) == CLI_ERROR);
+	EXPECT(parse("--disk", "/nonexistent-krunsh-disk", NULL) == CLI_ERROR);
+	EXPECT(parse("-p", "0:80", NULL) == CLI_ERROR);
+	EXPECT(strstr(err.message, "--publish 0:80") != NULL);
 	return 0;
 }
 
@@ -248,11 +255,11 @@ static int test_parse_can_run_twice(void)
  * a VM's helper processes allow (ENGINE_MAX_HELPERS). */
 static int test_volume_limit_is_one_constant(void)
 {
-	static char *argv[2 + 2 * (RESOURCES_MAX_VOLUMES + 1)];
-	static char specs[RESOURCES_MAX_VOLUMES + 1][32];
+	static char *argv[2 + 2 * (KRUNSH_MAX_VOLUMES + 1)];
+	static char specs[KRUNSH_MAX_VOLUMES + 1][32];
 	int argc = 0;
 	argv[argc++] = (char *)"krunsh"; /* cli_parse does not write to argv */
-	for (int i = 0; i <= RESOURCES_MAX_VOLUMES; i++) {
+	for (int i = 0; i <= KRUNSH_MAX_VOLUMES; i++) {
 		snprintf(specs[i], sizeof(specs[i]), "/tmp:/m%d:ro", i);
 		argv[argc++] = (char *)"-v";
 		argv[argc++] = specs[i];
@@ -264,7 +271,7 @@ static int test_volume_limit_is_one_constant(void)
 	EXPECT(strstr(err.message, "at most 16") != NULL);
 	cli_free(&opts);
 	EXPECT(cli_parse(argc - 2, argv, &opts, &err) == CLI_RUN);
-	EXPECT(opts.vm.resources.volume_count == RESOURCES_MAX_VOLUMES);
+	EXPECT(opts.vm.resources.volume_count == KRUNSH_MAX_VOLUMES);
 	return 0;
 }
 

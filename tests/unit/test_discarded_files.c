@@ -1,6 +1,7 @@
 /* The thrown-away warning's host side (lib/exec/discarded_files.c): when
  * krunsh asks the guest to count, and the one line it prints. */
 #include "cli/options.h"
+#include "unit_specs.h"
 #include "cli/discarded_message.h"
 #include "lib/exec/discarded_files.h"
 #include "unit.h"
@@ -12,6 +13,7 @@
 
 static struct options opts;
 static struct error err;
+static struct unit_specs specs;
 
 static enum cli_result parse(const char *first, ...)
 {
@@ -22,29 +24,32 @@ static enum cli_result parse(const char *first, ...)
 	va_end(ap);
 	cli_free(&opts);
 	memset(&err, 0, sizeof(err));
-	return cli_parse(argc, argv, &opts, &err);
+	enum cli_result r = cli_parse(argc, argv, &opts, &err);
+	if (r == CLI_RUN && unit_specs_make(&opts, "true", &specs, &err) < 0)
+		r = CLI_ERROR;
+	return r;
 }
 
 static int test_asked_for_unless_the_files_persist_or_are_scratch(void)
 {
 	EXPECT(parse("-c", "true", NULL) == CLI_RUN);
-	EXPECT(discarded_files_wanted(&opts.vm, "/home/u/proj"));
-	EXPECT(discarded_files_wanted(&opts.vm, "/tmp/build"));
-	EXPECT(discarded_files_wanted(&opts.vm, "/tmpx"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "//"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/tmp"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/tmp/"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/var/tmp"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/dev/shm"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/tmp/a/.."));
+	EXPECT(discarded_files_wanted(&specs.vm, "/home/u/proj"));
+	EXPECT(discarded_files_wanted(&specs.vm, "/tmp/build"));
+	EXPECT(discarded_files_wanted(&specs.vm, "/tmpx"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "//"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/tmp"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/tmp/"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/var/tmp"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/dev/shm"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/tmp/a/.."));
 	EXPECT(parse("-v", "/usr:/work/src", "--tmpfs", "/scratch", "-c", "true", NULL) == CLI_RUN);
-	EXPECT(!discarded_files_wanted(&opts.vm, "/work/src"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/work/src/sub"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/work/./src/"));
-	EXPECT(discarded_files_wanted(&opts.vm, "/work"));
-	EXPECT(discarded_files_wanted(&opts.vm, "/work/srcx"));
-	EXPECT(!discarded_files_wanted(&opts.vm, "/scratch/x"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/work/src"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/work/src/sub"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/work/./src/"));
+	EXPECT(discarded_files_wanted(&specs.vm, "/work"));
+	EXPECT(discarded_files_wanted(&specs.vm, "/work/srcx"));
+	EXPECT(!discarded_files_wanted(&specs.vm, "/scratch/x"));
 	return 0;
 }
 
@@ -100,5 +105,6 @@ int main(void)
 	RUN(test_asked_for_unless_the_files_persist_or_are_scratch);
 	RUN(test_the_line_says_how_many_which_and_the_volume);
 	cli_free(&opts);
+	unit_specs_free(&specs);
 	return unit_finish();
 }

@@ -1,6 +1,7 @@
 /* Building the job for the guest (lib/exec/job_build.c): mode, shell,
  * workdir, script, and a minimal environment: never the host's wholesale. */
 #include "cli/options.h"
+#include "unit_specs.h"
 #include "cli/guest_env.h"
 #include "lib/exec/job_build.h"
 #include "unit.h"
@@ -11,6 +12,7 @@
 static struct options opts;
 static struct job_buffer job;
 static struct error err;
+static struct unit_specs specs;
 
 struct decoded {
 	uint32_t mode;
@@ -144,8 +146,10 @@ static int build(const char *text, const char **argv)
 	struct job_buffer setup = {0};
 	if (guest_env_build(&opts, &err) < 0)
 		return -1;
-	if (job_build_setup(&opts.vm, &setup, &err) < 0 ||
-	    job_build_exec(&opts.vm, &opts.proc, text, strlen(text),
+	if (unit_specs_make(&opts, text, &specs, &err) < 0)
+		return -1;
+	if (job_build_setup(&specs.vm, &setup, &err) < 0 ||
+	    job_build_exec(&specs.vm, &specs.proc, text, strlen(text),
 			   cli_stdin_reaches_commands(&opts), &job, &err) < 0) {
 		job_buffer_free(&setup);
 		return -1;
@@ -276,8 +280,8 @@ static int test_discarded_files_asked_for_by_workdir(void)
 	const char *exec[] = {"krunsh", "-w", "/srv/proj", "--", "prog", NULL};
 	EXPECT(build("", exec) == 0);
 	EXPECT(d.discarded_files);
-	opts.proc.discarded_files = 0;
-	EXPECT(!job_discarded_files(&opts.vm, &opts.proc));
+	specs.proc.discarded_files = 0;
+	EXPECT(!job_discarded_files(&specs.vm, &specs.proc));
 	return 0;
 }
 
@@ -345,17 +349,21 @@ static int test_tty_size_becomes_a_record(void)
 	opts.proc.tty = 1;
 	opts.proc.tty_rows = 30;
 	opts.proc.tty_columns = 100;
-	EXPECT(job_build_exec(&opts.vm, &opts.proc, "", 0, 1, &job, &err) == 0);
+	EXPECT(unit_specs_make(&opts, "", &specs, &err) == 0);
+	EXPECT(job_build_exec(&specs.vm, &specs.proc, "", 0, 1, &job, &err) == 0);
 	EXPECT(decode() == 0);
 	EXPECT(d.tty_rows == 30 && d.tty_columns == 100 && d.forward_stdin);
 	job_buffer_free(&job);
 	opts.proc.tty_columns = WINSIZE_MAX + 1;
-	EXPECT(job_build_exec(&opts.vm, &opts.proc, "", 0, 1, &job, &err) < 0);
+	EXPECT(unit_specs_make(&opts, "", &specs, &err) < 0);
 	EXPECT(strstr(err.message, "terminal size") != NULL);
 	job_buffer_free(&job);
 	opts.proc.tty_rows = 0;
 	opts.proc.tty_columns = 80;
-	EXPECT(job_build_exec(&opts.vm, &opts.proc, "", 0, 1, &job, &err) < 0);
+	EXPECT(unit_specs_make(&opts, "", &specs, &err) < 0);
+	/* and the job's own check, should a spec come without the API's */
+	specs.proc.tty_rows = 0;
+	EXPECT(job_build_exec(&specs.vm, &specs.proc, "", 0, 1, &job, &err) < 0);
 	return 0;
 }
 
@@ -372,5 +380,6 @@ int main(void)
 	RUN(test_tty_size_becomes_a_record);
 	cli_free(&opts);
 	job_buffer_free(&job);
+	unit_specs_free(&specs);
 	return unit_finish();
 }

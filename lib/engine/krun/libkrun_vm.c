@@ -22,12 +22,6 @@
 #define LOG_LEVEL_ERROR 1
 #define LOG_LEVEL_WARN	2
 
-/* One line, which vm_run shows as the VMM's last word if no guest comes. */
-void libkrun_vm_fail(const char *call, int32_t ret)
-{
-	dprintf(2, "krunsh: libkrun: %s failed: %s\n", call, strerror(ret < 0 ? -ret : ret));
-	_exit(125);
-}
 
 /* libkrun's file server holds a host fd for every guest inode it has looked
  * up, in this process: with the usual soft limit of 1024 a guest walking a
