@@ -34,16 +34,16 @@ enum vm_option {
 /* What the flags say of the VM; cli/run_spec.c makes the library's
  * public spec of it. */
 struct vm_flags {
-	const char *engine; /* auto, qemu, krun */
-	unsigned cpus;
-	unsigned mem_mib;
-	const char *kernel;	  /* NULL: krunsh's own guest kernel */
-	const char *libkrun_path; /* NULL: the loader's search */
-	int allow_writable_root;
-	const char *root_dir; /* NULL: the host's / */
-	int root_read_only;   /* a bundle's root.readonly */
-	int network;
-	const char *hostname; /* NULL: "krunsh" */
+	const char *engine;	  /* --engine */
+	unsigned cpus;		  /* --cpus, a bundle's CPU limit */
+	unsigned mem_mib;	  /* --mem, -m, a bundle's memory limit */
+	const char *kernel;	  /* --kernel */
+	const char *libkrun_path; /* --libkrun */
+	int allow_writable_root;  /* --allow-writable-root */
+	const char *root_dir;	  /* --root, an image's or a bundle's root */
+	int root_read_only;	  /* a bundle's root.readonly */
+	int network;		  /* --net, --network user, -p */
+	const char *hostname;	  /* --hostname, a bundle's hostname */
 	struct resource_list resources;
 	const char **masks; /* --mask */
 	size_t mask_count;
@@ -52,21 +52,25 @@ struct vm_flags {
 	int verbose; /* -V */
 };
 
+/* What the input is (cli/run_spec.c tells the library in its terms:
+ * lines, a script, argv). */
 enum input_mode {
-	INPUT_LINES,  /* one command a line, stop at the first failure */
-	INPUT_SCRIPT, /* the whole input is one script */
-	INPUT_EXEC,   /* PROGRAM ARGS: no shell at all */
+	INPUT_LINES,  /* the default: FILE or stdin, a command a line */
+	INPUT_SCRIPT, /* --script, and -c */
+	INPUT_EXEC,   /* -- PROGRAM ARGS */
 };
 
 /* And of the execution. */
 struct proc_flags {
 	enum input_mode mode;
-	const char *shell;
-	char **exec_argv; /* INPUT_EXEC */
-	char **env;	  /* "NAME=VALUE" (-e): these win */
+	const char *shell; /* --shell */
+	char **exec_argv;  /* after -- */
+	/* -e and --env-file, NULL-terminated (-e KEY takes the host's value:
+	 * cli/guest_env.c) */
+	char **env;
 	size_t env_count;
-	/* NULL-terminated "NAME=VALUE" of the caller's, passed on unless env
-	 * sets the name (cli/guest_env.c) */
+	/* What of krunsh's own environment the guest gets (cli/guest_env.c;
+	 * an image's or a bundle's Env), NULL-terminated */
 	char **host_env;
 	int env_exact;		 /* exactly host_env and env: an OCI process.env */
 	const char *workdir;	 /* NULL: the caller's directory (/ under a root) */
