@@ -18,6 +18,9 @@
 # KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
 # KRUNSH_BASELINE=PATH/TO/krunsh adds 'echo hi' with another build (say,
 # the previous commit's), interleaved, and prints this build's ratio to it.
+# KRUNSH_BASELINE_KERNEL=PATH (with --cold) adds the bare boot and 'echo hi'
+# with another guest kernel (a vmlinux with its features file beside it),
+# interleaved, and prints the kernel's ratios to it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD_DIR=${BUILD_DIR:-$here/../build}
@@ -161,29 +164,39 @@ echo 'true' | "$KRUNSH" --report "$work/probe.json" >/dev/null
 kernel=$(json_field kernel "$work/probe.json")
 release=$(json_field kernel_release "$work/probe.json")
 accel=$(json_field accelerator "$work/probe.json")
-features=$(cat "$(dirname "$kernel")/features" 2>/dev/null || true)
-machine=microvm,x-option-roms=off append_extra=""
-case "$features" in *no-acpi*) machine="$machine,acpi=off" ;; esac
-# As krunsh (lib/guest/kernel_cmdline.c): the APIC timer's frequency, else
-# the PIT only.
-case "$features" in
-*lapic-bus-khz*) [ "$accel" = tcg ] && append_extra=" lapic_bus_khz=1000000" ;;
-*noapictimer*) [ "$accel" = tcg ] && append_extra=" noapictimer" ;;
-esac
+# machine_for KERNEL, append_for KERNEL: the bare boot's -M and extra
+# kernel words for a kernel, from its features file, as krunsh
+# (lib/guest/kernel_cmdline.c): the APIC timer's frequency, else the PIT only.
+machine_for() {
+	case "$(cat "$(dirname "$1")/features" 2>/dev/null)" in
+	*no-acpi*) echo microvm,x-option-roms=off,acpi=off ;;
+	*) echo microvm,x-option-roms=off ;;
+	esac
+}
+append_for() {
+	[ "$accel" = tcg ] || return 0
+	case "$(cat "$(dirname "$1")/features" 2>/dev/null)" in
+	*lapic-bus-khz*) echo " lapic_bus_khz=1000000" ;;
+	*noapictimer*) echo " noapictimer" ;;
+	esac
+}
+machine=$(machine_for "$kernel") append_extra=$(append_for "$kernel")
 tsc_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
 qemu=$(command -v qemu-system-x86_64)
 
 [ "$cold_only" = 1 ] || head -c 200000000 /dev/urandom > "$work/big" 2>/dev/null
 export BENCH_BIG="$work/big"
 
-bare_boot() {
+# bare_boot_of KERNEL MACHINE APPEND_EXTRA
+bare_boot_of() {
 	"$qemu" -nodefaults -no-user-config -no-reboot -display none \
-		-M "$machine" -m 512 -smp 1 -accel "$accel" \
+		-M "$2" -m 512 -smp 1 -accel "$accel" \
 		-cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16 \
-		-kernel "$kernel" -initrd "$BARE_INITRD" -serial none \
-		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz tsc=reliable$append_extra" \
+		-kernel "$1" -initrd "$BARE_INITRD" -serial none \
+		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz tsc=reliable$3" \
 		</dev/null >/dev/null 2>&1
 }
+bare_boot() { bare_boot_of "$kernel" "$machine" "$append_extra"; }
 ks() { "$KRUNSH" --report "$work/r.json" "$@"; }
 echo_hi() { echo 'echo hi' | ks >/dev/null; }
 twenty_lines() { for i in $(seq 20); do echo "echo line $i"; done | ks >/dev/null; }
@@ -198,9 +211,18 @@ concurrent_8() {
 # --net: passt and krunsh's network filter started, the guest's eth0 set.
 net_echo_hi() { echo 'echo hi' | ks --net >/dev/null; }
 baseline_echo_hi() { echo 'echo hi' | "$KRUNSH_BASELINE" >/dev/null; }
+if [ -n "${KRUNSH_BASELINE_KERNEL:-}" ]; then
+	base_kernel_machine=$(machine_for "$KRUNSH_BASELINE_KERNEL")
+	base_kernel_append=$(append_for "$KRUNSH_BASELINE_KERNEL")
+fi
+baseline_kernel_bare_boot() {
+	bare_boot_of "$KRUNSH_BASELINE_KERNEL" "$base_kernel_machine" "$base_kernel_append"
+}
+baseline_kernel_echo_hi() { echo 'echo hi' | KRUNSH_KERNEL=$KRUNSH_BASELINE_KERNEL "$KRUNSH" >/dev/null; }
 if [ "$cold_only" = 1 ]; then
 	cases="bare_boot echo_hi concurrent_8"
 	[ -n "${KRUNSH_BASELINE:-}" ] && cases="$cases baseline_echo_hi"
+	[ -n "${KRUNSH_BASELINE_KERNEL:-}" ] && cases="$cases baseline_kernel_bare_boot baseline_kernel_echo_hi"
 	for i in $(seq "$RUNS"); do
 		for c in $cases; do
 			t0=$(now); "$c"; t1=$(now)
@@ -220,6 +242,15 @@ if [ "$cold_only" = 1 ]; then
 		b=$(median "$work/baseline_echo_hi.times")
 		printf '%-36s %10s %14s (this build %sx the baseline)\n' "echo_hi, baseline build" \
 			"$b" "$(ratio "$b" "$bare")" "$(ratio "$one" "$b")"
+	fi
+	if [ -n "${KRUNSH_BASELINE_KERNEL:-}" ]; then
+		kb=$(median "$work/baseline_kernel_bare_boot.times")
+		ke=$(median "$work/baseline_kernel_echo_hi.times")
+		echo "baseline kernel: $KRUNSH_BASELINE_KERNEL"
+		printf '%-36s %10s %14s (this kernel %sx it)\n' "bare boot, baseline kernel" \
+			"$kb" "$(ratio "$kb" "$bare")" "$(ratio "$bare" "$kb")"
+		printf '%-36s %10s %14s (this kernel %sx it)\n' "echo_hi, baseline kernel" \
+			"$ke" "$(ratio "$ke" "$bare")" "$(ratio "$one" "$ke")"
 	fi
 	exit
 fi
