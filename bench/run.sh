@@ -15,6 +15,8 @@
 #                                  a full run)
 #   bench/run.sh --cold N          only the cold path (issue 15): the bare
 #                                  boot, 'echo hi' and 8 concurrent, N runs each
+#   bench/run.sh --execs N         only 20 programs started one after another
+#                                  in one run (with KRUNSH_BASELINE: its too)
 # KRUNSH_KERNEL selects the kernel as for krunsh; BUILD_DIR the build.
 # KRUNSH_BASELINE=PATH/TO/krunsh adds 'echo hi' with another build (say,
 # the previous commit's), interleaved, and prints this build's ratio to it.
@@ -56,6 +58,9 @@ fi
 # A call on a live session: one execution, no boot.
 session_call() { "$KRUNSH" --session bench -c 'echo hi' >/dev/null; }
 baseline_session_call() { "$KRUNSH_BASELINE" --session bench-baseline -c 'echo hi' >/dev/null; }
+# Twenty programs started one after another (a build's or a test run's
+# pattern): each exec maps ld.so and libc from the guest's page cache.
+execs_text='for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done'
 now() { date +%s.%N; }
 median() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { echo "$1 $2" | awk '{printf "%.2f", $1/$2}'; }
@@ -156,6 +161,28 @@ if [ "${1:-}" = --session ]; then
 	session_line ""
 	exit
 fi
+if [ "${1:-}" = --execs ]; then
+	for i in $(seq "${2:-10}"); do
+		for b in "$KRUNSH" ${KRUNSH_BASELINE:+"$KRUNSH_BASELINE"}; do
+			t0=$(now); echo "$execs_text" | "$b" >/dev/null; t1=$(now)
+			f=twenty_execs; [ "$b" = "$KRUNSH" ] || f=baseline_twenty_execs
+			echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/$f.times"
+		done
+		t0=$(now); echo 'echo hi' | "$KRUNSH" >/dev/null; t1=$(now)
+		echo "$t1 $t0" | awk '{printf "%.4f\n", $1 - $2}' >> "$work/echo_hi.times"
+	done
+	one=$(median "$work/echo_hi.times") m=$(median "$work/twenty_execs.times")
+	echo "krunsh, 20 programs started one after another, $(date -u +%F), load $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-36s %10s\n' "echo_hi" "$one"
+	printf '%-36s %10s (%ss a program beyond echo_hi)\n' twenty_execs "$m" \
+		"$(echo "$m $one" | awk '{printf "%.4f", ($1 - $2) / 20}')"
+	if [ -n "${KRUNSH_BASELINE:-}" ]; then
+		b=$(median "$work/baseline_twenty_execs.times")
+		printf '%-36s %10s (this build %sx the baseline)\n' "twenty_execs, baseline build" "$b" \
+			"$(ratio "$m" "$b")"
+	fi
+	exit
+fi
 cold_only=0
 if [ "${1:-}" = --cold ]; then cold_only=1; shift; fi
 RUNS=${1:-10}
@@ -200,6 +227,7 @@ bare_boot() { bare_boot_of "$kernel" "$machine" "$append_extra"; }
 ks() { "$KRUNSH" --report "$work/r.json" "$@"; }
 echo_hi() { echo 'echo hi' | ks >/dev/null; }
 twenty_lines() { for i in $(seq 20); do echo "echo line $i"; done | ks >/dev/null; }
+twenty_execs() { echo "$execs_text" | ks >/dev/null; }
 ls_doc() { echo 'ls -R /usr/share/doc' | ks >/dev/null; }
 read_200mb() { echo "cat '$BENCH_BIG' > /dev/null" | ks >/dev/null; }
 out_20mb() { echo 'head -c 20000000 /dev/zero' | ks | wc -c >/dev/null; }
@@ -300,7 +328,7 @@ podman_true() {
 	podman --runtime "$BUILD_DIR/krunsh-oci" run --rm --network none "$PODMAN_IMAGE" true >/dev/null
 }
 
-cases="bare_boot echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8 session_call"
+cases="bare_boot echo_hi twenty_lines twenty_execs ls_doc read_200mb out_20mb concurrent_8 session_call"
 "$KRUNSH" --session bench -c true
 [ "$oci_ready" = 1 ] && cases="$cases image_cached root_unpacked"
 [ "$podman_ready" = 1 ] && cases="$cases echo_true podman_true"
@@ -335,11 +363,12 @@ echo "krunsh benchmark, $(date -u +%F), $RUNS runs per case, $(nproc) cores, $(u
 echo "kernel: $kernel ($release)"
 printf '%-36s %10s %14s\n' case median_s ratio
 printf '%-36s %10s %14s\n' "bare QEMU boot (baseline)" "$bare" "1.00"
-for c in echo_hi twenty_lines ls_doc read_200mb out_20mb concurrent_8; do
+for c in echo_hi twenty_lines twenty_execs ls_doc read_200mb out_20mb concurrent_8; do
 	m=$(median "$work/$c.times")
 	extra=""
 	case $c in
 	twenty_lines) extra=" ($(ratio "$m" "$one")x one line)" ;;
+	twenty_execs) extra=" ($(ratio "$m" "$one")x echo_hi)" ;;
 	concurrent_8) extra=" ($(ratio "$m" "$one")x one run)" ;;
 	esac
 	printf '%-36s %10s %14s%s\n' "$c" "$m" "$(ratio "$m" "$bare")" "$extra"

@@ -296,3 +296,45 @@ test_session_directory_must_be_private() {
 	expect_eq "status with a symlink" 125 "$?" || return 1
 	expect_contains "message" "is a symbolic link" "$(cat err)"
 }
+
+# The host's files as they are now, at each call: a file the host replaced
+# by a rename (an editor's save, git checkout), changed in place or removed
+# since the last call is read as it is, not as "Stale file handle" (the
+# overlay over virtio-fs kept its dead lower dentry: kernel/patches/0006),
+# and a new one is there. A second later, as the file server's caches
+# allow.
+test_session_sees_the_hosts_edits_between_calls() {
+	needs_a_guest || return $?
+	session_setup
+	mkdir -p edits
+	echo v1 >edits/renamed
+	echo v1 >edits/in-place
+	echo v1 >edits/removed
+	out=$(ks --session s -c "cd $TEST_SCRATCH/edits && cat renamed in-place removed && ls") ||
+		fail "first call: status $?" || return 1
+	expect_eq "first call" "v1
+v1
+v1
+in-place
+removed
+renamed" "$out" || return 1
+	echo v2 >edits/renamed.new && mv edits/renamed.new edits/renamed
+	echo v2 >>edits/in-place
+	rm edits/removed
+	echo v1 >edits/created
+	sleep "$(slow 2)"
+	ks --session s -c "cd $TEST_SCRATCH/edits && cat renamed in-place created && ls &&
+		cat removed" >out 2>err
+	expect_eq "second call's status (the removed file is missing)" 1 "$?" || return 1
+	expect_eq "second call's output" "v2
+v1
+v2
+v1
+created
+in-place
+renamed" "$(cat out)" || return 1
+	expect_contains "the removed file" "No such file or directory" "$(cat err)" || return 1
+	case "$(cat err)" in
+	*"Stale file handle"*) fail "a stale handle: $(cat err)" ;;
+	esac
+}

@@ -80,7 +80,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	struct host_view_plan root_view;
 	if (host_view_plan_for_root(opts, req->run_dir, &root_view, err) < 0)
 		return -1;
-	pid_t fsd = virtiofsd_start(&root_view, fs_socket, vm->log_fd, opts->verbose, NULL, err);
+	pid_t fsd = virtiofsd_start(&root_view, fs_socket, VIRTIOFSD_PAGES_KEPT, vm->log_fd,
+				    opts->verbose, NULL, err);
 	if (fsd < 0 || engine_vm_add_helper(vm, fsd, err) < 0) {
 		host_view_plan_free(&root_view);
 		return -1;
@@ -117,8 +118,8 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 		struct virtiofsd_own_ids own = {opts->owner_set ? opts->owner_uid : 0,
 						opts->owner_set ? opts->owner_gid : 0};
 		int own_only = geteuid() != 0 && !res->volumes[i].read_only;
-		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], vm->log_fd,
-					    opts->verbose, own_only ? &own : NULL, err);
+		pid_t pid = virtiofsd_start(&volume_view, volume_sockets[i], VIRTIOFSD_PAGES_REREAD,
+					    vm->log_fd, opts->verbose, own_only ? &own : NULL, err);
 		host_view_plan_free(&volume_view);
 		if (pid < 0 || engine_vm_add_helper(vm, pid, err) < 0) {
 			free(volume_sockets);

@@ -76,8 +76,9 @@ static int make_private_view(void *data)
 	return host_view_build(view->plan);
 }
 
-pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket_path, int log_fd,
-		      int verbose, const struct virtiofsd_own_ids *own_ids, struct error *err)
+pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket_path,
+		      enum virtiofsd_pages pages, int log_fd, int verbose,
+		      const struct virtiofsd_own_ids *own_ids, struct error *err)
 {
 	/* We bind the socket before virtiofsd exists, so QEMU can connect as
 	 * soon as it starts; virtiofsd itself could not create it on a
@@ -91,8 +92,10 @@ pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket
 			      /* Its own pid, mount and network namespaces,
 			       * pivoted into the view: no fd on the host's
 			       * /proc, no host network. */
-			      "-o", "sandbox=namespace", "-o", "cache=auto", "-o",
-			      verbose ? "log_level=info" : "log_level=err", NULL};
+			      "-o", "sandbox=namespace", "-o",
+			      pages == VIRTIOFSD_PAGES_KEPT ? "cache=always,timeout=1"
+							    : "cache=auto",
+			      "-o", verbose ? "log_level=info" : "log_level=err", NULL};
 	struct private_view view = {.plan = view_plan, -1, -1, own_ids};
 	int to_parent[2] = {-1, -1}, to_child[2] = {-1, -1};
 	int unprivileged = geteuid() != 0;

@@ -21,7 +21,19 @@ struct host_view_plan;
 struct virtiofsd_own_ids {
 	unsigned uid, gid;
 };
-pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket_path, int log_fd,
-		      int verbose, const struct virtiofsd_own_ids *own_ids, struct error *err);
+/* How the guest caches a file's pages. Either way it looks a name and its
+ * attributes up again after 1 s and drops a file's pages when the host
+ * changed its mtime. VIRTIOFSD_PAGES_KEPT also keeps them across opens:
+ * each exec of a program then reads ld.so and libc from the guest's page
+ * cache instead of the host again (cache=always, timeout=1): the root,
+ * which only the host changes. VIRTIOFSD_PAGES_REREAD drops them at every
+ * open (close-to-open, cache=auto): a volume, which both sides may write. */
+enum virtiofsd_pages {
+	VIRTIOFSD_PAGES_KEPT,
+	VIRTIOFSD_PAGES_REREAD,
+};
+pid_t virtiofsd_start(const struct host_view_plan *view_plan, const char *socket_path,
+		      enum virtiofsd_pages pages, int log_fd, int verbose,
+		      const struct virtiofsd_own_ids *own_ids, struct error *err);
 
 #endif
