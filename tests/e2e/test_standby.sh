@@ -51,6 +51,8 @@ for text in sys.stdin:
     try:
         e = json.loads(text)
     except ValueError:
+        e = None
+    if not isinstance(e, dict):
         flush()
         print(text, end="")
         continue

@@ -308,9 +308,12 @@ timeout_restores() {
 	expect_contains "message" "timed out" "$(cat krunsh.err)"
 }
 
+# The --timeout counts from the start, the boot included: it scales with
+# KRUNSH_TEST_SLOWNESS like the suite's other bounds, or a slow boot (libkrun
+# nested) uses it up before the shell's prompt.
 test_tty_terminal_is_restored_after_a_timeout() {
 	tty_needs_a_guest || return $?
-	with_terminal "--timeout 12" timeout_restores
+	with_terminal "--timeout $(slow 12)" timeout_restores
 }
 
 signal_restores() {
