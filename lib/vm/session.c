@@ -261,6 +261,13 @@ static void process_input(struct session *s)
 	}
 }
 
+/* The VM went away: before its guest said hello, or after. */
+static const char *vm_stopped(const struct session *s)
+{
+	return s->alive ? "the VM stopped before the commands finished"
+			: "the VM stopped before the guest started";
+}
+
 static void read_from_guest(struct session *s)
 {
 	size_t room;
@@ -269,9 +276,7 @@ static void read_from_guest(struct session *s)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		finish(s, SESSION_VM_DIED,
-		       s->alive ? "the VM stopped before the commands finished"
-				: "the VM stopped before the guest started");
+		finish(s, SESSION_VM_DIED, "%s", vm_stopped(s));
 		return;
 	}
 	frame_reader_commit(&s->reader, (size_t)n);
@@ -413,8 +418,12 @@ static void write_to_guest(struct session *s)
 	ssize_t w =
 	    send(s->conn, s->out + s->out_offset, s->out_length - s->out_offset, MSG_NOSIGNAL);
 	if (w < 0) {
+		/* A VMM that connected its end of the channel and then
+		 * failed (a file that is no kernel) closes it under the job
+		 * being written: that is a VM that stopped before its guest
+		 * started too. */
 		if (errno != EAGAIN && errno != EINTR)
-			finish(s, SESSION_VM_DIED, "the VM stopped before the commands finished");
+			finish(s, SESSION_VM_DIED, "%s", vm_stopped(s));
 		return;
 	}
 	s->out_offset += (size_t)w;
