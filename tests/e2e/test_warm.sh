@@ -187,7 +187,10 @@ test_warm_runs_end_as_cold_runs_do() {
 		echo "status $?" >>"$mode.out2"
 		echo piped | k -- sh -c 'cat; exit 7' >"$mode.out3" 2>"$mode.err3"
 		echo "status $?" >>"$mode.out3"
-		k --timeout "$(slow 10)" -c 'echo before; sleep 30' >"$mode.out4" 2>"$mode.err4"
+		# The sleep outlasts the timeout however far KRUNSH_TEST_SLOWNESS
+		# stretches it (nested at 6, a fixed 30 s ended first, with 0).
+		k --timeout "$(slow 10)" -c "echo before; sleep $(($(slow 10) * 3))" \
+			>"$mode.out4" 2>"$mode.err4"
 		echo "status $?" >>"$mode.out4"
 		k -c 'kill -TERM $$' >"$mode.out5" 2>"$mode.err5"
 		echo "status $?" >>"$mode.out5"
