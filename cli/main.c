@@ -2,6 +2,7 @@
  * status (exit_status.c decides which); everything else returns values.
  * The VM and the execution go through the library's public API
  * (include/krunsh/krunsh.h), from the specs cli/run_spec.c makes. */
+#include "cli/api_error.h"
 #include "cli/environment.h"
 #include "cli/events.h"
 #include "cli/exit_status.h"
@@ -63,11 +64,6 @@ static double left_until(double deadline)
 	return left > 0.001 ? left : 0.001;
 }
 
-static void error_from(struct error *err, const struct krunsh_error *e)
-{
-	text_format(err->message, sizeof(err->message), "%s", e->message);
-}
-
 /* The job's one execution on vm, to its end. */
 static int run_exec(krunsh_vm *vm, struct options *opts, struct run_spec *spec, double deadline,
 		    struct events *events, struct krunsh_exec_result *result, struct error *err)
@@ -81,7 +77,7 @@ static int run_exec(krunsh_vm *vm, struct options *opts, struct run_spec *spec, 
 	krunsh_exec *exec;
 	struct krunsh_error e;
 	if (krunsh_exec_start(vm, &spec->proc, &io, &exec, &e) < 0) {
-		error_from(err, &e);
+		error_from_api(err, &e);
 		return -1;
 	}
 	struct error read_failed = {0};
@@ -126,7 +122,7 @@ static int run_job(krunsh_vm *created, struct options *opts, struct run_spec *sp
 			 * one that could not start is krunsh's error. */
 			if (e.code == KRUNSH_E_START && result->end != KRUNSH_EXEC_EXITED)
 				return 0;
-			error_from(err, &e);
+			error_from_api(err, &e);
 			return -1;
 		}
 	}
@@ -211,7 +207,7 @@ int main(int argc, char **argv)
 	run_spec_build(&opts, host, script, script_length, &spec);
 	/* A FILE's every line is checked before anything boots. */
 	if (krunsh_proc_spec_check(&spec.proc, &e) < 0) {
-		error_from(&err, &e);
+		error_from_api(&err, &e);
 		error_print(&err);
 		goto out;
 	}
@@ -223,7 +219,7 @@ int main(int argc, char **argv)
 	if (opts.session)
 		spec.proc.prologue = session_cwd_prologue(&opts);
 	if (krunsh_vm_create(&spec.vm, &vm, &e) < 0) {
-		error_from(&err, &e);
+		error_from_api(&err, &e);
 		error_print(&err);
 		goto out;
 	}

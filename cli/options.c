@@ -1,6 +1,7 @@
 /* Parses krunsh's command line into struct options. Every bad value is one
  * error line and exit status 125, before anything starts. */
 #include "cli/options.h"
+#include "cli/api_error.h"
 #include "cli/keeper/warm_command.h"
 #include "cli/oci/bundle.h"
 #include "cli/oci/image.h"
@@ -362,7 +363,7 @@ int cli_user_lookup(const char *spec, const char *root_dir, struct proc_flags *p
 {
 	struct krunsh_error failed;
 	if (krunsh_user_lookup(spec, root_dir, &proc->user, &failed) < 0) {
-		error_set(err, 0, "%s", failed.message);
+		error_from_api(err, &failed);
 		return -1;
 	}
 	proc->user_set = 1;

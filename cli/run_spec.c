@@ -1,4 +1,5 @@
 #include "cli/run_spec.h"
+#include "cli/api_error.h"
 #include "util/text.h"
 
 #include <errno.h>
@@ -52,7 +53,7 @@ int run_spec_check_vm(const struct options *opts, struct error *err)
 	vm_from(opts, &spec);
 	struct krunsh_error failed;
 	if (krunsh_vm_spec_check(&spec.vm, &failed) < 0) {
-		error_set(err, 0, "%s", failed.message);
+		error_from_api(err, &failed);
 		return -1;
 	}
 	return 0;

@@ -1,4 +1,5 @@
 #include "cli/keeper/warm_command.h"
+#include "cli/api_error.h"
 #include "cli/keeper/keeper.h"
 #include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
@@ -131,7 +132,7 @@ int warm_command(struct options *opts, struct error *err)
 	krunsh_vm *chosen;
 	struct krunsh_error e;
 	if (krunsh_vm_create(&vms.vm, &chosen, &e) < 0) {
-		error_set(err, 0, "%s", e.message);
+		error_from_api(err, &e);
 		return -1;
 	}
 	static char engine[16];
