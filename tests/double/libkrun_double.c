@@ -62,6 +62,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -792,6 +793,23 @@ static void remove_tree(const char *path)
 	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The guest's end: its processes killed, then the run dir removed. A
+ * SIGKILL is sent, not done: a process of the group may still finish a
+ * call that makes a file in the run dir (a VM stopped while it boots),
+ * so the removal is tried again until the directory is gone, up to 2 s. */
+static void guest_end(pid_t group, const char *run_dir)
+{
+	if (group > 0)
+		kill(-group, SIGKILL);
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	for (int i = 0; i < 200; i++) {
+		remove_tree(run_dir);
+		if (access(run_dir, F_OK) != 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+}
+
 /* The guest's processes die with the VM. Here they are the agent's
  * process group, killed when this process ends, even by SIGKILL: a small
  * guardian child gets a signal when this process dies and does it, and
@@ -816,16 +834,28 @@ static pid_t guardian_start(const char *run_dir, int *agent_pid_fd)
 		return pid;
 	}
 	close(pipe_fds[1]);
+	/* Not the VMM's name (krunsh-vmm): tests count VMs by it. */
+	prctl(PR_SET_NAME, "double-guardian", 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGUSR1);
 	if (getppid() == vmm) {
 		int sig;
 		sigwait(&usr1, &sig);
 	}
 	pid_t agent = 0;
-	if (read(pipe_fds[0], &agent, sizeof(agent)) == (ssize_t)sizeof(agent) && agent > 0)
-		kill(-agent, SIGKILL);
-	remove_tree(run_dir);
+	if (read(pipe_fds[0], &agent, sizeof(agent)) != (ssize_t)sizeof(agent))
+		agent = 0;
+	guest_end(agent, run_dir);
 	_exit(0);
+}
+
+/* A start that failed before the agent ran: no agent to kill, the run dir
+ * (if made) removed here, the guardian stopped. */
+static void guardian_stop(pid_t guardian, int agent_pid_fd, const char *run_dir)
+{
+	close(agent_pid_fd);
+	kill(guardian, SIGKILL);
+	waitpid(guardian, NULL, 0);
+	rmdir(run_dir);
 }
 
 /* The agent's arguments, as the guest kernel would pass them to the
@@ -997,17 +1027,35 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 		close(fd);
 	}
 
+	/* The run dir is named before the guardian starts and made after it,
+	 * so that no moment exists when it is there unguarded: a VMM killed
+	 * while it boots (a warm VM stopped before its guest is up) leaves
+	 * nothing. Letters and digits only after the prefix, as mkdtemp's. */
+	static unsigned started;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	const char *tmp = getenv("TMPDIR");
 	char run_dir[4096];
-	snprintf(run_dir, sizeof(run_dir), "%s/krunsh-double.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	if (!mkdtemp(run_dir))
-		return -errno;
+	snprintf(run_dir, sizeof(run_dir), "%s/krunsh-double.p%dn%ut%ld",
+		 tmp && tmp[0] ? tmp : "/tmp", (int)getpid(), started++, (long)now.tv_nsec);
+	int agent_pid_fd = -1;
+	pid_t guardian = guardian_start(run_dir, &agent_pid_fd);
+	if (guardian < 0) {
+		int saved = errno;
+		close(agent_pid_fd);
+		return -saved;
+	}
+	if (mkdir(run_dir, 0700) < 0) {
+		int saved = errno;
+		guardian_stop(guardian, agent_pid_fd, run_dir);
+		return -saved;
+	}
 	/* What the kernel would run: the exec path (KRUN_INIT) is only an
 	 * environment entry for libkrun's init; our kernel runs /init. */
 	int program =
 	    strcmp(c->exec_path, "/init") == 0 ? extract_from_initramfs(c->initramfs, "init") : -1;
 	if (program < 0) {
-		rmdir(run_dir);
+		guardian_stop(guardian, agent_pid_fd, run_dir);
 		return violation("krun_start_enter: the guest kernel runs the initramfs's /init, "
 				 "and the exec path is %s, or %s has no /init",
 				 c->exec_path, c->initramfs);
@@ -1015,26 +1063,18 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 	char **args = translate_args(c, "/init", run_dir);
 	if (!args) {
 		close(program);
-		rmdir(run_dir);
+		guardian_stop(guardian, agent_pid_fd, run_dir);
 		return -EINVAL;
 	}
-	int agent_pid_fd = -1;
-	pid_t guardian = guardian_start(run_dir, &agent_pid_fd);
 	agent_pid = run_agent(c, program, args);
 	close(program);
-	if (agent_pid_fd >= 0) {
-		(void)!write(agent_pid_fd, &agent_pid, sizeof(agent_pid));
-		close(agent_pid_fd);
-	}
 	if (agent_pid < 0) {
 		int saved = errno;
-		if (guardian > 0) {
-			kill(guardian, SIGKILL);
-			waitpid(guardian, NULL, 0);
-		}
-		rmdir(run_dir);
+		guardian_stop(guardian, agent_pid_fd, run_dir);
 		return -saved;
 	}
+	(void)!write(agent_pid_fd, &agent_pid, sizeof(agent_pid));
+	close(agent_pid_fd);
 	struct sigaction sa = {.sa_handler = forward_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1049,12 +1089,9 @@ EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 	/* The VM is off: whatever the agent left running dies with it. Done
 	 * here, not left to the guardian, so it is over when our parent
 	 * reaps us. */
-	kill(-agent_pid, SIGKILL);
-	remove_tree(run_dir);
-	if (guardian > 0) {
-		kill(guardian, SIGKILL);
-		waitpid(guardian, NULL, 0);
-	}
+	guest_end(agent_pid, run_dir);
+	kill(guardian, SIGKILL);
+	waitpid(guardian, NULL, 0);
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 #endif

@@ -26,26 +26,43 @@ warm_keeper_pid() {
 	done
 }
 
-# The VMs kept, booting or running, by their run directory's name: QEMU
-# and the contract double's agent name it on their command lines (the
-# directory itself may be gone once the VM is up).
-run_dirs() {
+# The VMs kept, booting or running, one line each. QEMU's by the run
+# directory its command line names (the directory itself may be gone once
+# the VM is up); libkrun's by the VMM's pid: the VMM is a forked krunsh,
+# with krunsh's command line, named krunsh-vmm. Ours have our TMPDIR.
+vm_ids() {
+	if only_engine krun-double krun-real; then
+		for p in $(pgrep -x krunsh-vmm); do
+			tr '\0' '\n' </proc/"$p"/environ 2>/dev/null |
+				grep -qx "TMPDIR=$TMPDIR" && echo "$p"
+		done
+		return 0
+	fi
 	pgrep -af "$TMPDIR/krunsh-run\." | grep -o 'krunsh-run\.[0-9]*\.[A-Za-z0-9]*' | sort -u
 }
 
+# The processes of the VM with that id still running (zombies are gone).
+vm_process_count() {
+	if only_engine krun-double krun-real; then
+		state=$(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null)
+		[ -n "$state" ] && [ "$state" != Z ] && echo 1 || echo 0
+		return 0
+	fi
+	pgrep -f "$TMPDIR/$1" | wc -l
+}
+
 # Nothing of the keeper within $1 seconds: no keeper, janitor or holder,
-# no VMM naming our TMPDIR, no socket or lock, no run directory.
+# no VM of ours, no socket or lock, no run directory.
 expect_warm_gone() {
 	for _ in $(seq $(($1 * 10 + 1))); do
 		[ -z "$(warm_processes)" ] && [ -z "$(ls -A "$TMPDIR")" ] &&
-			[ "$(pgrep -f "qemu-system.*$TMPDIR" | wc -l)" = 0 ] && break
+			[ -z "$(vm_ids)" ] && break
 		sleep 0.1
 	done
 	expect_eq "keeper processes" "" "$(warm_processes | tr '\n' ' ')" || return 1
 	expect_eq "files in the keepers' directory" "" \
 		"$(ls -A "$XDG_RUNTIME_DIR/krunsh" 2>/dev/null)" || return 1
-	expect_eq "qemu-system processes naming $TMPDIR" 0 \
-		"$(pgrep -f "qemu-system.*$TMPDIR" | wc -l)" || return 1
+	expect_eq "VMs of ours left" "" "$(vm_ids | tr '\n' ' ')" || return 1
 	expect_eq "run directories left" "" "$(ls -A "$TMPDIR")"
 }
 
@@ -59,7 +76,7 @@ test_warm_run_sees_nothing_of_the_run_before() {
 	ks --warm 1 2>err || { cat err >&2; fail "--warm 1 failed"; return 1; }
 	expect_eq "--warm's stderr" "" "$(cat err)" || return 1
 	[ -n "$(warm_keeper_pid)" ] || fail "no keeper runs after --warm 1" || return 1
-	expect_eq "run directories (VMs) kept" 1 "$(run_dirs | wc -l)" || return 1
+	expect_eq "VMs kept" 1 "$(vm_ids | wc -l)" || return 1
 	# The contract double's agent runs on the host: its /tmp is the host's.
 	file=/tmp/warm-run-file
 	only_engine krun-double && file=$TEST_SCRATCH/warm-run-file
@@ -77,7 +94,7 @@ test_warm_run_sees_nothing_of_the_run_before() {
 test_warm_killed_run_takes_its_vm_down() {
 	warm_setup
 	ks --warm 1 || fail "--warm 1 failed" || return 1
-	taken=$(run_dirs)
+	taken=$(vm_ids)
 	expect_eq "one VM kept" 1 "$(echo "$taken" | wc -l)" || return 1
 	start_long_run -V || return 1
 	expect_eq "the long run's -V (a VM was ready)" 1 \
@@ -85,11 +102,11 @@ test_warm_killed_run_takes_its_vm_down() {
 	kill -KILL "$pid"
 	wait "$job"
 	for _ in $(seq "$(slow 50)"); do
-		[ "$(pgrep -f "$TMPDIR/$taken" | wc -l)" = 0 ] && break
+		[ "$(vm_process_count "$taken")" = 0 ] && break
 		sleep 0.1
 	done
 	expect_eq "processes of the killed run's VM ($taken)" 0 \
-		"$(pgrep -f "$TMPDIR/$taken" | wc -l)" || return 1
+		"$(vm_process_count "$taken")" || return 1
 	# The keeper lives on, with a replacement.
 	expect_eq "a run after it" hi "$(ks -c 'echo hi')"
 }
@@ -208,7 +225,7 @@ status 124" "$(cat warm.out4)"
 test_warm_zero_leaves_nothing() {
 	warm_setup
 	ks --warm 2 || fail "--warm 2 failed" || return 1
-	expect_eq "run directories (VMs) kept" 2 "$(run_dirs | wc -l)" || return 1
+	expect_eq "VMs kept" 2 "$(vm_ids | wc -l)" || return 1
 	[ -S "$XDG_RUNTIME_DIR/krunsh/.warm.sock" ] || fail "no socket" || return 1
 	ks -c true || fail "a run failed" || return 1
 	ks --warm 0 2>err
@@ -227,13 +244,13 @@ test_warm_resize_keeps_that_many() {
 	warm_setup
 	ks --warm 1 || fail "--warm 1 failed" || return 1
 	ks --warm 3 || fail "--warm 3 failed" || return 1
-	expect_eq "VMs after --warm 3" 3 "$(run_dirs | wc -l)" || return 1
+	expect_eq "VMs after --warm 3" 3 "$(vm_ids | wc -l)" || return 1
 	ks --warm 1 || fail "--warm 1 again failed" || return 1
 	for _ in $(seq "$(slow 50)"); do
-		[ "$(run_dirs | wc -l)" = 1 ] && break
+		[ "$(vm_ids | wc -l)" = 1 ] && break
 		sleep 0.1
 	done
-	expect_eq "VMs after --warm 1" 1 "$(run_dirs | wc -l)" || return 1
+	expect_eq "VMs after --warm 1" 1 "$(vm_ids | wc -l)" || return 1
 	ks --warm 1 --cpus 2 2>err
 	expect_eq "another spec: status" 125 "$?" || return 1
 	expect_contains "another spec: message" \
@@ -243,7 +260,7 @@ test_warm_resize_keeps_that_many() {
 
 test_warm_idle_timeout_stops_the_keeper() {
 	warm_setup
-	ks --warm 1 --idle-timeout 3 || fail "--warm 1 failed" || return 1
+	ks --warm 1 --idle-timeout "$(slow 3)" || fail "--warm 1 failed" || return 1
 	[ -n "$(warm_keeper_pid)" ] || fail "no keeper runs" || return 1
 	expect_warm_gone "$(slow 15)"
 }

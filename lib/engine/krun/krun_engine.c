@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* The loaded library: dlopen is process-wide, so its calls are too. */
@@ -303,6 +304,9 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	if (!writable)
 		error_set(err, ENOMEM, "starting libkrun");
 	if (pid == 0) {
+		/* libkrun runs in this forked krunsh, with krunsh's command
+		 * line: its name says which process is the VM (ps, pgrep -x). */
+		prctl(PR_SET_NAME, "krunsh-vmm", 0, 0, 0);
 		if (!libkrun.is_contract_double) {
 			/* The agent's socket through a descriptor of the run
 			 * dir: the view's tmpfs over /run must not hide it
