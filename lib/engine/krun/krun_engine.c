@@ -305,7 +305,9 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 		error_set(err, ENOMEM, "starting libkrun");
 	if (pid == 0) {
 		/* libkrun runs in this forked krunsh, with krunsh's command
-		 * line: its name says which process is the VM (ps, pgrep -x). */
+		 * line: its name says which process is the VM (ps, pgrep -x),
+		 * until a real libkrun's krun_start_enter renames it ("libkrun
+		 * VM" in 1.19, "VM:<hostname>" with a hostname set). */
 		prctl(PR_SET_NAME, "krunsh-vmm", 0, 0, 0);
 		if (!libkrun.is_contract_double) {
 			/* The agent's socket through a descriptor of the run
