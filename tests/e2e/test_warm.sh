@@ -32,10 +32,16 @@ warm_keeper_pid() {
 # with krunsh's command line, named krunsh-vmm until a real libkrun's
 # krun_start_enter renames it "VM:$HOSTNAME" or "libkrun VM". Ours have our
 # TMPDIR. Zombies are gone (nested, the outer guest's init reaps none).
+# A process's state letter: /proc/PID/stat's field after the name, which
+# may hold spaces ("libkrun VM").
+vm_state() {
+	sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | cut -d' ' -f1
+}
+
 vm_ids() {
 	if only_engine krun-double krun-real; then
 		for p in $(pgrep -x 'krunsh-vmm|libkrun VM|VM:.*'); do
-			[ "$(awk '{ print $3 }' /proc/"$p"/stat 2>/dev/null)" = Z ] && continue
+			[ "$(vm_state "$p")" = Z ] && continue
 			tr '\0' '\n' </proc/"$p"/environ 2>/dev/null |
 				grep -qx "TMPDIR=$TMPDIR" && echo "$p"
 		done
@@ -47,7 +53,7 @@ vm_ids() {
 # The processes of the VM with that id still running (zombies are gone).
 vm_process_count() {
 	if only_engine krun-double krun-real; then
-		state=$(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null)
+		state=$(vm_state "$1")
 		[ -n "$state" ] && [ "$state" != Z ] && echo 1 || echo 0
 		return 0
 	fi
