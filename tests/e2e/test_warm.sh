@@ -26,18 +26,18 @@ warm_keeper_pid() {
 	done
 }
 
-# The VMs kept, booting or running, one line each. QEMU's by the run
-# directory its command line names (the directory itself may be gone once
-# the VM is up); libkrun's by the VMM's pid: the VMM is a forked krunsh,
-# with krunsh's command line, named krunsh-vmm until a real libkrun's
-# krun_start_enter renames it "VM:$HOSTNAME" or "libkrun VM". Ours have our
-# TMPDIR. Zombies are gone (nested, the outer guest's init reaps none).
 # A process's state letter: /proc/PID/stat's field after the name, which
 # may hold spaces ("libkrun VM").
 vm_state() {
 	sed 's/.*) //' /proc/"$1"/stat 2>/dev/null | cut -d' ' -f1
 }
 
+# The VMs kept, booting or running, one line each. QEMU's by the run
+# directory its command line names (the directory itself may be gone once
+# the VM is up); libkrun's by the VMM's pid: the VMM is a forked krunsh,
+# with krunsh's command line, named krunsh-vmm until a real libkrun's
+# krun_start_enter renames it "VM:$HOSTNAME" or "libkrun VM". Ours have our
+# TMPDIR. Zombies are gone (nested, the outer guest's init reaps none).
 vm_ids() {
 	if only_engine krun-double krun-real; then
 		for p in $(pgrep -x 'krunsh-vmm|libkrun VM|VM:.*'); do
