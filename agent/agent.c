@@ -125,6 +125,10 @@ static int run_executions(int channel, const struct agent_config *config, const 
 		/* The next execution's shell starts while the host has none
 		 * for us: once the VM is prepared, then after each execution. */
 		standby_start();
+		/* What an execution left running and has ended since: at the
+		 * end of one and at the start of the next (the agent sleeps in
+		 * between). */
+		orphans_reap(0);
 		struct frame_header h;
 		const unsigned char *payload;
 		if (channel_next_frame(channel, &h, &payload) < 0)
@@ -141,6 +145,7 @@ static int run_executions(int channel, const struct agent_config *config, const 
 			status = 125;
 			continue;
 		}
+		orphans_reap(0);
 		trace("execution %u starting", h.exec);
 		status = run_job(channel, &job, config->run_dir, error, sizeof(error));
 		if (status < 0) {
@@ -177,6 +182,7 @@ int main(int argc, char **argv)
 	/* Writing to a program that closed its stdin is an EPIPE to handle,
 	 * not a reason for the agent to die. */
 	signal(SIGPIPE, SIG_IGN);
+	orphans_init();
 	relay_before_the_commands();
 	if (config.root_setup == ROOT_SETUP_INITRAMFS && setup_early_initramfs() < 0)
 		finish(&config, -1, 125);

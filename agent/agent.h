@@ -166,6 +166,8 @@ void standby_start(void);
 pid_t standby_take(const struct job *job, const char *script_path, const char *const *positional,
 		   struct standby_fds *fds);
 void standby_stop(void);
+/* The standby shell's pid, 0 if none waits. */
+pid_t standby_pid(void);
 /* standby_prologue.c: whether a standby shell of `shell` can serve the
  * job exactly as a fresh one (README, "Standby shell"); the prologue that
  * makes it so (its length, or -1 if it does not fit in size). */
@@ -173,6 +175,14 @@ int standby_fits(const struct job *job, const char *shell);
 int standby_prologue(const struct job *job, const char *cwd, unsigned umask_value,
 		     const char *script_path, const char *const *positional, char *out,
 		     size_t size);
+
+/* orphans.c: PID 1 reaps the processes it adopted. orphans_init blocks
+ * SIGCHLD and opens a signalfd for it (PID 1 only); orphans_fd is that fd
+ * (-1 elsewhere), readable when a child ended; orphans_reap reaps every
+ * exited child but `running` and the standby shell. */
+void orphans_init(void);
+int orphans_fd(void);
+void orphans_reap(pid_t running);
 
 /* guest_run.c: runs the job and returns its exit status (0-255), or -1 with
  * a message in error if it could not be started. */

@@ -577,7 +577,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		int want_channel = (stdin_relay_open(&relay) || stdin_relay_open(&script) ||
 				    (job->tty && !channel_lost)) &&
 				   !relay.length && !script.length;
-		struct pollfd fds[7] = {
+		struct pollfd fds[8] = {
 		    {.fd = pipes.out, .events = POLLIN},
 		    {.fd = pipes.err, .events = POLLIN},
 		    {.fd = pidfd, .events = POLLIN},
@@ -585,6 +585,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		    {.fd = relay.length ? relay.fd : -1, .events = POLLOUT},
 		    {.fd = events.fd, .events = POLLIN},
 		    {.fd = script.length ? script.fd : -1, .events = POLLOUT},
+		    {.fd = orphans_fd(), .events = POLLIN},
 		};
 		if (pidfd < 0 && pipes.out < 0 && pipes.err < 0)
 			break; /* no pidfd: fall back to waiting after EOF */
@@ -597,7 +598,7 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 		int eof_wait = pty_eof_step(&tty);
 		if (eof_wait >= 0 && (timeout < 0 || eof_wait < timeout))
 			timeout = eof_wait;
-		if (poll(fds, 7, timeout) < 0) {
+		if (poll(fds, 8, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -617,6 +618,8 @@ int run_job(int channel, const struct job *job, const char *run_dir, char *error
 			line_events_read(&events, channel);
 		if (fds[2].revents && waitpid(pid, &wstatus, WNOHANG) == pid)
 			exited = 1;
+		if (fds[7].revents)
+			orphans_reap(pid);
 	}
 	if (relay.fd >= 0)
 		close(relay.fd);

@@ -86,6 +86,11 @@ void standby_stop(void)
 	standby_forget();
 }
 
+pid_t standby_pid(void)
+{
+	return standby.pid;
+}
+
 /* In the child: FROM[i] becomes fd i (0-3) without close-on-exec. All of
  * them move above 3 first, so that no dup2 overwrites one still to come. */
 static void child_take_fds(const int from[4])

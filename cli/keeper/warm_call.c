@@ -1,4 +1,5 @@
 #include "cli/keeper/warm_call.h"
+#include "cli/environment.h"
 #include "cli/keeper/keeper_files.h"
 #include "cli/keeper/keeper_wire.h"
 #include "cli/keeper/warm_spec.h"
@@ -10,9 +11,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How long a run waits for a warm VM that is booting: about a boot under
- * its watchdog, after which it is better off booting its own. */
-#define TAKE_WAIT_MS 30000
+/* How long a run waits for the keeper's answer, which comes at once
+ * unless the run waits for a warm VM that is booting: then it comes when
+ * that boot ends, at worst two attempts under the boot watchdog later (the
+ * keeper's VMs boot with the watchdog this run would have, set by the same
+ * KRUNSH_BOOT_TIMEOUT), the keeper saying so if the boot failed. Only a
+ * keeper that hangs takes the whole time. A fixed 30 s was shorter than
+ * that nested under TCG, and the run booted cold although the VM it waited
+ * for came. */
+static int take_wait_ms(void)
+{
+	return (int)((2 * environment_boot_timeout() + 5) * 1000);
+}
 
 static void cold(const char *why)
 {
@@ -51,7 +61,7 @@ void warm_call_begin(const struct options *opts, const char *engine, struct warm
 	/* A signal meanwhile stays in the pipe: the cold start sees it. */
 	int r = keeper_send(conn, &m, NULL, 0) < 0
 		    ? -1
-		    : keeper_receive(conn, &m, fds, TAKE_WAIT_MS, signals_fd());
+		    : keeper_receive(conn, &m, fds, take_wait_ms(), signals_fd());
 	if (r != 1 || m.op != KEEPER_REPLY || !m.ok || fds[0] < 0) {
 		for (int i = 0; r == 1 && i < KEEPER_MAX_FDS; i++)
 			if (fds[i] >= 0)

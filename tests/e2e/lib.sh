@@ -196,3 +196,8 @@ detached_krunsh_processes() {
 		[ -n "$sid" ] && [ "$sid" != "$(awk '{ print $6 }' /proc/$$/stat)" ] && echo "$p"
 	done
 }
+
+# A guest command that prints how many of the guest's processes are
+# zombies (state Z, read after the name in /proc/PID/stat: a name may hold
+# spaces and parentheses).
+GUEST_COUNT_ZOMBIES='n=0; for s in /proc/[0-9]*/stat; do read -r st <"$s" 2>/dev/null || continue; case "${st##*) }" in Z*) n=$((n + 1)) ;; esac; done; echo "$n"'

@@ -61,3 +61,15 @@ test_failure_before_boot_leaves_nothing_behind() {
 	expect_eq "stderr lines" 1 "$(wc -l <err)" || return 1
 	expect_gone ""
 }
+
+# The guest's own leftovers: a command's background process that outlives
+# its shell is adopted by PID 1, the agent, which must reap it when it ends;
+# unreaped, each stays a zombie for the VM's life (a session, a warm VM, a
+# long CI job fill the process table with them).
+test_orphans_of_a_command_are_reaped() {
+	needs_a_guest || return $?
+	ks -c "for i in 1 2 3 4 5; do ( sleep 0.2 & ); done; sleep $(slow 2); $GUEST_COUNT_ZOMBIES" \
+		>out 2>err
+	expect_eq "exit status" 0 "$?" || { cat err >&2; return 1; }
+	expect_eq "zombies in the guest" 0 "$(cat out)"
+}

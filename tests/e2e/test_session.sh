@@ -126,6 +126,16 @@ test_session_end_leaves_nothing() {
 	expect_eq "--end on no session: message" "krunsh: no session s is running" "$(cat err)"
 }
 
+# Orphans that end while the VM waits between calls are reaped too (by the
+# next call at the latest).
+test_session_orphans_of_a_call_are_reaped() {
+	needs_a_guest || return $?
+	session_setup
+	ks --session s -c '( sleep 0.3 & ); ( sleep 0.3 & )' || fail "first call failed" || return 1
+	sleep 1
+	expect_eq "zombies in the guest, next call" 0 "$(ks --session s -c "$GUEST_COUNT_ZOMBIES")"
+}
+
 test_session_idle_timeout_ends_it() {
 	session_setup
 	# Long enough for the check below on a loaded machine (scaled: nested
