@@ -191,11 +191,15 @@ test_warm_run_finding_no_vm_free_boots_cold() {
 	expect_eq "second status" 0 "$?" || { cat err2 >&2; return 1; }
 	expect_eq "outputs" "second third" "$(cat out2) $(cat out3)" || return 1
 	# The keeper tells the run that waited (the bench counts such runs).
+	# On a failure, what each run said of the warm VM (a nested run left
+	# only the count to go on).
+	says() { grep -h -e '^krunsh: warm VM' -e '^krunsh: cold boot' err2 err3 >&2; }
 	expect_eq "runs that waited for the warm VM" 1 "$(cat err2 err3 |
-		grep -c '^krunsh: warm VM: taken from the warm keeper (waited for its boot)$')" || return 1
+		grep -c '^krunsh: warm VM: taken from the warm keeper (waited for its boot)$')" ||
+		{ says; return 1; }
 	expect_eq "runs that said why they boot cold" 1 "$(cat err2 err3 |
 		grep -c '^krunsh: cold boot: no warm VM free (1 booting, as many runs waiting for them)$')" ||
-		return 1
+		{ says; return 1; }
 	kill "$pid"
 	wait "$job" || true
 }
