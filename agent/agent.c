@@ -147,7 +147,9 @@ static int run_executions(int channel, const struct agent_config *config, const 
 		}
 		orphans_reap(0);
 		trace("execution %u starting", h.exec);
+		inode_budget_watch(1);
 		status = run_job(channel, &job, config->run_dir, error, sizeof(error));
+		inode_budget_watch(0);
 		if (status < 0) {
 			channel_send_error(channel, "%s", error);
 			status = 125;
@@ -230,6 +232,7 @@ int main(int argc, char **argv)
 		channel_send_error(channel, "%s", error);
 		finish(&config, channel, 125);
 	}
+	inode_budget_start();
 	trace("VM prepared, waiting for executions");
 	int status = run_executions(channel, &config, &setup);
 	job_free(&setup);

@@ -72,6 +72,8 @@ struct job {
 
 /* guest_cmdline.c: whether WORD stands alone on the kernel command line. */
 int kernel_cmdline_has(const char *word);
+/* The number of KEY=N on the kernel command line; 0 if absent. */
+unsigned long kernel_cmdline_number(const char *key);
 
 /* guest_trace.c: with -v (krunsh.trace=1 on the kernel command line) the
  * agent's milestones go to the kernel log, timestamped with the boot. */
@@ -183,6 +185,12 @@ int standby_prologue(const struct job *job, const char *cwd, unsigned umask_valu
 void orphans_init(void);
 int orphans_fd(void);
 void orphans_reap(pid_t running);
+
+/* inode_budget.c: keeps the guest's inodes under what the file servers
+ * can hold open (krunsh.fds on the command line): inode_budget_start once,
+ * inode_budget_watch(1) while an execution runs, (0) after it. */
+void inode_budget_start(void);
+void inode_budget_watch(int on);
 
 /* guest_run.c: runs the job and returns its exit status (0-255), or -1 with
  * a message in error if it could not be started. */

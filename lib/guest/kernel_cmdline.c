@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -64,7 +65,20 @@ int kernel_cmdline_build(const struct kernel_cmdline_config *c, char *buf, size_
 	 * unprivileged user namespace (see guest_setup.c). */
 	if (c->unprivileged)
 		r |= append(buf, size, &used, " krunsh.userns=1");
+	/* The agent drops the guest's unused inodes before the file servers
+	 * run out of open files (agent/inode_budget.c). */
+	if (c->file_server_fds)
+		r |= append(buf, size, &used, " krunsh.fds=%lu", c->file_server_fds);
 	if (c->extra_append && c->extra_append[0])
 		r |= append(buf, size, &used, " %s", c->extra_append);
 	return r ? -1 : 0;
+}
+
+unsigned long file_server_fd_limit(void)
+{
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) < 0)
+		return 0;
+	const rlim_t most = 1000000; /* virtiofsd's own default */
+	return (unsigned long)(limit.rlim_max < most ? limit.rlim_max : most);
 }

@@ -24,7 +24,17 @@ struct kernel_cmdline_config {
 	int lapic_bus_khz;	  /* the kernel takes the APIC timer's frequency */
 	int unprivileged;	  /* the file server runs in an unprivileged user namespace */
 	const char *extra_append; /* KRUNSH_KERNEL_APPEND, for experiments */
+	/* The open files the file servers may hold (file_server_fd_limit):
+	 * the agent keeps the guest's inodes under it. 0: not said. */
+	unsigned long file_server_fds;
 };
+
+/* The open files each of the VM's file servers can hold at least: they hold
+ * one for every guest inode they looked up. virtiofsd and the krun engine
+ * raise their soft RLIMIT_NOFILE to the hard one (virtiofsd to at most a
+ * million), and only CAP_SYS_RESOURCE, which root on some machines lacks,
+ * raises it further. */
+unsigned long file_server_fd_limit(void);
 
 /* Writes the command line into buf; -1 if it does not fit. */
 int kernel_cmdline_build(const struct kernel_cmdline_config *config, char *buf, size_t size);

@@ -275,3 +275,26 @@ test_real_hands_pytest_junitxml_is_named_as_thrown_away() {
 	grep -q '<testsuite' r.xml || { fail "no r.xml with -v: $(ls)"; return 1; }
 	expect_eq "stderr with the volume" "" "$(cat err)"
 }
+
+# A job that looks at more files than the file server can hold open (it
+# holds one host fd for every guest inode it looked up; here its limit is
+# lowered to 4096 with the hard RLIMIT_NOFILE it inherits): the walk sees
+# every file, and what comes after it (a program not started before, a
+# file not read before) still opens, where it got "Too many open files".
+test_real_hands_walking_more_files_than_the_file_server_holds_open() {
+	needs_a_guest || return $?
+	mkdir -p many/a many/b
+	(cd many/a && seq 6000 | xargs touch) && (cd many/b && seq 6000 | xargs touch) ||
+		fail "cannot make the files" || return 1
+	echo late >late
+	(
+		ulimit -n 4096 && ulimit -Hn 4096 || exit 99
+		ks -c "find '$PWD/many' -type f -size 0 | wc -l; env cat '$PWD/late'; /usr/bin/id -u"
+	) >out 2>err
+	rc=$?
+	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
+	expect_eq "output" "12000
+late
+$(id -u)" "$(cat out)" || return 1
+	expect_eq "stderr" "" "$(cat err)"
+}

@@ -34,7 +34,10 @@ test_ordinary_users_own_files_stay_read_only() {
 	mkdir "$home/canary"
 	printf 'precious\n' >"$home/canary/f"
 	chown -R 65534:65534 "$home/canary"
-	printf 'echo pwned > %s/canary/f\nrm -rf --no-preserve-root / 2>/dev/null; true\n' "$home" |
+	# Bounded, the canary first, as test_isolation's rm -rf: the guest can
+	# walk the host's whole tree.
+	printf 'echo pwned > %s/canary/f\ntimeout %s rm -rf --no-preserve-root %s/canary / 2>/dev/null; true\n' \
+		"$home" "$(slow 15)" "$home" |
 		as_nobody >out 2>err
 	rc=$?
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return; }

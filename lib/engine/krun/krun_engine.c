@@ -235,6 +235,7 @@ static int krun_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .no_apic_timer = req->probe->guest_kernel.no_apic_timer,
 	    .unprivileged = geteuid() != 0,
 	    .extra_append = host_config()->kernel_append,
+	    .file_server_fds = file_server_fd_limit(),
 	};
 	char cmdline[2048];
 	if (kernel_cmdline_build(&words, cmdline, sizeof(cmdline)) < 0) {

@@ -39,6 +39,7 @@ int qemu_argv_build(const struct qemu_config *c, struct argv_list *a)
 	    .lapic_bus_khz = c->lapic_bus_khz,
 	    .unprivileged = c->unprivileged,
 	    .extra_append = c->extra_append,
+	    .file_server_fds = c->file_server_fds,
 	};
 	char append[2048];
 	if (kernel_cmdline_build(&cmdline, append, sizeof(append)) < 0)

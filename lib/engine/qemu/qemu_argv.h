@@ -22,6 +22,7 @@ struct qemu_config {
 	unsigned long tsc_khz;
 	int verbose;
 	const char *extra_append;	  /* KRUNSH_KERNEL_APPEND, for experiments */
+	unsigned long file_server_fds;	  /* kernel_cmdline_config's */
 	const char *cpu_model;		  /* KRUNSH_QEMU_CPU, for experiments; NULL: ours */
 	int unprivileged;		  /* virtiofsd is in an unprivileged user namespace */
 	char (*volume_sockets)[PATH_MAX]; /* one virtiofsd socket per volume */

@@ -7,6 +7,7 @@
 #include "lib/engine/qemu/host_tsc.h"
 #include "lib/sandbox/host_view.h"
 #include "lib/guest/initramfs.h"
+#include "lib/guest/kernel_cmdline.h"
 #include "lib/net/passt.h"
 #include "lib/guest/paths.h"
 #include "lib/engine/qemu/qemu_argv.h"
@@ -155,6 +156,7 @@ static int qemu_start(const struct engine_request *req, struct engine_vm *vm, st
 	    .tsc_khz = req->probe->use_kvm ? 0 : host_tsc_khz(),
 	    .verbose = opts->verbose,
 	    .extra_append = host_config()->kernel_append,
+	    .file_server_fds = file_server_fd_limit(),
 	    .cpu_model = host_config()->qemu_cpu,
 	    .unprivileged = geteuid() != 0,
 	    .volume_sockets = volume_sockets,
