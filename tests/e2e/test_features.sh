@@ -377,7 +377,7 @@ features_outside_machine() {
 	outside_address=203.0.113.$((subnet + 2))
 	ip netns add "$outside_ns" 2>netns.err ||
 		{ skip "cannot make a network namespace here: $(cat netns.err)"; return 1; }
-	trap 'kill $outside_server $server 2>/dev/null; ip netns del $outside_ns 2>/dev/null' EXIT
+	trap 'kill ${outside_server:-} ${server:-} 2>/dev/null; ip netns del $outside_ns 2>/dev/null' EXIT
 	ip link add "ksh$$" type veth peer name "ksp$$" netns "$outside_ns" &&
 		ip addr add "$outside_host_side/30" dev "ksh$$" && ip link set "ksh$$" up &&
 		ip -n "$outside_ns" addr add "$outside_address/30" dev "ksp$$" &&

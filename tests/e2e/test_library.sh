@@ -3,12 +3,26 @@
 # another; the second sees what the first wrote (one VM, one overlay), each
 # status comes back exact, and nothing is left behind.
 
+# The library reads no environment (the command does), so a libkrun the
+# suite found through KRUNSH_LIBKRUN reaches the programs' dlopen of
+# libkrun.so.1 through LD_LIBRARY_PATH, as a link of that name.
+library_search_path() {
+	if [ "$ENGINE" != krun-real ] || [ -z "${KRUNSH_LIBKRUN:-}" ]; then
+		echo "${LD_LIBRARY_PATH:-}"
+		return
+	fi
+	mkdir -p "$TEST_SCRATCH/libkrun"
+	ln -sf "$(realpath "$KRUNSH_LIBKRUN")" "$TEST_SCRATCH/libkrun/libkrun.so.1"
+	echo "$TEST_SCRATCH/libkrun${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+}
+
 # The example finds the agent where krunsh is installed; this build's is
 # named instead (an older installed one could speak another protocol).
 library_example() {
 	case "$ENGINE" in
 	qemu) "$BUILD_DIR/examples/three_commands" qemu "$BUILD_DIR/krunsh-agent" ;;
-	krun-real) "$BUILD_DIR/examples/three_commands" krun "$BUILD_DIR/krunsh-agent" ;;
+	krun-real) LD_LIBRARY_PATH=$(library_search_path) \
+		"$BUILD_DIR/examples/three_commands" krun "$BUILD_DIR/krunsh-agent" ;;
 	esac
 }
 
@@ -20,7 +34,8 @@ library_program() {
 	shift
 	engine=qemu
 	[ "$ENGINE" = krun-real ] && engine=krun
-	"$BUILD_DIR/tests/library/$name" "$engine" "$BUILD_DIR/krunsh-agent" "$@" >out 2>err
+	LD_LIBRARY_PATH=$(library_search_path) \
+		"$BUILD_DIR/tests/library/$name" "$engine" "$BUILD_DIR/krunsh-agent" "$@" >out 2>err
 }
 
 test_library_runs_three_executions_on_one_vm() {
