@@ -194,7 +194,11 @@ static int overlay_root(const char *scratch, const char *lower, char *error, siz
 	if (mount_system_dirs(root, error, error_size) < 0)
 		return -1;
 	upper_fd = open(data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (chdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+	/* Moved onto / before the chroot, as switch_root does: a root that
+	 * is only chrooted into makes the kernel refuse every user namespace
+	 * in the guest (EPERM: passt's sandbox, unshare -U, rootless podman). */
+	if (chdir(root) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	    chdir("/") < 0) {
 		snprintf(error, error_size, "chroot into the overlay: %s", strerror(errno));
 		return -1;
 	}
