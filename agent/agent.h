@@ -72,6 +72,9 @@ struct job {
 
 /* guest_cmdline.c: whether WORD stands alone on the kernel command line. */
 int kernel_cmdline_has(const char *word);
+/* proc_file.c: a small /proc file read whole into text (NUL-terminated);
+ * -1 if it cannot be read or is empty. */
+int read_proc_file(const char *path, char *text, size_t size);
 /* The number of KEY=N on the kernel command line; 0 if absent. */
 unsigned long kernel_cmdline_number(const char *key);
 

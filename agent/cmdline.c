@@ -2,28 +2,13 @@
  * words of ours travel there, never user content. */
 #include "agent/agent.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-static int read_cmdline(char *cmdline, size_t size)
-{
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, cmdline, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	cmdline[n] = '\0';
-	return 0;
-}
 
 unsigned long kernel_cmdline_number(const char *key)
 {
 	char cmdline[4096];
-	if (read_cmdline(cmdline, sizeof(cmdline)) < 0)
+	if (read_proc_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
 		return 0;
 	size_t length = strlen(key);
 	for (char *p = cmdline; (p = strstr(p, key)); p += length)
@@ -35,7 +20,7 @@ unsigned long kernel_cmdline_number(const char *key)
 int kernel_cmdline_has(const char *word)
 {
 	char cmdline[4096];
-	if (read_cmdline(cmdline, sizeof(cmdline)) < 0)
+	if (read_proc_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
 		return 0;
 	size_t length = strlen(word);
 	for (char *p = cmdline; (p = strstr(p, word)); p += length) {

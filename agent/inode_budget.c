@@ -36,14 +36,8 @@ static struct {
 static unsigned long inodes_in_use(void)
 {
 	char text[64];
-	int fd = open("/proc/sys/fs/inode-nr", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc_file("/proc/sys/fs/inode-nr", text, sizeof(text)) < 0)
 		return 0;
-	ssize_t n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
 	unsigned long count = 0, free_count = 0;
 	if (sscanf(text, "%lu %lu", &count, &free_count) != 2 || free_count > count)
 		return 0;
