@@ -122,6 +122,29 @@ static int mount_or_fail(const char *source, const char *target, const char *typ
 	return -1;
 }
 
+/* What udev, systemd and every container runtime put in /dev, and a
+ * devtmpfs lacks: scripts write to /dev/stderr, read /dev/stdin, and bash's
+ * process substitution (`diff <(a) <(b)`) hands out /dev/fd/N. */
+static void link_standard_fds(const char *root)
+{
+	static const struct {
+		const char *name, *target;
+	} links[] = {
+	    {"dev/fd", "/proc/self/fd"},
+	    {"dev/stdin", "/proc/self/fd/0"},
+	    {"dev/stdout", "/proc/self/fd/1"},
+	    {"dev/stderr", "/proc/self/fd/2"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", root, links[i].name);
+		/* Not worth failing the run for: said on the console (-V). */
+		if (symlink(links[i].target, path) < 0 && errno != EEXIST)
+			fprintf(stderr, "krunsh-agent: link /%s: %s\n", links[i].name,
+				strerror(errno));
+	}
+}
+
 /* The fresh kernel filesystems the commands expect, inside the new root. */
 static int mount_system_dirs(const char *root, char *error, size_t error_size)
 {
@@ -144,6 +167,7 @@ static int mount_system_dirs(const char *root, char *error, size_t error_size)
 				  mounts[i].data, error, error_size) < 0)
 			return -1;
 	}
+	link_standard_fds(root);
 	return 0;
 }
 

@@ -276,6 +276,21 @@ test_real_hands_pytest_junitxml_is_named_as_thrown_away() {
 	expect_eq "stderr with the volume" "" "$(cat err)"
 }
 
+# /dev/stdin, /dev/stdout, /dev/stderr and /dev/fd are there, as on any
+# Linux host: scripts write `>/dev/stderr`, and bash's process substitution
+# hands its commands /dev/fd/N (a fresh devtmpfs has none of them).
+test_real_hands_dev_stdio_links_and_process_substitution_work() {
+	needs_a_guest || return $?
+	printf 'echo to-out >/dev/stdout\necho to-err >/dev/stderr\nbash -c "cat <(echo substituted)"\n' |
+		ks >out 2>err
+	expect_eq "exit status" 0 "$?" || { cat out err >&2; return 1; }
+	expect_eq "stdout" "to-out
+substituted" "$(cat out)" || return 1
+	expect_eq "stderr" "to-err" "$(cat err)" || return 1
+	out=$(echo from-stdin | ks -- /bin/cat /dev/stdin 2>err)
+	expect_eq "/dev/stdin in exec mode" "from-stdin" "$out" || { cat err >&2; return 1; }
+}
+
 # A job that looks at more files than the file server can hold open (it
 # holds one host fd for every guest inode it looked up; here its limit is
 # lowered to 4096 with the hard RLIMIT_NOFILE it inherits): the walk sees
