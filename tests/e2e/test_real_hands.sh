@@ -112,8 +112,11 @@ with open(sys.argv[1], "rb") as f:
         print(line.decode().strip(), repr(time.time()))' "$1"
 }
 
+# A guest ahead by more than 20 ms (ahead_max, in ms) fails (scaled by KRUNSH_TEST_SLOWNESS:
+# nested under TCG, libkrun's guest was once 22.7 ms ahead of the outer
+# guest it ran in, whose own clock the TCG scheduling jitters).
 clock_check_samples() {
-	awk '{ d = $2 - $1; if (NR == 1 || d < best) best = d; if (d < -0.02) ahead = $0 }
+	awk -v ahead_max="$(slow 20)" '{ d = $2 - $1; if (NR == 1 || d < best) best = d; if (d < -ahead_max / 1000) ahead = $0 }
 	     END { printf "best lag %.4f s over %d samples\n", best, NR
 		   if (ahead != "") { print "guest ahead: " ahead; exit 1 }
 		   exit !(NR >= 4 && best < 0.1) }' "$1" ||
