@@ -12,8 +12,13 @@ tty_needs_a_guest() {
 	skip "the contract double runs the agent on the host: the terminal would be the host's, with the host's shell, not a guest's"
 }
 
+# A server name of the test's own, not of the runner's ($$ is the same in
+# every test): a new-session right after the last test's kill-server could
+# reach that server while it went ("server exited unexpectedly", seen once
+# under load). The scratch directory's random suffix, not its path, which
+# the leftover check looks for in every process's arguments.
 tty_tmux() {
-	tmux -L "krunsh-tty-$$" "$@"
+	tmux -L "krunsh-tty-${TEST_SCRATCH##*.}" "$@"
 }
 
 # The guest's interactive bash reads $HOME/.bashrc from the host's root:
