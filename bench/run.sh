@@ -220,7 +220,7 @@ bare_boot_of() {
 		-M "$2" -m 512 -smp 1 -accel "$accel" \
 		-cpu qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+cx16 \
 		-kernel "$1" -initrd "$BARE_INITRD" -serial none \
-		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz tsc=reliable$3" \
+		-append "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests tsc_early_khz=$tsc_khz tsc=reliable norandmaps$3" \
 		</dev/null >/dev/null 2>&1
 }
 bare_boot() { bare_boot_of "$kernel" "$machine" "$append_extra"; }

@@ -703,6 +703,29 @@ EOF
 	esac
 }
 
+# Under TCG the guest maps programs at fixed addresses (norandmaps: QEMU
+# 7.2 re-translates code mapped at a new address, lib/guest/kernel_cmdline.c),
+# and its root can turn ASLR back on; under KVM ASLR stays on.
+test_guest_aslr_follows_the_accelerator() {
+	only_engine qemu krun-real || { skip "the double's guest is a host process"; return; }
+	ks --report "$PWD/report.json" -c 'cat /proc/sys/kernel/randomize_va_space
+grep -m1 libc /proc/self/maps | cut -d- -f1
+grep -m1 libc /proc/self/maps | cut -d- -f1
+echo 2 > /proc/sys/kernel/randomize_va_space
+grep -m1 libc /proc/self/maps | cut -d- -f1
+grep -m1 libc /proc/self/maps | cut -d- -f1' </dev/null >out 2>err || fail "exit status $?: $(cat err)" || return 1
+	set -- $(cat out)
+	expect_eq "lines" 5 "$#" || return 1
+	if [ "$(report_field report.json .accelerator)" = '"tcg"' ]; then
+		expect_eq "randomize_va_space under TCG" 0 "$1" || return 1
+		expect_eq "libc's address, twice, under TCG" "$2" "$3" || return 1
+	else
+		expect_eq "randomize_va_space under KVM" 2 "$1" || return 1
+	fi
+	# ASLR on: two programs do not share libc's address (1 in 2^28 would).
+	[ "$4" != "$5" ] || fail "libc at $4 in two programs with ASLR on" || return 1
+}
+
 test_report_of_script_and_exec_runs_and_of_a_krunsh_error() {
 	ks -c 'exit 5' --report "$PWD/script.json" </dev/null >out 2>err
 	rc=$?

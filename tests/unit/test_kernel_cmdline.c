@@ -17,7 +17,7 @@ static int test_qemu_words(void)
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
 	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
 			 "random.trust_cpu=on no_timer_check 8250.nr_uarts=1 tsc_early_khz=2400000 "
-			 "tsc=reliable noapictimer krunsh.userns=1");
+			 "tsc=reliable noapictimer norandmaps krunsh.userns=1");
 	return 0;
 }
 
@@ -29,7 +29,7 @@ static int test_file_server_fds(void)
 	char line[2048];
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
 	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
-			 "random.trust_cpu=on no_timer_check krunsh.fds=20000");
+			 "random.trust_cpu=on no_timer_check norandmaps krunsh.fds=20000");
 	struct rlimit saved, lowered;
 	EXPECT(getrlimit(RLIMIT_NOFILE, &saved) == 0);
 	lowered = (struct rlimit){.rlim_cur = 1000, .rlim_max = 3000};
@@ -51,8 +51,8 @@ static int test_apic_timer_frequency_replaces_noapictimer(void)
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
 	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
 			 "random.trust_cpu=on no_timer_check tsc_early_khz=2400000 "
-			 "tsc=reliable lapic_bus_khz=1000000");
-	c.use_kvm = 1; /* a real APIC timer's frequency is the hardware's */
+			 "tsc=reliable lapic_bus_khz=1000000 norandmaps");
+	c.use_kvm = 1; /* a real APIC timer's frequency is the hardware's; ASLR costs nothing */
 	EXPECT(kernel_cmdline_build(&c, line, sizeof(line)) == 0);
 	EXPECT_STR(line, "quiet loglevel=1 panic=-1 reboot=t cryptomgr.notests "
 			 "random.trust_cpu=on no_timer_check");
