@@ -450,7 +450,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opts, struct er
 		case OPT_WARM:
 			if (parse_unsigned(optarg, 0, WARM_MAX, &v) < 0)
 				return bad_value(err, "--warm", optarg,
-						 "a whole number of VMs from 0 to 16");
+						 "a whole number of VMs from 0 to " WARM_MAX_TEXT);
 			opts->warm_set = 1;
 			opts->warm_count = (unsigned)v;
 			break;

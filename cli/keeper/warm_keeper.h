@@ -17,8 +17,11 @@
 #include "cli/keeper/keeper_dir.h"
 #include "krunsh/krunsh.h"
 
-/* Most VMs a keeper keeps booted (--warm N). */
-#define WARM_MAX 16
+/* Most VMs a keeper keeps booted (--warm N): enough for a burst of runs
+ * back to back to find each its VM (an idle warm VM is about 100 MB of
+ * the host's memory under TCG). WARM_MAX_TEXT is the same in words. */
+#define WARM_MAX      32
+#define WARM_MAX_TEXT "32"
 
 struct warm_keeper_start {
 	const struct keeper_paths *paths;

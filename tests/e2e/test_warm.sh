@@ -253,6 +253,34 @@ test_warm_zero_leaves_nothing() {
 	expect_eq "--warm 0 again: stderr" "" "$(cat err)"
 }
 
+# Replacements wait while runs come back to back (cli/keeper/warm_keeper.c's
+# REFILL_PAUSE_SECONDS) but do come: a burst as large as the pool finds
+# each run a VM ready, and afterwards the pool is full again.
+test_warm_pool_serves_a_burst_and_refills() {
+	warm_setup
+	ks --warm 2 || fail "--warm 2 failed" || return 1
+	for i in 1 2; do
+		ks -V -c "echo $i" >"out$i" 2>"err$i" || fail "run $i: $(cat "err$i")" || return 1
+	done
+	expect_eq "outputs" "1 2" "$(cat out1) $(cat out2)" || return 1
+	for i in 1 2; do
+		expect_eq "run $i took a VM ready" 1 \
+			"$(grep -c '^krunsh: warm VM: taken from the warm keeper$' "err$i")" || return 1
+	done
+	for _ in $(seq "$(slow 300)"); do
+		[ "$(vm_ids | wc -l)" = 2 ] && break
+		sleep 0.1
+	done
+	expect_eq "VMs kept after the burst" 2 "$(vm_ids | wc -l)" || return 1
+	# Once they are up (--warm returns then), the next two wait for no boot.
+	ks --warm 2 || fail "--warm 2 again failed" || return 1
+	for i in 3 4; do
+		ks -V -c "echo $i" >"out$i" 2>"err$i" || fail "run $i: $(cat "err$i")" || return 1
+		expect_eq "run $i took a VM ready" 1 \
+			"$(grep -c '^krunsh: warm VM: taken from the warm keeper$' "err$i")" || return 1
+	done
+}
+
 test_warm_resize_keeps_that_many() {
 	warm_setup
 	ks --warm 1 || fail "--warm 1 failed" || return 1
@@ -298,7 +326,7 @@ test_warm_keeper_of_another_user_cannot_be_reached() {
 
 test_warm_bad_requests_are_refused() {
 	warm_setup
-	for args in "--warm 17" "--warm x" "--warm 1 -c true" "--warm 1 --session s" \
+	for args in "--warm 33" "--warm x" "--warm 1 -c true" "--warm 1 --session s" \
 		"--warm 1 -v /tmp:/tmp" "--warm 1 --net"; do
 		# shellcheck disable=SC2086 # the options are words
 		"$KRUNSH" $args </dev/null >out 2>err
