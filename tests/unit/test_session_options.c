@@ -194,12 +194,14 @@ static int test_warm_flags_are_checked(void)
 {
 	EXPECT(parse_into(&call, "--warm", "3", NULL) == 0);
 	EXPECT(call.warm_set && call.warm_count == 3);
+	EXPECT(parse_into(&call, "--warm", "32", NULL) == 0);
+	EXPECT(call.warm_set && call.warm_count == 32);
 	EXPECT(parse_into(&call, "--warm", "0", NULL) == 0);
 	EXPECT(call.warm_set && call.warm_count == 0);
 	EXPECT(parse_into(&call, "--warm", "2", "--idle-timeout", "60", "--cpus", "2", "--engine",
 			  "qemu", "-V", NULL) == 0);
 	const char *refused[][4] = {
-	    {"--warm", "17", NULL},
+	    {"--warm", "33", NULL},
 	    {"--warm", "-1", NULL},
 	    {"--warm", "x", NULL},
 	    {"--warm", "1", "-c", "true"},
