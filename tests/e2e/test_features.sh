@@ -628,6 +628,7 @@ EOF
 	rc=$?
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
 	# shellcheck disable=SC2046  # three numbers, one a line
+	# shellcheck disable=SC2046 # the five lines are the words
 	set -- $(cat out)
 	expect_eq "nproc" 2 "$1" || return 1
 	# The kernel keeps some of the 307200 kB for itself.
@@ -714,6 +715,7 @@ grep -m1 libc /proc/self/maps | cut -d- -f1
 echo 2 > /proc/sys/kernel/randomize_va_space
 grep -m1 libc /proc/self/maps | cut -d- -f1
 grep -m1 libc /proc/self/maps | cut -d- -f1' </dev/null >out 2>err || fail "exit status $?: $(cat err)" || return 1
+	# shellcheck disable=SC2046 # the five lines are the words
 	set -- $(cat out)
 	expect_eq "lines" 5 "$#" || return 1
 	if [ "$(report_field report.json .accelerator)" = '"tcg"' ]; then
