@@ -628,7 +628,6 @@ EOF
 	rc=$?
 	expect_eq "exit status" 0 "$rc" || { cat err >&2; return 1; }
 	# shellcheck disable=SC2046  # three numbers, one a line
-	# shellcheck disable=SC2046 # the five lines are the words
 	set -- $(cat out)
 	expect_eq "nproc" 2 "$1" || return 1
 	# The kernel keeps some of the 307200 kB for itself.

@@ -258,15 +258,16 @@ test_warm_zero_leaves_nothing() {
 # each run a VM ready, and afterwards the pool is full again.
 test_warm_pool_serves_a_burst_and_refills() {
 	warm_setup
+	# run_takes_a_ready_vm N: run N prints N, having taken a VM already up.
+	run_takes_a_ready_vm() {
+		ks -V -c "echo $1" >"out$1" 2>"err$1" || fail "run $1: $(cat "err$1")" || return 1
+		expect_eq "run $1's output" "$1" "$(cat "out$1")" || return 1
+		expect_eq "run $1 took a VM ready" 1 \
+			"$(grep -c '^krunsh: warm VM: taken from the warm keeper$' "err$1")"
+	}
 	ks --warm 2 || fail "--warm 2 failed" || return 1
-	for i in 1 2; do
-		ks -V -c "echo $i" >"out$i" 2>"err$i" || fail "run $i: $(cat "err$i")" || return 1
-	done
-	expect_eq "outputs" "1 2" "$(cat out1) $(cat out2)" || return 1
-	for i in 1 2; do
-		expect_eq "run $i took a VM ready" 1 \
-			"$(grep -c '^krunsh: warm VM: taken from the warm keeper$' "err$i")" || return 1
-	done
+	run_takes_a_ready_vm 1 || return 1
+	run_takes_a_ready_vm 2 || return 1
 	for _ in $(seq "$(slow 300)"); do
 		[ "$(vm_ids | wc -l)" = 2 ] && break
 		sleep 0.1
@@ -274,11 +275,8 @@ test_warm_pool_serves_a_burst_and_refills() {
 	expect_eq "VMs kept after the burst" 2 "$(vm_ids | wc -l)" || return 1
 	# Once they are up (--warm returns then), the next two wait for no boot.
 	ks --warm 2 || fail "--warm 2 again failed" || return 1
-	for i in 3 4; do
-		ks -V -c "echo $i" >"out$i" 2>"err$i" || fail "run $i: $(cat "err$i")" || return 1
-		expect_eq "run $i took a VM ready" 1 \
-			"$(grep -c '^krunsh: warm VM: taken from the warm keeper$' "err$i")" || return 1
-	done
+	run_takes_a_ready_vm 3 || return 1
+	run_takes_a_ready_vm 4
 }
 
 test_warm_resize_keeps_that_many() {
